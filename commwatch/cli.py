@@ -1,0 +1,249 @@
+"""The `commwatch` command line."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.table import Table
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from commwatch.config import DEFAULT_CONFIG_ENV, Config, ConfigError, load_config
+from commwatch.store import (
+    Alert,
+    Customer,
+    Delivery,
+    JobRun,
+    Message,
+    QuarantineItem,
+    SchemaError,
+    Signal,
+    Thread,
+    create_store_engine,
+    schema_revision,
+    upgrade_schema,
+)
+
+app = typer.Typer(
+    help="commwatch: watches customer communications for receivables and compliance teams.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
+config_app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(config_app, name="config")
+
+out = Console()
+err = Console(stderr=True)
+
+
+class State:
+    config_path: Path | None = None
+
+
+state = State()
+
+
+def _config() -> Config:
+    try:
+        return load_config(state.config_path)
+    except ConfigError as exc:
+        err.print(f"[red]{exc.render()}[/red]", highlight=False)
+        raise typer.Exit(2) from None
+
+
+@app.callback()
+def main_options(
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            "-c",
+            envvar=DEFAULT_CONFIG_ENV,
+            help="Config file (default ./config.toml).",
+            show_envvar=True,
+        ),
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress.")] = False,
+) -> None:
+    state.config_path = config
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(message)s",
+        handlers=[RichHandler(console=err, show_path=False)],
+    )
+
+
+def _service(config: Config) -> Any:
+    from commwatch.service import Service  # loads spaCy; only the commands that run need it
+
+    service = Service(config)
+    try:
+        created = service.prepare()
+    except SchemaError as exc:
+        err.print(f"[red]database: {exc}[/red]")
+        raise typer.Exit(2) from None
+    if created == "created":
+        err.print("[green]created the database schema[/green]")
+    return service
+
+
+@app.command()
+def run(
+    once: Annotated[
+        bool, typer.Option("--once", help="Run each job once, in flow order, then exit.")
+    ] = False,
+) -> None:
+    """Run the service: every stage's jobs on the scheduler until Ctrl-C or SIGTERM."""
+    config = _config()
+    service = _service(config)
+    if once:
+        runs = service.run_once()
+        table = Table(title="commwatch run --once")
+        table.add_column("job")
+        table.add_column("outcome")
+        table.add_column("took", justify="right")
+        table.add_column("counts / error")
+        for r in runs:
+            took = (r.finished_at - r.started_at).total_seconds() if r.finished_at else 0.0
+            detail = r.error or ", ".join(f"{k}={v}" for k, v in r.counts.items())
+            style = "green" if r.outcome == "ok" else "red"
+            table.add_row(r.job, f"[{style}]{r.outcome}[/]", f"{took:.2f}s", detail)
+        out.print(table)
+        if any(r.outcome != "ok" for r in runs):
+            raise typer.Exit(1)
+        return
+    err.print(f"commwatch running with {len(service.jobs())} jobs; Ctrl-C or SIGTERM to stop")
+    service.run_forever()
+    err.print("commwatch stopped cleanly")
+
+
+def _count(session: Session, model: Any, *where: Any) -> int:
+    return int(session.execute(select(func.count()).select_from(model).where(*where)).scalar_one())
+
+
+@app.command()
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Counts of messages, signals, alerts and quarantined items, and each job's last run."""
+    config = _config()
+    engine = create_store_engine(config.database_url())
+    try:
+        revision = schema_revision(engine)
+    except Exception as exc:  # noqa: BLE001 - any driver error is reported the same way
+        err.print(f"[red]cannot open the database: {exc}[/red]")
+        raise typer.Exit(2) from None
+    if revision is None:
+        err.print("the database is empty: run `commwatch run --once` or `commwatch db upgrade`")
+        raise typer.Exit(1)
+    with Session(engine) as session:
+        counts = {
+            "customers": _count(session, Customer),
+            "messages": _count(session, Message),
+            "messages_inbound": _count(session, Message, Message.direction == "inbound"),
+            "messages_outbound": _count(session, Message, Message.direction == "outbound"),
+            "messages_unmatched": _count(session, Message, Message.customer_match == "unmatched"),
+            "threads": _count(session, Thread),
+            "threads_awaiting_us": _count(session, Thread, Thread.state == "awaiting_us"),
+            "signals": _count(session, Signal),
+            "alerts": _count(session, Alert),
+            "alerts_open": _count(session, Alert, Alert.state == "open"),
+            "deliveries_pending": _count(session, Delivery, Delivery.status == "pending"),
+            "deliveries_failed": _count(session, Delivery, Delivery.status == "failed"),
+            "quarantined": _count(session, QuarantineItem, QuarantineItem.status == "held"),
+        }
+        by_tag = dict(
+            session.execute(select(Signal.tag, func.count()).group_by(Signal.tag)).all()  # type: ignore[arg-type]
+        )
+        latest = (
+            select(JobRun.job, func.max(JobRun.id).label("id")).group_by(JobRun.job).subquery()
+        )
+        runs = list(
+            session.scalars(select(JobRun).join(latest, JobRun.id == latest.c.id).order_by(JobRun.job))  # type: ignore[arg-type]
+        )
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "counts": counts,
+                    "signals_by_tag": by_tag,
+                    "last_runs": {
+                        r.job: {
+                            "started_at": r.started_at.isoformat(),
+                            "finished_at": r.finished_at.isoformat() if r.finished_at else None,
+                            "outcome": r.outcome,
+                            "counts": r.counts,
+                            "error": r.error,
+                        }
+                        for r in runs
+                    },
+                },
+                indent=2,
+            )
+        )
+        return
+    table = Table(title=f"commwatch status ({config.path})", show_header=False)
+    for key, value in counts.items():
+        table.add_row(key.replace("_", " "), str(value))
+    out.print(table)
+    if by_tag:
+        out.print("signals by tag: " + ", ".join(f"{t}={n}" for t, n in sorted(by_tag.items())))
+    jobs = Table(title="last run of each job")
+    for column in ("job", "finished (UTC)", "outcome", "counts / error"):
+        jobs.add_column(column)
+    for r in runs:
+        detail = r.error or ", ".join(f"{k}={v}" for k, v in r.counts.items())
+        when = f"{r.finished_at:%Y-%m-%d %H:%M:%S}" if r.finished_at else "running"
+        jobs.add_row(r.job, when, r.outcome, detail)
+    out.print(jobs)
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+) -> None:
+    """Apply the schema migrations to the configured database."""
+    config = _config()
+    engine = create_store_engine(config.database_url())
+    before = schema_revision(engine)
+    upgrade_schema(engine, revision)
+    after = schema_revision(engine)
+    out.print(f"database schema: {before or 'empty'} -> {after}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the schema revision of the configured database."""
+    config = _config()
+    out.print(schema_revision(create_store_engine(config.database_url())) or "empty")
+
+
+@config_app.command("show")
+def config_show() -> None:
+    """Print the validated configuration, secrets masked."""
+    config = _config()
+    out.print_json(json.dumps(config.masked(), default=str))
+
+
+@config_app.command("check")
+def config_check() -> None:
+    """Validate the configuration and exit 0 if it is usable."""
+    config = _config()
+    out.print(f"[green]{config.path}: ok[/green]")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

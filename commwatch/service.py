@@ -1,0 +1,173 @@
+"""The service: every stage as a job, run once in flow order or on the scheduler.
+
+Each run of a job is recorded in `job_runs` (start, end, outcome, counts), so `status` and
+operators can see what happened without reading logs.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from types import FrameType
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy.engine import Engine
+
+from commwatch.config import Config
+from commwatch.store import JobRun, create_store_engine, ensure_schema, session_scope, utcnow
+from ingest import Directions, build_connector, load_customers, run_source
+from monitor import run_rules
+from nlp.jobs import tag_pending
+from nlp.pipeline import Tagger, default_tagger
+from notifier import Channel, build_channel, deliver
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    stage: str
+    interval: float
+    run: Callable[[], dict[str, Any]]
+
+
+class Service:
+    """Wires the stages of one config to one store."""
+
+    def __init__(self, config: Config, clock: Clock = utcnow, engine: Engine | None = None):
+        self.config = config
+        self.clock = clock
+        self.engine = engine or create_store_engine(
+            config.database_url(), echo=config.database.echo
+        )
+        self.channels: dict[str, Channel] = {
+            name: build_channel(name, cfg) for name, cfg in config.channels.items() if cfg.enabled
+        }
+        self.directions = Directions(
+            list(config.organisation.own_domains), list(config.organisation.team_addresses)
+        )
+        self._tagger: Tagger | None = None
+
+    @property
+    def tagger(self) -> Tagger:
+        if self._tagger is None:
+            self._tagger = default_tagger(tuple(self.config.nlp.extra_lexicons))
+        return self._tagger
+
+    def prepare(self) -> str:
+        """Create the schema on an empty database; refuse one at another revision."""
+        return ensure_schema(self.engine)
+
+    # The jobs, in flow order.
+
+    def _load_customers(self) -> dict[str, Any]:
+        master = self.config.customers
+        assert master is not None
+        with session_scope(self.engine) as session:
+            return load_customers(session, master.path, master.delimiter)
+
+    def _ingest(self, name: str) -> Callable[[], dict[str, Any]]:
+        def run() -> dict[str, Any]:
+            connector = build_connector(name, self.config.sources[name])
+            return run_source(self.engine, connector, self.directions).as_counts()
+
+        return run
+
+    def _tag(self) -> dict[str, Any]:
+        return tag_pending(self.engine, self.tagger, self.config.nlp.batch_size)
+
+    def _monitor(self) -> dict[str, Any]:
+        results = run_rules(self.engine, self.config.rules, self.channels, self.clock())
+        totals: dict[str, Any] = {}
+        for counts in results.values():
+            for key, value in counts.items():
+                totals[key] = totals.get(key, 0) + value
+        return totals
+
+    def _notify(self) -> dict[str, Any]:
+        return deliver(self.engine, self.channels, self.clock())
+
+    def jobs(self) -> list[Job]:
+        sched = self.config.scheduler
+        jobs: list[Job] = []
+        if self.config.customers is not None:
+            jobs.append(Job("customers", "ingest", sched.ingest_seconds, self._load_customers))
+        for name, source in self.config.sources.items():
+            if source.enabled:
+                jobs.append(Job(f"ingest:{name}", "ingest", sched.ingest_seconds, self._ingest(name)))
+        jobs.append(Job("tag", "nlp", sched.tag_seconds, self._tag))
+        jobs.append(Job("monitor", "monitor", sched.monitor_seconds, self._monitor))
+        jobs.append(Job("notify", "notifier", sched.notify_seconds, self._notify))
+        return jobs
+
+    def run_job(self, job: Job) -> JobRun:
+        """Run one job and record the run; a failing job is recorded, never re-raised."""
+        run = JobRun(job=job.name, started_at=utcnow(), outcome="running")
+        with session_scope(self.engine) as session:
+            session.add(run)
+        try:
+            counts = job.run()
+        except Exception as exc:  # noqa: BLE001 - one failing job must not stop the others
+            run.outcome = "error"
+            run.error = f"{type(exc).__name__}: {exc}"
+            log.error("job %s failed: %s\n%s", job.name, run.error, traceback.format_exc())
+        else:
+            run.outcome = "ok"
+            run.counts = counts
+        run.finished_at = utcnow()
+        with session_scope(self.engine) as session:
+            session.add(run)
+        return run
+
+    def run_once(self) -> list[JobRun]:
+        return [self.run_job(job) for job in self.jobs()]
+
+    def run_forever(self, stop: threading.Event | None = None) -> None:
+        """Run every job on its interval until SIGINT/SIGTERM (or `stop` is set)."""
+        stop = stop or threading.Event()
+        sched = self.config.scheduler
+        scheduler = BackgroundScheduler(
+            timezone="UTC",
+            job_defaults={
+                "coalesce": True,
+                "max_instances": 1,
+                "misfire_grace_time": sched.misfire_grace_seconds,
+            },
+        )
+        start = utcnow()
+        for job in self.jobs():
+            scheduler.add_job(
+                self.run_job,
+                "interval",
+                seconds=job.interval,
+                args=[job],
+                id=job.name,
+                name=job.name,
+                next_run_time=start,
+            )
+
+        def _stop(signum: int, _frame: FrameType | None) -> None:
+            log.warning("received %s, stopping after running jobs finish", signal.Signals(signum).name)
+            stop.set()
+
+        previous = {
+            sig: signal.signal(sig, _stop) for sig in (signal.SIGINT, signal.SIGTERM)
+        } if threading.current_thread() is threading.main_thread() else {}
+        scheduler.start()
+        try:
+            while not stop.wait(0.5):
+                pass
+        finally:
+            scheduler.shutdown(wait=True)
+            self.engine.dispose()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)

@@ -1,0 +1,58 @@
+"""The store: one SQLAlchemy engine over SQLite (WAL) or PostgreSQL, the tables, migrations."""
+
+from commwatch.store.engine import (
+    SchemaError,
+    create_store_engine,
+    ensure_schema,
+    insert_ignore,
+    schema_revision,
+    session_scope,
+    upgrade_schema,
+)
+from commwatch.store.models import (
+    Alert,
+    Contact,
+    Customer,
+    Delivery,
+    DisputeRecord,
+    Invoice,
+    JobRun,
+    Message,
+    Payment,
+    PromiseRecord,
+    QuarantineItem,
+    Review,
+    Signal,
+    SourceItem,
+    SyncState,
+    Thread,
+)
+from commwatch.store.types import UTCDateTime, utcnow
+
+__all__ = [
+    "Alert",
+    "Contact",
+    "Customer",
+    "Delivery",
+    "DisputeRecord",
+    "Invoice",
+    "JobRun",
+    "Message",
+    "Payment",
+    "PromiseRecord",
+    "QuarantineItem",
+    "Review",
+    "SchemaError",
+    "Signal",
+    "SourceItem",
+    "SyncState",
+    "Thread",
+    "UTCDateTime",
+    "create_store_engine",
+    "ensure_schema",
+    "insert_ignore",
+    "schema_revision",
+    "session_scope",
+    "upgrade_schema",
+    "utcnow",
+]

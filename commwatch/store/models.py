@@ -1,0 +1,295 @@
+"""The tables of the store (first cut of the data model in DESIGN.md).
+
+Natural keys carry unique constraints so every stage can upsert instead of insert: running a
+stage twice, or in two processes at once, never duplicates a row.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, LargeBinary, Numeric, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from commwatch.store.types import UTCDateTime, utcnow
+
+
+def _when(nullable: bool = False, index: bool = False) -> Any:
+    if nullable:
+        return Field(default=None, sa_type=UTCDateTime, nullable=True, index=index)  # type: ignore[call-overload]
+    return Field(sa_type=UTCDateTime, nullable=False, index=index)  # type: ignore[call-overload]
+
+
+def _created() -> Any:
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)  # type: ignore[call-overload]
+
+
+def _json(default: Any) -> Any:
+    return Field(default_factory=default, sa_column=Column(JSON, nullable=False))
+
+
+def _money(nullable: bool = True) -> Any:
+    return Field(default=None, sa_type=Numeric(18, 4), nullable=nullable)  # type: ignore[call-overload]
+
+
+class Customer(SQLModel, table=True):
+    __tablename__ = "customers"
+
+    id: int | None = Field(default=None, primary_key=True)
+    external_id: str = Field(unique=True, max_length=64)
+    name: str = Field(max_length=200)
+    domains: list[str] = _json(list)
+    credit_limit: Decimal | None = _money()
+    currency: str = Field(default="USD", max_length=3)
+    terms_days: int | None = None
+    owner: str | None = Field(default=None, max_length=200)
+    owner_email: str | None = Field(default=None, max_length=320)
+    tier: str | None = Field(default=None, max_length=32)
+    risk_score: float | None = None
+    updated_at: datetime = _created()
+
+
+class Contact(SQLModel, table=True):
+    __tablename__ = "contacts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customers.id", index=True)
+    email: str = Field(unique=True, max_length=320)
+    name: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=64)
+    timezone: str | None = Field(default=None, max_length=64)
+
+
+class Invoice(SQLModel, table=True):
+    __tablename__ = "invoices"
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customers.id", index=True)
+    number: str = Field(unique=True, max_length=64)
+    amount: Decimal | None = _money()
+    open_amount: Decimal | None = _money()
+    currency: str = Field(default="USD", max_length=3)
+    issued_on: date | None = None
+    due_on: date | None = None
+    status: str = Field(default="open", max_length=16)
+    disputed: bool = False
+
+
+class Payment(SQLModel, table=True):
+    __tablename__ = "payments"
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customers.id", index=True)
+    reference: str = Field(unique=True, max_length=128)
+    amount: Decimal | None = _money(nullable=False)
+    currency: str = Field(default="USD", max_length=3)
+    received_on: date
+    invoice_number: str | None = Field(default=None, max_length=64)
+
+
+class Thread(SQLModel, table=True):
+    __tablename__ = "threads"
+    __table_args__ = (Index("ix_threads_state_last_inbound", "state", "last_inbound_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=32)
+    customer_id: int | None = Field(default=None, foreign_key="customers.id", index=True)
+    subject: str = Field(default="", sa_column=Column(Text, nullable=False))
+    subject_key: str = Field(default="", max_length=200, index=True)
+    state: str = Field(default="awaiting_us", max_length=24)
+    last_message_at: datetime | None = _when(nullable=True)
+    last_inbound_at: datetime | None = _when(nullable=True)
+    last_inbound_message_id: int | None = None
+    last_outbound_at: datetime | None = _when(nullable=True)
+    created_at: datetime = _created()
+
+
+class Message(SQLModel, table=True):
+    __tablename__ = "messages"
+
+    id: int | None = Field(default=None, primary_key=True)
+    natural_key: str = Field(unique=True, max_length=512)
+    source: str = Field(max_length=128, index=True)
+    channel: str = Field(max_length=32)
+    direction: str = Field(max_length=16)
+    sender: str = Field(default="", max_length=320)
+    sender_name: str = Field(default="", max_length=200)
+    recipients: list[str] = _json(list)
+    sent_at: datetime = _when(index=True)
+    subject: str = Field(default="", sa_column=Column(Text, nullable=False))
+    body_text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    new_text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    header_message_id: str | None = Field(default=None, max_length=512, index=True)
+    in_reply_to: str | None = Field(default=None, max_length=512, index=True)
+    references: list[str] = _json(list)
+    attachments: list[dict[str, Any]] = _json(list)
+    automatic: str | None = Field(default=None, max_length=32)
+    raw_ref: str = Field(default="", max_length=1024)
+    thread_id: int | None = Field(default=None, foreign_key="threads.id", index=True)
+    customer_id: int | None = Field(default=None, foreign_key="customers.id", index=True)
+    customer_match: str = Field(default="unmatched", max_length=16)
+    tagged_version: str | None = Field(default=None, max_length=64, index=True)
+    ingested_at: datetime = _created()
+
+
+class Signal(SQLModel, table=True):
+    __tablename__ = "signals"
+    __table_args__ = (UniqueConstraint("message_id", "tag", name="uq_signals_message_tag"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="messages.id", index=True)
+    tag: str = Field(max_length=32, index=True)
+    start: int
+    end: int
+    evidence_text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    evidence: list[dict[str, Any]] = _json(list)
+    confidence: float
+    values: dict[str, Any] = _json(dict)
+    pipeline_version: str = Field(max_length=64)
+    created_at: datetime = _created()
+
+
+class PromiseRecord(SQLModel, table=True):
+    __tablename__ = "promises"
+    __table_args__ = (UniqueConstraint("signal_id", "instalment", name="uq_promises_signal"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    signal_id: int | None = Field(default=None, foreign_key="signals.id")
+    message_id: int = Field(foreign_key="messages.id", index=True)
+    customer_id: int | None = Field(default=None, foreign_key="customers.id", index=True)
+    instalment: int = 0
+    amount: Decimal | None = _money()
+    currency: str | None = Field(default=None, max_length=3)
+    due_on: date | None = None
+    invoices: list[str] = _json(list)
+    status: str = Field(default="open", max_length=16)
+    created_at: datetime = _created()
+
+
+class DisputeRecord(SQLModel, table=True):
+    __tablename__ = "disputes"
+    __table_args__ = (
+        UniqueConstraint("signal_id", "invoice_number", name="uq_disputes_signal_invoice"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    signal_id: int | None = Field(default=None, foreign_key="signals.id")
+    message_id: int = Field(foreign_key="messages.id", index=True)
+    customer_id: int | None = Field(default=None, foreign_key="customers.id", index=True)
+    invoice_number: str = Field(default="", max_length=64)
+    reason: str = Field(default="other", max_length=32)
+    status: str = Field(default="open", max_length=16)
+    created_at: datetime = _created()
+
+
+class Alert(SQLModel, table=True):
+    __tablename__ = "alerts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    rule: str = Field(max_length=128, index=True)
+    dedupe_key: str = Field(unique=True, max_length=512)
+    severity: str = Field(max_length=16)
+    state: str = Field(default="open", max_length=16, index=True)
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    summary: str = Field(default="", sa_column=Column(Text, nullable=False))
+    details: dict[str, Any] = _json(dict)
+    customer_id: int | None = Field(default=None, foreign_key="customers.id", index=True)
+    thread_id: int | None = Field(default=None, foreign_key="threads.id")
+    message_id: int | None = Field(default=None, foreign_key="messages.id")
+    created_at: datetime = _created()
+    last_seen_at: datetime = _created()
+    resolved_at: datetime | None = _when(nullable=True)
+
+
+class Delivery(SQLModel, table=True):
+    __tablename__ = "deliveries"
+
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int = Field(foreign_key="alerts.id", index=True)
+    channel: str = Field(max_length=128)
+    recipient: str = Field(default="", max_length=320)
+    idempotency_key: str = Field(unique=True, max_length=600)
+    status: str = Field(default="pending", max_length=16, index=True)
+    attempts: int = 0
+    next_attempt_at: datetime = _created()
+    last_attempt_at: datetime | None = _when(nullable=True)
+    sent_at: datetime | None = _when(nullable=True)
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False))
+    created_at: datetime = _created()
+
+
+class Review(SQLModel, table=True):
+    """Append-only decisions by people on messages, signals, alerts and proposals."""
+
+    __tablename__ = "reviews"
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor: str = Field(max_length=200)
+    target_type: str = Field(max_length=32)
+    target_id: int
+    disposition: str = Field(max_length=32)
+    note: str = Field(default="", sa_column=Column(Text, nullable=False))
+    created_at: datetime = _created()
+    prev_hash: str = Field(default="", max_length=64)
+    entry_hash: str = Field(default="", max_length=64)
+
+
+class SyncState(SQLModel, table=True):
+    """A connector's cursor per source and partition (an IMAP folder, a file)."""
+
+    __tablename__ = "sync_state"
+    __table_args__ = (UniqueConstraint("source", "partition", name="uq_sync_state"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=128)
+    partition: str = Field(default="", max_length=512)
+    cursor: dict[str, Any] = _json(dict)
+    updated_at: datetime = _created()
+
+
+class SourceItem(SQLModel, table=True):
+    """Ledger of every item a source has handed over, so none is read twice or lost."""
+
+    __tablename__ = "source_items"
+    __table_args__ = (UniqueConstraint("source", "item_key", name="uq_source_items"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=128)
+    item_key: str = Field(max_length=512)
+    message_id: int | None = Field(default=None, foreign_key="messages.id")
+    quarantine_id: int | None = Field(default=None, foreign_key="quarantine.id")
+    seen_at: datetime = _created()
+
+
+class QuarantineItem(SQLModel, table=True):
+    """An item that could not be parsed: raw bytes and reason kept for `quarantine retry`."""
+
+    __tablename__ = "quarantine"
+    __table_args__ = (UniqueConstraint("source", "item_key", name="uq_quarantine_item"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=128)
+    item_key: str = Field(max_length=512)
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    status: str = Field(default="held", max_length=16, index=True)
+    attempts: int = 1
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+class JobRun(SQLModel, table=True):
+    """One run of a scheduled job: when, how it ended, what it did."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (Index("ix_job_runs_job_started", "job", "started_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job: str = Field(max_length=128)
+    started_at: datetime = _when()
+    finished_at: datetime | None = _when(nullable=True)
+    outcome: str = Field(default="running", max_length=16)
+    counts: dict[str, Any] = _json(dict)
+    error: str = Field(default="", sa_column=Column(Text, nullable=False))

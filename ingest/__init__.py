@@ -1,0 +1,43 @@
+"""Ingest: connectors that read sources, and the runner that stores what they hand over.
+
+The rest of commwatch uses `build_connector`, `run_source`, `Directions` and
+`load_customers`; connector internals stay here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ingest.base import BadRecord, Batch, Connector, ParsedMessage, RawItem, SourceError
+from ingest.customers import CustomerFileError, CustomerResolver, load_customers
+from ingest.files import EmlFolderConnector, MaildirConnector
+from ingest.runner import Directions, IngestReport, run_source
+
+CONNECTORS: dict[str, Callable[[str, Any], Connector]] = {
+    "maildir": MaildirConnector,
+    "eml_dir": EmlFolderConnector,
+}
+
+
+def build_connector(name: str, config: Any) -> Connector:
+    """The connector for a `[sources.NAME]` table, chosen by its `type`."""
+    return CONNECTORS[config.type](name, config)
+
+
+__all__ = [
+    "CONNECTORS",
+    "BadRecord",
+    "Batch",
+    "Connector",
+    "CustomerFileError",
+    "CustomerResolver",
+    "Directions",
+    "IngestReport",
+    "ParsedMessage",
+    "RawItem",
+    "SourceError",
+    "build_connector",
+    "load_customers",
+    "run_source",
+]

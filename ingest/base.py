@@ -1,0 +1,70 @@
+"""The connector contract: what a source hands to the ingest runner.
+
+A connector lists items in batches, each with the cursor to store once the batch is stored;
+the runner, not the connector, writes items, ledger and cursor in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+
+class BadRecord(Exception):
+    """One item cannot be turned into a message; it is quarantined with this reason."""
+
+
+class SourceError(Exception):
+    """The source as a whole cannot be read (missing folder, refused login…)."""
+
+
+@dataclass(frozen=True)
+class RawItem:
+    """One item as the source holds it. `key` is stable for the life of the item."""
+
+    key: str
+    ref: str
+    read: Callable[[], bytes]
+    received_at: datetime | None = None
+
+
+@dataclass
+class Batch:
+    partition: str
+    items: list[RawItem]
+    cursor: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ParsedMessage:
+    """A message in channel-neutral form, before direction, customer and thread are known."""
+
+    natural_key: str
+    channel: str
+    sender: str
+    sender_name: str
+    recipients: list[str]
+    sent_at: datetime
+    subject: str
+    body_text: str
+    new_text: str
+    header_message_id: str | None = None
+    in_reply_to: str | None = None
+    references: list[str] = field(default_factory=list)
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+    automatic: str | None = None
+
+
+class Connector(Protocol):
+    name: str
+    channel: str
+
+    def fetch(self, cursors: dict[str, dict[str, Any]]) -> Iterator[Batch]:
+        """Yield batches of items newer than the stored cursors (keyed by partition)."""
+        ...
+
+    def parse(self, item: RawItem, data: bytes) -> ParsedMessage:
+        """Turn one item's bytes into a message, or raise BadRecord."""
+        ...

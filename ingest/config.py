@@ -1,0 +1,36 @@
+"""Config models for the ingest connectors, one per `type`."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from commwatch.configbase import ConfigPath, StrictModel
+
+
+class MaildirSourceConfig(StrictModel):
+    """A Maildir folder (new/ and cur/), read in place; nothing is moved or renamed."""
+
+    type: Literal["maildir"]
+    path: ConfigPath
+    enabled: bool = True
+
+
+class EmlFolderSourceConfig(StrictModel):
+    """A folder of `.eml` files (searched recursively)."""
+
+    type: Literal["eml_dir"]
+    path: ConfigPath
+    pattern: str = "*.eml"
+    enabled: bool = True
+
+
+SourceConfig = MaildirSourceConfig | EmlFolderSourceConfig
+
+
+class CustomerMasterConfig(StrictModel):
+    """The customer master: a CSV with one customer a row."""
+
+    path: ConfigPath
+    delimiter: str = Field(default=",", min_length=1, max_length=1)

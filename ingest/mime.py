@@ -1,0 +1,203 @@
+"""RFC 5322 / MIME messages to ParsedMessage, with the standard library's `email` package.
+
+Lenient on what real mail gets wrong (bad charsets, broken headers, missing dates), strict
+only where nothing useful can be recovered: those items are quarantined with the reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import UTC, datetime
+from email import message_from_bytes, policy
+from email.message import EmailMessage, Message
+from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+
+from ingest.base import BadRecord, ParsedMessage
+from ingest.html import html_to_text
+from ingest.quotes import new_text_of
+
+_MSGID = re.compile(r"<[^<>\s]+>")
+
+
+def _header(msg: Message, name: str) -> str:
+    """A header's decoded value; a header too broken to decode is read raw instead."""
+    try:
+        value = msg.get(name)
+    except (ValueError, TypeError, IndexError, LookupError):
+        raw = msg.get_all(name, failobj=[]) if isinstance(msg, Message) else []
+        value = raw[0] if raw else None
+    if value is None:
+        return ""
+    return re.sub(r"\s+", " ", str(value)).strip()
+
+
+def _raw_header(msg: Message, name: str) -> str:
+    for key, value in msg.raw_items() if isinstance(msg, EmailMessage) else msg.items():
+        if key.lower() == name.lower():
+            return str(value)
+    return ""
+
+
+def _addresses(msg: Message, *names: str) -> list[str]:
+    found: list[str] = []
+    for name in names:
+        for _display, address in getaddresses([_header(msg, name)]):
+            address = address.strip().lower()
+            if "@" in address and address not in found:
+                found.append(address)
+    return found
+
+
+def _sender(msg: Message) -> tuple[str, str]:
+    for name in ("From", "Sender", "Reply-To", "Return-Path"):
+        value = _header(msg, name)
+        if not value:
+            continue
+        display, address = parseaddr(value)
+        if "@" in address:
+            return address.strip().lower(), display.strip()
+    return "", ""
+
+
+def _message_ids(value: str) -> list[str]:
+    return _MSGID.findall(value)
+
+
+def _sent_at(msg: Message, fallback: datetime | None) -> datetime:
+    candidates = [_header(msg, "Date"), _raw_header(msg, "Date")]
+    for received in msg.get_all("Received", failobj=[]) or []:
+        candidates.append(str(received).rsplit(";", 1)[-1])
+    for value in candidates:
+        if not value.strip():
+            continue
+        try:
+            when = parsedate_to_datetime(value.strip())
+        except (TypeError, ValueError, IndexError):
+            continue
+        if when.tzinfo is None:  # "-0000" means UTC with unknown local zone (RFC 5322 3.3)
+            when = when.replace(tzinfo=UTC)
+        return when.astimezone(UTC)
+    if fallback is not None:
+        return fallback.astimezone(UTC)
+    raise BadRecord("no usable Date or Received header, and the source gave no arrival time")
+
+
+def _decode_part(part: Message) -> str:
+    try:
+        content = part.get_content() if isinstance(part, EmailMessage) else None
+    except (LookupError, UnicodeError, ValueError, AssertionError, KeyError):
+        content = None
+    if isinstance(content, str):
+        return content
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        return ""
+    charset = part.get_content_charset() or "utf-8"
+    try:
+        return payload.decode(charset, errors="replace")
+    except LookupError:
+        return payload.decode("utf-8", errors="replace")
+
+
+def _is_attachment(part: Message) -> bool:
+    disposition = (part.get_content_disposition() or "").lower()
+    return disposition == "attachment" or (
+        part.get_filename() is not None and part.get_content_maintype() != "text"
+    )
+
+
+def _walk(msg: Message) -> tuple[list[str], list[str], list[dict[str, object]]]:
+    plain: list[str] = []
+    html: list[str] = []
+    attachments: list[dict[str, object]] = []
+    for part in msg.walk():
+        if part.is_multipart():
+            continue
+        ctype = part.get_content_type()
+        if _is_attachment(part) or ctype.startswith(("image/", "application/", "audio/", "video/")):
+            payload = part.get_payload(decode=True)
+            try:
+                filename = part.get_filename()
+            except (ValueError, LookupError):
+                filename = None
+            attachments.append(
+                {
+                    "filename": filename or "",
+                    "content_type": ctype,
+                    "size": len(payload) if isinstance(payload, bytes) else 0,
+                }
+            )
+        elif ctype == "text/plain":
+            plain.append(_decode_part(part))
+        elif ctype == "text/html":
+            html.append(_decode_part(part))
+        elif ctype in ("message/delivery-status", "text/rfc822-headers"):
+            continue
+        elif part.get_content_maintype() == "text":
+            plain.append(_decode_part(part))
+    return plain, html, attachments
+
+
+def _automatic(msg: Message, sender: str, subject: str) -> str | None:
+    """Bounces and auto-replies, from the headers that RFC 3834 and practice define."""
+    if msg.get_content_type() == "multipart/report" or sender.split("@")[0] in (
+        "mailer-daemon",
+        "postmaster",
+    ):
+        return "bounce"
+    auto = _header(msg, "Auto-Submitted").lower()
+    if auto and auto != "no":
+        return "auto_reply"
+    if _header(msg, "X-Autoreply") or _header(msg, "X-Autorespond"):
+        return "auto_reply"
+    if _header(msg, "Precedence").lower() in ("auto_reply", "bulk", "junk"):
+        return "auto_reply"
+    if re.match(r"(?i)^(automatic reply|auto(matic)?[- ]?reply|out of (the )?office)\b", subject):
+        return "auto_reply"
+    return None
+
+
+def natural_key(msg_id: str | None, data: bytes) -> str:
+    if msg_id:
+        return f"email:{msg_id}"
+    return f"email-sha256:{hashlib.sha256(data).hexdigest()}"
+
+
+def parse_email(data: bytes, received_at: datetime | None = None) -> ParsedMessage:
+    """Parse raw message bytes; raises BadRecord when nothing usable is there."""
+    if not data.strip():
+        raise BadRecord("empty message (0 bytes or only whitespace)")
+    msg = message_from_bytes(data, policy=policy.default)
+    if not msg.keys():
+        raise BadRecord("no RFC 5322 header block: the data does not start with headers")
+    if not any(_header(msg, h) for h in ("From", "Sender", "Date", "Message-ID", "Subject")):
+        raise BadRecord("none of From, Sender, Date, Message-ID or Subject could be read")
+
+    sender, sender_name = _sender(msg)
+    subject = _header(msg, "Subject")
+    ids = _message_ids(_header(msg, "Message-ID") or _raw_header(msg, "Message-ID"))
+    header_id = ids[0] if ids else None
+    plain, html, attachments = _walk(msg)
+    body = "\n\n".join(p.strip() for p in plain if p.strip())
+    if not body and html:
+        body = "\n\n".join(html_to_text(h) for h in html)
+    body = body.replace("\r\n", "\n").replace("\r", "\n")
+    reply_ids = _message_ids(_header(msg, "In-Reply-To"))
+    return ParsedMessage(
+        natural_key=natural_key(header_id, data),
+        channel="email",
+        sender=sender,
+        sender_name=sender_name,
+        recipients=_addresses(msg, "To", "Cc"),
+        sent_at=_sent_at(msg, received_at),
+        subject=subject,
+        body_text=body,
+        new_text=new_text_of(body),
+        header_message_id=header_id,
+        in_reply_to=reply_ids[0] if reply_ids else None,
+        references=_message_ids(_header(msg, "References")),
+        attachments=attachments,
+        automatic=_automatic(msg, sender, subject),
+    )
+

@@ -1,0 +1,86 @@
+"""Rules: pure functions of a store view and `now` that return findings.
+
+A rule never reads the clock, sleeps or sends anything; the runner turns findings into
+alerts and owns dedupe and delivery.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from monitor.config import UnansweredInboundRuleConfig
+from monitor.view import StoreView
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something a rule found; `subject` identifies it so the same finding alerts once."""
+
+    rule: str
+    subject: str
+    severity: str
+    title: str
+    summary: str
+    customer_id: int | None = None
+    thread_id: int | None = None
+    message_id: int | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def _waited(delta: timedelta) -> str:
+    hours = int(delta.total_seconds() // 3600)
+    days, hours = divmod(hours, 24)
+    return f"{days}d {hours}h" if days else f"{hours}h"
+
+
+def unanswered_inbound(
+    name: str, config: UnansweredInboundRuleConfig, view: StoreView, now: datetime
+) -> list[Finding]:
+    """A customer's message has waited longer than the configured hours for our reply."""
+    limit = timedelta(hours=config.hours)
+    findings: list[Finding] = []
+    for waiting in view.threads_awaiting_us(received_before=now - limit):
+        waited = now - waiting.received_at
+        who = waiting.customer_name or f"unmatched sender {waiting.sender}"
+        tags = f" [{', '.join(waiting.tags)}]" if waiting.tags else ""
+        findings.append(
+            Finding(
+                rule=name,
+                subject=f"thread:{waiting.thread_id}:message:{waiting.message_id}",
+                severity=config.severity,
+                title=f"Unanswered for {_waited(waited)}: {who} — {waiting.subject or '(no subject)'}",
+                summary=(
+                    f"{waiting.sender_name or waiting.sender} wrote on "
+                    f"{waiting.received_at:%Y-%m-%d %H:%M} UTC{tags} and nobody has replied "
+                    f"(limit {config.hours:g} h). Reply, or hand it to "
+                    f"{waiting.owner or 'the AR team'}."
+                ),
+                customer_id=waiting.customer_id,
+                thread_id=waiting.thread_id,
+                message_id=waiting.message_id,
+                details={
+                    "customer": waiting.customer_name,
+                    "owner": waiting.owner,
+                    "owner_email": waiting.owner_email,
+                    "sender": waiting.sender,
+                    "subject": waiting.subject,
+                    "channel": waiting.channel,
+                    "received_at": waiting.received_at.isoformat(),
+                    "waited_hours": round(waited.total_seconds() / 3600, 1),
+                    "limit_hours": config.hours,
+                    "tags": list(waiting.tags),
+                    "excerpt": waiting.excerpt,
+                },
+            )
+        )
+    return findings
+
+
+RuleFunction = Callable[[str, Any, StoreView, datetime], list[Finding]]
+
+RULES: dict[str, RuleFunction] = {
+    "unanswered_inbound": unanswered_inbound,
+}

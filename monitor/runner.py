@@ -1,0 +1,114 @@
+"""Turns rule findings into alerts: dedupe by key, outbox rows per channel, auto-resolve."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from commwatch.store import Alert, Delivery, insert_ignore, session_scope
+from monitor.rules import RULES, Finding
+from monitor.view import StoreView
+
+
+def dedupe_key(finding: Finding) -> str:
+    return f"{finding.rule}:{finding.subject}"
+
+
+def queue_deliveries(session: Session, alert_id: int, channels: Iterable[str], now: datetime) -> int:
+    """Outbox rows for one alert, one per channel; written in the alert's transaction."""
+    queued = 0
+    for channel in channels:
+        key = f"alert:{alert_id}:channel:{channel}:to:"
+        if insert_ignore(
+            session,
+            Delivery,
+            {
+                "alert_id": alert_id,
+                "channel": channel,
+                "recipient": "",
+                "idempotency_key": key,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+                "detail": "",
+            },
+            ["idempotency_key"],
+        ):
+            queued += 1
+    return queued
+
+
+def record_findings(
+    session: Session, rule: str, findings: list[Finding], channels: Iterable[str], now: datetime
+) -> dict[str, int]:
+    """Store one rule's findings; alerts no longer found are resolved."""
+    channels = list(channels)
+    counts = {"findings": len(findings), "new_alerts": 0, "resolved": 0, "queued": 0}
+    current: set[str] = set()
+    for finding in findings:
+        key = dedupe_key(finding)
+        current.add(key)
+        new_id = insert_ignore(
+            session,
+            Alert,
+            {
+                "rule": finding.rule,
+                "dedupe_key": key,
+                "severity": finding.severity,
+                "state": "open",
+                "title": finding.title,
+                "summary": finding.summary,
+                "details": finding.details,
+                "customer_id": finding.customer_id,
+                "thread_id": finding.thread_id,
+                "message_id": finding.message_id,
+                "created_at": now,
+                "last_seen_at": now,
+            },
+            ["dedupe_key"],
+        )
+        if new_id is not None:
+            counts["new_alerts"] += 1
+            counts["queued"] += queue_deliveries(session, new_id, channels, now)
+        else:
+            alert = session.scalars(select(Alert).where(Alert.dedupe_key == key)).one()
+            alert.last_seen_at = now
+            session.add(alert)
+    for alert in session.scalars(select(Alert).where(Alert.rule == rule, Alert.state == "open")):
+        if alert.dedupe_key not in current:
+            alert.state = "resolved"
+            alert.resolved_at = now
+            session.add(alert)
+            counts["resolved"] += 1
+    return counts
+
+
+def run_rules(
+    engine: Engine,
+    rules: Mapping[str, Any],
+    channels: Iterable[str],
+    now: datetime,
+) -> dict[str, dict[str, int]]:
+    """Evaluate every enabled rule at `now`; one transaction per rule."""
+    results: dict[str, dict[str, int]] = {}
+    for name, config in rules.items():
+        if not config.enabled:
+            continue
+        with session_scope(engine) as session:
+            findings = RULES[config.type](name, config, StoreView(session), now)
+            results[name] = record_findings(session, name, findings, channels, now)
+    return results
+
+
+def evaluate(
+    engine: Engine, name: str, config: Any, now: datetime
+) -> list[Finding]:
+    """What a rule would find at `now`, without recording anything (dry run)."""
+    with Session(engine) as session:
+        return RULES[config.type](name, config, StoreView(session), now)
