@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 
 from commwatch.config import Config
 from commwatch.store import JobRun, create_store_engine, ensure_schema, session_scope, utcnow
-from ingest import Directions, build_connector, load_customers, run_source
+from ingest import Directions, build_connector, load_customers, load_invoices, run_source
 from monitor import run_rules
 from nlp.jobs import tag_pending
 from nlp.pipeline import Tagger, default_tagger
@@ -73,7 +73,10 @@ class Service:
         master = self.config.customers
         assert master is not None
         with session_scope(self.engine) as session:
-            return load_customers(session, master.path, master.delimiter)
+            counts = load_customers(session, master.path, master.delimiter)
+            if master.invoices is not None:
+                counts.update(load_invoices(session, master.invoices, master.delimiter))
+            return counts
 
     def _ingest(self, name: str) -> Callable[[], dict[str, Any]]:
         def run() -> dict[str, Any]:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ingest.base import BadRecord, Batch, Connector, ParsedMessage, RawItem, SourceError
-from ingest.customers import CustomerFileError, CustomerResolver, load_customers
+from ingest.customers import CustomerFileError, CustomerResolver, load_customers, load_invoices
 from ingest.files import EmlFolderConnector, MaildirConnector
 from ingest.runner import Directions, IngestReport, run_source
 
@@ -39,5 +39,6 @@ __all__ = [
     "SourceError",
     "build_connector",
     "load_customers",
+    "load_invoices",
     "run_source",
 ]

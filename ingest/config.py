@@ -30,7 +30,9 @@ SourceConfig = MaildirSourceConfig | EmlFolderSourceConfig
 
 
 class CustomerMasterConfig(StrictModel):
-    """The customer master: a CSV with one customer a row."""
+    """The customer master: a CSV with one customer a row; optionally the open invoices
+    (`number,customer_id[,amount,currency,due_on,status]`), so references in messages resolve."""
 
     path: ConfigPath
+    invoices: ConfigPath | None = None
     delimiter: str = Field(default=",", min_length=1, max_length=1)

@@ -94,6 +94,43 @@ def load_customers(session: Session, path: Path, delimiter: str = ",") -> dict[s
     return {"customers_created": created, "customers_updated": updated}
 
 
+def load_invoices(session: Session, path: Path, delimiter: str = ",") -> dict[str, int]:
+    """Upsert invoices by number from a CSV whose customer_id is the customer master's id."""
+    try:
+        handle = path.open(newline="", encoding="utf-8-sig")
+    except OSError as exc:
+        raise CustomerFileError(f"{path}: cannot read: {exc.strerror}") from None
+    with handle:
+        reader = csv.DictReader(handle, delimiter=delimiter)
+        missing = [c for c in ("number", "customer_id") if c not in (reader.fieldnames or [])]
+        if missing:
+            raise CustomerFileError(f"{path}: missing column(s) {', '.join(missing)}")
+        rows = list(reader)
+    customers = {ext: cid for ext, cid in session.execute(select(Customer.external_id, Customer.id))}
+    existing = {i.number: i for i in session.scalars(select(Invoice))}
+    loaded = 0
+    for number, row in enumerate(rows, start=2):
+        where = f"{path}:{number}"
+        customer_id = customers.get((row.get("customer_id") or "").strip())
+        if customer_id is None:
+            raise CustomerFileError(
+                f"{where}: customer_id {row.get('customer_id')!r} is not in the customer master"
+            )
+        invoice_number = (row.get("number") or "").strip().upper()
+        if not invoice_number:
+            raise CustomerFileError(f"{where}: column number is empty")
+        invoice = existing.get(invoice_number) or Invoice(customer_id=customer_id, number=invoice_number)
+        existing[invoice_number] = invoice
+        invoice.customer_id = customer_id
+        invoice.amount = _decimal(row.get("amount", ""), f"{where} amount")
+        invoice.currency = (row.get("currency") or "USD").strip().upper()[:3]
+        invoice.status = (row.get("status") or "open").strip() or "open"
+        session.add(invoice)
+        loaded += 1
+    session.flush()
+    return {"invoices": loaded}
+
+
 @dataclass(frozen=True)
 class Match:
     customer_id: int | None

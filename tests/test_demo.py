@@ -1,0 +1,124 @@
+"""The embedded default end to end: the shipped config on the bundled demo data.
+
+Runs the real `commwatch` command on a private copy of config.toml and demo/, checks the
+alerts against demo/expected.json, and that a second run adds nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from commwatch.store import Alert, Message, Signal, Thread, create_store_engine
+from tests.conftest import DEMO
+
+EXPECTED = json.loads((DEMO / "expected.json").read_text())
+
+
+def commwatch(workdir: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    import os
+
+    result = subprocess.run(
+        [sys.executable, "-m", "commwatch.cli", "--config", str(workdir / "config.toml"), *args],
+        capture_output=True, text=True, timeout=300, env={**os.environ, **(env or {})},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+def use_database(workdir: Path, url: str) -> dict[str, str]:
+    """Point the copied config at `url` through an env secret, as a user would."""
+    config = workdir / "config.toml"
+    text = config.read_text().replace(
+        'url = "sqlite:///var/commwatch.db"', 'url = { env = "COMMWATCH_TEST_DEMO_DB" }'
+    )
+    config.write_text(text)
+    return {"COMMWATCH_TEST_DEMO_DB": url}
+
+
+def alerts_file(workdir: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (workdir / "var" / "alerts.jsonl").read_text().splitlines()]
+
+
+def store_counts(url: str) -> dict[str, int]:
+    engine = create_store_engine(url)
+    with Session(engine) as session:
+        counts = {
+            name: int(session.execute(select(func.count()).select_from(model)).scalar_one())
+            for name, model in (("messages", Message), ("signals", Signal), ("alerts", Alert),
+                                ("threads", Thread))
+        }
+    engine.dispose()
+    return counts
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def demo_run(request: pytest.FixtureRequest, demo_copy: Path) -> tuple[Path, str, dict[str, str]]:
+    if request.param == "sqlite":
+        url, env = f"sqlite:///{demo_copy / 'var' / 'commwatch.db'}", {}
+    else:
+        url = request.getfixturevalue("pg_url")
+        env = use_database(demo_copy, url)
+    return demo_copy, url, env
+
+
+def test_demo_run_alerts_on_unanswered_threads_only(demo_run: tuple[Path, str, dict[str, str]]) -> None:
+    workdir, url, env = demo_run
+    result = commwatch(workdir, "run", "--once", env=env)
+    assert "created the database schema" in result.stderr
+    alerts = alerts_file(workdir)
+    messages = [m for m in EXPECTED["messages"] if not m.get("broken")]
+    by_thread: dict[str, list[dict[str, Any]]] = {}
+    for m in messages:
+        by_thread.setdefault(m["thread"], []).append(m)
+
+    engine = create_store_engine(url)
+    with Session(engine) as session:
+        thread_of_msgid = {
+            m.header_message_id: m.thread_id for m in session.scalars(select(Message))
+        }
+    engine.dispose()
+    alerted_threads = {a["thread_id"] for a in alerts}
+    for slug in EXPECTED["unanswered_threads"]:
+        thread_ids = {thread_of_msgid[m["message_id"]] for m in by_thread[slug]}
+        assert len(thread_ids) == 1, f"thread {slug} was split into {thread_ids}"
+        thread_id = thread_ids.pop()
+        [alert] = [a for a in alerts if a["thread_id"] == thread_id]
+        last = max(by_thread[slug], key=lambda m: m["file"])  # files are named in time order
+        assert alert["rule"] == "unanswered"
+        assert alert["title"].startswith("Unanswered for ")
+        if last["customer_id"] is not None:
+            assert alert["details"]["customer"], alert
+            assert alert["details"]["customer"] in alert["title"]
+        assert alert["details"]["sender"] in [m_sender(m) for m in by_thread[slug]]
+    for slug in EXPECTED["answered_threads"] + EXPECTED.get("no_reply_outbound_threads", []):
+        thread_id = thread_of_msgid[by_thread[slug][0]["message_id"]]
+        assert thread_id not in alerted_threads, f"answered thread {slug} was alerted"
+    assert len(alerts) == len(EXPECTED["unanswered_threads"])
+
+    status = json.loads(commwatch(workdir, "status", "--json", env=env).stdout)
+    assert status["counts"]["messages"] == len(messages)
+    assert status["counts"]["signals"] > 0
+    assert status["counts"]["alerts"] == len(alerts)
+    assert status["counts"]["quarantined"] == sum(1 for m in EXPECTED["messages"] if m.get("broken"))
+    assert {r["outcome"] for r in status["last_runs"].values()} == {"ok"}
+
+
+def m_sender(message: dict[str, Any]) -> str:
+    return message.get("sender", "")
+
+
+def test_second_run_adds_nothing(demo_run: tuple[Path, str, dict[str, str]]) -> None:
+    workdir, url, env = demo_run
+    commwatch(workdir, "run", "--once", env=env)
+    before, lines = store_counts(url), alerts_file(workdir)
+    commwatch(workdir, "run", "--once", env=env)
+    assert store_counts(url) == before
+    assert alerts_file(workdir) == lines
