@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from commwatch.configbase import ConfigPath, StrictModel
+from ingest.imap_config import ImapSourceConfig
 
 
 class MaildirSourceConfig(StrictModel):
@@ -26,7 +27,7 @@ class EmlFolderSourceConfig(StrictModel):
     enabled: bool = True
 
 
-SourceConfig = MaildirSourceConfig | EmlFolderSourceConfig
+SourceConfig = MaildirSourceConfig | EmlFolderSourceConfig | ImapSourceConfig
 
 
 class CustomerMasterConfig(StrictModel):

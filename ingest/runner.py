@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -243,9 +244,11 @@ def run_source(
     report = IngestReport(connector.name)
     with Session(engine) as session:
         cursors = _cursors(session, connector.name)
-    for batch in connector.fetch(cursors):
-        with session_scope(engine) as session:
-            _store_batch(session, connector, batch, directions, report)
-        if progress is not None:
-            progress(len(batch.items))
+    # closing(): a failed batch ends the fetch at once (an IMAP session is logged out).
+    with closing(connector.fetch(cursors)) as batches:  # type: ignore[type-var]
+        for batch in batches:
+            with session_scope(engine) as session:
+                _store_batch(session, connector, batch, directions, report)
+            if progress is not None:
+                progress(len(batch.items))
     return report
