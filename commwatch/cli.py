@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import json
-import logging
 import sys
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.logging import RichHandler
 from rich.table import Table
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from commwatch.config import DEFAULT_CONFIG_ENV, Config, ConfigError, load_config
+from commwatch import cli_ingest  # noqa: F401  (registers ingest, sources, quarantine)
+from commwatch.cli_base import (
+    app,
+    config_app,
+    db_app,
+    err,
+    load_config_or_exit,
+    open_service,
+    out,
+)
 from commwatch.store import (
     Alert,
     Customer,
@@ -23,78 +28,12 @@ from commwatch.store import (
     JobRun,
     Message,
     QuarantineItem,
-    SchemaError,
     Signal,
     Thread,
     create_store_engine,
     schema_revision,
     upgrade_schema,
 )
-
-app = typer.Typer(
-    help="commwatch: watches customer communications for receivables and compliance teams.",
-    no_args_is_help=True,
-    add_completion=False,
-)
-db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
-config_app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True)
-app.add_typer(db_app, name="db")
-app.add_typer(config_app, name="config")
-
-out = Console()
-err = Console(stderr=True)
-
-
-class State:
-    config_path: Path | None = None
-
-
-state = State()
-
-
-def _config() -> Config:
-    try:
-        return load_config(state.config_path)
-    except ConfigError as exc:
-        err.print(f"[red]{exc.render()}[/red]", highlight=False)
-        raise typer.Exit(2) from None
-
-
-@app.callback()
-def main_options(
-    config: Annotated[
-        Path | None,
-        typer.Option(
-            "--config",
-            "-c",
-            envvar=DEFAULT_CONFIG_ENV,
-            help="Config file (default ./config.toml).",
-            show_envvar=True,
-        ),
-    ] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress.")] = False,
-) -> None:
-    state.config_path = config
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(message)s",
-        handlers=[RichHandler(console=err, show_path=False)],
-    )
-
-
-def _service(config: Config) -> Any:
-    from commwatch.service import Service  # loads spaCy; only the commands that run need it
-
-    service = Service(config)
-    try:
-        created = service.prepare()
-    except SchemaError as exc:
-        err.print(f"[red]database: {exc}[/red]")
-        raise typer.Exit(2) from None
-    if created == "created":
-        err.print("[green]created the database schema[/green]")
-    return service
-
 
 @app.command()
 def run(
@@ -103,8 +42,8 @@ def run(
     ] = False,
 ) -> None:
     """Run the service: every stage's jobs on the scheduler until Ctrl-C or SIGTERM."""
-    config = _config()
-    service = _service(config)
+    config = load_config_or_exit()
+    service = open_service(config)
     if once:
         runs = service.run_once()
         table = Table(title="commwatch run --once")
@@ -135,7 +74,7 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
     """Counts of messages, signals, alerts and quarantined items, and each job's last run."""
-    config = _config()
+    config = load_config_or_exit()
     engine = create_store_engine(config.database_url())
     try:
         revision = schema_revision(engine)
@@ -212,7 +151,7 @@ def db_upgrade(
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
 ) -> None:
     """Apply the schema migrations to the configured database."""
-    config = _config()
+    config = load_config_or_exit()
     engine = create_store_engine(config.database_url())
     before = schema_revision(engine)
     upgrade_schema(engine, revision)
@@ -223,21 +162,21 @@ def db_upgrade(
 @db_app.command("current")
 def db_current() -> None:
     """Print the schema revision of the configured database."""
-    config = _config()
+    config = load_config_or_exit()
     out.print(schema_revision(create_store_engine(config.database_url())) or "empty")
 
 
 @config_app.command("show")
 def config_show() -> None:
     """Print the validated configuration, secrets masked."""
-    config = _config()
+    config = load_config_or_exit()
     out.print_json(json.dumps(config.masked(), default=str))
 
 
 @config_app.command("check")
 def config_check() -> None:
     """Validate the configuration and exit 0 if it is usable."""
-    config = _config()
+    config = load_config_or_exit()
     out.print(f"[green]{config.path}: ok[/green]")
 
 

@@ -16,13 +16,21 @@ from datetime import datetime
 from types import FrameType
 from typing import Any
 
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.engine import Engine
 
 from commwatch.config import Config
 from commwatch.store import JobRun, create_store_engine, ensure_schema, session_scope, utcnow
-from ingest import Directions, build_connector, load_customers, load_invoices, run_source
-from monitor import run_rules
+from ingest import (
+    Directions,
+    SourceError,
+    build_connector,
+    load_customers,
+    load_invoices,
+    run_source,
+)
+from monitor import Finding, record_findings, run_rules
 from nlp.jobs import tag_pending
 from nlp.pipeline import Tagger, default_tagger
 from notifier import Channel, build_channel, deliver
@@ -34,10 +42,19 @@ Clock = Callable[[], datetime]
 
 @dataclass(frozen=True)
 class Job:
+    """One stage's work. When a run's `wakes_on` count is non-zero, the `wakes` jobs run next
+    at once instead of waiting for their interval, so new mail becomes an alert in seconds."""
+
     name: str
     stage: str
     interval: float
     run: Callable[[], dict[str, Any]]
+    wakes: tuple[str, ...] = ()
+    wakes_on: str = ""
+
+
+SOURCE_HEALTH_RULE = "source_failing"
+MAX_PASSES = 20
 
 
 class Service:
@@ -56,6 +73,8 @@ class Service:
             list(config.organisation.own_domains), list(config.organisation.team_addresses)
         )
         self._tagger: Tagger | None = None
+        self._scheduler: BackgroundScheduler | None = None
+        self._pending: dict[str, threading.Event] = {}
 
     @property
     def tagger(self) -> Tagger:
@@ -81,9 +100,35 @@ class Service:
     def _ingest(self, name: str) -> Callable[[], dict[str, Any]]:
         def run() -> dict[str, Any]:
             connector = build_connector(name, self.config.sources[name])
-            return run_source(self.engine, connector, self.directions).as_counts()
+            try:
+                counts = run_source(self.engine, connector, self.directions).as_counts()
+            except SourceError as exc:
+                self._source_health(name, str(exc))
+                raise
+            self._source_health(name, None)
+            return counts
 
         return run
+
+    def _source_health(self, name: str, problem: str | None) -> None:
+        """An ops alert while a source cannot be read; resolved by its next good run."""
+        findings = []
+        if problem is not None:
+            findings.append(
+                Finding(
+                    rule=f"{SOURCE_HEALTH_RULE}:{name}",
+                    subject=f"source:{name}",
+                    severity="high",
+                    title=f"Source {name} cannot be read",
+                    summary=f"{problem}. Messages from it are not being ingested; "
+                    f"`commwatch sources test {name}` shows what fails.",
+                    details={"source": name, "problem": problem},
+                )
+            )
+        with session_scope(self.engine) as session:
+            record_findings(
+                session, f"{SOURCE_HEALTH_RULE}:{name}", findings, self.channels, self.clock()
+            )
 
     def _tag(self) -> dict[str, Any]:
         return tag_pending(self.engine, self.tagger, self.config.nlp.batch_size)
@@ -106,11 +151,34 @@ class Service:
             jobs.append(Job("customers", "ingest", sched.ingest_seconds, self._load_customers))
         for name, source in self.config.sources.items():
             if source.enabled:
-                jobs.append(Job(f"ingest:{name}", "ingest", sched.ingest_seconds, self._ingest(name)))
-        jobs.append(Job("tag", "nlp", sched.tag_seconds, self._tag))
-        jobs.append(Job("monitor", "monitor", sched.monitor_seconds, self._monitor))
+                jobs.append(Job(f"ingest:{name}", "ingest", sched.ingest_seconds,
+                                self._ingest(name), ("tag",), "stored"))
+        jobs.append(Job("tag", "nlp", sched.tag_seconds, self._tag, ("monitor",), "tagged"))
+        jobs.append(Job("monitor", "monitor", sched.monitor_seconds, self._monitor,
+                        ("notify",), "queued"))
         jobs.append(Job("notify", "notifier", sched.notify_seconds, self._notify))
         return jobs
+
+    def wake(self, name: str) -> None:
+        """Run a job as soon as possible; a wake-up while it runs gives it one more pass."""
+        self._pending.setdefault(name, threading.Event()).set()
+        scheduler = self._scheduler
+        if scheduler is not None and scheduler.running:
+            try:
+                scheduler.modify_job(name, next_run_time=utcnow())
+            except JobLookupError:
+                log.debug("wake-up for unknown job %s ignored", name)
+
+    def _run_scheduled(self, job: Job) -> None:
+        pending = self._pending.setdefault(job.name, threading.Event())
+        for _ in range(MAX_PASSES):
+            pending.clear()
+            run = self.run_job(job)
+            if run.outcome == "ok" and job.wakes and run.counts.get(job.wakes_on):
+                for name in job.wakes:
+                    self.wake(name)
+            if not pending.is_set():
+                return
 
     def run_job(self, job: Job) -> JobRun:
         """Run one job and record the run; a failing job is recorded, never re-raised."""
@@ -134,6 +202,26 @@ class Service:
     def run_once(self) -> list[JobRun]:
         return [self.run_job(job) for job in self.jobs()]
 
+    def _start_watchers(self, stop: threading.Event) -> list[threading.Thread]:
+        """Push sources (IMAP IDLE) wake their ingest job when mail arrives."""
+        threads = []
+        for name, source in self.config.sources.items():
+            if not (source.enabled and getattr(source, "idle", False)):
+                continue
+            connector = build_connector(name, source)
+            watch = getattr(connector, "watch", None)
+            if watch is None:
+                continue
+            thread = threading.Thread(
+                target=watch,
+                args=(lambda name=name: self.wake(f"ingest:{name}"), stop),
+                name=f"watch:{name}",
+                daemon=True,
+            )
+            thread.start()
+            threads.append(thread)
+        return threads
+
     def run_forever(self, stop: threading.Event | None = None) -> None:
         """Run every job on its interval until SIGINT/SIGTERM (or `stop` is set)."""
         stop = stop or threading.Event()
@@ -146,10 +234,11 @@ class Service:
                 "misfire_grace_time": sched.misfire_grace_seconds,
             },
         )
+        self._scheduler = scheduler
         start = utcnow()
         for job in self.jobs():
             scheduler.add_job(
-                self.run_job,
+                self._run_scheduled,
                 "interval",
                 seconds=job.interval,
                 args=[job],
@@ -166,11 +255,15 @@ class Service:
             sig: signal.signal(sig, _stop) for sig in (signal.SIGINT, signal.SIGTERM)
         } if threading.current_thread() is threading.main_thread() else {}
         scheduler.start()
+        watchers = self._start_watchers(stop)
         try:
             while not stop.wait(0.5):
                 pass
         finally:
+            for watcher in watchers:
+                watcher.join(timeout=10)
             scheduler.shutdown(wait=True)
+            self._scheduler = None
             self.engine.dispose()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)

@@ -11,13 +11,14 @@ from typing import Any
 
 from ingest.base import BadRecord, Batch, Connector, ParsedMessage, RawItem, SourceError
 from ingest.customers import CustomerFileError, CustomerResolver, load_customers, load_invoices
-from ingest.files import EmlFolderConnector, MaildirConnector
+from ingest.files import EmlFolderConnector, MaildirConnector, MboxConnector
 from ingest.imap import ImapConnector
 from ingest.runner import Directions, IngestReport, run_source
 
 CONNECTORS: dict[str, Callable[[str, Any], Connector]] = {
     "maildir": MaildirConnector,
     "eml_dir": EmlFolderConnector,
+    "mbox": MboxConnector,
     "imap": ImapConnector,
 }
 

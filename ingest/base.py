@@ -68,3 +68,7 @@ class Connector(Protocol):
     def parse(self, item: RawItem, data: bytes) -> ParsedMessage:
         """Turn one item's bytes into a message, or raise BadRecord."""
         ...
+
+    def check(self) -> list[str]:
+        """Reach the source and say what is there; raise SourceError saying what failed."""
+        ...

@@ -27,7 +27,20 @@ class EmlFolderSourceConfig(StrictModel):
     enabled: bool = True
 
 
-SourceConfig = MaildirSourceConfig | EmlFolderSourceConfig | ImapSourceConfig
+class MboxSourceConfig(StrictModel):
+    """One mbox file, or a folder of them (`*.mbox` / `*.mbx` / files named like mbox exports).
+
+    Messages appended to a file later are picked up from where the last run stopped."""
+
+    type: Literal["mbox"]
+    path: ConfigPath
+    pattern: str = "*.mbox"
+    enabled: bool = True
+
+
+SourceConfig = (
+    MaildirSourceConfig | EmlFolderSourceConfig | MboxSourceConfig | ImapSourceConfig
+)
 
 
 class CustomerMasterConfig(StrictModel):

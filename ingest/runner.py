@@ -7,6 +7,7 @@ import traceback
 from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -59,6 +60,7 @@ class IngestReport:
     duplicates: int = 0
     quarantined: int = 0
     skipped_known: int = 0
+    skipped_old: int = 0
 
     def as_counts(self) -> dict[str, int]:
         return {
@@ -66,6 +68,7 @@ class IngestReport:
             "stored": self.stored,
             "duplicates": self.duplicates,
             "quarantined": self.quarantined,
+            **({"skipped_before_since": self.skipped_old} if self.skipped_old else {}),
         }
 
 
@@ -173,12 +176,27 @@ def store_message(
     return new_id, True
 
 
+def parse_or_reason(connector: Connector, item: RawItem, data: bytes) -> ParsedMessage | str:
+    """The parsed message, or why it cannot be one (the quarantine reason)."""
+    try:
+        return connector.parse(item, data)
+    except BadRecord as exc:
+        log.warning("quarantined %s item %s: %s", connector.name, item.ref, exc)
+        return str(exc)
+    except Exception as exc:  # noqa: BLE001 - a parser bug must cost one item, not the source
+        reason = f"parser failed: {type(exc).__name__}: {exc}"
+        log.error("quarantined %s item %s: %s\n%s", connector.name, item.ref, reason,
+                  traceback.format_exc(limit=3))
+        return reason
+
+
 def _store_batch(
     session: Session,
     connector: Connector,
     batch: Batch,
     directions: Directions,
     report: IngestReport,
+    since: datetime | None = None,
 ) -> None:
     source = connector.name
     keys = [item.key for item in batch.items]
@@ -199,19 +217,16 @@ def _store_batch(
         known.add(item.key)
         message_id = quarantine_id = None
         data = item.read()
-        try:
-            parsed = connector.parse(item, data)
-        except BadRecord as exc:
-            quarantine_id = quarantine(session, source, item, data, str(exc))
+        parsed = parse_or_reason(connector, item, data)
+        if isinstance(parsed, str):
+            quarantine_id = quarantine(session, source, item, data, parsed)
             report.quarantined += 1
-            log.warning("quarantined %s item %s: %s", source, item.ref, exc)
-        except Exception as exc:  # noqa: BLE001 - a parser bug must cost one item, not the source
-            reason = f"parser failed: {type(exc).__name__}: {exc}"
-            quarantine_id = quarantine(session, source, item, data, reason)
-            report.quarantined += 1
-            log.error("quarantined %s item %s: %s\n%s", source, item.ref, reason,
-                      traceback.format_exc(limit=3))
         else:
+            if since is not None and parsed.sent_at < since:
+                # A backfill from --since: older items are recorded as seen, never stored.
+                report.skipped_old += 1
+                _record_item(session, source, item.key, None, None)
+                continue
             message_id, new = store_message(
                 session, source, parsed, item.ref, directions, resolver
             )
@@ -219,19 +234,25 @@ def _store_batch(
                 report.stored += 1
             else:
                 report.duplicates += 1
-        insert_ignore(
-            session,
-            SourceItem,
-            {
-                "source": source,
-                "item_key": item.key,
-                "message_id": message_id,
-                "quarantine_id": quarantine_id,
-                "seen_at": utcnow(),
-            },
-            ["source", "item_key"],
-        )
+        _record_item(session, source, item.key, message_id, quarantine_id)
     _save_cursor(session, source, batch.partition, batch.cursor)
+
+
+def _record_item(
+    session: Session, source: str, key: str, message_id: int | None, quarantine_id: int | None
+) -> None:
+    insert_ignore(
+        session,
+        SourceItem,
+        {
+            "source": source,
+            "item_key": key,
+            "message_id": message_id,
+            "quarantine_id": quarantine_id,
+            "seen_at": utcnow(),
+        },
+        ["source", "item_key"],
+    )
 
 
 def run_source(
@@ -239,8 +260,12 @@ def run_source(
     connector: Connector,
     directions: Directions,
     progress: Callable[[int], None] | None = None,
+    since: datetime | None = None,
 ) -> IngestReport:
-    """Fetch everything new from one source and store it; one transaction per batch."""
+    """Fetch everything new from one source and store it; one transaction per batch.
+
+    With `since`, items sent before it are marked seen without being stored (a backfill that
+    starts at a date)."""
     report = IngestReport(connector.name)
     with Session(engine) as session:
         cursors = _cursors(session, connector.name)
@@ -248,7 +273,61 @@ def run_source(
     with closing(connector.fetch(cursors)) as batches:  # type: ignore[type-var]
         for batch in batches:
             with session_scope(engine) as session:
-                _store_batch(session, connector, batch, directions, report)
+                _store_batch(session, connector, batch, directions, report, since)
             if progress is not None:
                 progress(len(batch.items))
+    return report
+
+
+@dataclass
+class RetryReport:
+    released: int = 0
+    still_bad: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+
+def retry_quarantined(
+    engine: Engine,
+    connectors: dict[str, Connector],
+    directions: Directions,
+    ids: list[int] | None = None,
+) -> RetryReport:
+    """Parse held items again (after a parser fix); those that now parse are stored."""
+    report = RetryReport()
+    with session_scope(engine) as session:
+        query = select(QuarantineItem).where(QuarantineItem.status == "held")
+        if ids:
+            query = query.where(QuarantineItem.id.in_(ids))  # type: ignore[union-attr]
+        held = list(session.scalars(query.order_by(QuarantineItem.id)))  # type: ignore[arg-type]
+        resolver = CustomerResolver(session)
+        for row in held:
+            connector = connectors.get(row.source)
+            if connector is None:
+                report.skipped.append(f"#{row.id}: source {row.source!r} is not configured")
+                continue
+            raw = bytes(row.raw)
+            item = RawItem(key=row.item_key, ref=f"quarantine #{row.id}", read=lambda r=raw: r)
+            parsed = parse_or_reason(connector, item, raw)
+            if isinstance(parsed, str):
+                row.attempts += 1
+                row.reason = parsed
+                row.updated_at = utcnow()
+                session.add(row)
+                report.still_bad += 1
+                continue
+            message_id, _new = store_message(
+                session, row.source, parsed, item.ref, directions, resolver
+            )
+            row.status = "released"
+            row.updated_at = utcnow()
+            ledger = session.scalars(
+                select(SourceItem).where(
+                    SourceItem.source == row.source, SourceItem.item_key == row.item_key
+                )
+            ).first()
+            if ledger is not None:
+                ledger.message_id = message_id
+                session.add(ledger)
+            session.add(row)
+            report.released += 1
     return report
