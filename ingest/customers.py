@@ -160,8 +160,7 @@ class CustomerResolver:
             domain = domain.split(".", 1)[1]  # sub.customer.example matches customer.example
         return None
 
-    def resolve(self, addresses: Iterable[str], text: str) -> Match:
-        addresses = [a for a in addresses if a]
+    def _by_address_or_domain(self, addresses: list[str]) -> Match | None:
         for address in addresses:
             if address in self._by_address:
                 return Match(self._by_address[address], "address")
@@ -169,11 +168,35 @@ class CustomerResolver:
             found = self._domain_match(address)
             if found is not None:
                 return Match(found, "domain")
-        refs = {m.group(1).upper() for m in INVOICE_REF.finditer(text)}
-        if refs:
-            row = self._session.execute(
-                select(Invoice.customer_id).where(Invoice.number.in_(refs))  # type: ignore[attr-defined]
-            ).first()
-            if row is not None:
-                return Match(row[0], "reference")
-        return Match(None, "unmatched")
+        return None
+
+    def resolve(self, addresses: Iterable[str], text: str) -> Match:
+        return self.resolve_many([(list(addresses), text)])[0]
+
+    def resolve_many(self, messages: list[tuple[list[str], str]]) -> list[Match]:
+        """Matches for many messages; invoice references are looked up in one query."""
+        matches: list[Match | None] = []
+        wanted: list[set[str]] = []
+        for addresses, text in messages:
+            match = self._by_address_or_domain([a for a in addresses if a])
+            matches.append(match)
+            refs = {m.group(1).upper() for m in INVOICE_REF.finditer(text)} if match is None else set()
+            wanted.append(refs)
+        all_refs = set().union(*wanted) if wanted else set()
+        owners: dict[str, int] = {}
+        if all_refs:
+            owners = {
+                number: cid
+                for number, cid in self._session.execute(
+                    select(Invoice.number, Invoice.customer_id).where(
+                        Invoice.number.in_(sorted(all_refs))  # type: ignore[attr-defined]
+                    )
+                )
+            }
+        result = []
+        for match, refs in zip(matches, wanted, strict=True):
+            if match is None:
+                found = sorted(r for r in refs if r in owners)
+                match = Match(owners[found[0]], "reference") if found else Match(None, "unmatched")
+            result.append(match)
+        return result

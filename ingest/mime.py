@@ -2,6 +2,10 @@
 
 Lenient on what real mail gets wrong (bad charsets, broken headers, missing dates), strict
 only where nothing useful can be recovered: those items are quarantined with the reason.
+
+The MIME tree is parsed with the `compat32` policy and only the headers we use are decoded
+(RFC 2047 encoded words, RFC 6532 raw UTF-8): the `default` policy's header registry parses
+every header it is asked for into objects and cost most of the ingest time.
 """
 
 from __future__ import annotations
@@ -10,7 +14,9 @@ import hashlib
 import re
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
-from email.message import EmailMessage, Message
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
+from email.message import Message
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
 from ingest.base import BadRecord, ParsedMessage
@@ -20,29 +26,43 @@ from ingest.quotes import new_text_of
 _MSGID = re.compile(r"<[^<>\s]+>")
 
 
-def _header(msg: Message, name: str) -> str:
-    """A header's decoded value; a header too broken to decode is read raw instead."""
+def _unescape_8bit(text: str) -> str:
+    """Raw 8-bit header bytes (RFC 6532) arrive as surrogate escapes: read them as UTF-8."""
+    if not any("\udc80" <= ch <= "\udcff" for ch in text):
+        return text
+    raw = text.encode("ascii", "surrogateescape")
     try:
-        value = msg.get(name)
-    except (ValueError, TypeError, IndexError, LookupError):
-        raw = msg.get_all(name, failobj=[]) if isinstance(msg, Message) else []
-        value = raw[0] if raw else None
-    if value is None:
-        return ""
-    return re.sub(r"\s+", " ", str(value)).strip()
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
 
 
-def _raw_header(msg: Message, name: str) -> str:
-    for key, value in msg.raw_items() if isinstance(msg, EmailMessage) else msg.items():
-        if key.lower() == name.lower():
-            return str(value)
-    return ""
+def decode_header_value(value: object) -> str:
+    """A header value as text: RFC 2047 words decoded, raw 8-bit bytes read as UTF-8."""
+    text = _unescape_8bit(str(value))
+    if "=?" in text:
+        try:
+            text = str(make_header(decode_header(text)))
+        except (HeaderParseError, LookupError, UnicodeError, ValueError):
+            pass  # an undecodable encoded word stays as written
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _header(msg: Message, name: str) -> str:
+    value = msg.get(name)
+    return "" if value is None else decode_header_value(value)
+
+
+def _address_field(msg: Message, name: str) -> str:
+    # Split addresses before decoding display names: a decoded name may hold a comma.
+    value = msg.get(name)
+    return "" if value is None else _unescape_8bit(str(value))
 
 
 def _addresses(msg: Message, *names: str) -> list[str]:
     found: list[str] = []
     for name in names:
-        for _display, address in getaddresses([_header(msg, name)]):
+        for _display, address in getaddresses([_address_field(msg, name)]):
             address = address.strip().lower()
             if "@" in address and address not in found:
                 found.append(address)
@@ -51,12 +71,12 @@ def _addresses(msg: Message, *names: str) -> list[str]:
 
 def _sender(msg: Message) -> tuple[str, str]:
     for name in ("From", "Sender", "Reply-To", "Return-Path"):
-        value = _header(msg, name)
+        value = _address_field(msg, name)
         if not value:
             continue
         display, address = parseaddr(value)
         if "@" in address:
-            return address.strip().lower(), display.strip()
+            return address.strip().lower(), decode_header_value(display)
     return "", ""
 
 
@@ -65,7 +85,7 @@ def _message_ids(value: str) -> list[str]:
 
 
 def _sent_at(msg: Message, fallback: datetime | None) -> datetime:
-    candidates = [_header(msg, "Date"), _raw_header(msg, "Date")]
+    candidates = [_header(msg, "Date")]
     for received in msg.get_all("Received", failobj=[]) or []:
         candidates.append(str(received).rsplit(";", 1)[-1])
     for value in candidates:
@@ -84,19 +104,13 @@ def _sent_at(msg: Message, fallback: datetime | None) -> datetime:
 
 
 def _decode_part(part: Message) -> str:
-    try:
-        content = part.get_content() if isinstance(part, EmailMessage) else None
-    except (LookupError, UnicodeError, ValueError, AssertionError, KeyError):
-        content = None
-    if isinstance(content, str):
-        return content
     payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes):
         return ""
     charset = part.get_content_charset() or "utf-8"
     try:
         return payload.decode(charset, errors="replace")
-    except LookupError:
+    except LookupError:  # an unknown charset name: most such mail is UTF-8 or ASCII
         return payload.decode("utf-8", errors="replace")
 
 
@@ -121,6 +135,8 @@ def _walk(msg: Message) -> tuple[list[str], list[str], list[dict[str, object]]]:
                 filename = part.get_filename()
             except (ValueError, LookupError):
                 filename = None
+            if filename:
+                filename = decode_header_value(filename)
             attachments.append(
                 {
                     "filename": filename or "",
@@ -168,7 +184,7 @@ def parse_email(data: bytes, received_at: datetime | None = None) -> ParsedMessa
     """Parse raw message bytes; raises BadRecord when nothing usable is there."""
     if not data.strip():
         raise BadRecord("empty message (0 bytes or only whitespace)")
-    msg = message_from_bytes(data, policy=policy.default)
+    msg = message_from_bytes(data, policy=policy.compat32)
     if not msg.keys():
         raise BadRecord("no RFC 5322 header block: the data does not start with headers")
     if not any(_header(msg, h) for h in ("From", "Sender", "Date", "Message-ID", "Subject")):
@@ -176,7 +192,7 @@ def parse_email(data: bytes, received_at: datetime | None = None) -> ParsedMessa
 
     sender, sender_name = _sender(msg)
     subject = _header(msg, "Subject")
-    ids = _message_ids(_header(msg, "Message-ID") or _raw_header(msg, "Message-ID"))
+    ids = _message_ids(_header(msg, "Message-ID"))
     header_id = ids[0] if ids else None
     plain, html, attachments = _walk(msg)
     body = "\n\n".join(p.strip() for p in plain if p.strip())

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -24,8 +24,8 @@ from commwatch.store import (
     utcnow,
 )
 from ingest.base import BadRecord, Batch, Connector, ParsedMessage, RawItem
-from ingest.customers import CustomerResolver
-from ingest.threads import attach_to_thread
+from ingest.customers import CustomerResolver, Match
+from ingest.threads import NewMessage, assign_threads
 
 log = logging.getLogger(__name__)
 
@@ -126,23 +126,73 @@ def quarantine(session: Session, source: str, item: RawItem, data: bytes, reason
     return existing.id or 0
 
 
-def store_message(
+def store_messages(
     session: Session,
     source: str,
-    parsed: ParsedMessage,
-    ref: str,
+    entries: list[tuple[ParsedMessage, str]],
     directions: Directions,
     resolver: CustomerResolver,
-) -> tuple[int, bool]:
-    """Upsert one message by natural key; returns (message id, whether it was new)."""
-    direction = directions.of(parsed.sender, parsed.recipients)
-    counterparties = (
-        [parsed.sender]
-        if direction == "inbound"
-        else [r for r in parsed.recipients if not directions.is_ours(r)]
-    )
-    match = resolver.resolve(counterparties, f"{parsed.subject}\n{parsed.new_text}")
-    values = {
+) -> list[tuple[int, bool]]:
+    """Upsert messages by natural key and thread the new ones, a batch at a time.
+
+    Returns (message id, whether it was new) per entry, in order. Two messages of one batch
+    with the same natural key are one message; a key another process stores at the same
+    moment is skipped by ON CONFLICT and counted as a duplicate.
+    """
+    now = utcnow()
+    kinds = [directions.of(p.sender, p.recipients) for p, _ref in entries]
+    matches = resolver.resolve_many([
+        (
+            [p.sender] if kind == "inbound"
+            else [r for r in p.recipients if not directions.is_ours(r)],
+            f"{p.subject}\n{p.new_text}",
+        )
+        for (p, _ref), kind in zip(entries, kinds, strict=True)
+    ])
+    keys = list({p.natural_key for p, _ref in entries})
+    ids: dict[str, int] = {
+        key: message_id
+        for key, message_id in session.execute(
+            select(Message.natural_key, Message.id).where(
+                Message.natural_key.in_(keys)  # type: ignore[attr-defined]
+            )
+        )
+    }
+    known = set(ids)
+    fresh: list[NewMessage] = []
+    for (parsed, ref), kind, match in zip(entries, kinds, matches, strict=True):
+        if parsed.natural_key in ids:
+            continue
+        new_id = insert_ignore(
+            session, Message, _message_row(source, parsed, ref, kind, match, now), ["natural_key"]
+        )
+        if new_id is None:  # stored by another process since the look-up above
+            known.add(parsed.natural_key)
+            new_id = session.execute(
+                select(Message.id).where(Message.natural_key == parsed.natural_key)
+            ).scalar_one()
+        else:
+            fresh.append(NewMessage(new_id, parsed, kind, match.customer_id))
+        ids[parsed.natural_key] = new_id
+    if fresh:
+        assign_threads(session, fresh)
+        session.execute(
+            update(Message),
+            [{"id": m.id, "thread_id": m.thread_id} for m in fresh],
+        )
+    first_seen: set[str] = set()
+    result = []
+    for parsed, _ref in entries:
+        new = parsed.natural_key not in known and parsed.natural_key not in first_seen
+        first_seen.add(parsed.natural_key)
+        result.append((ids[parsed.natural_key], new))
+    return result
+
+
+def _message_row(
+    source: str, parsed: ParsedMessage, ref: str, direction: str, match: Match, now: datetime
+) -> dict[str, Any]:
+    return {
         "natural_key": parsed.natural_key,
         "source": source,
         "channel": parsed.channel,
@@ -154,7 +204,7 @@ def store_message(
         "subject": parsed.subject,
         "body_text": parsed.body_text,
         "new_text": parsed.new_text,
-        "header_message_id": (parsed.header_message_id or None),
+        "header_message_id": parsed.header_message_id or None,
         "in_reply_to": parsed.in_reply_to,
         "references": parsed.references,
         "attachments": parsed.attachments,
@@ -162,18 +212,8 @@ def store_message(
         "raw_ref": ref[:1024],
         "customer_id": match.customer_id,
         "customer_match": match.how,
-        "ingested_at": utcnow(),
+        "ingested_at": now,
     }
-    new_id = insert_ignore(session, Message, values, ["natural_key"])
-    if new_id is None:
-        existing = session.execute(
-            select(Message.id).where(Message.natural_key == parsed.natural_key)
-        ).scalar_one()
-        return int(existing), False
-    message = session.get(Message, new_id)
-    assert message is not None
-    attach_to_thread(session, message, parsed, match.customer_id)
-    return new_id, True
 
 
 def parse_or_reason(connector: Connector, item: RawItem, data: bytes) -> ParsedMessage | str:
@@ -209,32 +249,34 @@ def _store_batch(
         )
     )
     resolver = CustomerResolver(session)
+    to_store: list[tuple[RawItem, ParsedMessage]] = []
     for item in batch.items:
         report.seen += 1
         if item.key in known:
             report.skipped_known += 1
             continue
         known.add(item.key)
-        message_id = quarantine_id = None
         data = item.read()
         parsed = parse_or_reason(connector, item, data)
         if isinstance(parsed, str):
             quarantine_id = quarantine(session, source, item, data, parsed)
             report.quarantined += 1
+            _record_item(session, source, item.key, None, quarantine_id)
+        elif since is not None and parsed.sent_at < since:
+            # A backfill from --since: older items are recorded as seen, never stored.
+            report.skipped_old += 1
+            _record_item(session, source, item.key, None, None)
         else:
-            if since is not None and parsed.sent_at < since:
-                # A backfill from --since: older items are recorded as seen, never stored.
-                report.skipped_old += 1
-                _record_item(session, source, item.key, None, None)
-                continue
-            message_id, new = store_message(
-                session, source, parsed, item.ref, directions, resolver
-            )
-            if new:
-                report.stored += 1
-            else:
-                report.duplicates += 1
-        _record_item(session, source, item.key, message_id, quarantine_id)
+            to_store.append((item, parsed))
+    stored = store_messages(
+        session, source, [(p, item.ref) for item, p in to_store], directions, resolver
+    )
+    for (item, _parsed), (message_id, new) in zip(to_store, stored, strict=True):
+        if new:
+            report.stored += 1
+        else:
+            report.duplicates += 1
+        _record_item(session, source, item.key, message_id, None)
     _save_cursor(session, source, batch.partition, batch.cursor)
 
 
@@ -315,8 +357,8 @@ def retry_quarantined(
                 session.add(row)
                 report.still_bad += 1
                 continue
-            message_id, _new = store_message(
-                session, row.source, parsed, item.ref, directions, resolver
+            [(message_id, _new)] = store_messages(
+                session, row.source, [(parsed, item.ref)], directions, resolver
             )
             row.status = "released"
             row.updated_at = utcnow()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -29,83 +30,135 @@ def is_reply_subject(subject: str) -> bool:
     return bool(_PREFIX.match(subject or ""))
 
 
-def find_thread(session: Session, parsed: ParsedMessage, customer_id: int | None) -> int | None:
-    """The thread an incoming message belongs to, or None when it starts a new one."""
-    refs = [r for r in [parsed.in_reply_to, *reversed(parsed.references)] if r]
-    if refs:
-        row = session.execute(
-            select(Message.thread_id)
-            .where(Message.header_message_id.in_(refs))  # type: ignore[union-attr]
-            .where(Message.thread_id.is_not(None))  # type: ignore[union-attr]
-            .limit(1)
-        ).first()
-        if row is not None:
-            return int(row[0])
-    if parsed.header_message_id:
-        # A reply that arrived before the message it answers already holds the thread.
-        row = session.execute(
-            select(Message.thread_id)
-            .where(Message.in_reply_to == parsed.header_message_id)
-            .where(Message.thread_id.is_not(None))  # type: ignore[union-attr]
-            .limit(1)
-        ).first()
-        if row is not None:
-            return int(row[0])
-    key = subject_key(parsed.subject)
-    if key and (refs or is_reply_subject(parsed.subject)):
-        query = (
-            select(Thread.id)
-            .where(Thread.subject_key == key, Thread.channel == parsed.channel)
-            .where(Thread.last_message_at >= parsed.sent_at - SUBJECT_WINDOW)  # type: ignore[operator]
-            .order_by(Thread.last_message_at.desc())  # type: ignore[union-attr]
-            .limit(1)
-        )
-        if customer_id is not None:
-            query = query.where(Thread.customer_id == customer_id)
-        row = session.execute(query).first()
-        if row is not None:
-            return int(row[0])
-    return None
+@dataclass
+class NewMessage:
+    """What threading needs of a message just stored."""
+
+    id: int
+    parsed: ParsedMessage
+    direction: str
+    customer_id: int | None
+    thread_id: int | None = None
 
 
-def attach_to_thread(
-    session: Session, message: Message, parsed: ParsedMessage, customer_id: int | None
-) -> Thread:
-    """Put a stored message on its thread (found or new) and update the thread's clock."""
-    thread_id = find_thread(session, parsed, customer_id)
-    thread = session.get(Thread, thread_id) if thread_id is not None else None
-    if thread is None:
-        thread = Thread(
-            channel=message.channel,
-            customer_id=customer_id,
-            subject=parsed.subject,
-            subject_key=subject_key(parsed.subject),
-            state="awaiting_us" if message.direction == "inbound" else "awaiting_customer",
-            created_at=message.sent_at,
-        )
-        session.add(thread)
-        session.flush()
-    elif thread.customer_id is None and customer_id is not None:
-        thread.customer_id = customer_id
-    message.thread_id = thread.id
-    update_thread_clock(thread, message)
-    session.add(thread)
-    session.add(message)
-    return thread
+class ThreadAssigner:
+    """Puts a batch of new messages on threads with a handful of queries for the whole batch.
+
+    Order of evidence: the message a reply names (In-Reply-To, then References, newest
+    first); a reply stored earlier that names this message; then, for replies only, the
+    latest thread with the same normalised subject (and customer) within SUBJECT_WINDOW.
+    """
+
+    def __init__(self, session: Session, batch: list[NewMessage]) -> None:
+        self.session = session
+        refs = {r for m in batch for r in [m.parsed.in_reply_to, *m.parsed.references] if r}
+        ids = {m.parsed.header_message_id for m in batch if m.parsed.header_message_id}
+        self.by_header: dict[str, Thread] = {}
+        self.by_parent: dict[str, Thread] = {}
+        self.by_subject: dict[tuple[str, str], list[Thread]] = {}
+        if refs:
+            for header, thread_id in session.execute(
+                select(Message.header_message_id, Message.thread_id).where(
+                    Message.header_message_id.in_(sorted(refs)),  # type: ignore[union-attr]
+                    Message.thread_id.is_not(None),  # type: ignore[union-attr]
+                )
+            ):
+                self.by_header[header] = self._thread(thread_id)
+        if ids:
+            for parent, thread_id in session.execute(
+                select(Message.in_reply_to, Message.thread_id).where(
+                    Message.in_reply_to.in_(sorted(ids)),  # type: ignore[union-attr]
+                    Message.thread_id.is_not(None),  # type: ignore[union-attr]
+                )
+            ):
+                self.by_parent[parent] = self._thread(thread_id)
+        keys = {subject_key(m.parsed.subject) for m in batch if _may_follow_subject(m.parsed)}
+        keys.discard("")
+        if keys:
+            earliest = min(m.parsed.sent_at for m in batch) - SUBJECT_WINDOW
+            for thread in session.scalars(
+                select(Thread).where(
+                    Thread.subject_key.in_(sorted(keys)),  # type: ignore[attr-defined]
+                    Thread.last_message_at >= earliest,  # type: ignore[operator]
+                )
+            ):
+                self.by_subject.setdefault((thread.channel, thread.subject_key), []).append(thread)
+
+    def _thread(self, thread_id: int) -> Thread:
+        thread = self.session.get(Thread, thread_id)
+        assert thread is not None
+        return thread
+
+    def _find(self, message: NewMessage) -> Thread | None:
+        parsed = message.parsed
+        for ref in [parsed.in_reply_to, *reversed(parsed.references)]:
+            if ref and ref in self.by_header:
+                return self.by_header[ref]
+        if parsed.header_message_id and parsed.header_message_id in self.by_parent:
+            return self.by_parent[parsed.header_message_id]
+        if not _may_follow_subject(parsed):
+            return None
+        candidates = [
+            t
+            for t in self.by_subject.get((parsed.channel, subject_key(parsed.subject)), [])
+            if (message.customer_id is None or t.customer_id == message.customer_id)
+            and t.last_message_at is not None
+            and t.last_message_at >= parsed.sent_at - SUBJECT_WINDOW
+        ]
+        return max(candidates, key=lambda t: t.last_message_at or parsed.sent_at, default=None)
+
+    def assign(self, message: NewMessage) -> Thread:
+        parsed = message.parsed
+        thread = self._find(message)
+        if thread is None:
+            thread = Thread(
+                channel=parsed.channel,
+                customer_id=message.customer_id,
+                subject=parsed.subject,
+                subject_key=subject_key(parsed.subject),
+                state="awaiting_us" if message.direction == "inbound" else "awaiting_customer",
+                created_at=parsed.sent_at,
+            )
+            self.session.add(thread)
+            if thread.subject_key:
+                self.by_subject.setdefault((thread.channel, thread.subject_key), []).append(thread)
+        elif thread.customer_id is None and message.customer_id is not None:
+            thread.customer_id = message.customer_id
+        if parsed.header_message_id:
+            self.by_header[parsed.header_message_id] = thread
+        if parsed.in_reply_to and parsed.in_reply_to not in self.by_header:
+            self.by_parent.setdefault(parsed.in_reply_to, thread)
+        update_thread_clock(thread, message)
+        return thread
 
 
-def update_thread_clock(thread: Thread, message: Message) -> None:
+def _may_follow_subject(parsed: ParsedMessage) -> bool:
+    refs = parsed.in_reply_to or parsed.references
+    return bool(refs or is_reply_subject(parsed.subject))
+
+
+def assign_threads(session: Session, batch: list[NewMessage]) -> None:
+    """Thread every message of the batch (in time order) and set `thread_id` on each."""
+    assigner = ThreadAssigner(session, batch)
+    placed = [(m, assigner.assign(m)) for m in sorted(batch, key=lambda m: m.parsed.sent_at)]
+    session.flush()  # new threads get their ids
+    for message, thread in placed:
+        message.thread_id = thread.id
+
+
+def update_thread_clock(thread: Thread, message: NewMessage) -> None:
     """Whose turn it is: the latest message that a person wrote decides."""
-    if thread.last_message_at is None or message.sent_at >= thread.last_message_at:
-        thread.last_message_at = message.sent_at
-    if message.automatic or message.direction == "internal":
+    sent_at = message.parsed.sent_at
+    if thread.last_message_at is None or sent_at >= thread.last_message_at:
+        thread.last_message_at = sent_at
+    if message.parsed.automatic or message.direction == "internal":
         return
     if message.direction == "inbound":
-        if thread.last_inbound_at is None or message.sent_at >= thread.last_inbound_at:
-            thread.last_inbound_at = message.sent_at
+        if thread.last_inbound_at is None or sent_at >= thread.last_inbound_at:
+            thread.last_inbound_at = sent_at
             thread.last_inbound_message_id = message.id
-    elif thread.last_outbound_at is None or message.sent_at >= thread.last_outbound_at:
-        thread.last_outbound_at = message.sent_at
+    elif thread.last_outbound_at is None or sent_at >= thread.last_outbound_at:
+        thread.last_outbound_at = sent_at
     inbound, outbound = thread.last_inbound_at, thread.last_outbound_at
     if inbound is not None and (outbound is None or inbound > outbound):
         thread.state = "awaiting_us"

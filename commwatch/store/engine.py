@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -73,17 +74,19 @@ def insert_ignore(
     Uses INSERT … ON CONFLICT DO NOTHING, so two processes inserting the same key at once
     cannot both succeed and neither fails.
     """
-    table = model.__table__  # type: ignore[attr-defined]
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = (
-        insert(table)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=conflict)
-        .returning(table.c.id)
-    )
-    row = session.execute(stmt).first()
+    stmt = _insert_ignore_statement(session.get_bind().dialect.name, model, tuple(conflict))
+    row = session.execute(stmt, dict(values)).first()
     return None if row is None else int(row[0])
+
+
+@lru_cache(maxsize=256)
+def _insert_ignore_statement(dialect: str, model: type[SQLModel], conflict: tuple[str, ...]) -> Any:
+    # Built once per table: the values travel as parameters, so the compiled form is reused.
+    table = model.__table__  # type: ignore[attr-defined]
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(table).on_conflict_do_nothing(index_elements=list(conflict)).returning(table.c.id)
+    )
 
 
 def _alembic_config(engine: Engine | None = None) -> AlembicConfig:
