@@ -15,7 +15,7 @@ import re
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.errors import HeaderParseError
-from email.header import decode_header, make_header
+from email.header import Header, decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
@@ -37,9 +37,27 @@ def _unescape_8bit(text: str) -> str:
         return raw.decode("latin-1")
 
 
+def _header_text(value: object) -> str:
+    """The raw text of a header. compat32 wraps a value holding raw 8-bit bytes in a Header
+    of charset `unknown-8bit`, whose str() replaces those bytes: recover them instead."""
+    if not isinstance(value, Header):
+        return _unescape_8bit(str(value))
+    parts: list[str] = []
+    for chunk, charset in decode_header(value):
+        if isinstance(chunk, str):
+            parts.append(chunk)
+            continue
+        try:
+            parts.append(chunk.decode("utf-8"))
+        except UnicodeDecodeError:
+            parts.append(chunk.decode(charset if charset not in (None, "unknown-8bit")
+                                      else "latin-1", errors="replace"))
+    return "".join(parts)
+
+
 def decode_header_value(value: object) -> str:
     """A header value as text: RFC 2047 words decoded, raw 8-bit bytes read as UTF-8."""
-    text = _unescape_8bit(str(value))
+    text = _header_text(value)
     if "=?" in text:
         try:
             text = str(make_header(decode_header(text)))
@@ -56,7 +74,7 @@ def _header(msg: Message, name: str) -> str:
 def _address_field(msg: Message, name: str) -> str:
     # Split addresses before decoding display names: a decoded name may hold a comma.
     value = msg.get(name)
-    return "" if value is None else _unescape_8bit(str(value))
+    return "" if value is None else _header_text(value)
 
 
 def _addresses(msg: Message, *names: str) -> list[str]:
