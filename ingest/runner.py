@@ -189,6 +189,11 @@ def store_messages(
     return result
 
 
+def _offset_minutes(when: datetime) -> int | None:
+    offset = when.utcoffset()
+    return None if offset is None else int(offset.total_seconds() // 60)
+
+
 def _message_row(
     source: str, parsed: ParsedMessage, ref: str, direction: str, match: Match, now: datetime
 ) -> dict[str, Any]:
@@ -201,6 +206,7 @@ def _message_row(
         "sender_name": parsed.sender_name[:200],
         "recipients": parsed.recipients,
         "sent_at": parsed.sent_at,
+        "sent_utc_offset": _offset_minutes(parsed.sent_at),
         "subject": parsed.subject,
         "body_text": parsed.body_text,
         "new_text": parsed.new_text,

@@ -1,9 +1,19 @@
-"""The spaCy pipeline: lexicon matches, negation/hypothetical filtering, signals per tag.
+"""The tagging pipeline: a spaCy pipeline built from a config, and the `Tagger` around it.
 
-Built on `spacy.blank("en")`: a sentencizer, spaCy's `span_ruler` fed with the lexicon files
-in `nlp/data/lexicons/` (and any configured extra folders), then the `commwatch_signals`
-component that drops negated or hypothetical matches and writes the kept evidence to
-`doc.spans["signals"]` and a score per tag to `doc._.tag_scores`.
+The pipeline (`CONFIG`), on `spacy.blank("en")`'s tokenizer:
+
+1. `commwatch_sentences` — sentences at terminal punctuation and line breaks;
+2. `commwatch_lexicon` — phrase and token patterns from `nlp/data/lexicons/*.jsonl` (plus
+   any configured folders), each match marked asserted, negated or hypothetical;
+3. `textcat_multilabel` — a trained bag-of-n-grams classifier (`commwatch train`), for
+   what the lexicons do not word;
+4. `commwatch_tone` — TextBlob polarity;
+5. `commwatch_signals` — the tags, scores and evidence (`nlp.signals`).
+
+The trained pipeline ships in `nlp/model/` (spaCy's own format: `config.cfg` and weights),
+so a fresh install tags without training. Lexicons are read when the pipeline loads, so a
+user's lexicon edit takes effect without retraining; the pipeline version recorded on every
+signal covers the weights, the lexicons, the cues and this code.
 """
 
 from __future__ import annotations
@@ -12,171 +22,116 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import spacy
 from spacy.language import Language
-from spacy.tokens import Doc, Span
-from spacy.util import filter_spans
+from spacy.tokens import Doc
+from thinc.api import Config
 
-DATA = Path(__file__).resolve().parent / "data"
-LEXICONS = DATA / "lexicons"
-CUES = DATA / "cues.json"
-MATCHES_KEY = "cw_matches"
-SIGNALS_KEY = "signals"
-RULE_CONFIDENCE = 0.9
+import nlp.components  # noqa: F401  (registers commwatch_sentences and the architecture)
+import nlp.lexicon  # noqa: F401  (registers commwatch_lexicon)
+import nlp.signals  # noqa: F401  (registers commwatch_signals)
+import nlp.tone  # noqa: F401  (registers commwatch_tone)
+from ingest.quotes import new_text_span
+from nlp.labels import ALL_TAGS, CLASSIFIER_TAGS, INBOUND_TAGS, OUTBOUND_TAGS
+from nlp.lexicon import CUES, LexiconError, read_lexicons
+from nlp.signals import Evidence
+
+MODEL_DIR = Path(__file__).resolve().parent / "model"
+CLASSIFIER_NAME = "textcat_multilabel"
 # Bumped when component code changes in a way that changes results.
-CODE_VERSION = "1"
+CODE_VERSION = "2"
 
-INBOUND_TAGS = (
-    "dispute",
-    "promise_to_pay",
-    "billing_query",
-    "payment_confirmation",
-    "hardship",
-    "cease_contact",
-    "legal_escalation",
-    "auto_reply",
-)
-OUTBOUND_TAGS = ("abusive_language", "pii_exposure")
-ALL_TAGS = INBOUND_TAGS + OUTBOUND_TAGS
+CONFIG = """
+[nlp]
+lang = "en"
+pipeline = ["commwatch_sentences","commwatch_lexicon","textcat_multilabel","commwatch_tone","commwatch_signals"]
+batch_size = 256
 
-if not Doc.has_extension("tag_scores"):
-    Doc.set_extension("tag_scores", default=None)
+[components]
 
+[components.commwatch_sentences]
+factory = "commwatch_sentences"
 
-class LexiconError(Exception):
-    """A lexicon file cannot be used; says which file and line."""
+[components.commwatch_lexicon]
+factory = "commwatch_lexicon"
+extra_folders = []
+attr = "NORM"
 
+[components.textcat_multilabel]
+factory = "textcat_multilabel"
+threshold = 0.5
 
-def read_lexicon_folder(folder: Path) -> list[dict[str, Any]]:
-    """Every pattern in the folder's *.jsonl files, checked line by line."""
-    patterns: list[dict[str, Any]] = []
-    for path in sorted(folder.glob("*.jsonl")):
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if not line.strip() or line.lstrip().startswith("//"):
-                continue
-            try:
-                entry = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise LexiconError(f"{path}:{number}: not valid JSON: {exc.msg}") from None
-            if not isinstance(entry, dict) or "label" not in entry or "pattern" not in entry:
-                raise LexiconError(f'{path}:{number}: expected {{"label": …, "pattern": …}}')
-            if entry["label"] not in ALL_TAGS:
-                raise LexiconError(
-                    f"{path}:{number}: unknown label {entry['label']!r}; "
-                    f"expected one of {', '.join(ALL_TAGS)}"
-                )
-            entry.setdefault("id", f"{entry['label']}.{path.stem}")
-            patterns.append(entry)
-    return patterns
+[components.textcat_multilabel.model]
+@architectures = "commwatch.TextCatNormBOW.v1"
+exclusive_classes = false
+ngram_size = 2
+no_output_layer = false
+length = 65536
 
+[components.commwatch_tone]
+factory = "commwatch_tone"
 
-@Language.factory(
-    "commwatch_signals",
-    default_config={"cues": {}, "confidence": RULE_CONFIDENCE},
-)
-def make_signals(
-    nlp: Language, name: str, cues: dict[str, Any], confidence: float
-) -> SignalFilter:
-    return SignalFilter(cues, confidence)
+[components.commwatch_signals]
+factory = "commwatch_signals"
+threshold = 0.6
+counter_threshold = 0.9
+veto = 0.0
+
+[components.commwatch_signals.thresholds]
+abusive_language = 0.7
+"""
+
+for _name in ("sent_at",):
+    if not Doc.has_extension(_name):
+        Doc.set_extension(_name, default=None)
 
 
-class SignalFilter:
-    """Keeps lexicon matches that are asserted: not negated, not hypothetical."""
-
-    def __init__(self, cues: dict[str, Any], confidence: float) -> None:
-        self.negation = {c.lower() for c in cues.get("negation", [])}
-        self.window = int(cues.get("negation_window", 4))
-        self.hypothetical = [c.lower().split() for c in cues.get("hypothetical", [])]
-        self.breakers = {c.lower() for c in cues.get("scope_breakers", [])}
-        self.confidence = confidence
-
-    def _negated(self, span: Span) -> bool:
-        if any(t.lower_ in self.negation for t in span):
-            return False  # the phrase carries its own negation ("never received")
-        doc = span.doc
-        sent_start = span.sent.start if doc.has_annotation("SENT_START") else 0
-        for i in range(span.start - 1, max(sent_start, span.start - self.window) - 1, -1):
-            word = doc[i].lower_
-            if word in self.breakers:
-                return False
-            if word in self.negation:
-                return True
-        return False
-
-    def _hypothetical(self, span: Span) -> bool:
-        doc = span.doc
-        sent_start = span.sent.start if doc.has_annotation("SENT_START") else 0
-        words = [t.lower_ for t in doc[sent_start : span.start]]
-        for cue in self.hypothetical:
-            n = len(cue)
-            if any(words[i : i + n] == cue for i in range(len(words) - n + 1)):
-                return True
-        return False
-
-    def __call__(self, doc: Doc) -> Doc:
-        asserted = [
-            span
-            for span in doc.spans.get(MATCHES_KEY, [])
-            if not (self._negated(span) or self._hypothetical(span))
-        ]
-        # Overlapping matches of one tag ("we will pay" / "will pay") are one piece of evidence.
-        kept: list[Span] = []
-        for tag in {s.label_ for s in asserted}:
-            kept += filter_spans([s for s in asserted if s.label_ == tag])
-        kept.sort(key=lambda s: (s.start, s.end))
-        doc.spans[SIGNALS_KEY] = kept
-        doc._.tag_scores = {tag: (self.confidence if any(s.label_ == tag for s in kept) else 0.0)
-                            for tag in ALL_TAGS}
-        return doc
+class ModelError(Exception):
+    """The shipped or configured model cannot be loaded; says where and what to do."""
 
 
-def _version(patterns: Sequence[dict[str, Any]], cues: dict[str, Any]) -> str:
-    digest = hashlib.sha256()
-    digest.update(CODE_VERSION.encode())
-    digest.update(json.dumps(list(patterns), sort_keys=True).encode())
-    digest.update(json.dumps(cues, sort_keys=True).encode())
-    return f"rules-{digest.hexdigest()[:10]}"
+def build_untrained(extra_lexicons: Iterable[Path | str] = ()) -> Language:
+    """The pipeline from `CONFIG`, classifier untrained (what `commwatch train` starts from)."""
+    config = Config().from_str(CONFIG)
+    config["components"]["commwatch_lexicon"]["extra_folders"] = [str(p) for p in extra_lexicons]
+    return spacy.util.load_model_from_config(config, auto_fill=True, validate=True)
 
 
-def build_pipeline(extra_lexicons: Iterable[Path] = ()) -> Language:
-    """A fresh pipeline from the shipped lexicons plus any extra folders."""
-    patterns = read_lexicon_folder(LEXICONS)
-    for folder in extra_lexicons:
-        if not folder.is_dir():
-            raise LexiconError(f"{folder}: lexicon folder not found")
-        patterns += read_lexicon_folder(folder)
-    cues = json.loads(CUES.read_text(encoding="utf-8"))
-    nlp = spacy.blank("en")
-    nlp.add_pipe("sentencizer")
-    ruler = nlp.add_pipe(
-        "span_ruler",
-        config={"spans_key": MATCHES_KEY, "phrase_matcher_attr": "LOWER", "validate": True},
-    )
-    ruler.add_patterns(patterns)  # type: ignore[attr-defined]
-    nlp.add_pipe("commwatch_signals", config={"cues": cues})
-    nlp.meta["version"] = _version(patterns, cues)
-    return nlp
+def load_pipeline(
+    model_dir: Path = MODEL_DIR, extra_lexicons: Iterable[Path | str] = ()
+) -> Language:
+    if not (model_dir / "config.cfg").is_file():
+        raise ModelError(
+            f"{model_dir}: no trained model here; run `commwatch train` to build one"
+        )
+    overrides = {"components.commwatch_lexicon.extra_folders": [str(p) for p in extra_lexicons]}
+    try:
+        return spacy.load(model_dir, config=overrides)
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"{model_dir}: cannot load the model: {exc}") from exc
 
 
-@dataclass
-class Evidence:
-    label: str
-    start: int
-    end: int
-    text: str
-    rule: str
-
-    def as_json(self) -> dict[str, Any]:
-        return {"label": self.label, "start": self.start, "end": self.end, "text": self.text}
+def pipeline_version(nlp_: Language, model_dir: Path) -> str:
+    """A short hash of everything that decides the tags."""
+    digest = hashlib.sha256(CODE_VERSION.encode())
+    weights = model_dir / CLASSIFIER_NAME / "model"
+    if weights.is_file():
+        digest.update(weights.read_bytes())
+    digest.update(json.dumps(nlp_.config.to_str()).encode())
+    lexicon = nlp_.get_pipe("commwatch_lexicon")
+    digest.update(json.dumps(lexicon.patterns, sort_keys=True, default=str).encode())  # type: ignore[attr-defined]
+    digest.update(CUES.read_bytes())
+    return f"nlp-{digest.hexdigest()[:12]}"
 
 
 @dataclass
 class Tagging:
-    """What the NLP stage says about one text."""
+    """What the NLP stage says about one text (TAXONOMY.md prediction format via `as_json`)."""
 
     labels: list[str]
     scores: dict[str, float]
@@ -184,36 +139,113 @@ class Tagging:
     version: str
     promise: dict[str, Any] | None = None
     values: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tone: float = 0.0
+    new_text_end: int = 0
+
+    def as_json(self, id_: str) -> dict[str, Any]:
+        return {
+            "id": id_,
+            "labels": self.labels,
+            "scores": self.scores,
+            "evidence": [e.as_json() for e in self.evidence],
+            "promise": self.promise,
+        }
 
 
 class Tagger:
-    """Tags texts with one loaded pipeline; `tag` is all the rest of commwatch calls."""
+    """Tags texts with one loaded pipeline; the rest of commwatch calls `tag`."""
 
-    def __init__(self, extra_lexicons: Iterable[Path] = ()) -> None:
-        self.nlp = build_pipeline(extra_lexicons)
-        self.version: str = self.nlp.meta["version"]
+    def __init__(
+        self, extra_lexicons: Iterable[Path | str] = (), model_dir: Path = MODEL_DIR
+    ) -> None:
+        self.nlp = load_pipeline(model_dir, extra_lexicons)
+        self.version = pipeline_version(self.nlp, model_dir)
 
     def tag(
         self,
         texts: Sequence[str],
-        directions: Sequence[str] | None = None,
+        directions: Sequence[str | None] | None = None,
+        sent_ats: Sequence[datetime | None] | None = None,
         batch_size: int = 256,
+        trim: bool = True,
     ) -> list[Tagging]:
-        results: list[Tagging] = []
-        for i, doc in enumerate(self.nlp.pipe(texts, batch_size=batch_size)):
-            direction = directions[i] if directions else "inbound"
-            allowed = OUTBOUND_TAGS if direction == "outbound" else INBOUND_TAGS
-            evidence = [
-                Evidence(s.label_, s.start_char, s.end_char, s.text, f"lexicon:{s.id_}")
-                for s in doc.spans[SIGNALS_KEY]
-                if s.label_ in allowed
-            ]
-            labels = sorted({e.label for e in evidence}, key=ALL_TAGS.index)
-            scores = {t: doc._.tag_scores[t] for t in allowed}
-            results.append(Tagging(labels, scores, evidence, self.version))
-        return results
+        """Tag each text. `trim` cuts quoted history and a signature off the end first (a
+        stored message's `new_text` has none; an eval file's text may)."""
+        docs = []
+        for i, text in enumerate(texts):
+            end = new_text_span(text) if trim else len(text)
+            doc = self.nlp.make_doc(text[:end])
+            doc._.direction = directions[i] if directions else "inbound"
+            doc._.sent_at = sent_ats[i] if sent_ats else None
+            docs.append(doc)
+        return [self._result(doc) for doc in self.nlp.pipe(docs, batch_size=batch_size)]
+
+    def tag_one(
+        self, text: str, direction: str | None = "inbound", sent_at: datetime | None = None
+    ) -> Tagging:
+        return self.tag([text], [direction], [sent_at])[0]
+
+    def _result(self, doc: Doc) -> Tagging:
+        decision = doc._.cw_signals
+        result = Tagging(
+            labels=decision.labels,
+            scores=decision.scores,
+            evidence=decision.evidence,
+            version=self.version,
+            tone=float(doc._.tone or 0.0),
+            new_text_end=len(doc.text),
+        )
+        if {"promise_to_pay", "dispute"} & set(decision.labels):
+            _extract(doc, result)
+        return result
+
+
+def _extract(doc: Doc, result: Tagging) -> None:
+    """Promise amount/currency/date, invoice references and dispute reason."""
+    from nlp.extract import dispute_reason, extract_promise, invoice_refs
+
+    text = doc.text
+    refs = [r.text for r in invoice_refs(text)]
+
+    def focus(label: str) -> list[tuple[int, int]]:
+        spans = [(e.start, e.end) for e in result.evidence if e.label == label]
+        sentences = []
+        for sent in doc.sents:
+            s, e = sent.start_char, sent.end_char
+            if any(s <= a < e for a, _b in spans):
+                sentences.append((s, e))
+        return sentences or spans
+
+    if "promise_to_pay" in result.labels:
+        promise = extract_promise(text, doc._.sent_at, focus("promise_to_pay"))
+        result.promise = promise.to_json() if promise else {
+            "amount": None, "currency": None, "date": None
+        }
+        result.values["promise_to_pay"] = {**result.promise, "invoices": refs}
+    if "dispute" in result.labels:
+        result.values["dispute"] = {
+            "reason": dispute_reason(text, focus("dispute")),
+            "invoices": refs,
+        }
 
 
 @lru_cache(maxsize=4)
 def default_tagger(extra_lexicons: tuple[Path, ...] = ()) -> Tagger:
     return Tagger(extra_lexicons)
+
+
+__all__ = [
+    "ALL_TAGS",
+    "CLASSIFIER_TAGS",
+    "INBOUND_TAGS",
+    "OUTBOUND_TAGS",
+    "Evidence",
+    "LexiconError",
+    "ModelError",
+    "Tagger",
+    "Tagging",
+    "build_untrained",
+    "default_tagger",
+    "load_pipeline",
+    "read_lexicons",
+]

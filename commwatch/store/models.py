@@ -118,6 +118,8 @@ class Message(SQLModel, table=True):
     sender_name: str = Field(default="", max_length=200)
     recipients: list[str] = _json(list)
     sent_at: datetime = _when(index=True)
+    # The sender's UTC offset in minutes: relative dates ("by Friday") are read in it.
+    sent_utc_offset: int | None = None
     subject: str = Field(default="", sa_column=Column(Text, nullable=False))
     body_text: str = Field(default="", sa_column=Column(Text, nullable=False))
     new_text: str = Field(default="", sa_column=Column(Text, nullable=False))

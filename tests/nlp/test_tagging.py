@@ -1,8 +1,8 @@
-"""The rule-based tagging stage: lexicon evidence, negation, hypotheticals, stored signals."""
+"""The tagger: each tag's boundaries, evidence, directions, lexicon files, stored signals."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -12,55 +12,148 @@ from sqlmodel import Session
 
 from commwatch.store import Message, Signal, session_scope
 from nlp import LexiconError, Tagger, tag
-from nlp.jobs import tag_pending
-from nlp.pipeline import read_lexicon_folder
+from nlp.dataset import DEV_FILE, read_examples
+from nlp.jobs import retag, tag_pending
+from nlp.lexicon import read_lexicon_folder
 
 
-@pytest.mark.parametrize(
-    ("text", "labels"),
-    [
-        ("We were charged twice for INV-10023.", ["dispute"]),
-        ("No, we have never received the goods.", ["dispute"]),
-        ("We are not disputing the invoice, just confirming delivery.", []),
-        ("If we had been charged twice we would complain.", []),
-        ("We'll pay the balance on Friday.", ["promise_to_pay"]),
-        ("We will not pay until the credit note is issued.", []),
-        ("Could you send a copy of the invoice?", ["billing_query"]),
-        ("Remittance advice attached, paid yesterday.", ["payment_confirmation"]),
-        ("Our cash flow is tight; we are having cash-flow problems.", ["hardship"]),
-        ("Please only contact us in writing.", ["cease_contact"]),
-        ("Our lawyers will be in touch.", ["legal_escalation"]),
-        ("I am out of the office until Monday.", ["auto_reply"]),
-        ("Thanks, will revert.", []),
-    ],
-)
-def test_inbound_tags(text: str, labels: list[str]) -> None:
-    result = tag([text])[0]
-    assert result.labels == labels
-    for evidence in result.evidence:
-        assert text[evidence.start : evidence.end] == evidence.text
-        assert evidence.rule.startswith("lexicon:")
-    assert all(result.scores[label] > 0.5 for label in labels)
+@pytest.fixture(scope="module")
+def tagger() -> Tagger:
+    return Tagger()
 
 
-def test_outbound_messages_only_get_compliance_flags() -> None:
-    inbound, outbound = tag(["You idiots, we will pay Friday."] * 2, ["inbound", "outbound"])
+# (text, tags): each tag just inside and just outside its TAXONOMY boundary.
+BOUNDARIES = [
+    # dispute: contests a charge / not disputing / a question about a charge
+    ("We were charged twice for INV-10023.", ["dispute"]),
+    ("No, we have never received the goods on PO 7781.", ["dispute"]),
+    ("The unit price on #45521 is not what we agreed, it should be $12.", ["dispute"]),
+    ("Half the pallets arrived damaged, we won't pay for those.", ["dispute"]),
+    ("We are not disputing the invoice, just confirming delivery.", []),
+    ("If we had been charged twice we would have complained.", []),
+    ("What is the admin fee on INV-10023 for?", ["billing_query"]),
+    # promise_to_pay: a time, or a scheduled payment / vague or conditional
+    ("We'll pay the balance on Friday.", ["promise_to_pay"]),
+    ("Your invoice is in our payment run on the 15th.", ["promise_to_pay"]),
+    ("Can we pay INV-10023 on the 30th instead?", ["promise_to_pay"]),
+    ("5k now and the rest at the end of the month.", ["promise_to_pay"]),
+    ("We'll look into it and revert.", []),
+    ("We will not pay until the credit note is issued.", ["dispute"]),
+    ("We'll pay once the dispute is resolved.", []),
+    # billing_query
+    ("Could you send a copy of the invoice?", ["billing_query"]),
+    ("Please send us your W-9 and confirm your bank details.", ["billing_query"]),
+    ("Which invoices are still open on our account?", ["billing_query"]),
+    # payment_confirmation: done / future
+    ("Remittance advice attached, paid yesterday.", ["payment_confirmation"]),
+    ("Please confirm you received our transfer.", ["payment_confirmation"]),
+    ("Funds will be transferred by 22 February.", ["promise_to_pay"]),
+    # hardship: difficulty / plain request for time
+    ("Our cash flow is tight; we are having cash-flow problems.", ["hardship"]),
+    ("The company has entered administration.", ["hardship"]),
+    ("Can we have 30 more days on INV-10023?", ["billing_query"]),
+    # cease_contact / legal_escalation
+    ("Please only contact us in writing from now on.", ["cease_contact"]),
+    ("Stop calling my mobile.", ["cease_contact"]),
+    ("Our lawyers will be in touch.", ["legal_escalation"]),
+    ("We will be filing a formal complaint with the ombudsman.", ["legal_escalation"]),
+    ("Our legal team is reviewing the new supply agreement.", []),
+    # auto_reply wins alone
+    ("I am out of the office until Monday with limited access to email.", ["auto_reply"]),
+    ("Thank you for your email. This is an automatic reply; we dispute nothing.", ["auto_reply"]),
+    # nothing
+    ("Thanks, will revert.", []),
+    ("Hello there, hope you had a good weekend.", []),
+]
+
+
+@pytest.mark.parametrize(("text", "labels"), BOUNDARIES)
+def test_tag_boundaries(tagger: Tagger, text: str, labels: list[str]) -> None:
+    result = tagger.tag_one(text)
+    assert result.labels == labels, (result.labels, result.scores)
+    for label in labels:
+        assert result.scores[label] >= 0.5
+    for label in set(result.scores) - set(labels):
+        assert result.scores[label] < 0.5
+
+
+def test_quoted_history_and_signature_are_not_tagged(tagger: Tagger) -> None:
+    text = (
+        "Thanks for the update.\n\nBest regards,\nAna Ruiz\nAccounts Payable\n\n"
+        "On Mon, 2 Nov 2026 at 09:12, Credit Control <ar@halden.example> wrote:\n"
+        "> We dispute INV-10023, the price is wrong.\n> We will pay the rest on Friday."
+    )
+    result = tagger.tag_one(text)
+    assert result.labels == []
+    assert text[: result.new_text_end] == "Thanks for the update."
+
+
+def test_outbound_messages_only_get_compliance_flags(tagger: Tagger) -> None:
+    text = "Pay by Friday or we will tell your employer and your neighbours, you deadbeat."
+    inbound, outbound = tagger.tag([text, text], ["inbound", "outbound"])
     assert inbound.labels == ["promise_to_pay"]
     assert outbound.labels == ["abusive_language"]
+    clean = tagger.tag_one("A reminder that INV-10023 is now 14 days overdue.", "outbound")
+    assert clean.labels == []
 
 
-def test_overlapping_matches_are_one_piece_of_evidence() -> None:
-    result = tag(["We will pay on Friday."])[0]
-    assert [(e.start, e.end) for e in result.evidence] == [(0, 11)]
+def test_pii_in_outbound_is_flagged_with_each_finding(tagger: Tagger) -> None:
+    text = "Card on file 4111 1111 1111 1111, IBAN DE89 3704 0044 0532 0130 00."
+    result = tagger.tag_one(text, "outbound")
+    assert result.labels == ["pii_exposure"]
+    assert [e.text for e in result.evidence] == ["4111 1111 1111 1111", "DE89 3704 0044 0532 0130 00"]
+    assert tagger.tag_one("Card ending 4242, IBAN DE89 **** 3000.", "outbound").labels == []
 
 
-def test_extra_lexicon_folder_extends_the_shipped_one(tmp_path: Path) -> None:
-    (tmp_path / "house.jsonl").write_text(
-        '{"label": "dispute", "pattern": "not what we agreed", "id": "dispute.house"}\n'
+def test_every_tag_has_evidence_inside_the_new_text(tagger: Tagger) -> None:
+    examples = read_examples(DEV_FILE)
+    results = tagger.tag([e.text for e in examples], [e.direction for e in examples],
+                         [e.sent_at for e in examples])
+    tagged = 0
+    for example, result in zip(examples, results, strict=True):
+        for label in result.labels:
+            spans = [e for e in result.evidence if e.label == label]
+            assert spans, (example.id, label)
+            tagged += 1
+        for evidence in result.evidence:
+            assert 0 <= evidence.start < evidence.end <= result.new_text_end, example.id
+            assert example.text[evidence.start : evidence.end] == evidence.text
+            assert evidence.label in result.labels
+    assert tagged > 400
+
+
+def test_classifier_only_tags_point_at_a_sentence(tagger: Tagger) -> None:
+    # No lexicon phrase: the classifier sets the tag and shows its best sentence.
+    text = "hey\nhope ur well\nneed copy of INV-14572 pls\nthx"
+    result = tagger.tag_one(text)
+    assert result.labels == ["billing_query"]
+    assert [(e.rule, e.text) for e in result.evidence] == [
+        ("classifier", "need copy of INV-14572 pls")
+    ]
+
+
+def test_promise_values_and_dispute_reason(tagger: Tagger) -> None:
+    sent = datetime(2026, 12, 29, 17, 0, tzinfo=timezone(timedelta(hours=-5)))  # a Tuesday
+    result = tagger.tag_one(
+        "INV-10023 is short by 10 units. We'll pay the other $4,500.00 by Friday.",
+        sent_at=sent,
     )
-    tagger = Tagger([tmp_path])
-    assert tagger.tag(["This price is not what we agreed."])[0].labels == ["dispute"]
-    assert tagger.version != Tagger().version
+    assert result.labels == ["dispute", "promise_to_pay"]
+    assert result.promise == {"amount": 4500.0, "currency": "USD", "date": "2027-01-01"}
+    assert result.values["dispute"] == {"reason": "quantity", "invoices": ["INV-10023"]}
+
+
+def test_extra_lexicon_folder_extends_the_shipped_one(tmp_path: Path, tagger: Tagger) -> None:
+    text = "Frankly this is daylight robbery on that delivery."
+    assert "dispute" not in tagger.tag_one(text).labels
+    (tmp_path / "house.jsonl").write_text(
+        '{"label": "dispute", "pattern": "daylight robbery", "id": "dispute.house"}\n'
+    )
+    house = Tagger([tmp_path])
+    result = house.tag_one(text)
+    assert "dispute" in result.labels
+    assert [e.rule for e in result.evidence] == ["lexicon:dispute.house"]
+    assert house.version != tagger.version
 
 
 @pytest.mark.parametrize(
@@ -69,6 +162,7 @@ def test_extra_lexicon_folder_extends_the_shipped_one(tmp_path: Path) -> None:
         ("{not json", "house.jsonl:1: not valid JSON"),
         ('{"label": "disput", "pattern": "x"}', "house.jsonl:1: unknown label 'disput'"),
         ('{"pattern": "x"}', "house.jsonl:1: expected"),
+        ('{"label": "dispute", "pattern": "x", "weight": 3}', "house.jsonl:1: weight"),
     ],
 )
 def test_bad_lexicon_line_is_named(tmp_path: Path, line: str, problem: str) -> None:
@@ -77,21 +171,69 @@ def test_bad_lexicon_line_is_named(tmp_path: Path, line: str, problem: str) -> N
         read_lexicon_folder(tmp_path)
 
 
-def test_tag_pending_stores_signals_once(sqlite_engine: Engine) -> None:
-    sent = datetime(2026, 11, 2, tzinfo=UTC)
-    with session_scope(sqlite_engine) as session:
-        for i, text in enumerate(["We were billed twice.", "Hello there", "We'll pay Friday."]):
+def _messages(engine: Engine, texts: list[str], sent: datetime, offset: int | None = None) -> None:
+    with session_scope(engine) as session:
+        for i, text in enumerate(texts):
             session.add(Message(natural_key=f"k{i}", source="s", channel="email",
-                                direction="inbound", sent_at=sent, new_text=text,
-                                body_text=text + "\n> We will pay now (quoted)"))
-    tagger = Tagger()
-    assert tag_pending(sqlite_engine, tagger) == {"tagged": 3, "signals": 2}
-    assert tag_pending(sqlite_engine, tagger) == {"tagged": 0, "signals": 0}
+                                direction="inbound", sent_at=sent, sent_utc_offset=offset,
+                                new_text=text, body_text=text + "\n> We will pay now (quoted)"))
+
+
+def test_tag_pending_stores_signals_once(sqlite_engine: Engine, tagger: Tagger) -> None:
+    _messages(sqlite_engine, ["We were billed twice.", "Hello there", "We'll pay Friday."],
+              datetime(2026, 11, 2, tzinfo=UTC))
+    first = tag_pending(sqlite_engine, tagger)
+    assert (first["tagged"], first["signals"], first["added"]) == (3, 2, 2)
+    assert tag_pending(sqlite_engine, tagger)["tagged"] == 0
     with Session(sqlite_engine) as session:
         signals = {s.tag: s for s in session.scalars(select(Signal))}
         assert set(signals) == {"dispute", "promise_to_pay"}
         dispute = signals["dispute"]
         assert (dispute.start, dispute.end, dispute.evidence_text) == (8, 20, "billed twice")
         assert dispute.pipeline_version == tagger.version
-        assert dispute.evidence[0]["rule"] == "lexicon:dispute.duplicate"
+        assert dispute.evidence[0]["rule"].startswith("lexicon:dispute.")
+        assert signals["promise_to_pay"].values["date"] == "2026-11-06"
         assert all(m.tagged_version == tagger.version for m in session.scalars(select(Message)))
+
+
+def test_relative_dates_are_read_in_the_senders_time_zone(
+    sqlite_engine: Engine, tagger: Tagger
+) -> None:
+    # Thursday 23:30 in New York is already Friday in UTC: "tomorrow" is Friday the 6th.
+    _messages(sqlite_engine, ["We will pay tomorrow."],
+              datetime(2026, 11, 6, 4, 30, tzinfo=UTC), offset=-300)
+    tag_pending(sqlite_engine, tagger)
+    with Session(sqlite_engine) as session:
+        signal = session.scalars(select(Signal)).one()
+        assert signal.values["date"] == "2026-11-06"
+
+
+def test_retag_replaces_signals_without_duplicates(
+    sqlite_engine: Engine, tagger: Tagger, tmp_path: Path
+) -> None:
+    _messages(sqlite_engine, ["We were billed twice.", "Frankly this is daylight robbery."],
+              datetime(2026, 11, 2, tzinfo=UTC))
+    tag_pending(sqlite_engine, tagger)
+    with Session(sqlite_engine) as session:
+        before = {s.tag: s.id for s in session.scalars(select(Signal))}
+    assert set(before) == {"dispute"}
+    (tmp_path / "house.jsonl").write_text(
+        '{"label": "dispute", "pattern": "daylight robbery", "id": "dispute.house"}\n'
+        '{"label": "hardship", "pattern": "billed twice", "id": "hardship.odd"}\n'
+    )
+    house = Tagger([tmp_path])
+    counts = retag(sqlite_engine, house, datetime(2026, 11, 1, tzinfo=UTC))
+    assert (counts["tagged"], counts["added"], counts["updated"]) == (2, 2, 1)
+    assert retag(sqlite_engine, house)["tagged"] == 0  # already at this version
+    assert retag(sqlite_engine, house, force=True)["added"] == 0
+    with Session(sqlite_engine) as session:
+        rows = list(session.scalars(select(Signal).order_by(Signal.message_id, Signal.tag)))
+        assert [(r.message_id, r.tag) for r in rows] == [
+            (1, "dispute"), (1, "hardship"), (2, "dispute")
+        ]
+        assert rows[0].id == before["dispute"]  # kept: promises and alerts point at it
+        assert {r.pipeline_version for r in rows} == {house.version}
+    # Back to the shipped lexicons: the house-only signals go.
+    removed = retag(sqlite_engine, tagger)
+    assert removed["removed"] == 2
+    assert tag(["We were billed twice."])[0].labels == ["dispute"]

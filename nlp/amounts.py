@@ -1,0 +1,252 @@
+"""Money amounts in any common shape, with their ISO 4217 currency.
+
+`$27,800.00`, `USD 1.200` (dot for thousands), `€1.250,50`, `1.250,50 €`, `4 500 EUR`,
+`CHF 2'300`, `INR 1,20,000`, `£3k`, `Rs 1.5 lakh`, `C$3,400`, `$980 AUD`, "twelve hundred
+dollars", "two and a half thousand pounds". `$` alone is USD; `C$`/`A$` or a trailing code win
+over it. A bare "5k" is an amount with no currency. A bare number ("pay 500") is not taken as
+money: quantities, references and years look the same, and a wrong amount on a promise is worse
+than a missing one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+SYMBOLS = {
+    "us$": "USD", "usd$": "USD", "c$": "CAD", "ca$": "CAD", "cad$": "CAD", "a$": "AUD",
+    "au$": "AUD", "aud$": "AUD", "nz$": "NZD", "s$": "SGD", "hk$": "HKD", "r$": "BRL",
+    "mx$": "MXN", "$": "USD", "£": "GBP", "€": "EUR", "¥": "JPY", "₹": "INR", "rs.": "INR",
+    "rs": "INR", "₩": "KRW", "₦": "NGN", "₱": "PHP", "zł": "PLN", "fr.": "CHF", "sfr.": "CHF",
+}
+CODES = (
+    "USD EUR GBP CAD AUD NZD INR CHF JPY CNY HKD SGD SEK NOK DKK PLN CZK HUF ZAR MXN BRL AED SAR "
+    "KRW NGN KES PHP THB MYR IDR TRY ILS RON BGN"
+).split()
+# Lower-case codes are accepted only for currencies people actually type that way; "try", "ron"
+# or "sar" in lower case are words, not money.
+_LOWER_CODES = "usd eur gbp cad aud nzd inr chf jpy sgd hkd".split()
+WORDS = {
+    "dollars": "USD", "dollar": "USD", "bucks": "USD", "euros": "EUR", "euro": "EUR",
+    "pounds": "GBP", "pound": "GBP", "quid": "GBP", "sterling": "GBP", "yen": "JPY",
+    "rupees": "INR", "rupee": "INR", "francs": "CHF", "franc": "CHF",
+}
+_ADJECTIVES = {
+    "canadian": "CAD", "australian": "AUD", "aussie": "AUD", "us": "USD", "u.s.": "USD",
+    "american": "USD", "singapore": "SGD", "new zealand": "NZD", "nz": "NZD", "hong kong": "HKD",
+    "swiss": "CHF", "indian": "INR", "british": "GBP", "japanese": "JPY",
+}
+_UNITS = {"k": 1e3, "m": 1e6, "mn": 1e6, "mln": 1e6, "mio": 1e6, "million": 1e6,
+          "thousand": 1e3, "grand": 1e3, "lakh": 1e5, "lakhs": 1e5, "lac": 1e5, "lacs": 1e5,
+          "crore": 1e7, "crores": 1e7, "bn": 1e9, "billion": 1e9}
+
+_PREFIX = (
+    r"(?P<pre>US\$|USD\$|CA\$|CAD\$|AU\$|AUD\$|NZ\$|HK\$|MX\$|C\$|A\$|S\$|R\$|\$|£|€|¥|₹|₩|₦|₱|"
+    r"[Rr]s\.?|SFr\.|Fr\.|(?-i:" + "|".join(CODES) + r")|(?:" + "|".join(_LOWER_CODES)
+    + r")(?![a-z]))"
+)
+# Thin and no-break spaces group thousands in typeset European text.
+_GROUP = "[,. '’\u00a0\u202f]"
+_NUM = (
+    r"(?P<num>\d{1,2}(?:,\d\d)+,\d{3}(?:\.\d{1,2})?(?!\d)"  # Indian 1,20,000
+    r"|\d{1,3}(?:(?P<g>" + _GROUP + r")\d{3})(?:(?P=g)\d{3})*(?:[.,]\d{1,2})?(?!\d)"  # 27,800.00
+    r"|\d+(?:[.,]\d{1,2})?(?!\d))"  # 1200 1200.50 2.5
+)
+_UNIT = (
+    r"(?:\s?(?P<unit>[kK]|[mM]|mn|mln|mio|million|thousand|grand|lakhs?|lacs?|crores?|bn|billion)"
+    r"(?![A-Za-z]))?"
+)
+_ADJ = r"(?:(?P<adj>canadian|australian|aussie|us|u\.s\.|american|singapore|new\s+zealand|nz|hong\s+kong|swiss|indian|british|japanese)\s+)?"  # noqa: E501
+_WORD_CUR = r"dollars?|bucks|euros?|pounds?(?:\s+sterling)?|quid|sterling|yen|rupees?|francs?"
+_SUFFIX = (
+    r"(?:\s?(?P<post>€|£|₹|¥|(?-i:" + "|".join(CODES) + r")|(?:" + "|".join(_LOWER_CODES)
+    + r")(?![a-z])|" + _ADJ + r"(?:" + _WORD_CUR + r")(?![a-z])))?"
+)
+_NUMERIC = re.compile(
+    r"(?<![\w.,/#\-])(?:" + _PREFIX + r"\s?)?" + _NUM + _UNIT + _SUFFIX + r"(?![\w$£€])",
+    re.IGNORECASE,
+)
+_SMALL = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen".split())}
+_TENS = {w: 10 * (i + 2) for i, w in enumerate(
+    "twenty thirty forty fifty sixty seventy eighty ninety".split())}
+_NUMBER_WORD = (
+    r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+    r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|"
+    r"ninety|hundred|thousand|grand|million|half|and)"
+)
+_WORDED = re.compile(
+    r"\b(?P<words>" + _NUMBER_WORD + r"(?:[\s-]+" + _NUMBER_WORD + r")*)\s+" + _ADJ
+    + r"(?P<cur>" + _WORD_CUR + r"|" + "|".join(CODES) + r")\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    start: int
+    end: int
+    amount: float
+    currency: str | None
+
+
+def parse_number(raw: str) -> float | None:
+    """A written number with thousands and decimal separators in any common convention.
+
+    One separator followed by exactly three digits groups thousands ("1.200", "1,200"); with
+    two different separators the last one is the decimal mark.
+    """
+    s = re.sub(r"[ '’\u00a0\u202f]", "", raw)
+    if "," in s and "." in s:
+        decimal = "," if s.rfind(",") > s.rfind(".") else "."
+        thousands = "." if decimal == "," else ","
+        s = s.replace(thousands, "").replace(decimal, ".")
+    elif "," in s:
+        head, _, tail = s.rpartition(",")
+        s = s.replace(",", "") if len(tail) == 3 else head.replace(",", "") + "." + tail
+    elif "." in s:
+        parts = s.split(".")
+        if len(parts) > 2 or len(parts[-1]) == 3:
+            s = s.replace(".", "")
+    try:
+        return float(s)
+    except ValueError:
+        return None
+
+
+def words_to_number(text: str) -> float | None:
+    """ "twelve hundred" -> 1200, "two and a half thousand" -> 2500, "eighty-five hundred" -> 8500.
+
+    Sequences no one says ("ten three hundred", a typo for "then three hundred") are
+    rejected, so the caller can retry without the stray word instead of reading 1,300.
+    """
+    tokens = [t for t in re.split(r"[\s-]+", text.lower()) if t and t != "and"]
+    total, current, last = 0.0, 0.0, ""
+    i = 0
+    while i < len(tokens):
+        t = tokens[i]
+        pair = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if (t, pair) in (("a", "half"), ("an", "half"), ("half", "a"), ("half", "an")):
+            current += 0.5
+            i += 2
+            last = "half"
+            continue
+        kind = _word_kind(t)
+        if kind is None or last not in _MAY_FOLLOW[kind]:
+            return None
+        if kind == "one":
+            current = 1.0
+        elif kind in ("unit", "teen"):
+            current += _SMALL[t]
+        elif kind == "tens":
+            current += _TENS[t]
+        elif kind == "hundred":
+            current = (current or 1) * 100
+        elif kind == "big":
+            total += (current or 1) * (1e6 if t == "million" else 1e3)
+            current = 0.0
+        else:  # a lone "half"
+            current += 0.5
+        last = kind
+        i += 1
+    value = total + current
+    return value if last and value >= 1 else None
+
+
+# Which word kind may follow which ("" = start): "twenty two" yes, "ten three" no.
+_MAY_FOLLOW = {
+    "one": {""},
+    "unit": {"", "tens", "hundred", "big"},
+    "teen": {"", "hundred", "big"},
+    "tens": {"", "hundred", "big"},
+    "hundred": {"one", "unit", "teen", "tens"},
+    "big": {"", "one", "unit", "teen", "tens", "hundred", "half"},
+    "half": {"unit", "teen", "tens", "hundred"},
+}
+
+
+def _word_kind(word: str) -> str | None:
+    kinds = {"a": "one", "an": "one", "hundred": "hundred", "thousand": "big", "grand": "big",
+             "million": "big", "half": "half"}
+    if word in _SMALL:
+        return "unit" if _SMALL[word] < 10 else "teen"
+    if word in _TENS:
+        return "tens"
+    return kinds.get(word)
+
+
+def find_amounts(text: str) -> list[Money]:
+    """Every money amount in `text`, left to right, none overlapping."""
+    found = [money for m in _NUMERIC.finditer(text) if (money := _numeric(m)) is not None]
+    for m in _WORDED.finditer(text):
+        money = _worded(m)
+        if money is not None and not any(f.start < money.end and money.start < f.end
+                                         for f in found):
+            found.append(money)
+    found.sort(key=lambda f: f.start)
+    return found
+
+
+def _worded(m: re.Match[str]) -> Money | None:
+    """A number in words before a currency word; stray leading words are dropped one by one."""
+    words = m.group("words")
+    for lead in re.finditer(r"(?:^|(?<=[\s-]))\S", words):
+        candidate = words[lead.start() :]
+        head = candidate.lower().split()
+        if head[0] == "and" or (head[0] == "half" and head[1:2] not in (["a"], ["an"])):
+            continue
+        value = words_to_number(candidate)
+        if value is not None:
+            post = m.string[m.start("adj") if m.group("adj") else m.start("cur") : m.end()]
+            currency = _currency(None, post, m.group("adj"))
+            return Money(m.start("words") + lead.start(), m.end(), value, currency)
+    return None
+
+
+def _numeric(m: re.Match[str]) -> Money | None:
+    pre, post, unit = m.group("pre"), m.group("post"), m.group("unit")
+    if not (pre or post or unit):
+        return None
+    num = m.group("num")
+    value = parse_number(num)
+    if value is None:
+        return None
+    if unit:
+        if unit in ("m", "M") and not (pre or post):
+            return None  # "5m" alone is more likely metres or minutes
+        value *= _UNITS[unit.lower()]
+    currency = _currency(pre, post, m.group("adj"))
+    if currency is None and not unit:
+        return None
+    if unit is None and not _plausible_grouping(num):
+        return None
+    return Money(m.start(), m.end(), round(value, 2), currency)
+
+
+def _currency(pre: str | None, post: str | None, adj: str | None) -> str | None:
+    """A trailing code or word outranks a leading symbol: "$980 AUD" is Australian."""
+    if post:
+        p = " ".join(post.lower().split())
+        if adj:
+            p = p[len(" ".join(adj.split())):].strip()
+            named = _ADJECTIVES.get(" ".join(adj.lower().split()))
+            if named and p.split()[0] not in ("euros", "euro", "quid", "sterling"):
+                return named
+        if p.upper() in CODES:
+            return p.upper()
+        if p in SYMBOLS:
+            return SYMBOLS[p]
+        return WORDS.get(p.split()[0])
+    if pre:
+        p = pre.lower()
+        return p.upper() if p.upper() in CODES else SYMBOLS.get(p)
+    return None
+
+
+def _plausible_grouping(num: str) -> bool:
+    """'4 500' is grouped; '12 30' is two numbers."""
+    if not re.search(r"[ \u00a0\u202f]", num):
+        return True
+    groups = re.split(r"[ \u00a0\u202f]", num)
+    return all(len(g) >= 3 for g in groups[1:]) and 1 <= len(groups[0]) <= 3

@@ -1,0 +1,96 @@
+"""Reading labelled JSONL (TAXONOMY.md evaluation input), with errors that name file and line."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from nlp.labels import ALL_TAGS
+
+CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
+TRAIN_FILE = CORPUS / "train.jsonl"
+DEV_FILE = CORPUS / "dev.jsonl"
+
+
+class DatasetError(Exception):
+    """A line of an input file is not usable; the message says which and why."""
+
+
+@dataclass
+class Example:
+    id: str
+    text: str
+    sent_at: datetime | None = None
+    channel: str | None = None
+    direction: str | None = None
+    labels: list[str] | None = None  # None: not labelled (tagging input)
+    promise: dict[str, Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def read_examples(path: Path, *, require_labels: bool = False) -> list[Example]:
+    examples: list[Example] = []
+    seen: set[str] = set()
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise DatasetError(f"{path}: file not found") from None
+    except UnicodeDecodeError as exc:
+        raise DatasetError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            raw = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DatasetError(f"{where}: not valid JSON: {exc.msg}") from None
+        examples.append(parse_example(raw, where, require_labels=require_labels))
+        if examples[-1].id in seen:
+            raise DatasetError(f"{where}: id {examples[-1].id!r} appears twice")
+        seen.add(examples[-1].id)
+    return examples
+
+
+def parse_example(raw: Any, where: str, *, require_labels: bool = False) -> Example:
+    if not isinstance(raw, dict):
+        raise DatasetError(f"{where}: expected a JSON object")
+    for key in ("id", "text"):
+        if not isinstance(raw.get(key), str):
+            raise DatasetError(f"{where}: key {key!r} must be a string")
+    sent_at = None
+    if raw.get("sent_at") is not None:
+        try:
+            sent_at = datetime.fromisoformat(str(raw["sent_at"]))
+        except ValueError:
+            raise DatasetError(
+                f"{where}: sent_at {raw['sent_at']!r} is not an ISO 8601 date-time"
+            ) from None
+    direction = raw.get("direction")
+    if direction not in (None, "inbound", "outbound"):
+        raise DatasetError(f"{where}: direction must be 'inbound' or 'outbound', not {direction!r}")
+    labels = raw.get("labels")
+    if labels is None and require_labels:
+        raise DatasetError(f"{where}: key 'labels' is required here")
+    if labels is not None:
+        if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
+            raise DatasetError(f"{where}: labels must be a list of tag names")
+        unknown = [x for x in labels if x not in ALL_TAGS]
+        if unknown:
+            raise DatasetError(
+                f"{where}: unknown label(s) {', '.join(unknown)}; tags are {', '.join(ALL_TAGS)}"
+            )
+    known = {"id", "text", "sent_at", "channel", "direction", "labels", "promise"}
+    return Example(
+        id=raw["id"],
+        text=raw["text"],
+        sent_at=sent_at,
+        channel=raw.get("channel"),
+        direction=direction,
+        labels=labels,
+        promise=raw.get("promise"),
+        extra={k: v for k, v in raw.items() if k not in known},
+    )

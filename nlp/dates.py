@@ -1,0 +1,666 @@
+"""Time expressions in a message, resolved to calendar dates against its local sent date.
+
+A promise is only useful to a collector if "by Friday" becomes the Friday the customer meant,
+so the rules follow how AR correspondents write (nlp/data/corpus/README.md, "Date
+resolution"): a weekday, with or without "by/this/next/coming", is the first such day strictly
+after the sent date; "end of month" is that month's last day; "the 15th" is the first 15th
+after the sent date; "30 November" / "Nov 30" is its next occurrence; numeric dates keep a
+stated year and take whichever day-month order is valid, the nearer upcoming one when both
+are. Vague times ("next week", "early next month") are still reported, so a caller knows a
+time was given, but carry no date. Past references ("yesterday", "last Friday") are reported as
+such, so a payment confirmation's date is never mistaken for a promise.
+
+Everything is plain `re`: one pass per rule, then the longest non-overlapping matches win, so
+"Friday the 4th" beats "Friday" and "end of next week" beats "next week".
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+WEEKDAYS = {
+    "monday": 0, "mon": 0, "tuesday": 1, "tues": 1, "tue": 1, "wednesday": 2, "weds": 2,
+    "wed": 2, "thursday": 3, "thurs": 3, "thur": 3, "thu": 3, "friday": 4, "fri": 4,
+    "saturday": 5, "sat": 5, "sunday": 6, "sun": 6,
+}
+_MONTH_NAMES = {
+    1: "january jan januar janvier enero gennaio januari janeiro",
+    2: "february feb februar février fevrier febrero febbraio februari fevereiro",
+    3: "march mar märz maerz mars marzo maart março",
+    4: "april apr avril abril aprile",
+    5: "may mai mayo maggio mei maio",
+    6: "june jun juni juin junio giugno junho",
+    7: "july jul juli juillet julio luglio julho",
+    8: "august aug août aout agosto augustus",
+    9: "september sept sep septembre septiembre settembre setembro",
+    10: "october oct oktober octobre octubre ottobre outubro",
+    11: "november nov novembre noviembre novembro",
+    12: "december dec dezember décembre decembre diciembre dicembre dezembro",
+}
+MONTHS = {name: number for number, names in _MONTH_NAMES.items() for name in names.split()}
+_ORD_WORDS = (
+    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
+    "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth"
+).split()
+ORDINALS = {w: i + 1 for i, w in enumerate(_ORD_WORDS)}
+for _i, _w in enumerate(_ORD_WORDS[:9]):
+    ORDINALS[f"twenty-{_w}"] = ORDINALS[f"twenty {_w}"] = ORDINALS[f"twenty{_w}"] = 21 + _i
+ORDINALS.update({"thirtieth": 30, "thirty-first": 31, "thirty first": 31})
+COUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+          "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+          "fourteen": 14, "fifteen": 15, "twenty": 20, "thirty": 30, "forty-five": 45,
+          "forty five": 45, "sixty": 60, "ninety": 90}
+
+# Kinds of mention. Only "past" and "vague" carry no usable promise date.
+DATE, WEEKDAY, DAY, TODAY, NOW, TOMORROW, RELATIVE = (
+    "date", "weekday", "day", "today", "now", "tomorrow", "relative")
+MONTH_END, WEEK_END, TIME_OF_DAY, VAGUE, PAST = (
+    "month_end", "week_end", "time_of_day", "vague", "past")
+
+
+@dataclass(frozen=True, slots=True)
+class TimeMention:
+    start: int
+    end: int
+    kind: str
+    when: date | None  # None: vague, past, or relative with no sent date to resolve against
+
+    @property
+    def is_vague(self) -> bool:
+        return self.kind == VAGUE
+
+    @property
+    def is_past(self) -> bool:
+        return self.kind == PAST
+
+
+# --- calendar arithmetic -------------------------------------------------------------------
+
+
+def month_end(d: date) -> date:
+    return d.replace(day=calendar.monthrange(d.year, d.month)[1])
+
+
+def add_months(d: date, k: int) -> date:
+    """Same day k months later, clamped to that month's last day (Jan 31 + 1 → Feb 28/29)."""
+    y, m = divmod(d.month - 1 + k, 12)
+    year, month = d.year + y, m + 1
+    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+
+
+def next_weekday(d: date, weekday: int) -> date:
+    """The first date strictly after d that falls on weekday (Monday = 0)."""
+    return d + timedelta(days=(weekday - d.weekday() - 1) % 7 + 1)
+
+
+def next_day_of_month(d: date, day: int, weekday: int | None = None) -> date | None:
+    """The first date strictly after d whose day of the month is `day`.
+
+    With a weekday ("Friday the 4th") a later month whose `day` falls on it is preferred,
+    if one of the next three such dates does; otherwise the first one stands.
+    """
+    found: list[date] = []
+    for k in range(0, 26):
+        month = add_months(d.replace(day=1), k)
+        if day <= calendar.monthrange(month.year, month.month)[1] and month.replace(day=day) > d:
+            found.append(month.replace(day=day))
+            if len(found) == 3:
+                break
+    if not found:
+        return None
+    if weekday is not None:
+        return next((f for f in found if f.weekday() == weekday), found[0])
+    return found[0]
+
+
+def next_occurrence(d: date, month: int, day: int) -> date | None:
+    """A day and month with no year: the next time it comes round, counting d itself.
+
+    A date a few weeks back is read as that past date rather than as next year's, because a
+    message talking about "28 Dec" on 5 Jan means the one just gone.
+    """
+    readings = []
+    for year in (d.year - 1, d.year, d.year + 1):
+        try:
+            readings.append(date(year, month, day))
+        except ValueError:
+            continue
+    future = [r for r in readings if r >= d]
+    past = [r for r in readings if r < d]
+    if past and (d - past[-1]).days <= 45 and (not future or (future[0] - d).days > 300):
+        return past[-1]
+    return future[0] if future else None
+
+
+def last_weekday_of_month(d: date) -> date:
+    end = month_end(d)
+    while end.weekday() > 4:
+        end -= timedelta(days=1)
+    return end
+
+
+def add_business_days(d: date, n: int) -> date:
+    day, left = d, n
+    while left:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            left -= 1
+    return day
+
+
+# --- patterns ------------------------------------------------------------------------------
+
+
+def _alt(words: list[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+_WD = rf"(?P<wd>{_alt(list(WEEKDAYS))})"
+_MON = rf"(?P<mon>{_alt(list(MONTHS))})\.?"
+_ORDW = rf"(?P<ow>{_alt(list(ORDINALS))})"
+_DNUM = r"(?P<d>[0-3]?\d)"
+_DORD = rf"(?:{_DNUM}(?:st|nd|rd|th)?|{_ORDW})"
+_COUNT = rf"(?P<n>\d{{1,3}}|{_alt(list(COUNTS))})"
+_UNIT = (r"(?P<unit>(?:business|working|calendar|bank)\s+days?|days?|weeks?|wks?|months?|"
+         r"hours?|hrs?)")
+_CUE = (r"(?:on|by|before|until|untill|till|til|from|starting|after|latest|for|due|"
+        r"no\s+later\s+than)")
+# An ordinal followed by one of these is an adjective ("3rd party", "first instalment").
+_NOT_A_DAY = (
+    r"(?!\s+(?:floor|time|times|instal?ments?|payments?|invoices?|reminders?|party|parties|"
+    r"quarter|week|weeks|day|days|year|years|place|attempt|one|ones|items?|lines?|orders?|"
+    r"notices?|letters?|emails?|calls?|round|anniversary|birthday|edition|century|page|row|"
+    r"option|person|hours?|minutes?|units?|batch|shipments?|deliver(?:y|ies)|tranche|half|"
+    r"thing|part|portion|amount|transfer|chance|step|stage|level|grade|class|choice)\b)"
+)
+_REL_MONTH = r"(?:\s+of\s+(?P<rel>this|next|the\s+following|the\s+next|the|the\s+current)\s+month)?"
+
+
+_Resolver = Callable[[re.Match[str], date | None], tuple[str, date | None] | None]
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    name: str
+    pattern: re.Pattern[str]
+    resolve: _Resolver
+
+
+_RULES: list[_Rule] = []
+
+
+def _rule(name: str, *patterns: str) -> Callable[[_Resolver], _Resolver]:
+    """Register a resolver for patterns; earlier rules win ties between equally long matches."""
+
+    def register(fn: _Resolver) -> _Resolver:
+        _RULES.extend(_Rule(name, re.compile(p, re.IGNORECASE), fn) for p in patterns)
+        return fn
+
+    return register
+
+
+def _raw(m: re.Match[str], name: str) -> str | None:
+    """A named group, or None when this pattern of the rule does not have it."""
+    return m.groupdict().get(name)
+
+
+def _int(m: re.Match[str], name: str) -> int:
+    return int(_raw(m, name) or 0)
+
+
+def _g(m: re.Match[str], name: str) -> str | None:
+    value = m.groupdict().get(name)
+    return value.lower() if value else None
+
+
+def _day_of(m: re.Match[str]) -> int:
+    if _g(m, "d"):
+        return int(_g(m, "d") or 0)
+    return ORDINALS.get(" ".join((_g(m, "ow") or "").split()), 0)
+
+
+def _month_of(m: re.Match[str]) -> int:
+    return MONTHS[(_g(m, "mon") or "").rstrip(".")]
+
+
+def _year_of(raw: str | None) -> int | None:
+    if not raw:
+        return None
+    return int(raw) + (2000 if len(raw) == 2 else 0)
+
+
+def _safe_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+@_rule("iso", r"(?<![\d/.-])(?P<y>20\d\d)[-/.](?P<m>[01]?\d)[-/.](?P<d>[0-3]?\d)(?![\d])")
+def _iso(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
+    when = _safe_date(_int(m, "y"), _int(m, "m"), _int(m, "d"))
+    return (DATE, when) if when else None
+
+
+@_rule(
+    "numeric_year",
+    r"(?<![\d/.,:#-])(?P<a>[0-3]?\d)(?P<sep>[/.-])(?P<b>[0-3]?\d)(?P=sep)(?P<y>20\d\d|\d\d)"
+    r"(?!\d|[.,/-]\d)",
+)
+def _numeric_year(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
+    year = _year_of(_raw(m, "y"))
+    assert year is not None
+    a, b = _int(m, "a"), _int(m, "b")
+    orders = [(a, b)] if _raw(m, "sep") == "." else [(a, b), (b, a)]  # dotted dates are day-first
+    readings = [r for day, month in orders if (r := _safe_date(year, month, day))]
+    return (DATE, _pick_reading(readings, sent)) if readings else None
+
+
+@_rule("numeric", r"(?<![\d/.,:#\w-])(?P<a>[0-3]?\d)/(?P<b>[0-3]?\d)(?![\d/]|[.,]\d)")
+def _numeric(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
+    a, b = _int(m, "a"), _int(m, "b")
+    if m.group(0) in ("24/7", "50/50") or (a < b <= 4 and not _cue_before(m)):
+        return None  # "24/7", "1/2 now": not dates
+    readings = []
+    for day, month in ((a, b), (b, a)):
+        if 1 <= month <= 12 and 1 <= day <= 31 and _safe_date(2024, month, day):
+            readings.append((month, day))
+    if not readings:
+        return None
+    if sent is None:
+        return DATE, None
+    found = [r for month, day in readings if (r := next_occurrence(sent, month, day))]
+    return (DATE, _pick_reading(found, sent)) if found else None
+
+
+def _pick_reading(readings: list[date], sent: date | None) -> date:
+    """Of the day-month and month-day readings, the nearest one on or after the sent date."""
+    if len(readings) == 1 or sent is None:
+        return readings[0]
+    upcoming = sorted((r for r in readings if r >= sent), key=lambda r: r - sent)
+    return upcoming[0] if upcoming else readings[0]
+
+
+_CUE_BEFORE = re.compile(rf"\b{_CUE}\s+(?:the\s+)?$", re.IGNORECASE)
+
+
+def _cue_before(m: re.Match[str]) -> bool:
+    """ "on 1/2", "by sat": a preposition that makes a short token a date."""
+    return _CUE_BEFORE.search(m.string, max(0, m.start() - 20), m.start()) is not None
+
+
+@_rule(
+    "day_month",
+    rf"\b(?:{_WD},?\s+)?(?:the\s+)?{_DORD}\.?(?:\s+of|\s+de|\s*-)?\s*{_MON}(?![a-zà-ÿ])"
+    r"(?:[\s,-]*(?P<y>20\d\d)(?!\d)|\s*'(?P<y2>\d\d)\b)?",
+)
+def _day_month(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
+    if _MODAL_MAY.match(m.string, m.start("mon")) and not _raw(m, "y"):
+        return None  # "items 1 and 2 may be late"
+    return _absolute(m, sent)
+
+
+_MODAL_MAY = re.compile(
+    r"may\s+(?:be|have|not|need|take|get|want|also|still|well|already|pay|come|arrive|"
+    r"require|ask|wish|help|i|we|you|they)\b"
+)
+
+
+@_rule(
+    "month_day",
+    rf"\b(?:{_WD},?\s+)?{_MON}\s*(?:the\s+)?{_DORD}(?![\d:])(?:,?\s*(?P<y>20\d\d)(?!\d))?",
+)
+def _month_day(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
+    if _g(m, "mon") == "may" and m.group("mon")[0] == "m" and not _g(m, "wd") and (
+        _g(m, "d") and not re.search(r"\d(?:st|nd|rd|th)", m.group(0), re.IGNORECASE)
+    ):
+        return None  # "we may 2 ..." is not a date; "May 2" and "may 2nd" are
+    return _absolute(m, sent)
+
+
+def _absolute(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
+    day, month = _day_of(m), _month_of(m)
+    if not 1 <= day <= 31:
+        return None
+    year = _year_of(_g(m, "y") or _g(m, "y2"))
+    if year is not None:
+        when = _safe_date(year, month, day)
+        return (DATE, when) if when else None
+    if _safe_date(2024, month, day) is None:
+        return None
+    return DATE, next_occurrence(sent, month, day) if sent else None
+
+
+@_rule(
+    "day_of_month",
+    rf"\b(?:the\s+)?{_DNUM}(?:st|nd|rd|th)\b{_REL_MONTH}{_NOT_A_DAY}",
+    rf"\b{_CUE}\s+(?:the\s+)?{_ORDW}\b{_REL_MONTH}{_NOT_A_DAY}",
+    rf"\bthe\s+{_ORDW}\s+of\s+(?P<rel>this|next|the\s+following|the)\s+month\b",
+    rf"\b(?:on|by|before|until|till)\s+the\s+(?P<bare>[0-3]?\d)\b(?![\d/.,:%]){_NOT_A_DAY}",
+)
+def _day_of_month(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
+    day = _int(m, "bare") if _g(m, "bare") else _day_of(m)
+    if not 1 <= day <= 31:
+        return None
+    if sent is None:
+        return DAY, None
+    rel = " ".join((_g(m, "rel") or "").split())
+    if rel in ("next", "the following", "the next"):
+        target = add_months(sent.replace(day=1), 1)
+        return DAY, target.replace(day=min(day, calendar.monthrange(target.year, target.month)[1]))
+    if rel in ("this", "the current"):
+        return DAY, _safe_date(sent.year, sent.month, day) or month_end(sent)
+    return DAY, next_day_of_month(sent, day)
+
+
+@_rule(
+    "month_end",
+    r"\b(?:the\s+)?(?:end|close)\s+of\s+(?:the\s+|this\s+|current\s+|the\s+current\s+)?"
+    r"(?P<next>(?:next|following|coming)\s+)?month\b"
+    r"|\b(?:the\s+)?(?:end|close)\s+of\s+the\s+(?P<next2>(?:next|following)\s+)month\b"
+    r"|\b(?P<next3>next\s+)?month[\s-]?end\b|\beom\b|\bmonth\s+is\s+out\b"
+    r"|\b(?:the\s+)?last\s+(?P<working>(?:working|business)\s+)?day\s+of\s+"
+    r"(?:the\s+|this\s+)?(?P<next4>next\s+)?month\b",
+)
+def _month_end(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
+    if sent is None:
+        return MONTH_END, None
+    base = sent
+    if _raw(m, "next") or _raw(m, "next2") or _raw(m, "next3") or _raw(m, "next4"):
+        base = add_months(sent.replace(day=1), 1)
+    return MONTH_END, last_weekday_of_month(base) if _raw(m, "working") else month_end(base)
+
+
+@_rule(
+    "named_month_end",
+    rf"\b(?:the\s+)?(?:end|close|last\s+day)\s+of\s+{_MON}(?![a-z])(?:\s+(?P<y>20\d\d))?",
+)
+def _named_month_end(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
+    month = _month_of(m)
+    if _raw(m, "y"):
+        return MONTH_END, month_end(date(_int(m, "y"), month, 1))
+    if sent is None:
+        return MONTH_END, None
+    year = sent.year if month >= sent.month else sent.year + 1
+    return MONTH_END, month_end(date(year, month, 1))
+
+
+@_rule(
+    "year_end",
+    r"\b(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?(?:calendar\s+)?year\b|\byear[\s-]?end\b"
+    r"|\b(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?quarter\b|\bquarter[\s-]?end\b"
+    r"|\b(?:the\s+)?end\s+of\s+(?P<q>q[1-4])\b",
+)
+def _year_end(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
+    if sent is None:
+        return MONTH_END, None
+    text = m.group(0).lower()
+    if "quarter" in text or _raw(m, "q"):
+        q = _raw(m, "q")
+        quarter = int(q[1]) if q else (sent.month - 1) // 3 + 1
+        end = month_end(date(sent.year, quarter * 3, 1))
+        return MONTH_END, end if end >= sent else month_end(date(sent.year + 1, quarter * 3, 1))
+    return MONTH_END, date(sent.year, 12, 31)
+
+
+@_rule(
+    "week_end",
+    r"\b(?:the\s+)?end\s+of\s+(?P<which>next|nxt|the\s+following|the\s+next|this|the|this\s+coming)"
+    r"\s+(?:week|wk)\b|\beow\b|\bend\s+of\s+(?:the\s+)?week\b|\bend\s+(?P<which2>next)\s+week\b",
+)
+def _week_end(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
+    if sent is None:
+        return WEEK_END, None
+    monday = sent - timedelta(days=sent.weekday())
+    which = " ".join((_g(m, "which") or _g(m, "which2") or "").split())
+    if which in ("next", "nxt", "the following", "the next"):
+        return WEEK_END, monday + timedelta(days=11)
+    friday = monday + timedelta(days=4)
+    return WEEK_END, friday if friday >= sent else next_weekday(sent, 4)
+
+
+@_rule(
+    "weekday_week",
+    rf"\b{_WD}\s+week\b(?!\s*(?:\d|of|on|from|\())",
+    rf"\ba\s+week\s+(?:on|from)\s+{_WD}\b",
+)
+def _weekday_week(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
+    # "Monday week", "a week on Monday": the Monday after the coming one
+    if sent is None:
+        return WEEKDAY, None
+    return WEEKDAY, next_weekday(sent, WEEKDAYS[_g(m, "wd") or ""]) + timedelta(days=7)
+
+
+@_rule("weekday_after_next", rf"\b(?:the\s+)?{_WD}\s+after\s+next\b")
+def _weekday_after_next(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
+    return _weekday_week(m, sent)
+
+
+@_rule(
+    "weekday_of_week",
+    rf"\b(?P<which>next|this|the\s+following)\s+week(?:\s+on|,)?\s+{_WD}\b",
+    rf"\b{_WD}\s+(?:of\s+)?(?P<which2>next|this|the\s+following)\s+week\b",
+)
+def _weekday_of_week(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
+    if sent is None:
+        return WEEKDAY, None
+    weekday = WEEKDAYS[_g(m, "wd") or ""]
+    monday = sent - timedelta(days=sent.weekday())
+    if (_g(m, "which") or _g(m, "which2")) != "this":
+        return WEEKDAY, monday + timedelta(days=7 + weekday)
+    when = monday + timedelta(days=weekday)
+    return WEEKDAY, when if when > sent else next_weekday(sent, weekday)
+
+
+@_rule(
+    "past_weekday",
+    rf"\b(?:last|past|this\s+past|previous|on\s+the\s+previous)\s+{_WD}\b",
+    rf"\b{_WD}\s+(?:just\s+gone|last(?:\s+week)?)\b",
+)
+def _past_weekday(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
+    return PAST, None
+
+
+_SHORT_AMBIGUOUS = {"mon", "wed", "sat", "sun"}
+
+
+@_rule(
+    "weekday",
+    rf"\b(?:(?:this|next|nxt|coming|this\s+coming|on\s+coming|the\s+coming|upcoming|"
+    rf"the\s+following|following)\s+)?{_WD}\b\.?",
+)
+def _weekday(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
+    word = _g(m, "wd") or ""
+    bare = m.group(0).lower().rstrip(".") == word
+    if word in _SHORT_AMBIGUOUS and bare and m.group("wd").islower():
+        if not (_cue_before(m) or _ends_clause(m)):
+            return None  # "sat", "sun", "wed" in running text are ordinary words
+    return WEEKDAY, next_weekday(sent, WEEKDAYS[word]) if sent else None
+
+
+def _ends_clause(m: re.Match[str]) -> bool:
+    rest = m.string[m.end() : m.end() + 3].lstrip(" ")
+    return not rest or not rest[0].isalnum()
+
+
+@_rule(
+    "tomorrow",
+    r"\b(?P<after>(?:the\s+)?day\s+after\s+)?(?:tomorrow|tomorow|tommorow|tommorrow|tomorro|"
+    r"tmrw|tmrow|tmw|tmr|2moro|2morrow|2mrw|2mro)\b",
+)
+def _tomorrow(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
+    if sent is None:
+        return TOMORROW, None
+    return TOMORROW, sent + timedelta(days=2 if _raw(m, "after") else 1)
+
+
+@_rule(
+    "today",
+    r"\b(?:later\s+(?:on\s+)?)?today\b|\btonight\b|\b2day\b|\bthis\s+(?:afternoon|evening)\b"
+    r"|\bstraight\s+away\b|\bright\s+away\b|\bsame[\s-]day\b|\btoday'?s\s+(?:run|batch)\b",
+)
+def _today(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
+    return TODAY, sent
+
+
+@_rule("now", r"\b(?:right\s+)?now\b|\bimmediately\b|\bas\s+we\s+speak\b")
+def _now(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
+    return NOW, sent
+
+
+@_rule(
+    "time_of_day",
+    r"\b(?:c\.?o\.?b|e\.?o\.?d|e\.?o\.?b)\b\.?|\bclose\s+of\s+(?:business|play)\b"
+    r"|\b(?:the\s+)?end\s+of\s+(?:the\s+)?(?:business\s+|working\s+)?day\b"
+    r"|\bend\s+of\s+business\b",
+)
+def _time_of_day(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
+    return TIME_OF_DAY, sent
+
+
+@_rule(
+    "relative",
+    rf"\b(?:in|within|inside(?:\s+of)?|over|during)\s+(?:the\s+)?(?:next\s+|coming\s+)?"
+    rf"{_COUNT}\s+{_UNIT}\b(?:'?s?\s+time)?",
+    rf"\b{_COUNT}\s+{_UNIT}\s+from\s+(?:now|today)\b",
+    r"\b(?P<fortnight>(?:in|within)\s+a\s+fortnight|a\s+fortnight\s+(?:from\s+(?:today|now)|today)"
+    r"|in\s+a\s+fortnight'?s?\s+time)\b"
+    r"|\b(?P<week>this\s+time\s+next\s+week|a\s+week\s+(?:today|from\s+today|from\s+now))\b"
+    r"|\b(?P<week1>a\s+week\s+tomorrow)\b",
+)
+def _relative(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
+    if sent is None:
+        return RELATIVE, None
+    if _raw(m, "fortnight"):
+        return RELATIVE, sent + timedelta(days=14)
+    if _raw(m, "week") or _raw(m, "week1"):
+        return RELATIVE, sent + timedelta(days=8 if _raw(m, "week1") else 7)
+    raw = " ".join((_g(m, "n") or "").split())
+    n = int(raw) if raw.isdigit() else COUNTS.get(raw, 0)
+    unit = " ".join((_g(m, "unit") or "").split())
+    if n <= 0:
+        return None
+    if unit.startswith(("business", "working", "bank")):
+        return RELATIVE, add_business_days(sent, n)
+    if unit.startswith("h"):
+        return RELATIVE, sent + timedelta(days=max(1, n // 24))
+    if unit.startswith("w"):
+        return RELATIVE, sent + timedelta(days=7 * n)
+    if unit.startswith("month"):
+        return RELATIVE, add_months(sent, n)
+    return RELATIVE, sent + timedelta(days=n)
+
+
+_VAGUE_MOD = (
+    r"(?:sometime|some\s+time|early|earlier|later|late|mid|middle\s+of|beginning\s+of|"
+    r"start\s+of|the\s+start\s+of|the\s+beginning\s+of|the\s+middle\s+of|"
+    r"first\s+half\s+of|second\s+half\s+of|the\s+first\s+half\s+of|the\s+second\s+half\s+of)"
+)
+
+
+@_rule(
+    "vague",
+    rf"\b(?:{_VAGUE_MOD}[\s-]+(?:in\s+|of\s+)?)?(?:the\s+)?(?:next|nxt|this|coming|this\s+coming|"
+    r"the\s+coming|following|the\s+following)\s+(?:week|wk|month|mth|quarter|year)\b",
+    rf"\b(?:in\s+)?{_VAGUE_MOD}[\s-]+(?:of\s+)?(?:{_MON}(?![a-z])|the\s+month|month)",
+    rf"\b(?:in\s+)?(?:the\s+)?(?:first|1st|second|2nd|third|3rd|last|final)\s+(?:week|fortnight|"
+    rf"half|few\s+days)\s+of\s+(?:{_MON}(?![a-z])|(?:the\s+|this\s+|next\s+)?month)",
+    rf"\bin\s+{_MON}(?![a-z])(?!\s*\d)",
+    r"\b(?:soon|asap|a\.s\.a\.p\.?|shortly|as\s+soon\s+as\s+(?:possible|we\s+can)|"
+    r"in\s+due\s+course|in\s+the\s+coming\s+(?:days|weeks)|mid[\s-]?month|"
+    r"(?:in|within|over)\s+(?:the\s+next\s+|the\s+coming\s+|a\s+)?(?:few|several|couple\s+of)\s+"
+    r"(?:days|weeks)|(?:by|over|at|on|this|next)\s+(?:the\s+)?weekend)\b",
+)
+def _vague(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
+    return VAGUE, None
+
+
+@_rule(
+    "past",
+    r"\b(?:yesterday|yday|yest|ystrday|ystday|yesterdy|the\s+day\s+before\s+yesterday|"
+    r"earlier\s+today|earlier\s+this\s+(?:week|month|morning|year)|this\s+morning|"
+    r"last\s+(?:night|week|wk|month|year|time|quarter)|the\s+other\s+day|"
+    rf"(?:a\s+)?(?:few|couple\s+of|several|{_alt(list(COUNTS))}|\d+)\s+(?:days|weeks|months|years)"
+    r"\s+ago|a\s+(?:day|week|month|year)\s+ago)\b",
+)
+def _past(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
+    return PAST, None
+
+
+# --- selection -----------------------------------------------------------------------------
+
+_PRIORITY = {rule.name: i for i, rule in enumerate(_RULES)}
+_DAYLIKE = (DATE, DAY, WEEKDAY, TOMORROW, TODAY)
+
+
+def find_times(text: str, sent: date | None) -> list[TimeMention]:
+    """Every time expression in `text`, left to right, none overlapping.
+
+    `sent` is the message's local sent date; without it only dates that state a year
+    resolve, and everything relative is reported with no date.
+    """
+    candidates: list[tuple[int, int, int, str, TimeMention]] = []
+    for rule in _RULES:
+        for m in rule.pattern.finditer(text):
+            resolved = rule.resolve(m, sent)
+            if resolved is None:
+                continue
+            kind, when = resolved
+            mention = TimeMention(m.start(), m.end(), kind, when)
+            candidates.append((m.end() - m.start(), -_PRIORITY[rule.name], m.start(), rule.name,
+                               mention))
+    candidates.sort(key=lambda c: (-c[0], -c[1], c[2]))
+    chosen: list[tuple[str, TimeMention]] = []
+    for _, _, _, name, mention in candidates:
+        if all(mention.end <= c.start or c.end <= mention.start for _, c in chosen):
+            chosen.append((name, mention))
+    chosen.sort(key=lambda c: c[1].start)
+    return _merge_adjacent(text, chosen, sent)
+
+
+_GAP_WEEKDAY_DATE = re.compile(r"[\s,]*(?:the\s+)?", re.IGNORECASE)
+_GAP_TIME_OF_DAY = re.compile(r"[\s,]*(?:(?:on|of)\s+)?(?:the\s+)?", re.IGNORECASE)
+
+
+def _merge_adjacent(
+    text: str, chosen: list[tuple[str, TimeMention]], sent: date | None
+) -> list[TimeMention]:
+    """Fold "Friday the 4th" into one date, and "COB Thursday" / "Friday EOD" into the day."""
+    out: list[tuple[str, TimeMention]] = []
+    for name, mention in chosen:
+        if out:
+            prev_name, prev = out[-1]
+            gap = text[prev.end : mention.start]
+            if (prev_name == "weekday" and mention.kind in (DATE, DAY)
+                    and _GAP_WEEKDAY_DATE.fullmatch(gap)):
+                out[-1] = (name, _weekday_and_date(text, prev, mention, sent))
+                continue
+            if prev.kind == TIME_OF_DAY and mention.kind in _DAYLIKE + (RELATIVE, MONTH_END,
+                                                                         WEEK_END) \
+                    and _GAP_TIME_OF_DAY.fullmatch(gap):
+                out[-1] = (name, replace(mention, start=prev.start))
+                continue
+            if mention.kind == TIME_OF_DAY and prev.kind in _DAYLIKE + (RELATIVE,) \
+                    and _GAP_TIME_OF_DAY.fullmatch(gap):
+                out[-1] = (prev_name, replace(prev, end=mention.end))
+                continue
+        out.append((name, mention))
+    return [m if m.kind != TIME_OF_DAY else replace(m, kind=TODAY) for _, m in out]
+
+
+def _weekday_and_date(
+    text: str, weekday: TimeMention, day: TimeMention, sent: date | None
+) -> TimeMention:
+    merged = TimeMention(weekday.start, day.end, day.kind, day.when)
+    if day.kind == DAY and sent is not None:
+        word = re.match(_WD, text[weekday.start : weekday.end].split()[-1].rstrip("."),
+                        re.IGNORECASE)
+        number = re.search(r"\d+", text[day.start : day.end])
+        if word and number:
+            when = next_day_of_month(sent, int(number.group(0)), WEEKDAYS[word.group(0).lower()])
+            return replace(merged, when=when)
+    return merged

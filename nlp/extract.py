@@ -1,0 +1,767 @@
+"""Values behind the tags: what a customer promised to pay and when, which invoices they name,
+and why they dispute one.
+
+The tagger says *that* a message carries a promise or a dispute and where its evidence is
+(`focus`); this module reads the values out of that text. It is rules on plain `re`
+(nlp.amounts, nlp.dates), so it is fast and every value can be traced to a character span.
+
+A promise is read from the sentence that carries it. Customers routinely mix a promise with
+a payment already made ("paid half yesterday, the rest on Friday"), a disputed amount ("we
+were quoted $2,910 … the rest we'll pay Friday") or an out-of-office line, so each date and
+amount is judged by the nearest verb-like cue before it: a past payment ("paid", "was made",
+"received our transfer") or a disputed figure ("quote", "charge", "credit note") disqualifies
+it, a future one ("will", "can", "going out", "balance") keeps it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from nlp.amounts import Money, find_amounts, parse_number
+from nlp.dates import (
+    COUNTS,
+    NOW,
+    VAGUE,
+    TimeMention,
+    add_months,
+    find_times,
+)
+
+Span = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Instalment:
+    amount: float | None
+    currency: str | None
+    date: date | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"amount": self.amount, "currency": self.currency,
+                "date": self.date.isoformat() if self.date else None}
+
+
+@dataclass(frozen=True)
+class PromiseValue:
+    amount: float | None
+    currency: str | None
+    date: date | None
+    instalments: tuple[Instalment, ...] = ()  # empty unless >1 stated; first == top level
+    amount_span: Span | None = None
+    date_span: Span | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The TAXONOMY `promise` object; `instalments` only when more than one was stated."""
+        out = Instalment(self.amount, self.currency, self.date).to_json()
+        if len(self.instalments) > 1:
+            out["instalments"] = [i.to_json() for i in self.instalments]
+        return out
+
+
+@dataclass(frozen=True)
+class Ref:
+    start: int
+    end: int
+    text: str
+
+
+# --- sentences and cues --------------------------------------------------------------------
+
+_ABBREVIATIONS = {
+    "no", "nr", "inv", "rs", "approx", "e.g", "i.e", "eg", "ie", "co", "ltd", "inc", "mr", "mrs",
+    "ms", "dr", "st", "vs", "ref", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept",
+    "oct", "nov", "dec", "fr", "sfr", "incl", "excl", "attn", "dept", "tel", "p.o", "a.m", "p.m",
+    "num", "pcs", "qty", "ca", "bzw", "est",
+}
+_BREAK = re.compile(r"\n[ \t]*\n\s*|\n|(?<=[.!?])[\"')\]]*\s+")
+
+
+def sentences(text: str) -> list[Span]:
+    """Sentence spans: paragraphs, lines that end a thought, and [.!?] ends.
+
+    A single newline inside a long line-wrapped paragraph does not end a sentence, so a
+    hard-wrapped "we will pay $5,000\\non Friday" stays together.
+    """
+    spans: list[Span] = []
+    start = 0
+    for m in _BREAK.finditer(text):
+        piece = text[start : m.start()]
+        if not piece.strip():
+            start = m.end()
+            continue
+        if m.group(0).strip(" \t") == "\n" and _wrapped(piece):
+            continue
+        if m.group(0)[:1] not in "\n" and _ends_with_abbreviation(piece):
+            continue
+        spans.append(_strip(text, start, m.start()))
+        start = m.end()
+    if text[start:].strip():
+        spans.append(_strip(text, start, len(text)))
+    return spans
+
+
+def _wrapped(piece: str) -> bool:
+    last = piece.rsplit("\n", 1)[-1].rstrip()
+    return len(last) >= 60 and last[-1:].isalnum()
+
+
+def _ends_with_abbreviation(piece: str) -> bool:
+    word = re.search(r"([A-Za-z.]+)\.$", piece.rstrip())
+    if word is None:
+        return False
+    token = word.group(1).lower()
+    return token in _ABBREVIATIONS or len(token) == 1
+
+
+def _strip(text: str, start: int, end: int) -> Span:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+FUTURE, PAST, DISPUTED = "future", "past", "disputed"
+_AUX = (r"(?:will|'ll|’ll|shall|to|be|get|getting|gets|being|can|could|should|would|going|"
+        r"gonna|must|may|might)")
+_PAST_VERB = (
+    r"paid|payed|sent|remitted|transferred|transfered|wired|posted|deposited|processed|"
+    r"went\s+out|gone\s+out|made\s+(?:the|a|our)?\s*(?:payment|transfer)|was\s+made|were\s+made|"
+    r"been\s+made|done\s+the\s+payment|did\s+(?:it|the\s+payment|the\s+transfer|a\s+transfer)|"
+    r"did\s+it\s+online|settled\s+previously|which\s+we\s+settled|already|"
+    r"received\s+(?:our|the|your|my)?\s*(?:transfer|payment|remittance|money|funds|cheque)|"
+    r"received|delivered|arrived|shipped|ordered|issued|dated|invoiced\s+on|billed\s+on|since|"
+    r"spoke|spoken|talked|discussed|called|emailed|wrote|"
+    r"was\s+due|were\s+due|fell\s+due|due\s+date|cheque|check\s+(?:no|number|#)|remittance"
+)
+_FUTURE_CUE = (
+    r"will|'ll|’ll|shall|going\s+to|gonna|can|could|would|intend|expect|plan|propose|"
+    r"schedul\w*|arrang\w*|releas\w*|payment\s+run|payment\s+of|pay|paying|payment|send|sending|"
+    r"transfer|remit|settle|clear|cleared|go\s+out|goes\s+out|going\s+out|follow|rest|remaining|"
+    r"remainder|balance|instal\w*|then|until|till|untill|by|ok\?|okay\?|do\s+(?=[$£€\d])"
+)
+_DISPUTE_CUE = (
+    r"quote[ds]?|quotation|charges?|charged|overcharged|billed|invoiced|credit(?:\s+note)?|"
+    r"refund|deducted|deduct|deduction|penalty|fee|discount|priced?|rate|costs?|worth|"
+    r"shortfall|difference|instead\s+of"
+)
+_CUE = re.compile(
+    rf"(?P<past>\b(?:{_PAST_VERB})\b)|(?P<disputed>\b(?:{_DISPUTE_CUE})\b)"
+    rf"|(?P<future>(?:\b|(?<=\w))(?:{_FUTURE_CUE})\b)",
+    re.IGNORECASE,
+)
+# "will be paid", "get it paid", "if we paid next Friday": not a payment already made.
+_FUTURE_AUX_BEFORE = re.compile(
+    rf"\b{_AUX}\s+(?:\w+\s+){{0,2}}$|\b(?:if|once|when|unless|whether)\s+(?:we|i|you|they)\s+$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Cue:
+    start: int
+    end: int
+    kind: str
+
+
+def _cues(text: str, span: Span) -> list[_Cue]:
+    out = []
+    for m in _CUE.finditer(text, span[0], span[1]):
+        kind = m.lastgroup or FUTURE
+        lead = text[max(span[0], m.start() - 30) : m.start()]
+        if kind == PAST and _FUTURE_AUX_BEFORE.search(lead):
+            kind = FUTURE  # "will be paid", "to be sent", "get it paid"
+        out.append(_Cue(m.start(), m.end(), kind))
+    return out
+
+
+def _context(cues: list[_Cue], start: int, end: int, *, ahead: int) -> str | None:
+    """The kind of the cue nearest before a value, or right after it when that is closer."""
+    before = [c for c in cues if c.end <= start and start - c.end <= 60]
+    after = [c for c in cues if c.start >= end and c.start - end <= ahead]
+    best_before = before[-1] if before else None
+    best_after = after[0] if after else None
+    if best_after and (best_before is None or best_after.start - end < start - best_before.end):
+        return best_after.kind
+    return best_before.kind if best_before else None
+
+
+_STRONG_PROMISE = re.compile(
+    r"\b(?:will|'ll|’ll|shall|going\s+to|gonna|can|could|intend\s+to|expect\s+to|plan\s+to|"
+    r"propose\s+to|would\s+like\s+to)\b(?:\s+\w+){0,4}?\s+(?:pay|settle|clear|remit|transfer|"
+    r"send|release|process|make|do|get|wire|cover|follow|go\s+out)\b"
+    r"|\b(?:will|to)\s+be\s+(?:paid|settled|cleared|released|processed|transferred|sent|"
+    r"remitted|wired|made|scheduled)\b|\bgo(?:es|ing)?\s+out\b|\bschedul\w*\b|\bpayment\s+run\b"
+    r"|\binstal\w*\b|\b(?:a|per)\s+month\b|\bthe\s+rest\b|\bremaining\b|\bbalance\b|\bpay(?:ing)?\b"
+    r"|\bcould\s+we\s+have\s+until\b|\bwhat\s+(?:i|we)\s+can\s+(?:do|manage)\b|\bwill\s+send\b",
+    re.IGNORECASE,
+)
+_CONFIRMATION = re.compile(
+    r"\b(?:paid|remitted|transferred|wired|was\s+made|been\s+made|went\s+out|proof\s+of\s+payment|"
+    r"remittance\s+(?:advice|attached)|received\s+our\s+(?:transfer|payment))\b",
+    re.IGNORECASE,
+)
+_OUT_OF_OFFICE = re.compile(
+    r"\b(?:out\s+of\s+(?:the\s+)?office|o\.?o\.?o\b|on\s+(?:annual\s+|parental\s+|maternity\s+|"
+    r"paternity\s+)?leave|on\s+(?:holiday|vacation)|away\s+from\s+(?:my|the)\s+(?:desk|office)|"
+    r"limited\s+access|automatic\s+reply|auto[-\s]?reply)\b",
+    re.IGNORECASE,
+)
+_RETURN_BEFORE = re.compile(
+    r"\b(?:until|till|untill|back|return|returning|from|between|and|through|thru)\b[\s\w,]{0,12}$",
+    re.IGNORECASE,
+)
+
+
+# --- promise -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Sentence:
+    span: Span
+    times: tuple[TimeMention, ...]
+    amounts: tuple[Money, ...]
+    score: float
+
+
+def extract_promise(
+    text: str, sent_at: datetime | None, focus: Sequence[Span] = ()
+) -> PromiseValue | None:
+    """The amount, currency and due date a message promises, with instalments when stated.
+
+    Dates resolve against the local calendar date of `sent_at` in its own UTC offset: a
+    message sent at 23:30 on 31 March in New York was written on 31 March, whatever UTC says.
+    Without `sent_at`, only dates that state their year resolve. `focus` is where the tagger
+    found the promise; values there or nearest to it are preferred. Returns None when the
+    text states neither an amount nor a time.
+    """
+    sent = sent_at.date() if sent_at is not None else None
+    chosen = _choose_sentences(text, sent, focus)
+    if chosen is None:
+        return None
+    times = [t for s in chosen for t in s.times]
+    amounts = [a for s in chosen for a in s.amounts]
+    region = (chosen[0].span[0], chosen[-1].span[1])
+    amounts += _bare_rest_amounts(text, region, amounts, times)
+    amounts.sort(key=lambda a: a.start)
+    if not times and not amounts:
+        return None
+    listed = _listed_instalments(text, times, amounts)
+    if listed is not None:
+        return listed
+    plan = _monthly_plan(text, region, times, amounts)
+    if plan is not None:
+        return plan
+    return _single(text, region, times, amounts)
+
+
+def _choose_sentences(
+    text: str, sent: date | None, focus: Sequence[Span]
+) -> list[_Sentence] | None:
+    """The sentence most likely to hold the promise, plus any it leans on for a missing part."""
+    spans = sentences(text)
+    all_times = find_times(text, sent)
+    all_amounts = find_amounts(text)
+    refs = invoice_refs(text)
+    scored = [_score(text, span, all_times, all_amounts, refs, sent, focus) for span in spans]
+    candidates = [s for s in scored if s.times or s.amounts]
+    if not candidates:
+        return None
+    best = max(candidates, key=lambda s: (s.score, -s.span[0]))
+    i = scored.index(best)
+    chosen = [best]
+    follow = i + 1
+    while follow < len(scored) and _continues(text, scored[follow]):
+        chosen.append(scored[follow])
+        follow += 1
+    if not any(s.amounts for s in chosen):
+        chosen = _borrow(scored, i, chosen, want="amounts")
+    if not any(s.times for s in chosen):
+        chosen = _borrow(scored, i, chosen, want="times")
+    return chosen
+
+
+def _continues(text: str, s: _Sentence) -> bool:
+    """A follow-on sentence of the same plan: "…on Friday. The rest (£2k) on the 30th." """
+    head = text[s.span[0] : s.span[1]].lower()
+    return bool(s.times and re.match(r"(?:and\s+)?(?:then\s+)?(?:the\s+)?(?:rest|remaining|"
+                                     r"remainder|balance|second|final)\b", head))
+
+
+def _borrow(scored: list[_Sentence], i: int, chosen: list[_Sentence], want: str) -> list[_Sentence]:
+    """Take the missing amount or date from a neighbouring sentence that is also a promise."""
+    for j in (i - 1, i + 1):
+        if not 0 <= j < len(scored) or scored[j] in chosen:
+            continue
+        neighbour = scored[j]
+        has = bool(neighbour.amounts) if want == "amounts" else bool(neighbour.times)
+        lacks_other = not (neighbour.times if want == "amounts" else neighbour.amounts)
+        if has and lacks_other and neighbour.score >= 3:
+            return sorted([*chosen, neighbour], key=lambda s: s.span[0])
+    return chosen
+
+
+def _score(
+    text: str,
+    span: Span,
+    all_times: list[TimeMention],
+    all_amounts: list[Money],
+    refs: list[Ref],
+    sent: date | None,
+    focus: Sequence[Span],
+) -> _Sentence:
+    cues = _cues(text, span)
+    body = text[span[0] : span[1]]
+    out_of_office = _OUT_OF_OFFICE.search(body) is not None
+    times = tuple(
+        t for t in all_times
+        if span[0] <= t.start < span[1] and _usable_time(text, t, cues, sent, out_of_office)
+    )
+    amounts = tuple(
+        a for a in all_amounts
+        if span[0] <= a.start < span[1] and _usable_amount(a, cues, refs)
+    )
+    promise = len(_STRONG_PROMISE.findall(body))
+    score = 4.0 * bool(times) + 2.0 * bool(amounts) + 3.0 * min(promise, 2)
+    if _CONFIRMATION.search(body) and not promise:
+        score -= 4
+    if out_of_office:
+        score -= 6
+    if all(t.kind == NOW for t in times) and not amounts:
+        score -= 3  # "we are now in administration" is not when anyone pays
+    if focus:
+        score += 10.0 if any(f[0] < span[1] and span[0] < f[1] for f in focus) else -min(
+            min(abs(f[0] - span[1]), abs(span[0] - f[1])) for f in focus) / 200
+    return _Sentence(span, times, amounts, score)
+
+
+def _usable_time(
+    text: str, t: TimeMention, cues: list[_Cue], sent: date | None, out_of_office: bool
+) -> bool:
+    if t.is_past or (t.when is not None and sent is not None and t.when < sent):
+        return False
+    if out_of_office and _RETURN_BEFORE.search(text[max(0, t.start - 30) : t.start]):
+        return False  # "out of the office until Monday" is a return date
+    return _context(cues, t.start, t.end, ahead=12) != PAST
+
+
+def _usable_amount(a: Money, cues: list[_Cue], refs: list[Ref]) -> bool:
+    if any(r.start <= a.start < r.end for r in refs):
+        return False
+    return _context(cues, a.start, a.end, ahead=10) not in (PAST, DISPUTED)
+
+
+_REST = re.compile(
+    r"\b(?:the\s+)?(?:rest|remaining|remainder|balance|other\s+half|second\s+half|then)\b",
+    re.IGNORECASE,
+)
+_BARE_REST = re.compile(
+    r"\b(?:rest|remaining|remainder|balance)\s*(?:of\s+)?\(?\s*"
+    r"(?P<num>\d{1,3}(?:[,. ]\d{3})+(?:[.,]\d\d)?|\d{3,7}(?:\.\d\d)?)(?![\d/])",
+    re.IGNORECASE,
+)
+
+
+def _bare_rest_amounts(
+    text: str, region: Span, amounts: list[Money], times: list[TimeMention]
+) -> list[Money]:
+    """ "$500 Friday, balance 700 on the 30th": a bare number after "balance" in a sentence
+    that already names a currency is the second instalment in that currency."""
+    currencies = {a.currency for a in amounts if a.currency}
+    if len(currencies) != 1:
+        return []
+    extra = []
+    for m in _BARE_REST.finditer(text, region[0], region[1]):
+        start, end = m.span("num")
+        if any(a.start <= start < a.end for a in amounts) or any(
+            t.start <= start < t.end for t in times
+        ):
+            continue
+        value = parse_number(m.group("num"))
+        if value:
+            extra.append(Money(start, end, value, next(iter(currencies))))
+    return extra
+
+
+# Typed in a hurry: "a monht for 3 montsh".
+_MONTHISH = r"(?:mon\w*|mth\w*|mnth\w*)"
+_WEEKISH = r"(?:week\w*|wk\w*|wee\w*)"
+_N = rf"(?:\d{{1,2}}|{'|'.join(w for w in COUNTS if w not in ('a', 'an'))})"
+_PLAN = re.compile(
+    rf"\b(?P<n>{_N})\s+(?:equal\s+)?(?:(?P<freq>monthly|weekly|fortnightly|bi-?weekly|quarterly)\s+)?"
+    r"(?:instal?l?ments?|payments|parts|tranches)\b"
+    rf"|\b(?:a|per|each|every)\s+(?P<per>{_MONTHISH}|{_WEEKISH}|fortnight|quarter)\s+(?:for|over)\s+"
+    rf"(?:the\s+next\s+)?(?P<n2>{_N})\s+(?:{_MONTHISH}|{_WEEKISH}|fortnights?|quarters?)\b"
+    rf"|\b(?P<freq3>monthly|weekly)\s+(?:for|over)\s+(?:the\s+next\s+)?(?P<n3>{_N})\s+"
+    rf"(?:{_MONTHISH}|{_WEEKISH})\b",
+    re.IGNORECASE,
+)
+_PER_INSTALMENT = re.compile(
+    r"(?:instal?l?ments?|payments|parts|tranches)\s+of\s+$|^\s*(?:a|per|each|every)\s+"
+    r"(?:month|week|fortnight|quarter)\b|^\s*(?:monthly|weekly)\b",
+    re.IGNORECASE,
+)
+
+
+def _monthly_plan(
+    text: str, region: Span, times: list[TimeMention], amounts: list[Money]
+) -> PromiseValue | None:
+    """ "Four monthly instalments of €5,650, the first by Thursday", "$250 a month for 3
+    months starting next Wednesday": a schedule at a fixed interval from its first date."""
+    m = _PLAN.search(text, region[0], region[1])
+    if m is None:
+        return None
+    raw = (m.group("n") or m.group("n2") or m.group("n3") or "").lower()
+    n = int(raw) if raw.isdigit() else COUNTS.get(raw, 0)
+    if not 2 <= n <= 60:
+        return None
+    freq = (m.group("freq") or m.group("per") or m.group("freq3") or "month").lower()
+    freq = "week" if freq.startswith(("wk", "wee")) else freq
+    amount = _nearest(amounts, m.start(), m.end())
+    value = amount.amount if amount else None
+    if amount is not None and not _is_per_instalment(text, amount, m):
+        value = round(amount.amount / n, 2)
+    specific = [t for t in times if t.kind != VAGUE]
+    first = next((t for t in times if t.start >= m.start()), times[0] if times else None)
+    if first is not None and first.kind != VAGUE and specific and first not in specific:
+        first = specific[0]
+    start = first.when if first is not None and first.kind != VAGUE else None
+    currency = amount.currency if amount else None
+    schedule = tuple(
+        Instalment(value, currency, _step(start, freq, k) if start else None) for k in range(n)
+    )
+    return PromiseValue(
+        value, currency, schedule[0].date, schedule,
+        (amount.start, amount.end) if amount else None,
+        (first.start, first.end) if first else None,
+    )
+
+
+def _is_per_instalment(text: str, amount: Money, plan: re.Match[str]) -> bool:
+    before = text[max(0, amount.start - 30) : amount.start]
+    after = text[amount.end : amount.end + 20]
+    return bool(_PER_INSTALMENT.search(before) or _PER_INSTALMENT.search(after)) or (
+        plan.group("per") is not None or plan.group("freq3") is not None
+    )
+
+
+def _step(start: date, freq: str, k: int) -> date:
+    if freq.startswith("week"):
+        return start + timedelta(days=7 * k)
+    if freq.startswith(("fortnight", "bi")):
+        return start + timedelta(days=14 * k)
+    if freq.startswith("quarter"):
+        return add_months(start, 3 * k)
+    return add_months(start, k)
+
+
+def _nearest(amounts: list[Money], start: int, end: int) -> Money | None:
+    if not amounts:
+        return None
+    return min(amounts, key=lambda a: min(abs(a.end - start), abs(a.start - end)))
+
+
+def _listed_instalments(
+    text: str, times: list[TimeMention], amounts: list[Money]
+) -> PromiseValue | None:
+    """ "$1,460 in a week and then $2,220 on the 18th", "£10k on 4th, rest (£4k) 30 mar",
+    "5k now, the rest on the 30th": each amount with the time stated after it."""
+    if not times or (len(amounts) < 2 and not _REST.search(text, times[0].start)):
+        return None
+    pairs: list[tuple[Money | None, TimeMention]] = []
+    used: set[TimeMention] = set()
+    for i, amount in enumerate(amounts):
+        limit = amounts[i + 1].start if i + 1 < len(amounts) else len(text)
+        after = [t for t in times if amount.end <= t.start < limit and t not in used]
+        before = [t for t in times if t.end <= amount.start and t not in used] if i == 0 else []
+        when = after[0] if after else before[-1] if before else None
+        if when is not None:
+            used.add(when)
+            pairs.append((amount, when))
+    for t in times:
+        prior = max((when.end for _, when in pairs), default=-1)
+        if t not in used and prior >= 0 and t.start > prior and _REST.search(text[prior : t.start]):
+            pairs.append((None, t))
+            used.add(t)
+    if len(pairs) < 2 or len({(a.amount if a else None, t.when) for a, t in pairs}) < 2:
+        return None
+    currency = next((a.currency for a, _ in pairs if a and a.currency), None)
+    schedule = tuple(
+        Instalment(a.amount if a else None, (a.currency or currency) if a else None,
+                   t.when if t.kind != VAGUE else None)
+        for a, t in pairs
+    )
+    first_amount, first_time = pairs[0]
+    return PromiseValue(
+        schedule[0].amount, schedule[0].currency, schedule[0].date, schedule,
+        (first_amount.start, first_amount.end) if first_amount else None,
+        (first_time.start, first_time.end),
+    )
+
+
+def _single(
+    text: str, region: Span, times: list[TimeMention], amounts: list[Money]
+) -> PromiseValue:
+    time = _pick_time(text, region, times, amounts)
+    amount = _pick_amount(amounts, time)
+    return PromiseValue(
+        amount.amount if amount else None,
+        amount.currency if amount else None,
+        time.when if time and time.kind != VAGUE else None,
+        (),
+        (amount.start, amount.end) if amount else None,
+        (time.start, time.end) if time else None,
+    )
+
+
+def _pick_time(
+    text: str, region: Span, times: list[TimeMention], amounts: list[Money]
+) -> TimeMention | None:
+    """The time governing the promise: next to its amount, else after its verb, else first.
+
+    "now" and "today" are weak ("we can now pay on Friday"): they only win when nothing
+    more specific is said.
+    """
+    if not times:
+        return None
+    strong = [t for t in times if t.kind != NOW] or times
+    if amounts:
+        anchor = amounts[0]
+        return min(strong, key=lambda t: _distance(t, anchor.start, anchor.end))
+    verb = _STRONG_PROMISE.search(text, region[0], region[1])
+    if verb is not None:
+        after = [t for t in strong if t.start >= verb.start()]
+        if after:
+            return after[0]
+    return strong[0]
+
+
+def _distance(t: TimeMention, start: int, end: int) -> float:
+    if t.start >= end:
+        return t.start - end
+    return 1.5 * max(0, start - t.end)  # a time usually follows its amount
+
+
+def _pick_amount(amounts: list[Money], time: TimeMention | None) -> Money | None:
+    if not amounts:
+        return None
+    if time is None:
+        return amounts[0]
+    return min(amounts, key=lambda a: _distance(time, a.start, a.end) if a.end <= time.start
+               else abs(a.start - time.end) * 1.5)
+
+
+# --- invoice references --------------------------------------------------------------------
+
+_ID = r"(?P<id>(?:[A-Z]{1,4}[-/]?)?\d[\dA-Z]*(?:[-/.][\dA-Z]+)*)"
+_INVOICE_WORD = (
+    r"invoices?|invs?\.?|inv\b\.?|factura|facture|fattura|rechnung|faktura|"
+    r"bill(?=\s*(?:no\b|nr\b|number|#))|p\.\s?o\.|p\.o\b|po(?=[\s#:-])|purchase\s+order|"
+    r"ref(?:erence)?\.?(?=\s*(?:no\b|#|:)?\s*(?:INV|PO|SI|RE|BILL|F-)[-/\d])|"
+    r"our\s+ref(?:erence)?\.?(?=\s*(?:INV|PO|SI|RE|F-)[-/\d])"
+)
+_LABELLED = re.compile(
+    rf"\b(?P<label>{_INVOICE_WORD})(?P<sep>\s*(?:(?:no|nr|num|number|n°|nº)\b\.?\s*[:#]?|#|:)?\s*"
+    r"#?\s*)" + _ID,
+    re.IGNORECASE,
+)
+_STANDALONE = re.compile(
+    r"(?<![\w/#-])(?P<id>(?:INV|PO|SI)(?:[-/#]?\d[\dA-Z]*(?:[-/][\dA-Z]+)*))(?![\w/-])"
+    r"|(?<![\w&#/])(?P<hash>#\s?\d{3,}(?:-\d+)?)(?![\w/])",
+    re.IGNORECASE,
+)
+_NOT_INVOICE_BEFORE = re.compile(
+    r"\b(?:sales\s+order|order|(?-i:SO)|ticket|case|cheque|check|tracking|utr|account|acct|a/c|"
+    r"customer|member|phone|tel|room|unit|item|line|job|request|req|complaint|claim|"
+    r"transaction|txn|confirmation|receipt|delivery\s+note|credit\s+note|cn|vat|tax|"
+    r"reg(?:istration)?|iban|sort\s+code|routing|swift|bic|contract|agreement|shipment|"
+    r"awb|container|booking|reservation|policy|serial)\b(?:\s*(?:no\b\.?|nr\b\.?|number|#|:))*"
+    r"\s*$",
+    re.IGNORECASE,
+)
+_PO_BOX = re.compile(r"p\.?\s?o\.?\s*box", re.IGNORECASE)
+
+
+def invoice_refs(text: str) -> list[Ref]:
+    """Invoice and purchase-order references, written as they appear with their label word.
+
+    Sales orders, tickets, tracking, cheque and UTR numbers are not invoices, and neither are
+    phone numbers, amounts or dates: a reference needs an invoice-like label or shape.
+    """
+    refs: list[Ref] = []
+    for m in _LABELLED.finditer(text):
+        ref = _labelled(text, m)
+        if ref is not None:
+            refs.append(ref)
+    for m in _STANDALONE.finditer(text):
+        if any(r.start <= m.start() < r.end for r in refs):
+            continue
+        before = text[max(0, m.start() - 25) : m.start()]
+        if m.group("hash") and _NOT_INVOICE_BEFORE.search(before):
+            continue
+        if m.group("id") and not _digits(m.group("id"), 3):
+            continue
+        refs.append(Ref(m.start(), m.end(), m.group(0)))
+    refs.extend(_listed_refs(text, refs))
+    refs.sort(key=lambda r: r.start)
+    return _dedupe_overlaps(refs)
+
+
+def _labelled(text: str, m: re.Match[str]) -> Ref | None:
+    label, ident = m.group("label"), m.group("id")
+    if _PO_BOX.match(text, m.start()) or not _digits(ident, 3):
+        return None
+    if re.fullmatch(r"(?i)(?:INV|PO|SI)[-/#]?\d.*", ident) and not label.lower().startswith(
+        ("ref", "our")
+    ):
+        start = m.start("id")  # "purchase order PO-15775": the reference is the code itself
+        return Ref(start, m.end(), text[start : m.end()])
+    if ident.isalpha() or re.fullmatch(r"\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?", ident):
+        return None  # a date ("invoice 12/03/2026") is not a reference
+    end = m.end()
+    if text[end - 1] in ".-/":
+        end -= 1
+    return Ref(m.start(), end, text[m.start() : end])
+
+
+def _digits(s: str, n: int) -> bool:
+    return sum(c.isdigit() for c in s) >= n
+
+
+_LIST_TAIL = re.compile(
+    r"\s*(?:,|&|and|/)\s*#?(?P<id>\d{3,}|(?:INV|PO)[-/]?\d{3,})\b", re.IGNORECASE
+)
+
+
+def _listed_refs(text: str, refs: list[Ref]) -> list[Ref]:
+    """ "invoices 4411, 4412 and 4413": the numbers after the first share its label."""
+    extra: list[Ref] = []
+    for ref in refs:
+        if not re.match(r"(?i)(?:invoices|invs)\b", ref.text):
+            continue
+        pos = ref.end
+        while (m := _LIST_TAIL.match(text, pos)) is not None:
+            extra.append(Ref(m.start("id"), m.end("id"), m.group("id")))
+            pos = m.end()
+    return extra
+
+
+def _dedupe_overlaps(refs: list[Ref]) -> list[Ref]:
+    out: list[Ref] = []
+    for ref in refs:
+        if out and ref.start < out[-1].end:
+            if ref.end - ref.start > out[-1].end - out[-1].start:
+                out[-1] = ref
+            continue
+        out.append(ref)
+    return out
+
+
+# --- dispute reason ------------------------------------------------------------------------
+
+# (reason, weight, pattern). A specific phrase outweighs a generic word; ties go to the reason
+# listed first, which is the more specific one. Goods that "never turned up" were not received;
+# an engineer who "never turned up" is a service failure, so those cues look at the subject.
+_GOODS = (r"(?:order|goods|delivery|deliveries|shipment|shipent|parcel|package|consignment|items?|"
+          r"stock|pallets?|boxes|cases|material|products?|equipment|supplies|it|they)")
+_PEOPLE = (r"(?:engineer|technician|tech|guy|team|contractor|crew|fitter|installer|consultant|"
+           r"plumber|electrician|driver|he|she|nobody|no\s+one)")
+_SERVICE_THING = (r"(?:service|services|work|job|repair|install\w*|maintenance|visit|call[-\s]?out|"
+                  r"consult\w*|hours|training|session|support|labou?r|cleaning|audit|project)")
+_NOT = (r"(?:not|never|didn'?t|didnt|did\s+not|wasn'?t|was\s+not|were\s+not|weren'?t|hasn'?t|"
+        r"has\s+not)")
+_REASONS: list[tuple[str, float, str]] = [
+    ("credit_note", 3, r"credit\s+note|credit\s+memo|promised\s+(?:us\s+)?a\s+credit|"
+                       r"credit\s+(?:for|on)\s+(?:the\s+)?return|not\s+(?:been\s+)?credited|"
+                       r"should\s+be\s+less|should\s+have\s+been\s+reduced|refund\s+(?:not|never)|"
+                       r"(?:still\s+)?waiting\s+(?:for|on)\s+(?:a|the|our)\s+(?:credit|refund)|"
+                       r"returned\s+(?:stock|goods|items)|return\s+goods|credit\s+(?:was\s+)?agreed|"
+                       r"agreed\s+credit|balance\s+is\s+(?:therefore\s+)?overstated"),
+    ("duplicate", 3, r"(?:billed|charged|invoiced)\s+(?:us\s+|me\s+)?(?:twice|again)|"
+                     r"dou?ble[-\s]?(?:billed|charged|billing|charge|invoiced)|dupli\w*|"
+                     r"same\s+(?:invoice|order|amount|thing|charge|goods|delivery)\s+(?:twice|"
+                     r"two\s+times|again)|two\s+times|identical|exact\s+same|same\s+thing|"
+                     r"twice\s+for\s+the\s+same|two\s+(?:bills|invoices|charges)\s+for\s+"
+                     r"(?:one|the\s+same)|one\s+(?:of\s+them\s+)?is\s+extra|"
+                     r"already\s+(?:been\s+)?(?:paid|settled|invoiced|billed)|"
+                     r"paid\s+(?:this|that|it)\s+already"),
+    ("not_ordered", 3, r"never\s+ordered|(?:did\s+not|didn'?t|didnt)\s+(?:order|place\s+(?:an|the|"
+                       r"this)\s+order|request|ask\s+for)|not\s+ordered|no\s+(?:purchase\s+order|"
+                       r"po)\b|order\s+was\s+not\s+placed|not\s+placed\s+(?:from|by)|"
+                       r"(?:nobody|no\s+one|no-one)\s+(?:here\s+|on\s+my\s+team\s+)?ordered|"
+                       r"(?:don'?t|do\s+not)\s+recogni[sz]e|never\s+(?:asked|signed)\s+(?:for|up)|"
+                       r"not\s+requested|unsolicited|not\s+our\s+order|cancel+ed\s+(?:the|this|"
+                       r"that|our)\s+order"),
+    ("service", 4, rf"{_SERVICE_THING}\b[^.]{{0,40}}?{_NOT}\s+(?:\w+\s+)?(?:been\s+)?"
+                   r"(?:performed|done|completed|carried\s+out|finish\w*|happen\w*|take\s+place|"
+                   r"attend\w*|provided|delivered|rendered|fixed|resolved)"),
+    ("service", 4, rf"{_PEOPLE}\b[^.]{{0,30}}?(?:never|didn'?t|did\s+not)\s+(?:even\s+)?"
+                   r"(?:show\w*|turn\w*|c[ao]me|attend\w*|arriv\w*|finish\w*|complete\w*)"),
+    ("service", 3, r"half\s+done|no[-\s]show|(?:did\s+not|didn'?t)\s+take\s+place|"
+                   rf"{_NOT}\s+(?:\w+\s+)?(?:finished|completed)|never\s+(?:attended|came\s+out)|"
+                   r"poor\s+(?:service|workmanship)|unfinished|incomplete\s+work|"
+                   r"not\s+done\s+properly|(?:work|job)\s+(?:is\s+)?not\s+done"),
+    ("service", 2, r"never\s+show\w*\s+up|no\s+one\s+(?:came|showed)"),
+    ("quantity", 3, r"short[-\s]?(?:shipped|delivered|shipment|delivery|supplied)|shortfall|"
+                    r"only\s+(?:received|recieved|got|delivered|arrived|came|showed\s+up|\d+)|"
+                    r"(?:received|got|delivered)\s+only|quantity|\bqty\b|missing\s+(?:items|units|"
+                    r"boxes|cases|pallets|pieces)|(?:items|units|boxes|cases|pallets|pcs|pieces)\s+"
+                    r"(?:were\s+|are\s+)?missing|partial\s+delivery|incomplete\s+delivery|"
+                    r"less\s+than\s+(?:invoiced|ordered|billed)|(?:charged|billed|invoiced)\s+"
+                    r"(?:us\s+)?for\s+\d+|\d+\s+of\s+the\s+\d+|counted\s+(?:only\s+)?\d+|"
+                    r"(?:warehouse|we)\s+counted|actually\s+(?:showed\s+up|arrived)|\bnot\s+\d+\b|"
+                    r"(?:shows|lists|says)\s+\d+\s+(?:units|boxes|cases|pallets|pcs|pieces|items)|"
+                    r"short\s+by\s+\d+|ordered\s+\d+\s+but"),
+    ("damaged", 3, r"damag\w*|broken|smashed|crushed|defective|faulty|unusable|not\s+usable|"
+                   r"cracked|leak\w*|dented|spoil[et]d?|expired|rotten|torn|not\s+working|"
+                   r"doesn'?t\s+work|poor\s+quality|substandard|wrong\s+(?:items?|goods|product)"),
+    ("not_received", 3, r"never\s+(?:received|recieved|got(?!\s+(?:finished|done|completed|sorted|"
+                        r"fixed|paid))|arr?ived|delivered)|"
+                        r"(?:not|n't)\s+(?:yet\s+)?(?:been\s+)?(?:received|recieved|delivered|"
+                        r"arr?ived)|nothing\s+(?:has\s+)?arr?ived|no\s+record\s+of\s+(?:receiving|"
+                        r"delivery)|proof\s+of\s+delivery|(?:didn'?t|did\s+not)\s+(?:arrive|"
+                        r"receive|get)|still\s+waiting\s+(?:for|on)\s+(?:the\s+)?(?:delivery|"
+                        r"goods|order|shipment)|not\s+reached|lost\s+in\s+(?:transit|the\s+post)"),
+    ("not_received", 2, r"never\s+turned\s+up"),
+    ("not_received", 4, rf"{_GOODS}\b[^.]{{0,40}}?(?:never|not|didn'?t|did\s+not|has\s+not|"
+                        r"hasn'?t|have\s+not|haven'?t)\s+(?:yet\s+)?(?:turned\s+up|showed\s+up|"
+                        r"arr?iv\w*|c[ao]me|been\s+delivered|reached)"),
+    ("price", 3, r"price|pricing|rate\b|rates\b|overcharg\w*|over[-\s]charg\w*|quoted?|quotation|"
+                 r"discount|more\s+than\s+(?:we\s+)?agreed|higher\s+than|list\s+price|"
+                 r"last\s+year'?s\s+rate|old\s+rate|agreed\s+(?:price|rate)|"
+                 r"(?:wrong|incorrect)\s+amount|amount\s+is\s+(?:wrong|incorrect|not\s+correct)"),
+    ("other", 2, r"(?:never|not|didn'?t|didnt|did\s+not)\s+authori[sz]\w*|unauthori[sz]ed|"
+                 r"never\s+agreed\s+to|(?:did\s+not|didn'?t)\s+agree\s+to|deduct\w*|penalt\w*|"
+                 r"take\s+it\s+off|remove\s+(?:the|this|it)|chargeback|charge\s+back|"
+                 r"late\s+(?:payment\s+)?(?:fee|interest)|interest\s+charges?|not\s+liable"),
+]
+_REASON_PATTERNS = [(r, w, re.compile(rf"\b(?:{p})", re.IGNORECASE)) for r, w, p in _REASONS]
+REASONS = ("price", "quantity", "damaged", "not_received", "duplicate", "not_ordered", "service",
+           "credit_note", "other")
+
+
+def dispute_reason(text: str, focus: Sequence[Span] = ()) -> str:
+    """Why the customer disputes, from the focus sentences (or the whole text without focus).
+
+    Each reason has phrase patterns; the best-scoring reason wins and "other" is the answer
+    when nothing specific is said ("we are disputing INV-1, put it on hold").
+    """
+    if focus:
+        reason = _reason_in(" \n ".join(text[s:e] for s, e in focus))
+        if reason != "other":
+            return reason
+    return _reason_in(text)
+
+
+def _reason_in(text: str) -> str:
+    scores: dict[str, float] = {}
+    for reason, weight, pattern in _REASON_PATTERNS:
+        hits = len(pattern.findall(text))
+        scores[reason] = max(scores.get(reason, 0.0), weight * min(hits, 2))
+    order = [r for r, _, _ in _REASONS]
+    best = max(scores, key=lambda r: (scores[r], -order.index(r)))
+    return best if scores[best] > 0 else "other"

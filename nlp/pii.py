@@ -1,0 +1,431 @@
+"""PII in collector messages: full card numbers, IBANs, bank accounts, SSNs and passwords.
+
+A collector who pastes a customer's full card number, bank details, SSN or a password into an
+email or chat has exposed it, whoever it belongs to (TAXONOMY `pii_exposure`). What is *not*
+exposure matters as much, because these checks run on every outbound message and a noisy flag
+gets ignored: "card ending 4242", `DE89 **** **** **** 3000`, "the last four digits of your
+SSN", phone numbers, invoice, order and tracking numbers, and a password-reset link.
+
+So every number needs a pattern *and* the checksum its scheme defines, where one exists:
+
+- card: 13-19 digits (contiguous, spaced or dashed), a known issuer prefix and length, Luhn.
+  A 16-digit payment reference that fails Luhn is not a card.
+- iban: a known ISO 13616 country, that country's exact length, and mod-97 == 1.
+- bank_account: a UK account number next to a labelled sort code (no public checksum), or a
+  US account number next to a labelled routing number that passes the ABA checksum.
+- ssn: `123-45-6789`, or 9 digits after an SSN label; never area 000, 666 or 9xx, group 00
+  or serial 0000 (numbers the SSA never issues, so a match on them is something else).
+- password: a secret given after "password"/"pwd"/"pw"/"passcode"/"PIN" and ":", "=" or
+  "is"; or after "new/temporary password" when it looks generated. The finding covers the
+  secret only, so masking leaves the sentence readable.
+
+The module is plain functions on purpose: it is called on the message text directly, without
+a spaCy pipeline, and `find_pii` returns at once for the great majority of messages, which have
+neither eight digits in a row nor a password word.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+__all__ = [
+    "IBAN_LENGTHS",
+    "PiiFinding",
+    "aba_valid",
+    "find_pii",
+    "iban_valid",
+    "luhn_valid",
+    "mask_pii",
+    "ssn_valid",
+]
+
+# IBAN length per country, from the ISO 13616 registry. A country not listed is not accepted:
+# without its length the 1-in-97 chance that a random code passes mod-97 is the only guard.
+IBAN_LENGTHS: dict[str, int] = {
+    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22,
+    "BI": 27, "BR": 29, "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DJ": 27,
+    "DK": 18, "DO": 28, "EE": 20, "EG": 29, "ES": 24, "FI": 18, "FK": 18, "FO": 18, "FR": 27,
+    "GB": 22, "GE": 22, "GI": 23, "GL": 18, "GR": 27, "GT": 28, "HN": 28, "HR": 21, "HU": 28,
+    "IE": 22, "IL": 23, "IQ": 23, "IS": 26, "IT": 27, "JO": 30, "KW": 30, "KZ": 20, "LB": 28,
+    "LC": 32, "LI": 21, "LT": 20, "LU": 20, "LV": 21, "LY": 25, "MC": 27, "MD": 24, "ME": 22,
+    "MK": 19, "MN": 20, "MR": 27, "MT": 31, "MU": 30, "NI": 28, "NL": 18, "NO": 15, "OM": 23,
+    "PK": 24, "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "RU": 33, "SA": 24,
+    "SC": 31, "SD": 18, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "SO": 23, "ST": 25, "SV": 28,
+    "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20, "YE": 30,
+}  # fmt: skip
+
+# When two findings overlap, the longer one wins; on a tie, the kind earlier in this tuple.
+# A labelled bank account beats a card or SSN reading of the same digits.
+_PRIORITY = ("bank_account", "iban", "card", "ssn", "password")
+
+
+@dataclass(frozen=True, slots=True)
+class PiiFinding:
+    """One piece of PII: `text == message[start:end]`."""
+
+    kind: str  # "card" | "iban" | "bank_account" | "ssn" | "password"
+    start: int
+    end: int
+    text: str
+
+
+# ----------------------------------------------------------------------------- checksums
+
+
+def luhn_valid(digits: str) -> bool:
+    """Luhn (mod 10) check over a string of ASCII digits, as used by payment cards."""
+    if not digits or not (digits.isascii() and digits.isdigit()):
+        return False
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        n = ord(ch) - 48
+        if i % 2:
+            n = n * 2 - 9 if n > 4 else n * 2
+        total += n
+    return total % 10 == 0
+
+
+def iban_valid(s: str) -> bool:
+    """ISO 13616: known country, that country's length, and ISO 7064 mod-97 == 1.
+
+    Spaces are ignored and letters may be lower case, as people write IBANs both ways.
+    """
+    iban = s.replace(" ", "").upper()
+    if not (iban.isascii() and iban.isalnum()) or len(iban) < 5:
+        return False
+    if IBAN_LENGTHS.get(iban[:2]) != len(iban) or not iban[2:4].isdigit():
+        return False
+    if not iban[:2].isalpha():
+        return False
+    rearranged = iban[4:] + iban[:4]
+    return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
+
+
+def aba_valid(routing: str) -> bool:
+    """US ABA routing number: 9 digits, a Federal Reserve prefix, weights 3-7-1 sum to 0 mod 10."""
+    if len(routing) != 9 or not (routing.isascii() and routing.isdigit()):
+        return False
+    prefix = int(routing[:2])
+    if not (prefix <= 12 or 21 <= prefix <= 32 or 61 <= prefix <= 72 or prefix == 80):
+        return False
+    d = [ord(c) - 48 for c in routing]
+    return (3 * (d[0] + d[3] + d[6]) + 7 * (d[1] + d[4] + d[7]) + d[2] + d[5] + d[8]) % 10 == 0
+
+
+def ssn_valid(area: str, group: str, serial: str) -> bool:
+    """A number the SSA could have issued: not area 000, 666 or 9xx, group 00, serial 0000."""
+    return (
+        area not in ("000", "666")
+        and not area.startswith("9")
+        and group != "00"
+        and serial != "0000"
+    )
+
+
+def _card_issuer_ok(digits: str) -> bool:
+    """A prefix and length some card scheme issues (Visa, Mastercard, Amex, Discover, JCB,
+    Diners, UnionPay, Maestro, Mir), so a Luhn-valid account or reference number that no
+    scheme would issue does not count as a card."""
+    n = len(digits)
+    p2, p3, p4 = int(digits[:2]), int(digits[:3]), int(digits[:4])
+    if digits[0] == "4":
+        return n in (13, 16, 19)
+    if p2 in (34, 37):
+        return n == 15
+    if 51 <= p2 <= 55 or 2221 <= p4 <= 2720:
+        return n == 16
+    if 2200 <= p4 <= 2204:
+        return 16 <= n <= 19
+    if p4 == 6011 or p2 == 65 or 644 <= p3 <= 649:
+        return 16 <= n <= 19
+    if 3528 <= p4 <= 3589:
+        return 16 <= n <= 19
+    if 300 <= p3 <= 305 or p2 in (36, 38, 39):
+        return 14 <= n <= 19
+    if p2 == 62:
+        return 16 <= n <= 19
+    if p4 in (5018, 5020, 5038, 5893, 6304, 6759, 6761, 6762, 6763):
+        return 13 <= n <= 19
+    return False
+
+
+# ----------------------------------------------------------------------------- patterns
+
+# Quick gate: every numeric kind has at least 8 digits (a UK account number is the shortest)
+# with at most single spaces or hyphens between them.
+_DIGITS8 = re.compile(r"\d(?:[ -]?\d){7}")
+_PW_KEY = r"(?:pass(?:word|wd|code|phrase)|pass\s+code|pwd|pw|pin(?:\s+(?:code|number))?)"
+_PW_WORD = re.compile(r"(?i)\b" + _PW_KEY + r"\b")
+
+# A run of digits with single spaces or hyphens between them; boundaries are checked in code.
+_DIGIT_RUN = re.compile(r"\d(?:[ -]?\d)*+")
+_IBAN_START = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}")
+_SSN_DASHED = re.compile(r"(?<![\w-])(\d{3})-(\d{2})-(\d{4})(?![\w-])")
+_SSN_LABELLED = re.compile(
+    r"(?i)\b(?:ssn|ss\#|social\s+security(?:\s+(?:number|no\.?|\#))?|social)(?![\w])"
+    r"[^\d\n]{0,30}?(?<![\d-])(\d{3})([ -]?)(\d{2})\2(\d{4})(?![\w-])"
+)
+
+_ACCT_LABEL = r"(?:bank\s+)?(?:account|acct|a/c)(?:\s*(?:number|no\.?|num|\#))?"
+_SORT_LABEL = r"(?:sort[\s-]*code|s/c)"
+_ROUTING_LABEL = r"(?:routing(?:\s*/\s*transit)?|aba|rtn)(?:\s*(?:number|no\.?|num|\#))?"
+_SEP = r"[\s:#.=-]{0,4}"
+_GAP = r"[^\n]{0,40}?"  # label pairs must sit on one line, close together
+_UK_ACCT = r"(?<!\d)(\d{4} ?\d{4})(?![\d-])"
+_SORT = r"(?<!\d)(\d{2}[- ]?\d{2}[- ]?\d{2})(?![\d-])"
+_US_ACCT = r"(?<!\d)(\d{6,17})(?![\d-])"
+_ROUTING = r"(?<!\d)(\d{9})(?![\d-])"
+_UK_ACCOUNT = re.compile(
+    rf"(?i)\b{_ACCT_LABEL}{_SEP}{_UK_ACCT}{_GAP}\b{_SORT_LABEL}{_SEP}{_SORT}"
+    rf"|\b{_SORT_LABEL}{_SEP}{_SORT}{_GAP}\b{_ACCT_LABEL}{_SEP}{_UK_ACCT}"
+)
+_US_ACCOUNT = re.compile(
+    rf"(?i)\b{_ROUTING_LABEL}{_SEP}{_ROUTING}{_GAP}\b{_ACCT_LABEL}{_SEP}{_US_ACCT}"
+    rf"|\b{_ACCT_LABEL}{_SEP}{_US_ACCT}{_GAP}\b{_ROUTING_LABEL}{_SEP}{_ROUTING}"
+)
+
+# "password: X", "pwd = X", "your password is X", "pw for the payment portal is X",
+# "password has been reset to X". The secret is one whitespace-free token, quotes stripped.
+_CREDENTIAL = r"[\"'“‘(\[<]?(?P<secret>[^\s\"'”’)\]>]{4,64})"
+_PASSWORD = re.compile(
+    r"(?i)\b" + _PW_KEY + r"\b"
+    r"(?:\s+(?:for|to|on|of)(?:\s+(?!(?:is|was|will|has|have)\b)[\w.@'/-]+){1,4}?)?"
+    r"(?:\s*[:=]\s*"
+    r"|\s+(?:is|was|will\s+be)(?:\s+now)?\s*:?\s+"
+    r"|\s+(?:(?:has|have)\s+been\s+|is\s+|was\s+)?(?:set|reset|changed|updated)\s+to\s*:?\s+)"
+    + _CREDENTIAL
+)
+# "new password Lagoon#1442 for the portal": no ":" or "is", so only a generated-looking
+# secret counts ("new password policy" and "temporary password reset" do not).
+_PASSWORD_BARE = re.compile(
+    r"(?i)\b(?:new|temporary|temp|initial|one-time|default|interim)"
+    r"\s+(?:(?:portal|login|account)\s+)?" + _PW_KEY + r"\s+" + _CREDENTIAL
+)
+_TRAILING = ".,;:?"
+# Words that follow "password is/:" in prose about passwords rather than giving one.
+_NOT_SECRETS = frozenset(
+    """
+    incorrect invalid wrong correct required needed missing expired reset changed updated locked
+    blocked disabled enabled sent attached enclosed below above same different blank empty
+    optional mandatory secure safe weak strong temporary case sensitive case-sensitive valid
+    unchanged hidden redacted removed withheld confidential private secret protected encrypted
+    please never still also only just being been what that this these those your their there
+    here with from into over under within without must should will would could cannot does
+    something anything nothing available unavailable pending known unknown coming ready active
+    inactive provided shown listed printed stored saved kept managed handled separately separate
+    elsewhere later soon today tomorrow again none null unset n/a tbc tba check follow visit
+    click call contact email enter type choose create change update request refer note send
+    sending used using mine yours ours theirs
+    """.split()
+)
+_NOT_SECRET_SUFFIXES = ("ed", "ly", "ing", "able", "ible", "ive", "ous", "ful", "less")
+_MASKED = re.compile(r"[*•xX#.]+|\[[^\]]*\]|<[^>]*>")
+
+
+# ----------------------------------------------------------------------------- detection
+
+
+def find_pii(text: str) -> list[PiiFinding]:
+    """Every full card number, IBAN, bank account, SSN and password in `text`, in text order.
+
+    Findings never overlap: where two readings of the same characters compete (an IBAN
+    contains a Luhn-valid run, a labelled account number is also card-shaped) the longer
+    one is kept, then the more specific kind.
+    """
+    numbers = _DIGITS8.search(text) is not None
+    words = _PW_WORD.search(text) is not None
+    if not numbers and not words:
+        return []
+    found: list[PiiFinding] = []
+    if numbers:
+        found.extend(_accounts(text))
+        found.extend(_ibans(text))
+        found.extend(_cards(text))
+        found.extend(_ssns(text))
+    if words:
+        found.extend(_passwords(text))
+    return _without_overlaps(found)
+
+
+def mask_pii(text: str) -> str:
+    """`text` with every finding masked in place; the length never changes, so offsets of
+    other evidence stay valid.
+
+    Numbers keep their separators and last four letters or digits ("**** **** **** 1111",
+    "***-**-6789"), which is what a reviewer needs to tell two numbers apart. Passwords are
+    masked entirely: any part of a password helps guess it.
+    """
+    findings = find_pii(text)
+    if not findings:
+        return text
+    out: list[str] = []
+    pos = 0
+    for f in findings:
+        out.append(text[pos : f.start])
+        out.append(_mask(f.text, keep=0 if f.kind == "password" else 4))
+        pos = f.end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _mask(value: str, keep: int) -> str:
+    if keep == 0:
+        return "*" * len(value)
+    alnum = sum(c.isalnum() for c in value)
+    hidden = alnum - keep
+    chars = []
+    for c in value:
+        if c.isalnum() and hidden > 0:
+            chars.append("*")
+            hidden -= 1
+        else:
+            chars.append(c)
+    return "".join(chars)
+
+
+def _finding(text: str, kind: str, start: int, end: int) -> PiiFinding:
+    return PiiFinding(kind, start, end, text[start:end])
+
+
+def _cards(text: str) -> Iterator[PiiFinding]:
+    for m in _DIGIT_RUN.finditer(text):
+        start, end = m.span()
+        run = m.group()
+        digits = run.replace(" ", "").replace("-", "")
+        if len(digits) < 13:
+            continue
+        if start and _glued_before(text, start):
+            continue  # part of a reference ("SO-4111…", "UTR4111…") or a phone number
+        if end < len(text) and (text[end].isalnum() or text[end] == "_"):
+            continue
+        yield from _cards_in_run(text, start, run)
+
+
+def _glued_before(text: str, start: int) -> bool:
+    before = text[start - 1]
+    if before.isalnum() or before in "+_":
+        return True
+    return before == "-" and start >= 2 and text[start - 2].isalnum()
+
+
+def _cards_in_run(text: str, start: int, run: str) -> Iterator[PiiFinding]:
+    """Cards inside one run of digit groups. A run can hold more than a card (an expiry or a
+    date written next to it), so every stretch of whole groups with 13-19 digits is tried,
+    longest first, and the stretches that pass are kept without overlapping."""
+    groups = [(g.start(), g.end()) for g in re.finditer(r"\d+", run)]
+    candidates: list[tuple[int, int]] = []
+    for i in range(len(groups)):
+        count = 0
+        for j in range(i, len(groups)):
+            count += groups[j][1] - groups[j][0]
+            if count > 19:
+                break
+            if count >= 13:
+                s, e = groups[i][0], groups[j][1]
+                digits = run[s:e].replace(" ", "").replace("-", "")
+                if luhn_valid(digits) and _card_issuer_ok(digits):
+                    candidates.append((s, e))
+    candidates.sort(key=lambda c: (c[0] - c[1], c[0]))
+    taken: list[tuple[int, int]] = []
+    for s, e in candidates:
+        if all(e <= ts or s >= te for ts, te in taken):
+            taken.append((s, e))
+    for s, e in sorted(taken):
+        yield _finding(text, "card", start + s, start + e)
+
+
+def _ibans(text: str) -> Iterator[PiiFinding]:
+    """IBANs, grouped or not: walk from each country code + check digits, reading exactly as
+    many letters and digits as that country's IBAN has, skipping single spaces."""
+    n = len(text)
+    for m in _IBAN_START.finditer(text):
+        length = IBAN_LENGTHS.get(m.group()[:2].upper())
+        if length is None:
+            continue
+        need = length - 4
+        pos = m.end()
+        while need and pos < n:
+            c = text[pos]
+            if c.isascii() and c.isalnum():
+                need -= 1
+                pos += 1
+            elif c == " " and pos + 1 < n and text[pos + 1].isascii() and text[pos + 1].isalnum():
+                pos += 1
+            else:
+                break
+        if need or (pos < n and text[pos].isascii() and text[pos].isalnum()):
+            continue
+        if iban_valid(text[m.start() : pos]):
+            yield _finding(text, "iban", m.start(), pos)
+
+
+def _accounts(text: str) -> Iterator[PiiFinding]:
+    """The account number of a labelled UK (sort code) or US (routing number) bank account.
+
+    The finding is the account number: that is the secret part, while sort codes and routing
+    numbers only name the bank and branch.
+    """
+    for m in _UK_ACCOUNT.finditer(text):
+        group = 1 if m.group(1) else 4
+        yield _finding(text, "bank_account", m.start(group), m.end(group))
+    for m in _US_ACCOUNT.finditer(text):
+        account, routing = (2, 1) if m.group(1) else (3, 4)
+        if aba_valid(m.group(routing)):
+            yield _finding(text, "bank_account", m.start(account), m.end(account))
+
+
+def _ssns(text: str) -> Iterator[PiiFinding]:
+    for m in _SSN_DASHED.finditer(text):
+        if ssn_valid(*m.groups()):
+            yield _finding(text, "ssn", m.start(), m.end())
+    for m in _SSN_LABELLED.finditer(text):
+        area, _sep, group, serial = m.groups()
+        if ssn_valid(area, group, serial):
+            yield _finding(text, "ssn", m.start(1), m.end(4))
+
+
+def _passwords(text: str) -> Iterator[PiiFinding]:
+    for pattern, generated_only in ((_PASSWORD, False), (_PASSWORD_BARE, True)):
+        for m in pattern.finditer(text):
+            secret = m.group("secret").rstrip(_TRAILING)
+            if len(secret) < 4 or not _is_secret(secret, generated_only):
+                continue
+            start = m.start("secret")
+            yield _finding(text, "password", start, start + len(secret))
+
+
+def _is_secret(token: str, generated_only: bool) -> bool:
+    """Does `token`, found where a password would be, look like one?
+
+    A token with a digit or symbol, or mixed case ("kXGqkk57N9", "Copper!7468", "4821"), does.
+    A plain word does only after ":", "=" or "is", and only if it is not a word that prose
+    about passwords uses there ("is incorrect", ": see below", "is case-sensitive").
+    URLs, e-mail addresses and masks ("********", "[redacted]") are never secrets.
+    """
+    lowered = token.lower()
+    if "://" in token or lowered.startswith("www.") or _MASKED.fullmatch(token):
+        return False
+    if re.fullmatch(r"[^@\s]+@[^@\s]+\.[a-z]{2,}", lowered):
+        return False
+    has_digit = any(c.isdigit() for c in token)
+    has_symbol = any(not c.isalnum() and c not in "-'" for c in token)
+    mixed_case = any(c.islower() for c in token) and any(c.isupper() for c in token[1:])
+    if has_digit or has_symbol or mixed_case:
+        return True
+    if generated_only:
+        return False
+    return lowered not in _NOT_SECRETS and not (
+        len(lowered) >= 5 and lowered.endswith(_NOT_SECRET_SUFFIXES)
+    )
+
+
+def _without_overlaps(found: list[PiiFinding]) -> list[PiiFinding]:
+    rank = {kind: i for i, kind in enumerate(_PRIORITY)}
+    best = sorted(set(found), key=lambda f: (f.start - f.end, rank[f.kind], f.start))
+    kept: list[PiiFinding] = []
+    for f in best:
+        if all(f.end <= k.start or f.start >= k.end for k in kept):
+            kept.append(f)
+    return sorted(kept, key=lambda f: (f.start, f.end))

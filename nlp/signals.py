@@ -1,0 +1,192 @@
+"""Deciding the tags of a message from lexicon evidence, the classifier and PII patterns.
+
+The `commwatch_signals` component runs last. For each tag the message's direction allows:
+
+- an asserted lexicon match (not negated, not hypothetical) is evidence; the tag is set
+  unless the classifier is all but certain it is wrong (`veto`);
+- without one, the classifier alone sets the tag at `threshold`, or at `counter_threshold`
+  when the only matches for it were negated or hypothetical ("we are not disputing"); its
+  evidence is then the sentence the classifier scores highest for the tag;
+- `pii_exposure` is set by `nlp.pii` findings only (pattern plus checksum);
+- `auto_reply` wins alone: nobody wrote an automatic reply, so nothing in it is a signal.
+
+Every set tag has at least one evidence span, in character offsets into the doc's text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from nlp.components import sentence_spans
+from nlp.labels import tags_for
+from nlp.lexicon import Hit
+from nlp.pii import find_pii
+
+CLASSIFIER = "textcat_multilabel"
+
+for _name in ("direction", "cw_signals"):
+    if not Doc.has_extension(_name):
+        Doc.set_extension(_name, default=None)
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    label: str
+    start: int
+    end: int
+    text: str
+    rule: str  # "lexicon:<pattern id>", "classifier", "pii:<kind>"
+
+    def as_json(self) -> dict[str, Any]:
+        return {"label": self.label, "start": self.start, "end": self.end, "text": self.text}
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    labels: list[str]
+    scores: dict[str, float]
+    evidence: list[Evidence]
+
+
+@Language.factory(
+    "commwatch_signals",
+    default_config={
+        "threshold": 0.6,
+        "counter_threshold": 0.9,
+        "veto": 0.01,
+        "thresholds": {},
+    },
+)
+def make_signals(
+    nlp: Language,
+    name: str,
+    threshold: float,
+    counter_threshold: float,
+    veto: float,
+    thresholds: dict[str, float],
+) -> SignalDecider:
+    return SignalDecider(nlp, threshold, counter_threshold, veto, thresholds)
+
+
+class SignalDecider:
+    def __init__(
+        self,
+        nlp: Language,
+        threshold: float,
+        counter_threshold: float,
+        veto: float,
+        thresholds: dict[str, float],
+    ) -> None:
+        self.nlp = nlp
+        self.threshold = threshold
+        self.counter_threshold = counter_threshold
+        self.veto = veto
+        self.thresholds = dict(thresholds)
+
+    def __call__(self, doc: Doc) -> Doc:
+        return next(iter(self.pipe([doc])))
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 256) -> Iterable[Doc]:
+        for doc in docs:
+            doc._.cw_signals = self.decide(doc)
+            yield doc
+
+    def _classifier_evidence(self, doc: Doc, labels: list[str]) -> dict[str, Evidence]:
+        """For tags the classifier set alone: the sentence it scores highest for each."""
+        spans = list(sentence_spans(doc))
+        if not spans:
+            return {}
+        if len(spans) == 1:
+            best = {label: spans[0] for label in labels}
+        else:
+            textcat = self.nlp.get_pipe(CLASSIFIER)
+            sent_docs = [doc.char_span(s, e, alignment_mode="expand").as_doc() for s, e in spans]
+            scores = textcat.model.predict(sent_docs)  # type: ignore[attr-defined]
+            names = list(textcat.labels)  # type: ignore[attr-defined]
+            best = {}
+            for label in labels:
+                column = names.index(label)
+                row = max(range(len(spans)), key=lambda i: float(scores[i][column]))
+                best[label] = spans[row]
+        return {
+            label: Evidence(label, s, e, doc.text[s:e], "classifier")
+            for label, (s, e) in best.items()
+        }
+
+    def decide(self, doc: Doc) -> Decision:
+        allowed = tags_for(doc._.direction)
+        cats = doc.cats or {}
+        hits: list[Hit] = doc._.cw_hits or []
+        asserted: dict[str, list[Hit]] = {}
+        countered: set[str] = set()
+        for hit in hits:
+            if hit.label not in allowed:
+                continue
+            if hit.asserted:
+                asserted.setdefault(hit.label, []).append(hit)
+            else:
+                countered.add(hit.label)
+
+        labels: list[str] = []
+        scores: dict[str, float] = {}
+        evidence: list[Evidence] = []
+        by_classifier: list[str] = []
+        for label in allowed:
+            if label == "pii_exposure":
+                findings = find_pii(doc.text)
+                scores[label] = 0.99 if findings else 0.0
+                if findings:
+                    labels.append(label)
+                    evidence += [
+                        Evidence(label, f.start, f.end, f.text, f"pii:{f.kind}") for f in findings
+                    ]
+                continue
+            p = float(cats.get(label, 0.0))
+            own = asserted.get(label, [])
+            if own and p >= self.veto:
+                weight = max(h.weight for h in own)
+                scores[label] = round(1 - (1 - weight) * (1 - p), 4)
+                labels.append(label)
+                evidence += _merge(label, own, doc.text)
+                continue
+            needed = self.thresholds.get(label, self.threshold)
+            if label in countered:
+                needed = max(needed, self.counter_threshold)
+            if p >= needed:
+                scores[label] = round(p, 4)
+                labels.append(label)
+                by_classifier.append(label)
+            else:
+                # A tag not set never shows a score that would read as set.
+                scores[label] = round(min(p, 0.49), 4)
+        if by_classifier:
+            found = self._classifier_evidence(doc, by_classifier)
+            for label in by_classifier:
+                if label in found:
+                    evidence.append(found[label])
+                else:  # no sentence at all (an empty text): nothing to show, so no tag
+                    labels.remove(label)
+        if "auto_reply" in labels:
+            for label in labels:
+                if label != "auto_reply":
+                    scores[label] = min(scores[label], 0.49)
+            labels = ["auto_reply"]
+            evidence = [e for e in evidence if e.label == "auto_reply"]
+        evidence.sort(key=lambda e: (e.start, e.end, e.label))
+        return Decision(labels, scores, evidence)
+
+
+def _merge(label: str, hits: list[Hit], text: str) -> list[Evidence]:
+    """Overlapping matches of one tag ("we will pay" / "will pay") are one piece of evidence."""
+    merged: list[list[Any]] = []
+    for hit in sorted(hits, key=lambda h: (h.start_char, -h.end_char)):
+        if merged and hit.start_char < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], hit.end_char)
+            continue
+        merged.append([hit.start_char, hit.end_char, hit.rule])
+    return [Evidence(label, s, e, text[s:e], f"lexicon:{rule}") for s, e, rule in merged]

@@ -1,0 +1,221 @@
+"""Tone: TextBlob's sentiment polarity, the same number, at a fraction of the cost.
+
+The TAXONOMY defines tone as TextBlob's polarity, so rules written against TextBlob scores
+("negative and escalating") must see exactly TextBlob's numbers. `TextBlob(text).sentiment`
+is slow because pattern's tokenizer runs a dozen regular expressions over the whole text
+for every message. This module reproduces it exactly and cheaply:
+
+- Tokens are TextBlob's own, not spaCy's. The two tokenizers disagree in ways that move the
+  score: pattern splits "isn't" into `is n ' t`, so TextBlob never sees the negation "n't"
+  (spaCy's `n't` would negate); pattern strips the dashes off `-----Original` and scores
+  "original"; spaCy emits whitespace tokens that would break TextBlob's "not a good" rule.
+  Pattern's tokenizer splits only *inside* whitespace-separated chunks, so each distinct
+  chunk is tokenized once, by pattern itself, and cached; a message is then a string split
+  plus dictionary lookups. The one thing pattern does across chunks is glue emoticons back
+  together ("wrote:" + "> …" becomes the smiley ":>"); a text where that can happen (about
+  one in twenty, mostly quoted replies) is tokenized whole, by pattern, instead.
+- Scoring follows `textblob._text.Sentiment.assessments` rule for rule: modifiers ("very
+  good" multiplies by the modifier's intensity), negation ("not good" is -0.5 x), negation
+  kept across one-letter words ("not a good"), "really not good", "!" boosts the previous
+  score by 1.25, "(!)" adds a neutral irony score, emoticons score on their own. The result
+  is the plain average, summed in the same order, so it is bit-identical to TextBlob's.
+
+TextBlob's quirks are kept on purpose, since the number must be TextBlob's: "isn't good"
+scores +0.7 like "good", and "Date: 3 Nov" contains the smiley ":3".
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING, Protocol
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+if TYPE_CHECKING:
+    from spacy.strings import StringStore
+
+if not Doc.has_extension("tone"):
+    Doc.set_extension("tone", default=None)
+
+__all__ = ["ToneLexicon", "ToneScorer", "doc_polarity", "textblob_polarity", "tone_of"]
+
+_CHUNK_CACHE_LIMIT = 100_000  # distinct chunks kept; the cache restarts when full
+# A tokenized chunk: its words lower-cased, and its first word as written (which decides
+# whether pattern could join it with the previous chunk into one emoticon).
+_Chunk = tuple[tuple[str, ...], str]
+
+
+def _joins() -> dict[str, tuple[str, ...]]:
+    """For each word that can continue an emoticon begun in the previous chunk, the endings
+    of that chunk's last word that would begin it.
+
+    Pattern's emoticon pattern allows a space between any two characters of a face and has
+    no left boundary, so "wrote:" + ">" becomes ":>" and "really>" + ":D" becomes ">:D";
+    "( ! )" becomes the irony mark "(!)". The face must end where a word ends.
+    """
+    from textblob._text import EMOTICONS
+
+    faces = {face for group in EMOTICONS.values() for face in group} | {"(!)"}
+    joins: dict[str, set[str]] = {}
+    for face in faces:
+        for cut in range(1, len(face)):
+            rest = face[cut:]
+            for end in range(1, len(rest) + 1):
+                joins.setdefault(rest[:end], set()).add(face[:cut])
+    return {head: tuple(sorted(tails)) for head, tails in joins.items()}
+
+
+class _HasText(Protocol):
+    @property
+    def text(self) -> str: ...
+
+
+class ToneLexicon:
+    """TextBlob's English sentiment lexicon plus a cache of tokenized chunks.
+
+    `strings` (a spaCy `StringStore`) is accepted so a lexicon can be built next to a
+    pipeline, but nothing here depends on it: words are looked up exactly as TextBlob's
+    tokenizer writes them, so one lexicon serves every pipeline (see `tone_of`).
+    """
+
+    def __init__(self, strings: StringStore | None = None) -> None:
+        from textblob._text import EMOTICONS, PUNCTUATION
+        from textblob.en import sentiment  # the lexicon XML is parsed on first use
+
+        len(sentiment)  # load it once, the same way TextBlob does (lazily, idempotently)
+        self.entries: dict[str, tuple[float, float, bool]] = {}
+        for word, by_pos in dict.items(sentiment):
+            polarity, _subjectivity, intensity = by_pos[None]
+            is_modifier = any(pos in by_pos for pos in sentiment.modifiers)
+            self.entries[word] = (float(polarity), float(intensity), is_modifier)
+        self.negations = frozenset(sentiment.negations)
+        self.punctuation = PUNCTUATION
+        # First matching face wins, in EMOTICONS order, compared lower-cased: as TextBlob does.
+        self.emoticons: dict[str, float] = {}
+        for (_mood, score), faces in EMOTICONS.items():
+            for face in faces:
+                self.emoticons.setdefault(face.lower(), float(score))
+        self._tokenize = sentiment.tokenizer
+        self._chunks: dict[str, _Chunk] = {}
+        self._joins = _joins()
+
+    def words(self, text: str) -> list[str]:
+        """The lower-cased words TextBlob scores for `text`, in order."""
+        joins = self._joins
+        out: list[str] = []
+        last = ""
+        for chunk in text.split():
+            lowered, first = self._chunk(chunk)
+            tails = joins.get(first)
+            if tails is not None and last.endswith(tails):
+                # Pattern joins a face across the space: tokenize the text as it does. This is
+                # rare but not exotic: every quoted reply has "wrote:" then "> …".
+                return " ".join(self._tokenize(text)).lower().split()
+            last = chunk  # pattern only adds spaces inside a chunk, so its end is the text's
+            out.extend(lowered)
+        return out
+
+    def _chunk(self, chunk: str) -> _Chunk:
+        cached = self._chunks.get(chunk)
+        if cached is not None:
+            return cached
+        if chunk.isalpha():  # pattern leaves a chunk of letters as it is
+            words: list[str] = [chunk]
+        else:
+            words = " ".join(self._tokenize(chunk)).split()
+        cached = (tuple(w.lower() for w in words), words[0] if words else "")
+        if len(self._chunks) >= _CHUNK_CACHE_LIMIT:
+            self._chunks.clear()
+        self._chunks[chunk] = cached
+        return cached
+
+    def polarity(self, text: str) -> float:
+        """`TextBlob(text).sentiment.polarity`, computed from the cached tokens."""
+        return self.score(self.words(text))
+
+    def score(self, words: list[str]) -> float:
+        """TextBlob's `Sentiment.assessments` + average, polarity only, over lower-cased words."""
+        entries, negations, emoticons = self.entries, self.negations, self.emoticons
+        scores: list[list[float]] = []  # [polarity, intensity, negated (1.0 / -1.0)]
+        modifier: str | None = None  # the previous known word, if it can modify the next one
+        negated = False  # a negation is pending
+        for w in words:
+            entry = entries.get(w)
+            if entry is not None:
+                p, intensity, is_modifier = entry
+                if modifier is None:
+                    scores.append([p, intensity, 1.0])
+                else:  # "very good": the modifier's own score is replaced
+                    last = scores[-1]
+                    last[0] = max(-1.0, min(p * last[1], 1.0))
+                    last[1] = intensity
+                if negated:  # "not good", "not very good"
+                    last = scores[-1]
+                    last[1] = 1.0 / last[1]
+                    last[2] = -1.0
+                modifier = w if is_modifier else None
+                negated = w in negations
+                continue
+            if w in negations:
+                negated = True
+            elif negated and len(w.strip("'")) > 1:  # "not a good" keeps it, "not that" not
+                negated = False
+            if negated and modifier is not None and modifier.endswith("ly"):
+                scores[-1][2] = -1.0  # "really not good"
+                negated = False
+            elif modifier is not None and len(w) > 2:
+                modifier = None
+            if w == "!" and scores:
+                scores[-1][0] = max(-1.0, min(scores[-1][0] * 1.25, 1.0))
+            if w == "(!)":
+                scores.append([0.0, 1.0, 1.0])
+            if not w.isalpha() and len(w) <= 5 and w not in self.punctuation:
+                face = emoticons.get(w)
+                if face is not None:
+                    scores.append([face, 1.0, 1.0])
+        if not scores:
+            return 0.0
+        total = 0.0
+        for p, _intensity, sign in scores:
+            total += p * -0.5 if sign < 0 else p
+        return total / float(len(scores))
+
+
+def doc_polarity(doc: _HasText, lex: ToneLexicon) -> float:
+    """TextBlob polarity in [-1, 1] of a spaCy `Doc` or `Span`.
+
+    Scored on the text as written: TextBlob's tokenization, not the doc's, decides the score.
+    """
+    return lex.polarity(doc.text)
+
+
+@lru_cache(maxsize=1)
+def _shared_lexicon() -> ToneLexicon:
+    return ToneLexicon()
+
+
+def tone_of(doc: _HasText) -> float:
+    """TextBlob polarity of a `Doc` or `Span`, with one lexicon (and chunk cache) shared by
+    every pipeline and vocabulary, since neither depends on the vocabulary."""
+    return _shared_lexicon().polarity(doc.text)
+
+
+@Language.factory("commwatch_tone")
+def make_tone(nlp: Language, name: str) -> ToneScorer:
+    return ToneScorer()
+
+
+class ToneScorer:
+    """Pipeline component: sets `doc._.tone` to the TextBlob polarity of the doc."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        doc._.tone = tone_of(doc)
+        return doc
+
+
+def textblob_polarity(text: str) -> float:
+    """TextBlob's own polarity (slow); the reference this module is tested against."""
+    from textblob import TextBlob
+
+    return float(TextBlob(text).sentiment.polarity)

@@ -1,0 +1,114 @@
+"""Money amounts in the shapes customers write them, with their ISO 4217 currency."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlp.amounts import find_amounts, parse_number, words_to_number
+
+
+@pytest.mark.parametrize(
+    ("text", "amount", "currency"),
+    [
+        ("$27,800.00", 27800.0, "USD"),
+        ("$1,200", 1200.0, "USD"),
+        ("USD 1,200.00", 1200.0, "USD"),
+        ("USD 1.200", 1200.0, "USD"),
+        ("USD 25.600", 25600.0, "USD"),
+        ("1,200 dollars", 1200.0, "USD"),
+        ("4 500 EUR", 4500.0, "EUR"),
+        ("4\u00a0500 €", 4500.0, "EUR"),
+        ("€1.250,50", 1250.5, "EUR"),
+        ("1.250,50 €", 1250.5, "EUR"),
+        ("1 234,56 EUR", 1234.56, "EUR"),
+        ("EUR 12,400.00", 12400.0, "EUR"),
+        ("4500 euros", 4500.0, "EUR"),
+        ("£3,000.00", 3000.0, "GBP"),
+        ("£3k", 3000.0, "GBP"),
+        ("£7.5k", 7500.0, "GBP"),
+        ("1250 quid", 1250.0, "GBP"),
+        ("CHF 2'300", 2300.0, "CHF"),
+        ("CHF 2,300.00", 2300.0, "CHF"),
+        ("INR 1,20,000", 120000.0, "INR"),
+        ("₹7,63,000", 763000.0, "INR"),
+        ("Rs. 45,000", 45000.0, "INR"),
+        ("Rs 1.5 lakh", 150000.0, "INR"),
+        ("C$3,400", 3400.0, "CAD"),
+        ("CAD 3,400", 3400.0, "CAD"),
+        ("3,400 CAD", 3400.0, "CAD"),
+        ("3,400 Canadian dollars", 3400.0, "CAD"),
+        ("$980 AUD", 980.0, "AUD"),
+        ("A$980", 980.0, "AUD"),
+        ("AUD 980", 980.0, "AUD"),
+        ("JPY 450,000", 450000.0, "JPY"),
+        ("¥450,000", 450000.0, "JPY"),
+        ("450,000 yen", 450000.0, "JPY"),
+        ("$5k", 5000.0, "USD"),
+        ("5k usd", 5000.0, "USD"),
+        ("2.5k usd", 2500.0, "USD"),
+        ("$1.2m", 1200000.0, "USD"),
+        ("5k", 5000.0, None),
+        ("twelve hundred dollars", 1200.0, "USD"),
+        ("two and a half thousand pounds", 2500.0, "GBP"),
+        ("seven hundred and fifty dollars", 750.0, "USD"),
+        ("twenty-two hundred euros", 2200.0, "EUR"),
+        ("twelve thousand five hundred euros", 12500.0, "EUR"),
+        ("One thousand euros", 1000.0, "EUR"),
+        ("half a million dollars", 500000.0, "USD"),
+        ("a hundred and fifty quid", 150.0, "GBP"),
+    ],
+)
+def test_amount_shapes(text: str, amount: float, currency: str | None) -> None:
+    found = find_amounts(f"We will pay {text} on Friday.")
+    assert [(m.amount, m.currency) for m in found] == [(amount, currency)]
+    assert f"We will pay {text} on Friday."[found[0].start : found[0].end] == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "please pay 500 by Friday",  # a bare number could be a quantity or a reference
+        "INV-1200 EUR is overdue",
+        "call me on 555-0193",
+        "the order of 2026",
+        "it is 5m long",
+        "try 500 more",
+        "we sent 120 units on 12/03",
+        "due on the 15th",
+        "a few dollars",
+    ],
+)
+def test_not_amounts(text: str) -> None:
+    assert find_amounts(text) == []
+
+
+def test_several_amounts_left_to_right() -> None:
+    text = "£7.5k 2moro, rest (£2k) sep 13, not the twelve hundred dollars quoted"
+    assert [(m.amount, m.currency) for m in find_amounts(text)] == [
+        (7500.0, "GBP"), (2000.0, "GBP"), (1200.0, "USD")]
+
+
+def test_stray_word_before_a_worded_amount_is_dropped() -> None:
+    # "then" typed as "ten": not 1,350
+    [money] = find_amounts("and ten three hundred and fifty pounds on the fifth")
+    assert money.amount == 350.0
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [("1.200", 1200.0), ("1,200", 1200.0), ("1.5", 1.5), ("1,5", 1.5), ("1.250,50", 1250.5),
+     ("1,250.50", 1250.5), ("2'300", 2300.0), ("1,20,000", 120000.0), ("1.200.000", 1200000.0),
+     ("4 500", 4500.0)],
+)
+def test_parse_number_separators(raw: str, value: float) -> None:
+    assert parse_number(raw) == value
+
+
+@pytest.mark.parametrize(
+    ("words", "value"),
+    [("twelve hundred", 1200.0), ("two and a half thousand", 2500.0),
+     ("eighty-five hundred", 8500.0), ("a thousand", 1000.0), ("twenty three", 23.0),
+     ("ten three hundred", None), ("hundred hundred", None), ("and", None)],
+)
+def test_words_to_number(words: str, value: float | None) -> None:
+    assert words_to_number(words) == value

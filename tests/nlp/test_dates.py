@@ -1,0 +1,173 @@
+"""Time expressions resolved against the local sent date, across month, year and leap days."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from nlp.dates import (
+    PAST,
+    VAGUE,
+    add_months,
+    find_times,
+    next_occurrence,
+    next_weekday,
+)
+
+TUE_2026_12_29 = date(2026, 12, 29)
+WED_2026_03_04 = date(2026, 3, 4)
+
+
+def resolve(phrase: str, sent: date | None) -> date | None:
+    """The date of the only time expression in `phrase`."""
+    [mention] = find_times(phrase, sent)
+    return mention.when
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        # weekdays: the first one strictly after the sent date, whatever the modifier
+        ("we'll pay by Friday", date(2027, 1, 1)),
+        ("pay fri", date(2027, 1, 1)),
+        ("this Friday", date(2027, 1, 1)),
+        ("next Friday", date(2027, 1, 1)),
+        ("on coming Friday", date(2027, 1, 1)),
+        ("until Friday", date(2027, 1, 1)),
+        ("by Tuesday", date(2027, 1, 5)),  # sent on a Tuesday: the following one
+        ("next Monday", date(2027, 1, 4)),
+        ("Monday week", date(2027, 1, 11)),
+        ("a week on Monday", date(2027, 1, 11)),
+        ("Monday next week", date(2027, 1, 4)),
+        ("COB Thursday", date(2026, 12, 31)),
+        ("Thursday EOD", date(2026, 12, 31)),
+        ("by close of business on Friday", date(2027, 1, 1)),
+        ("Friday the 8th", date(2027, 1, 8)),
+        # today, tomorrow
+        ("later today", TUE_2026_12_29),
+        ("straight away", TUE_2026_12_29),
+        ("tomorrow", date(2026, 12, 30)),
+        ("first thing tmrw", date(2026, 12, 30)),
+        ("by tomorrow afternoon", date(2026, 12, 30)),
+        ("the day after tomorrow", date(2026, 12, 31)),
+        # counted from the sent date
+        ("in a week", date(2027, 1, 5)),
+        ("in two weeks", date(2027, 1, 12)),
+        ("a fortnight from today", date(2027, 1, 12)),
+        ("within 10 days", date(2027, 1, 8)),
+        ("in 3 days", date(2027, 1, 1)),
+        ("within the next 5 days", date(2027, 1, 3)),
+        ("in 5 working days", date(2027, 1, 5)),
+        # month and week ends
+        ("end of month", date(2026, 12, 31)),
+        ("eom", date(2026, 12, 31)),
+        ("by month-end", date(2026, 12, 31)),
+        ("before the month is out", date(2026, 12, 31)),
+        ("before the end of December", date(2026, 12, 31)),
+        ("end of next month", date(2027, 1, 31)),
+        ("end of next week", date(2027, 1, 8)),
+        ("end of the year", date(2026, 12, 31)),
+        # days of the month and named dates
+        ("the 15th", date(2027, 1, 15)),
+        ("on the fifteenth", date(2027, 1, 15)),
+        ("by the 3rd", date(2027, 1, 3)),
+        ("till 3rd", date(2027, 1, 3)),
+        ("the 15th of next month", date(2027, 1, 15)),
+        ("on 4 January", date(2027, 1, 4)),
+        ("on the seventh of January", date(2027, 1, 7)),
+        ("by Jan 4", date(2027, 1, 4)),
+        ("no later than 4 Jan", date(2027, 1, 4)),
+        ("January twenty-first", date(2027, 1, 21)),
+        ("Jan 5th, 2027", date(2027, 1, 5)),
+        ("le 3 mars", date(2027, 3, 3)),
+        # numbers
+        ("13/1", date(2027, 1, 13)),
+        ("by 13/01", date(2027, 1, 13)),
+        ("1/13", date(2027, 1, 13)),
+        ("12/15/2027", date(2027, 12, 15)),
+        ("15/12/2027", date(2027, 12, 15)),
+        ("15.12.2027", date(2027, 12, 15)),
+        ("2027-01-08", date(2027, 1, 8)),
+    ],
+)
+def test_resolves_against_sent_date_across_year_end(phrase: str, expected: date) -> None:
+    assert resolve(phrase, TUE_2026_12_29) == expected
+
+
+@pytest.mark.parametrize(
+    ("phrase", "sent", "expected"),
+    [
+        ("end of month", date(2026, 1, 31), date(2026, 1, 31)),  # sent on the last day
+        ("end of next month", date(2026, 1, 31), date(2026, 2, 28)),
+        ("end of month", date(2028, 2, 10), date(2028, 2, 29)),  # leap year
+        ("end of month", date(2026, 2, 10), date(2026, 2, 28)),
+        ("tomorrow", date(2028, 2, 28), date(2028, 2, 29)),
+        ("tomorrow", date(2026, 2, 28), date(2026, 3, 1)),
+        ("on the 29th", date(2026, 2, 5), date(2026, 3, 29)),  # no 29 Feb in 2026
+        ("on the 29th", date(2028, 2, 5), date(2028, 2, 29)),
+        ("on the 31st", date(2026, 4, 2), date(2026, 5, 31)),
+        ("by Friday", date(2026, 2, 27), date(2026, 3, 6)),  # sent on a Friday
+        ("next Tuesday", date(2026, 3, 2), date(2026, 3, 3)),  # sent on Monday
+        ("end of this week", date(2026, 3, 4), date(2026, 3, 6)),
+        ("in a month", date(2026, 1, 31), date(2026, 2, 28)),
+        ("30 November", date(2026, 11, 10), date(2026, 11, 30)),
+        ("Nov 30", date(2026, 11, 30), date(2026, 11, 30)),  # the day itself still counts
+        ("end of Q1", date(2026, 2, 10), date(2026, 3, 31)),
+        ("last working day of the month", date(2026, 5, 4), date(2026, 5, 29)),
+    ],
+)
+def test_month_ends_and_leap_years(phrase: str, sent: date, expected: date) -> None:
+    assert resolve(phrase, sent) == expected
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    ["next week", "sometime next week", "early next month", "later this month",
+     "first week of March", "mid-January", "in January", "asap", "by the weekend",
+     "in a few days"],
+)
+def test_vague_times_are_found_without_a_date(phrase: str) -> None:
+    [mention] = find_times(phrase, WED_2026_03_04)
+    assert (mention.kind, mention.when) == (VAGUE, None)
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    ["paid yesterday", "sent ystrday", "last Friday", "earlier today", "three days ago",
+     "last week"],
+)
+def test_past_references_are_marked_past(phrase: str) -> None:
+    assert [m.kind for m in find_times(phrase, WED_2026_03_04)] == [PAST]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a 3rd party", "the first instalment", "the 5th floor", "24/7 support", "pay 1/2 now",
+     "Invoice 2025/0113", "ref INV/26/305", "call 555-0193", "items 1 and 2 may be late",
+     "we sat down"],
+)
+def test_not_dates(text: str) -> None:
+    assert [m for m in find_times(text, WED_2026_03_04) if m.kind != "now"] == []
+
+
+def test_spans_point_at_the_phrase() -> None:
+    text = "We can pay $500 on 13/1 and the rest by end of next month."
+    found = find_times(text, TUE_2026_12_29)
+    assert [text[m.start : m.end] for m in found] == ["13/1", "end of next month"]
+
+
+def test_without_sent_date_only_dated_years_resolve() -> None:
+    found = find_times("by Friday, or at the latest 15 January 2027, not 16 Jan", None)
+    assert [m.when for m in found] == [None, date(2027, 1, 15), None]
+
+
+def test_recent_day_and_month_is_read_as_past_not_next_year() -> None:
+    assert next_occurrence(date(2027, 1, 5), 12, 28) == date(2026, 12, 28)
+    assert next_occurrence(date(2026, 12, 29), 1, 4) == date(2027, 1, 4)
+
+
+def test_calendar_helpers() -> None:
+    assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
+    assert add_months(date(2027, 12, 30), 2) == date(2028, 2, 29)
+    assert next_weekday(date(2026, 3, 6), 4) == date(2026, 3, 13)

@@ -1,0 +1,239 @@
+"""Promise values, invoice references and dispute reasons read out of a message's new text."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from nlp.extract import (
+    Instalment,
+    PromiseValue,
+    dispute_reason,
+    extract_promise,
+    invoice_refs,
+)
+
+WED = datetime.fromisoformat("2026-03-04T10:00:00+00:00")
+
+
+def promise(text: str, sent_at: datetime | None = WED) -> PromiseValue:
+    found = extract_promise(text, sent_at)
+    assert found is not None
+    return found
+
+
+# --- promises ------------------------------------------------------------------------------
+
+
+def test_amount_currency_and_date_with_spans() -> None:
+    text = "Hi Sam,\n\nWe will pay the outstanding $4,250.00 COB Thursday.\n\nThanks, Ana"
+    found = promise(text)
+    assert (found.amount, found.currency, found.date) == (4250.0, "USD", date(2026, 3, 5))
+    assert found.amount_span and text[slice(*found.amount_span)] == "$4,250.00"
+    assert found.date_span and text[slice(*found.date_span)] == "COB Thursday"
+    assert found.to_json() == {"amount": 4250.0, "currency": "USD", "date": "2026-03-05"}
+
+
+def test_year_end_crossing() -> None:
+    sent = datetime.fromisoformat("2026-12-29T11:00:00+01:00")  # a Tuesday
+    assert promise("We'll pay INV-10023 by Friday.", sent).date == date(2027, 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("sent_at", "phrase", "expected"),
+    [
+        # local 31 March in New York, although UTC is already 1 April
+        ("2026-03-31T23:30:00-05:00", "tomorrow", date(2026, 4, 1)),
+        ("2026-03-31T23:30:00-05:00", "by end of month", date(2026, 3, 31)),
+        ("2026-03-31T23:30:00-05:00", "today", date(2026, 3, 31)),
+        # local 1 April in Tokyo, although UTC is still 31 March
+        ("2026-04-01T00:30:00+09:00", "by end of month", date(2026, 4, 30)),
+        ("2026-04-01T00:30:00+09:00", "today", date(2026, 4, 1)),
+        ("2026-04-01T00:30:00+09:00", "on the 31st", date(2026, 5, 31)),
+    ],
+)
+def test_local_sent_date_not_utc(sent_at: str, phrase: str, expected: date) -> None:
+    found = promise(f"We will pay $900 {phrase}.", datetime.fromisoformat(sent_at))
+    assert found.date == expected
+
+
+def test_past_payment_dates_are_not_the_promise() -> None:
+    text = "We paid INV-1 ($300) on Monday. The rest, $700, will be paid on the 20th."
+    found = promise(text)
+    assert (found.amount, found.date) == (700.0, date(2026, 3, 20))
+    found = promise("paid via card yday, have receipt rest will be paid on 21st")
+    assert found.date == date(2026, 3, 21)
+
+
+def test_hypothetical_paid_is_a_proposal() -> None:
+    assert promise("Would it work if we paid next Friday?").date == date(2026, 3, 6)
+
+
+def test_out_of_office_return_date_is_ignored() -> None:
+    text = "I am out of the office until Monday 9 March. We will pay INV-123 by Friday."
+    assert promise(text).date == date(2026, 3, 6)
+    assert extract_promise("I am out of the office until Monday 9 March.", WED) is None
+
+
+def test_disputed_amount_is_not_the_promised_amount() -> None:
+    text = ("The price on INV-35158 is not what we agreed, we had a quote for $10,400. "
+            "The rest of it, we'll pay that by Friday.")
+    found = promise(text)
+    assert (found.amount, found.date) == (None, date(2026, 3, 6))
+
+
+def test_vague_time_keeps_amount_without_date() -> None:
+    found = promise("33,700 dollars is going out to you early next month.")
+    assert (found.amount, found.currency, found.date) == (33700.0, "USD", None)
+
+
+def test_bare_k_has_no_currency() -> None:
+    found = promise("balance 2.5k on tues")
+    assert (found.amount, found.currency, found.date) == (2500.0, None, date(2026, 3, 10))
+
+
+def test_no_time_or_amount_is_none() -> None:
+    assert extract_promise("We'll look into it and revert.", WED) is None
+
+
+def test_without_sent_at_relative_dates_stay_open() -> None:
+    assert promise("We'll pay $500 by Friday.", None).date is None
+    assert promise("We'll pay $500 on 13 March 2026.", None).date == date(2026, 3, 13)
+
+
+def test_focus_picks_the_flagged_sentence() -> None:
+    text = "We can pay $500 on Friday for INV-1. INV-2 ($800) will go out on the 20th."
+    second = text.index("INV-2")
+    found = extract_promise(text, WED, focus=[(second, len(text))])
+    assert found is not None and (found.amount, found.date) == (800.0, date(2026, 3, 20))
+    found = extract_promise(text, WED, focus=[(0, second)])
+    assert found is not None and (found.amount, found.date) == (500.0, date(2026, 3, 6))
+
+
+# --- instalments ---------------------------------------------------------------------------
+
+
+def test_listed_instalments_with_then() -> None:
+    found = promise("so what I can do is $1,460 in a week and then $2,220 on the eighteenth")
+    assert found.instalments == (
+        Instalment(1460.0, "USD", date(2026, 3, 11)),
+        Instalment(2220.0, "USD", date(2026, 3, 18)),
+    )
+    assert (found.amount, found.date) == (1460.0, date(2026, 3, 11))
+    assert [i["amount"] for i in found.to_json()["instalments"]] == [1460.0, 2220.0]
+
+
+def test_listed_instalments_inherit_currency() -> None:
+    found = promise("$2.5k jun 12, rest (4k) 29 jun")
+    assert found.instalments == (
+        Instalment(2500.0, "USD", date(2026, 6, 12)),
+        Instalment(4000.0, "USD", date(2026, 6, 29)),
+    )
+
+
+def test_rest_without_amount_is_an_open_instalment() -> None:
+    found = promise("We can do 5k now and the rest on the 30th.")
+    assert found.instalments == (
+        Instalment(5000.0, None, date(2026, 3, 4)),
+        Instalment(None, None, date(2026, 3, 30)),
+    )
+
+
+def test_monthly_plan_clamps_to_month_end() -> None:
+    sent = datetime.fromisoformat("2027-12-20T09:00:00+00:00")
+    found = promise("We can pay £500 a month for 3 months starting 31 December.", sent)
+    assert [i.date for i in found.instalments] == [
+        date(2027, 12, 31), date(2028, 1, 31), date(2028, 2, 29)]
+    assert {i.amount for i in found.instalments} == {500.0}
+
+
+def test_monthly_plan_first_by_weekday() -> None:
+    sent = datetime.fromisoformat("2026-12-31T16:00:00-05:00")  # a Thursday
+    found = promise("We would like to propose four monthly instalments of €5.650,00, the first "
+                    "by Thursday.", sent)
+    assert [i.date for i in found.instalments] == [
+        date(2027, 1, 7), date(2027, 2, 7), date(2027, 3, 7), date(2027, 4, 7)]
+    assert found.to_json()["amount"] == 5650.0
+
+
+def test_total_split_into_instalments() -> None:
+    found = promise("We'll pay the $6,000 balance in three instalments starting 1 April.")
+    assert [(i.amount, i.date) for i in found.instalments] == [
+        (2000.0, date(2026, 4, 1)), (2000.0, date(2026, 5, 1)), (2000.0, date(2026, 6, 1))]
+
+
+def test_single_payment_has_no_instalments() -> None:
+    found = promise("We'll pay £2,588.19 by Wednesday.")
+    assert found.instalments == ()
+    assert "instalments" not in found.to_json()
+
+
+# --- invoice references --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "ref",
+    ["INV-10023", "INV10023", "#45521", "Invoice 2025/0113", "PO 7781", "PO-15775", "PO#55512",
+     "P.O. 99812", "inv no. 88812", "Inv. 59620", "invoice #33383", "invoice number 123456",
+     "bill no. 4411", "SI-2026-0042", "Rechnung RE-1234", "ref INV/26/305", "factura F-2231"],
+)
+def test_invoice_reference_shapes(ref: str) -> None:
+    text = f"Please check {ref} again."
+    assert [r.text for r in invoice_refs(text)] == [ref]
+    [found] = invoice_refs(text)
+    assert text[found.start : found.end] == ref
+
+
+def test_code_after_a_label_is_the_code_itself() -> None:
+    assert [r.text for r in invoice_refs("our purchase order PO-15775")] == ["PO-15775"]
+
+
+def test_listed_invoice_numbers_share_their_label() -> None:
+    text = "invoices 4411, 4412 and 4413 are overdue"
+    assert [r.text for r in invoice_refs(text)] == ["invoices 4411", "4412", "4413"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["your order SO-676816 ships today", "assigned ticket number TKT-45187",
+     "Reference: #AP-550411", "ticket #45521", "tracking: 1Z42PM88", "Cheque number 582175",
+     "UTR 123456789012", "call +1 555 010 2233", "$4,500.00 due 15/03/2026",
+     "send it to PO Box 1234", "account 99812345", "order #55121"],
+)
+def test_not_invoice_references(text: str) -> None:
+    assert invoice_refs(text) == []
+
+
+# --- dispute reasons -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("The unit price on INV-1 does not match the rate agreed in our contract.", "price"),
+        ("We were overcharged on #4521, the quote was $900.", "price"),
+        ("We only received 63 of the 111 cases billed on INV-21071.", "quantity"),
+        ("#51903 shows 72 boxes. Our warehouse counted 32.", "quantity"),
+        ("Several items on invoice 77311 arrived damaged and unusable.", "damaged"),
+        ("The goods for PO 7781 have not arrived yet.", "not_received"),
+        ("The order on #19425 never turned up.", "not_received"),
+        ("You've billed us twice for the same order: INV-1 and INV-2 are identical.",
+         "duplicate"),
+        ("We never ordered this, nobody here ordered it.", "not_ordered"),
+        ("Your engineer never turned up, the visit on INV-9 did not take place.", "service"),
+        ("The consultancy hours on PO 3016 were not delivered.", "service"),
+        ("Still waiting on the credit note for the returned stock.", "credit_note"),
+        ("There's a charge on my account I never authorised.", "other"),
+        ("We are disputing invoice #10265. Please put it on hold.", "other"),
+    ],
+)
+def test_dispute_reasons(text: str, reason: str) -> None:
+    assert dispute_reason(text) == reason
+
+
+def test_dispute_reason_prefers_focus() -> None:
+    text = "The price on INV-1 is wrong. Also INV-2 arrived damaged."
+    second = text.index("Also")
+    assert dispute_reason(text, focus=[(second, len(text))]) == "damaged"
+    assert dispute_reason(text, focus=[(0, second)]) == "price"
