@@ -4,14 +4,19 @@
 .venv/bin/python bench/extract_accuracy.py            # both splits, figures only
 .venv/bin/python bench/extract_accuracy.py --show     # plus every mismatch
 .venv/bin/python bench/extract_accuracy.py --split dev --show
+.venv/bin/python bench/extract_accuracy.py --focus tagger   # focus from the shipped tagger
 ```
 
 For every gold promise it runs `extract_promise` on the message's new text (quoted history
-cut by `ingest.quotes.reply_text`, as ingest does) with `focus=()`: the extractor has to find
-the promise sentence itself, which is the harder case and the one that holds when the tagger's
-evidence is missing or off. It reports exact-match rates for amount, currency, amount+currency
-and date (over all promises, and over those whose gold date is not null), and for instalments
-(the whole schedule must match). Invoice references are scored against the gold `invoices`
+cut by `ingest.quotes.reply_text`, as ingest does). By default `focus=()`: the extractor has
+to find the promise sentence itself, which is the harder case and the one that holds when the
+tagger's evidence is missing or off. `--focus tagger` instead passes the sentences holding the
+shipped tagger's `promise_to_pay` / `dispute` evidence, as the pipeline does (falling back to
+no focus where the tagger missed the label).
+
+It reports exact-match rates for amount, currency, amount+currency and date (over all
+promises, and over those whose gold date is not null), and for instalments (the whole
+schedule must match). Invoice references are scored against the gold `invoices`
 lists of every message (precision / recall over distinct reference strings), and
 `dispute_reason` against every message labelled `dispute`.
 """
@@ -32,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from ingest.quotes import reply_text  # noqa: E402
-from nlp.extract import dispute_reason, extract_promise, invoice_refs  # noqa: E402
+from nlp.extract import Span, dispute_reason, extract_promise, invoice_refs, sentences  # noqa: E402
 
 CORPUS = ROOT / "nlp" / "data" / "corpus"
 
@@ -74,10 +79,10 @@ def rows(split: str) -> Iterator[dict[str, Any]]:
             yield json.loads(line)
 
 
-def score_promise(row: dict[str, Any], text: str, report: Report) -> None:
+def score_promise(row: dict[str, Any], text: str, focus: list[Span], report: Report) -> None:
     gold = row["promise"]
     sent_at = datetime.fromisoformat(row["sent_at"]) if row.get("sent_at") else None
-    found = extract_promise(text, sent_at)
+    found = extract_promise(text, sent_at, focus)
     got = found.to_json() if found else {"amount": None, "currency": None, "date": None}
     amount_ok = got["amount"] == gold["amount"]
     currency_ok = got["currency"] == gold["currency"]
@@ -114,8 +119,8 @@ def score_refs(row: dict[str, Any], text: str, report: Report) -> None:
         )
 
 
-def score_reason(row: dict[str, Any], text: str, report: Report) -> None:
-    got = dispute_reason(text)
+def score_reason(row: dict[str, Any], text: str, focus: list[Span], report: Report) -> None:
+    got = dispute_reason(text, focus)
     report.reason.add(got == row["dispute_reason"])
     if got != row["dispute_reason"]:
         report.mismatches.append(
@@ -128,16 +133,35 @@ def _one_line(text: str) -> str:
     return " / ".join(line.strip() for line in text.splitlines() if line.strip())
 
 
-def evaluate(split: str) -> Report:
+def tagger_focus(texts: list[str], data: list[dict[str, Any]]) -> list[dict[str, list[Span]]]:
+    """Per message, the sentences holding the tagger's evidence for each label."""
+    from nlp import default_tagger
+
+    sent_ats = [datetime.fromisoformat(r["sent_at"]) if r.get("sent_at") else None for r in data]
+    taggings = default_tagger().tag(texts, [r.get("direction") for r in data], sent_ats)
+    out = []
+    for text, tagging in zip(texts, taggings, strict=True):
+        spans = sentences(text)
+        by_label: dict[str, list[Span]] = {}
+        for ev in tagging.evidence:
+            hit = [s for s in spans if s[0] <= ev.start < s[1]]
+            by_label.setdefault(ev.label, []).extend(hit or [(ev.start, ev.end)])
+        out.append(by_label)
+    return out
+
+
+def evaluate(split: str, focus_from: str) -> Report:
     report = Report()
+    data = list(rows(split))
+    texts = [reply_text(row["text"]) for row in data]
     started = time.perf_counter()
-    for row in rows(split):
-        text = reply_text(row["text"])
+    focus = tagger_focus(texts, data) if focus_from == "tagger" else [{} for _ in data]
+    for row, text, spans in zip(data, texts, focus, strict=True):
         if row.get("promise"):
-            score_promise(row, text, report)
+            score_promise(row, text, spans.get("promise_to_pay", []), report)
         score_refs(row, text, report)
         if "dispute" in row.get("labels", []):
-            score_reason(row, text, report)
+            score_reason(row, text, spans.get("dispute", []), report)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -165,9 +189,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--split", choices=("train", "dev", "both"), default="both")
     parser.add_argument("--show", action="store_true", help="list every mismatch")
+    parser.add_argument("--focus", choices=("none", "tagger"), default="none",
+                        help="no focus (default), or the shipped tagger's evidence sentences")
     args = parser.parse_args()
     for split in ("train", "dev") if args.split == "both" else (args.split,):
-        print_report(split, evaluate(split), args.show)
+        print_report(split, evaluate(split, args.focus), args.show)
 
 
 if __name__ == "__main__":

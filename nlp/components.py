@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import partial
 
-from spacy.attrs import NORM
+import numpy as np
+from spacy.attrs import NORM, ORTH, SENT_START
 from spacy.language import Language
 from spacy.ml.extract_ngrams import extract_ngrams
 from spacy.ml.models.textcat import NEG_VALUE, resize_and_set_ref
@@ -24,31 +25,29 @@ from thinc.api import Logistic, Model, SparseLinear_v2, chain, resizable, with_c
 from thinc.layers.resizable import resize_linear_weighted
 from thinc.types import Floats2d
 
-_ENDERS = frozenset(".!?…")
+_ENDERS = frozenset((".", "!", "?", "…", "...", "!!", "!!!", "??", "?!", "!?"))
+_CLOSERS = frozenset("\"')]}»”’")
 
 
 @Language.component("commwatch_sentences")
 def split_sentences(doc: Doc) -> Doc:
-    """Sentence starts after terminal punctuation (and closing quotes/brackets after it) and
-    after whitespace holding a line break."""
-    if len(doc) == 0:
+    """Sentence starts after terminal punctuation tokens (and a closing quote or bracket
+    right after one) and after a line break (spaCy makes every line break a token)."""
+    n = len(doc)
+    if n == 0:
         return doc
-    doc[0].is_sent_start = True
+    strings = doc.vocab.strings
+    texts = [strings[h] for h in doc.to_array(ORTH).tolist()]
+    starts = [-1] * n
+    starts[0] = 1
     boundary = False
-    for token in doc[1:]:
-        previous = token.nbor(-1)
-        text = previous.text
-        if previous.is_space and "\n" in text:
+    for i, text in enumerate(texts):
+        if boundary and not (text in _CLOSERS or text.isspace()):
+            starts[i] = 1
+            boundary = False
+        if text in _ENDERS or "\n" in text:
             boundary = True
-        elif text and text[-1] in _ENDERS and not previous.like_url:
-            boundary = True
-        elif "\n" in previous.whitespace_:
-            boundary = True
-        if boundary and (token.is_punct and token.text in "\"')]}»”’"):
-            token.is_sent_start = False
-            continue
-        token.is_sent_start = boundary
-        boundary = False
+    doc.from_array([SENT_START], np.array(starts, dtype=np.int64).astype(np.uint64)[:, None])
     return doc
 
 
@@ -92,3 +91,11 @@ def sentence_spans(doc: Doc) -> Iterable[tuple[int, int]]:
         tokens = [t for t in sent if not t.is_space]
         if tokens:
             yield tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
+
+
+def text_of(doc: Doc) -> str:
+    """`doc.text`, computed once: spaCy rebuilds it from every token on each access."""
+    text = doc.user_data.get("cw_text")
+    if text is None:
+        text = doc.user_data["cw_text"] = doc.text
+    return text

@@ -120,8 +120,8 @@ def next_day_of_month(d: date, day: int, weekday: int | None = None) -> date | N
 def next_occurrence(d: date, month: int, day: int) -> date | None:
     """A day and month with no year: the next time it comes round, counting d itself.
 
-    A date a few weeks back is read as that past date rather than as next year's, because a
-    message talking about "28 Dec" on 5 Jan means the one just gone.
+    A date up to three months back is read as that past date rather than as next year's,
+    because a message talking about "28 Dec" on 5 Jan means the one just gone.
     """
     readings = []
     for year in (d.year - 1, d.year, d.year + 1):
@@ -131,7 +131,7 @@ def next_occurrence(d: date, month: int, day: int) -> date | None:
             continue
     future = [r for r in readings if r >= d]
     past = [r for r in readings if r < d]
-    if past and (d - past[-1]).days <= 45 and (not future or (future[0] - d).days > 300):
+    if past and (d - past[-1]).days <= 92 and (not future or (future[0] - d).days > 270):
         return past[-1]
     return future[0] if future else None
 
@@ -263,7 +263,8 @@ def _numeric_year(m: re.Match[str], sent: date | None) -> tuple[str, date | None
 @_rule("numeric", r"(?<![\d/.,:#\w-])(?P<a>[0-3]?\d)/(?P<b>[0-3]?\d)(?![\d/]|[.,]\d)")
 def _numeric(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
     a, b = _int(m, "a"), _int(m, "b")
-    if m.group(0) in ("24/7", "50/50") or (a < b <= 4 and not _cue_before(m)):
+    fraction = a < b <= 4 and len(m.group(0)) == 3  # "1/2", but "01/02" is a date
+    if m.group(0) in ("24/7", "50/50") or (fraction and not _cue_before(m)):
         return None  # "24/7", "1/2 now": not dates
     readings = []
     for day, month in ((a, b), (b, a)):
@@ -291,6 +292,19 @@ _CUE_BEFORE = re.compile(rf"\b{_CUE}\s+(?:the\s+)?$", re.IGNORECASE)
 def _cue_before(m: re.Match[str]) -> bool:
     """ "on 1/2", "by sat": a preposition that makes a short token a date."""
     return _CUE_BEFORE.search(m.string, max(0, m.start() - 20), m.start()) is not None
+
+
+@_rule(
+    "numeric_dotted",
+    r"\b(?:on|by|before|until|till|til|from|starting|due|bis|am|le|el|no\s+later\s+than)\s+"
+    r"(?:the\s+)?(?P<a>[0-3]?\d)\.(?P<b>[01]\d)\b\.?(?![\d,])",
+)
+def _numeric_dotted(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
+    """ "on 15.04": day-first, as everywhere dots separate dates; a bare "15.04" is a number."""
+    day, month = _int(m, "a"), _int(m, "b")
+    if not 1 <= month <= 12 or _safe_date(2024, month, day) is None:
+        return None
+    return DATE, next_occurrence(sent, month, day) if sent else None
 
 
 @_rule(
@@ -471,15 +485,26 @@ _SHORT_AMBIGUOUS = {"mon", "wed", "sat", "sun"}
 @_rule(
     "weekday",
     rf"\b(?:(?:this|next|nxt|coming|this\s+coming|on\s+coming|the\s+coming|upcoming|"
-    rf"the\s+following|following)\s+)?{_WD}\b\.?",
+    rf"the\s+following|following)\s+)?{_WD}\b",
 )
 def _weekday(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
     word = _g(m, "wd") or ""
-    bare = m.group(0).lower().rstrip(".") == word
+    bare = m.group(0).lower() == word
+    if _NOT_A_WEEKDAY_BEFORE.search(m.string, max(0, m.start() - 12), m.start()) or (
+        _RANGE_AFTER.match(m.string, m.end())
+    ):
+        return None  # "Happy Friday!", office hours "Mon-Fri"
     if word in _SHORT_AMBIGUOUS and bare and m.group("wd").islower():
         if not (_cue_before(m) or _ends_clause(m)):
             return None  # "sat", "sun", "wed" in running text are ordinary words
     return WEEKDAY, next_weekday(sent, WEEKDAYS[word]) if sent else None
+
+
+_NOT_A_WEEKDAY_BEFORE = re.compile(
+    rf"(?:\bhappy|\benjoy\s+(?:your|the)|\b(?:{_alt(list(WEEKDAYS))})\s?(?:[-–]|to\b))\s*$",
+    re.IGNORECASE,
+)
+_RANGE_AFTER = re.compile(rf"\s?(?:[-–]|to)\s?{_WD}\b", re.IGNORECASE)
 
 
 def _ends_clause(m: re.Match[str]) -> bool:
@@ -594,7 +619,6 @@ def _past(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None
 # --- selection -----------------------------------------------------------------------------
 
 _PRIORITY = {rule.name: i for i, rule in enumerate(_RULES)}
-_DAYLIKE = (DATE, DAY, WEEKDAY, TOMORROW, TODAY)
 
 
 def find_times(text: str, sent: date | None) -> list[TimeMention]:
@@ -629,7 +653,10 @@ _GAP_TIME_OF_DAY = re.compile(r"[\s,]*(?:(?:on|of)\s+)?(?:the\s+)?", re.IGNORECA
 def _merge_adjacent(
     text: str, chosen: list[tuple[str, TimeMention]], sent: date | None
 ) -> list[TimeMention]:
-    """Fold "Friday the 4th" into one date, and "COB Thursday" / "Friday EOD" into the day."""
+    """Fold "Friday the 4th" into one date, and "COB Thursday" / "Friday EOD" into the day.
+
+    A time of day left on its own ("by COB") means the sent date.
+    """
     out: list[tuple[str, TimeMention]] = []
     for name, mention in chosen:
         if out:
@@ -639,28 +666,39 @@ def _merge_adjacent(
                     and _GAP_WEEKDAY_DATE.fullmatch(gap)):
                 out[-1] = (name, _weekday_and_date(text, prev, mention, sent))
                 continue
-            if prev.kind == TIME_OF_DAY and mention.kind in _DAYLIKE + (RELATIVE, MONTH_END,
-                                                                         WEEK_END) \
-                    and _GAP_TIME_OF_DAY.fullmatch(gap):
-                out[-1] = (name, replace(mention, start=prev.start))
-                continue
-            if mention.kind == TIME_OF_DAY and prev.kind in _DAYLIKE + (RELATIVE,) \
-                    and _GAP_TIME_OF_DAY.fullmatch(gap):
-                out[-1] = (prev_name, replace(prev, end=mention.end))
-                continue
+            if _GAP_TIME_OF_DAY.fullmatch(gap):
+                if prev.kind == TIME_OF_DAY and mention.kind in _TIME_OF_DAY_ON:
+                    out[-1] = (name, replace(mention, start=prev.start))
+                    continue
+                if mention.kind == TIME_OF_DAY and prev.kind in _TIME_OF_DAY_ON:
+                    out[-1] = (prev_name, replace(prev, end=mention.end))
+                    continue
         out.append((name, mention))
     return [m if m.kind != TIME_OF_DAY else replace(m, kind=TODAY) for _, m in out]
+
+
+_TIME_OF_DAY_ON = (DATE, DAY, WEEKDAY, TOMORROW, TODAY, RELATIVE, MONTH_END, WEEK_END)
 
 
 def _weekday_and_date(
     text: str, weekday: TimeMention, day: TimeMention, sent: date | None
 ) -> TimeMention:
+    """The stated day wins; the weekday only picks between readings ("Friday 6/3", "Friday
+    the 4th" when the next 4th is not a Friday but the one after is)."""
     merged = TimeMention(weekday.start, day.end, day.kind, day.when)
-    if day.kind == DAY and sent is not None:
-        word = re.match(_WD, text[weekday.start : weekday.end].split()[-1].rstrip("."),
-                        re.IGNORECASE)
-        number = re.search(r"\d+", text[day.start : day.end])
-        if word and number:
-            when = next_day_of_month(sent, int(number.group(0)), WEEKDAYS[word.group(0).lower()])
-            return replace(merged, when=when)
+    word = re.search(rf"\b{_WD}\b", text[weekday.start : weekday.end], re.IGNORECASE)
+    if sent is None or word is None:
+        return merged
+    wanted = WEEKDAYS[word.group(0).lower()]
+    phrase = text[day.start : day.end]
+    if day.kind == DAY and (number := re.search(r"\d+", phrase)):
+        return replace(merged, when=next_day_of_month(sent, int(number.group(0)), wanted))
+    slash = re.fullmatch(r"(\d{1,2})/(\d{1,2})", phrase)
+    if day.kind == DATE and slash:
+        a, b = int(slash.group(1)), int(slash.group(2))
+        readings = [next_occurrence(sent, m, d) for d, m in ((a, b), (b, a))
+                    if 1 <= m <= 12 and _safe_date(2024, m, d)]
+        matching = [r for r in readings if r is not None and r.weekday() == wanted]
+        if matching:
+            return replace(merged, when=matching[0])
     return merged

@@ -141,8 +141,11 @@ _PAST_VERB = (
 _FUTURE_CUE = (
     r"will|'ll|’ll|shall|going\s+to|gonna|can|could|would|intend|expect|plan|propose|"
     r"schedul\w*|arrang\w*|releas\w*|payment\s+run|payment\s+of|pay|paying|payment|send|sending|"
-    r"transfer|remit|settle|clear|cleared|go\s+out|goes\s+out|going\s+out|follow|rest|remaining|"
-    r"remainder|balance|instal\w*|then|until|till|untill|by|ok\?|okay\?|do\s+(?=[$£€\d])"
+    r"(?<!bank\s)(?<!wire\s)(?<!by\s)(?<!a\s)transfer|remit|settle|clear|cleared|go\s+out|"
+    r"goes\s+out|going\s+out|follow|rest|remaining|remainder|balance|instal\w*|then|until|till|"
+    r"untill|by(?=\s+(?:the\s+)?(?:\d|end|close|next|this|tomorrow|tmrw|2moro|eom|cob|eod|"
+    r"month|mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))|"
+    r"ok\?|okay\?|do\s+(?=[$£€\d])"
 )
 _DISPUTE_CUE = (
     r"quote[ds]?|quotation|charges?|charged|overcharged|billed|invoiced|credit(?:\s+note)?|"
@@ -208,7 +211,7 @@ _CONFIRMATION = re.compile(
 _OUT_OF_OFFICE = re.compile(
     r"\b(?:out\s+of\s+(?:the\s+)?office|o\.?o\.?o\b|on\s+(?:annual\s+|parental\s+|maternity\s+|"
     r"paternity\s+)?leave|on\s+(?:holiday|vacation)|away\s+from\s+(?:my|the)\s+(?:desk|office)|"
-    r"limited\s+access|automatic\s+reply|auto[-\s]?reply)\b",
+    r"limited\s+access|automatic\s+reply|auto[-\s]?reply|closed|shut|holidays|vacation)\b",
     re.IGNORECASE,
 )
 _RETURN_BEFORE = re.compile(
@@ -226,6 +229,7 @@ class _Sentence:
     times: tuple[TimeMention, ...]
     amounts: tuple[Money, ...]
     score: float
+    promise_cues: int
 
 
 def extract_promise(
@@ -250,7 +254,7 @@ def extract_promise(
     amounts.sort(key=lambda a: a.start)
     if not times and not amounts:
         return None
-    listed = _listed_instalments(text, times, amounts)
+    listed = _listed_instalments(text, region, times, amounts)
     if listed is not None:
         return listed
     plan = _monthly_plan(text, region, times, amounts)
@@ -300,7 +304,7 @@ def _borrow(scored: list[_Sentence], i: int, chosen: list[_Sentence], want: str)
         neighbour = scored[j]
         has = bool(neighbour.amounts) if want == "amounts" else bool(neighbour.times)
         lacks_other = not (neighbour.times if want == "amounts" else neighbour.amounts)
-        if has and lacks_other and neighbour.score >= 3:
+        if has and lacks_other and neighbour.promise_cues:
             return sorted([*chosen, neighbour], key=lambda s: s.span[0])
     return chosen
 
@@ -331,12 +335,12 @@ def _score(
         score -= 4
     if out_of_office:
         score -= 6
-    if all(t.kind == NOW for t in times) and not amounts:
+    if times and all(t.kind == NOW for t in times) and not amounts:
         score -= 3  # "we are now in administration" is not when anyone pays
     if focus:
         score += 10.0 if any(f[0] < span[1] and span[0] < f[1] for f in focus) else -min(
             min(abs(f[0] - span[1]), abs(span[0] - f[1])) for f in focus) / 200
-    return _Sentence(span, times, amounts, score)
+    return _Sentence(span, times, amounts, score, promise)
 
 
 def _usable_time(
@@ -356,7 +360,7 @@ def _usable_amount(a: Money, cues: list[_Cue], refs: list[Ref]) -> bool:
 
 
 _REST = re.compile(
-    r"\b(?:the\s+)?(?:rest|remaining|remainder|balance|other\s+half|second\s+half|then)\b",
+    r"\b(?:the\s+)?(?:rest|remaining|remainder|balance|other\s+half|second\s+half)\b",
     re.IGNORECASE,
 )
 _BARE_REST = re.compile(
@@ -425,10 +429,8 @@ def _monthly_plan(
     value = amount.amount if amount else None
     if amount is not None and not _is_per_instalment(text, amount, m):
         value = round(amount.amount / n, 2)
-    specific = [t for t in times if t.kind != VAGUE]
+    # "…starting 1 April" usually follows the plan; "From Friday, £200 a month for…" leads it.
     first = next((t for t in times if t.start >= m.start()), times[0] if times else None)
-    if first is not None and first.kind != VAGUE and specific and first not in specific:
-        first = specific[0]
     start = first.when if first is not None and first.kind != VAGUE else None
     currency = amount.currency if amount else None
     schedule = tuple(
@@ -466,16 +468,16 @@ def _nearest(amounts: list[Money], start: int, end: int) -> Money | None:
 
 
 def _listed_instalments(
-    text: str, times: list[TimeMention], amounts: list[Money]
+    text: str, region: Span, times: list[TimeMention], amounts: list[Money]
 ) -> PromiseValue | None:
     """ "$1,460 in a week and then $2,220 on the 18th", "£10k on 4th, rest (£4k) 30 mar",
     "5k now, the rest on the 30th": each amount with the time stated after it."""
-    if not times or (len(amounts) < 2 and not _REST.search(text, times[0].start)):
+    if not times or (len(amounts) < 2 and not _REST.search(text, times[0].start, region[1])):
         return None
     pairs: list[tuple[Money | None, TimeMention]] = []
     used: set[TimeMention] = set()
     for i, amount in enumerate(amounts):
-        limit = amounts[i + 1].start if i + 1 < len(amounts) else len(text)
+        limit = amounts[i + 1].start if i + 1 < len(amounts) else region[1]
         after = [t for t in times if amount.end <= t.start < limit and t not in used]
         before = [t for t in times if t.end <= amount.start and t not in used] if i == 0 else []
         when = after[0] if after else before[-1] if before else None
@@ -523,12 +525,13 @@ def _pick_time(
 ) -> TimeMention | None:
     """The time governing the promise: next to its amount, else after its verb, else first.
 
-    "now" and "today" are weak ("we can now pay on Friday"): they only win when nothing
-    more specific is said.
+    "now" is weak ("we can now pay on Friday") and so is a vague time beside a precise one
+    ("next week, on Wednesday"): they only win when nothing more specific is said.
     """
     if not times:
         return None
-    strong = [t for t in times if t.kind != NOW] or times
+    firm = [t for t in times if t.kind != NOW or _anchored_now(text, t, amounts)]
+    strong = [t for t in firm if t.kind != VAGUE] or firm or times
     if amounts:
         anchor = amounts[0]
         return min(strong, key=lambda t: _distance(t, anchor.start, anchor.end))
@@ -538,6 +541,20 @@ def _pick_time(
         if after:
             return after[0]
     return strong[0]
+
+
+_NOW_ANCHOR_BEFORE = re.compile(r"\b(?:half|part|some|deposit|pay|paying|send|transfer)\s*$",
+                                re.IGNORECASE)
+_NOW_ANCHOR_AFTER = re.compile(r"^[\s,]*(?:and\s+)?(?:then\s+)?(?:the\s+)?(?:rest|remaining|"
+                               r"balance|remainder|half)\b", re.IGNORECASE)
+
+
+def _anchored_now(text: str, t: TimeMention, amounts: list[Money]) -> bool:
+    """ "5k now", "half now, half at month end", "pay now": "now" as a payment time."""
+    if any(0 <= t.start - a.end <= 2 for a in amounts):
+        return True
+    return bool(_NOW_ANCHOR_BEFORE.search(text, max(0, t.start - 20), t.start)
+                or _NOW_ANCHOR_AFTER.match(text[t.end : t.end + 30]))
 
 
 def _distance(t: TimeMention, start: int, end: int) -> float:
@@ -575,8 +592,8 @@ _STANDALONE = re.compile(
     re.IGNORECASE,
 )
 _NOT_INVOICE_BEFORE = re.compile(
-    r"\b(?:sales\s+order|order|(?-i:SO)|ticket|case|cheque|check|tracking|utr|account|acct|a/c|"
-    r"customer|member|phone|tel|room|unit|item|line|job|request|req|complaint|claim|"
+    r"\b(?:sales\s+order|order|(?-i:SO)|ticket|case|cheque|check(?=\s+(?:no\b|nr\b|number))|"
+    r"tracking|utr|account|acct|a/c|customer|member|phone|tel|room|unit|item|line|job|request|req|complaint|claim|"
     r"transaction|txn|confirmation|receipt|delivery\s+note|credit\s+note|cn|vat|tax|"
     r"reg(?:istration)?|iban|sort\s+code|routing|swift|bic|contract|agreement|shipment|"
     r"awb|container|booking|reservation|policy|serial)\b(?:\s*(?:no\b\.?|nr\b\.?|number|#|:))*"
@@ -674,6 +691,9 @@ _SERVICE_THING = (r"(?:service|services|work|job|repair|install\w*|maintenance|v
                   r"consult\w*|hours|training|session|support|labou?r|cleaning|audit|project)")
 _NOT = (r"(?:not|never|didn'?t|didnt|did\s+not|wasn'?t|was\s+not|were\s+not|weren'?t|hasn'?t|"
         r"has\s+not)")
+# "I don't recognise the €550 fee": an unexplained charge, not an unordered delivery.
+_A_CHARGE = (r"\s+(?:the\s+|this\s+|that\s+)?(?:[\w$£€.,-]+\s+){0,5}?"
+             r"(?:charges?|fees?|debits?|transactions?)\b")
 _REASONS: list[tuple[str, float, str]] = [
     ("credit_note", 3, r"credit\s+note|credit\s+memo|promised\s+(?:us\s+)?a\s+credit|"
                        r"credit\s+(?:for|on)\s+(?:the\s+)?return|not\s+(?:been\s+)?credited|"
@@ -682,7 +702,7 @@ _REASONS: list[tuple[str, float, str]] = [
                        r"returned\s+(?:stock|goods|items)|return\s+goods|credit\s+(?:was\s+)?agreed|"
                        r"agreed\s+credit|balance\s+is\s+(?:therefore\s+)?overstated"),
     ("duplicate", 3, r"(?:billed|charged|invoiced)\s+(?:us\s+|me\s+)?(?:twice|again)|"
-                     r"dou?ble[-\s]?(?:billed|charged|billing|charge|invoiced)|dupli\w*|"
+                     r"d(?:ou|o|u)ble[-\s]?(?:billed|charged|billing|charge|invoiced)|dupli\w*|"
                      r"same\s+(?:invoice|order|amount|thing|charge|goods|delivery)\s+(?:twice|"
                      r"two\s+times|again)|two\s+times|identical|exact\s+same|same\s+thing|"
                      r"twice\s+for\s+the\s+same|two\s+(?:bills|invoices|charges)\s+for\s+"
@@ -693,7 +713,8 @@ _REASONS: list[tuple[str, float, str]] = [
                        r"this)\s+order|request|ask\s+for)|not\s+ordered|no\s+(?:purchase\s+order|"
                        r"po)\b|order\s+was\s+not\s+placed|not\s+placed\s+(?:from|by)|"
                        r"(?:nobody|no\s+one|no-one)\s+(?:here\s+|on\s+my\s+team\s+)?ordered|"
-                       r"(?:don'?t|do\s+not)\s+recogni[sz]e|never\s+(?:asked|signed)\s+(?:for|up)|"
+                       rf"(?:don'?t|do\s+not)\s+recogni[sz]e(?!{_A_CHARGE})|"
+                       r"never\s+(?:asked|signed)\s+(?:for|up)|"
                        r"not\s+requested|unsolicited|not\s+our\s+order|cancel+ed\s+(?:the|this|"
                        r"that|our)\s+order"),
     ("service", 4, rf"{_SERVICE_THING}\b[^.]{{0,40}}?{_NOT}\s+(?:\w+\s+)?(?:been\s+)?"
@@ -737,7 +758,8 @@ _REASONS: list[tuple[str, float, str]] = [
     ("other", 2, r"(?:never|not|didn'?t|didnt|did\s+not)\s+authori[sz]\w*|unauthori[sz]ed|"
                  r"never\s+agreed\s+to|(?:did\s+not|didn'?t)\s+agree\s+to|deduct\w*|penalt\w*|"
                  r"take\s+it\s+off|remove\s+(?:the|this|it)|chargeback|charge\s+back|"
-                 r"late\s+(?:payment\s+)?(?:fee|interest)|interest\s+charges?|not\s+liable"),
+                 r"late\s+(?:payment\s+)?(?:fee|interest)|interest\s+charges?|not\s+liable|"
+                 rf"(?:don'?t|do\s+not)\s+recogni[sz]e(?={_A_CHARGE})"),
 ]
 _REASON_PATTERNS = [(r, w, re.compile(rf"\b(?:{p})", re.IGNORECASE)) for r, w, p in _REASONS]
 REASONS = ("price", "quantity", "damaged", "not_received", "duplicate", "not_ordered", "service",
@@ -751,10 +773,21 @@ def dispute_reason(text: str, focus: Sequence[Span] = ()) -> str:
     when nothing specific is said ("we are disputing INV-1, put it on hold").
     """
     if focus:
-        reason = _reason_in(" \n ".join(text[s:e] for s, e in focus))
+        reason = _reason_in(" \n ".join(text[s:e] for s, e in _merged(focus)))
         if reason != "other":
             return reason
     return _reason_in(text)
+
+
+def _merged(spans: Sequence[Span]) -> list[Span]:
+    """Focus spans without repeats: two evidence phrases in one sentence are one sentence."""
+    out: list[Span] = []
+    for start, end in sorted(spans):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(end, out[-1][1]))
+        else:
+            out.append((start, end))
+    return out
 
 
 def _reason_in(text: str) -> str:

@@ -12,11 +12,13 @@ charged twice") is kept as counter-evidence, not as evidence.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from spacy.attrs import NORM, ORTH, SENT_START
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
@@ -93,25 +95,74 @@ def read_lexicons(extra_folders: Iterable[Path | str] = ()) -> list[dict[str, An
     return patterns
 
 
+@dataclass(frozen=True, slots=True)
+class _Words:
+    norms: list[str]
+    texts: list[str]
+
+
+class CueSet:
+    """Cue phrases (NORM words), found in a word sequence with one regex search."""
+
+    def __init__(self, phrases: Iterable[str]) -> None:
+        words = sorted({" ".join(p.lower().split()) for p in phrases if p.strip()}, key=len)
+        self.phrases = [tuple(p.split()) for p in words]
+        self._regex = (
+            re.compile("|".join(re.escape(f" {p} ") for p in reversed(words))) if words else None
+        )
+
+    def found_in(self, words: Sequence[str]) -> bool:
+        return self._regex is not None and bool(self._regex.search(f" {' '.join(words)} "))
+
+    def blank_out(self, words: list[str]) -> list[str]:
+        """`words` with every occurrence of a phrase blanked (same length)."""
+        if self._regex is None or not self.found_in(words):
+            return words
+        return _without(words, self.phrases)
+
+
 class Cues:
     """Negation and hypothetical cue words from `cues.json`, as NORM token sequences."""
 
     def __init__(self, raw: dict[str, Any]) -> None:
         self.negation = {c.lower() for c in raw.get("negation", [])}
         self.window = int(raw.get("negation_window", 4))
-        self.conditional = [tuple(c.lower().split()) for c in raw.get("conditional", [])]
-        self.counterfactual = [tuple(c.lower().split()) for c in raw.get("counterfactual", [])]
+        self.conditional = CueSet(raw.get("conditional", []))
+        self.counterfactual = CueSet(raw.get("counterfactual", []))
         self.breakers = {c.lower() for c in raw.get("scope_breakers", [])}
         self.conditional_exempt = set(raw.get("conditional_exempt_labels", []))
         # "We'll pay once the dispute is resolved": a condition after the match, with no
         # time anywhere in the sentence, makes a promise no promise (a time makes it one).
-        self.conditional_after = [tuple(c.lower().split()) for c in raw.get("conditional_after", [])]
+        self.conditional_after = CueSet(raw.get("conditional_after", []))
         self.conditional_after_labels = set(raw.get("conditional_after_labels", []))
         self.time_words = {c.lower() for c in raw.get("time_words", [])}
         # "We would be grateful if you could reissue…" is a request, not a condition.
-        self.polite_if = [tuple(c.lower().split()) for c in raw.get("polite_if", [])]
-        self.future_markers = [tuple(c.lower().split()) for c in raw.get("future_markers", [])]
+        self.polite_if = CueSet(raw.get("polite_if", []))
+        self.future_markers = CueSet(raw.get("future_markers", []))
         self.future_labels = set(raw.get("future_labels", []))
+
+
+def _sentence_bounds(doc: Doc) -> list[tuple[int, int]]:
+    if not doc.has_annotation("SENT_START"):
+        return [(0, len(doc))]
+    starts = [i for i, v in enumerate(doc.to_array(SENT_START).tolist()) if v == 1] or [0]
+    return list(zip(starts, [*starts[1:], len(doc)], strict=True))
+
+
+def _anchors(pattern: list[dict[str, Any]]) -> list[frozenset[str]]:
+    """For each required token of a pattern that names its words (NORM, LOWER or TEXT,
+    equal to or IN a list), those words: the pattern needs one of each in the doc."""
+    anchors = []
+    for spec in pattern:
+        if spec.get("OP") not in (None, "+", "!") or spec.get("OP") == "!":
+            continue
+        for attr in ("NORM", "LOWER", "TEXT", "ORTH"):
+            value = spec.get(attr)
+            if isinstance(value, str):
+                anchors.append(frozenset({value, value.lower()}))
+            elif isinstance(value, dict) and isinstance(value.get("IN"), list):
+                anchors.append(frozenset(v for w in value["IN"] for v in (w, w.lower())))
+    return anchors
 
 
 def _without(words: list[str], phrases: Sequence[tuple[str, ...]]) -> list[str]:
@@ -125,11 +176,6 @@ def _without(words: list[str], phrases: Sequence[tuple[str, ...]]) -> list[str]:
             if tuple(out[i : i + n]) == phrase:
                 out[i : i + n] = [""] * n
     return out
-
-
-def _contains(words: Sequence[str], cue: tuple[str, ...]) -> bool:
-    n = len(cue)
-    return any(tuple(words[i : i + n]) == cue for i in range(len(words) - n + 1))
 
 
 @Language.factory(
@@ -149,7 +195,6 @@ class LexiconMatcher:
         self.patterns = patterns
         self.cues = Cues(json.loads(CUES.read_text(encoding="utf-8")))
         self.phrases = PhraseMatcher(nlp.vocab, attr=attr)
-        self.tokens = Matcher(nlp.vocab, validate=True)
         self.info: dict[int, tuple[str, str, float]] = {}
         self.own_negation: dict[int, bool] = {}
         strings = nlp.vocab.strings
@@ -166,23 +211,38 @@ class LexiconMatcher:
                 token_patterns.setdefault(key, []).append(entry["pattern"])
         for key, docs in phrase_docs.items():
             self.phrases.add(key, docs)
+        # One Matcher per token pattern, with the word sets it cannot match without: a
+        # Matcher call costs tens of microseconds even when nothing can match.
+        self.token_matchers: list[tuple[list[frozenset[str]], Matcher]] = []
         for key, pats in token_patterns.items():
-            try:
-                self.tokens.add(key, pats)
-            except ValueError as exc:  # spaCy's pattern validation names the problem
-                raise LexiconError(f"token pattern for {key.split('|')[1]}: {exc}") from None
+            for pattern in pats:
+                matcher = Matcher(nlp.vocab, validate=True)
+                try:
+                    matcher.add(key, [pattern])
+                except ValueError as exc:  # spaCy's pattern validation names the problem
+                    raise LexiconError(
+                        f"token pattern for {key.split('|')[1]}: {exc}"
+                    ) from None
+                self.token_matchers.append((_anchors(pattern), matcher))
 
     def __call__(self, doc: Doc) -> Doc:
+        strings = doc.vocab.strings
+        # Read each token once: token patterns are tried only where their words occur, and
+        # the cue checks look at the words around every match.
+        words = _Words(
+            [strings[h] for h in doc.to_array(NORM).tolist()],
+            [strings[h] for h in doc.to_array(ORTH).tolist()],
+        )
         matches = self.phrases(doc)
-        if len(self.tokens):
-            matches += self.tokens(doc)
+        if self.token_matchers:
+            matches += self._token_matches(doc, words)
         if not matches:
             doc._.cw_hits = []
             return doc
         hits = []
         for match_id, start, end in sorted(set(matches), key=lambda m: (m[1], -m[2])):
             label, rule, weight = self.info[match_id]
-            blocked = self._blocked(doc, start, end, label)
+            blocked = self._blocked(doc, words, start, end, label)
             span = doc[start:end]
             hits.append(
                 Hit(label, rule, start, end, span.start_char, span.end_char, weight,
@@ -195,55 +255,72 @@ class LexiconMatcher:
         for doc in docs:
             yield self(doc)
 
-    def _clause(self, doc: Doc, start: int) -> tuple[list[str], int]:
+    def _token_matches(self, doc: Doc, words: _Words) -> list[tuple[int, int, int]]:
+        """Token patterns, run only on the sentences holding their anchor words (a Matcher
+        pass costs in proportion to the tokens it reads)."""
+        present = set(words.norms) | {w.lower() for w in words.texts} | set(words.texts)
+        wanted = [
+            (anchors, matcher) for anchors, matcher in self.token_matchers
+            if all(not anchor.isdisjoint(present) for anchor in anchors)
+        ]
+        if not wanted:
+            return []
+        found: list[tuple[int, int, int]] = []
+        bounds = _sentence_bounds(doc)
+        for start, end in bounds:
+            here = set(words.norms[start:end]) | {w.lower() for w in words.texts[start:end]}
+            here.update(words.texts[start:end])
+            for anchors, matcher in wanted:
+                if all(not anchor.isdisjoint(here) for anchor in anchors):
+                    found += [(key, start + s, start + e) for key, s, e in matcher(doc[start:end])]
+        return found
+
+    def _clause(self, words: _Words, start: int) -> tuple[list[str], int]:
         """NORMs from the start of the match's sentence up to the match, and the clause start."""
-        words: list[str] = []
+        out: list[str] = []
         clause_start = -1
         i = start - 1
         while i >= 0 and start - i <= 40:
-            token = doc[i]
-            text = token.text
+            text = words.texts[i]
             if text in {".", "!", "?"} or "\n" in text:
                 break
-            if clause_start < 0 and (token.norm_ in self.cues.breakers):
-                clause_start = len(words)
-            words.append(token.norm_)
+            norm = words.norms[i]
+            if clause_start < 0 and norm in self.cues.breakers:
+                clause_start = len(out)
+            out.append(norm)
             i -= 1
-        words.reverse()
-        return words, (len(words) - clause_start if clause_start >= 0 else 0)
+        out.reverse()
+        return out, (len(out) - clause_start if clause_start >= 0 else 0)
 
-    def _blocked(self, doc: Doc, start: int, end: int, label: str) -> str:
+    def _blocked(self, doc: Doc, tokens: _Words, start: int, end: int, label: str) -> str:
         cues = self.cues
-        words, clause_start = self._clause(doc, start)
-        clause = _without(words[clause_start:], cues.polite_if)
-        own = {t.norm_ for t in doc[start:end]}
-        if not own & cues.negation:
+        words, clause_start = self._clause(tokens, start)
+        clause = cues.polite_if.blank_out(words[clause_start:])
+        if cues.negation.isdisjoint(tokens.norms[start:end]):
             # The phrase carries no negation of its own: look back a few words in its clause.
-            for word in reversed(clause[-cues.window :]):
-                if word in cues.negation:
-                    return "negation"
-        if label in cues.future_labels and any(
-            _contains(clause[-3:], cue) for cue in cues.future_markers
-        ):
+            if not cues.negation.isdisjoint(clause[-cues.window :]):
+                return "negation"
+        if label in cues.future_labels and cues.future_markers.found_in(clause[-3:]):
             return "future"  # "funds will be transferred": a promise, not a payment made
-        if any(_contains(words, cue) for cue in cues.counterfactual):
+        if cues.counterfactual.found_in(words):
             return "hypothetical"
-        if label not in cues.conditional_exempt and any(
-            _contains(clause, cue) for cue in cues.conditional
-        ):
+        if label not in cues.conditional_exempt and cues.conditional.found_in(clause):
             return "hypothetical"
-        if label in cues.conditional_after_labels and self._condition_follows(doc, end):
+        if label in cues.conditional_after_labels and self._condition_follows(tokens, end):
             return "hypothetical"
         return ""
 
-    def _condition_follows(self, doc: Doc, end: int) -> bool:
+    def _condition_follows(self, tokens: _Words, end: int) -> bool:
         """A condition cue in the next few words of the sentence, and no time in it."""
         after: list[str] = []
-        for token in doc[end : end + 12]:
-            if token.text in {".", "!", "?"} or "\n" in token.text:
+        for norm, text in zip(tokens.norms[end : end + 12], tokens.texts[end : end + 12]):
+            if text in {".", "!", "?"} or "\n" in text:
                 break
-            after.append(token.norm_)
-        if not any(_contains(after[:6], cue) for cue in self.cues.conditional_after):
+            after.append(norm)
+        if not self.cues.conditional_after.found_in(after[:6]):
             return False
-        sentence = [t for t in doc[max(0, end - 20) : end + 12]]
-        return not any(t.norm_ in self.cues.time_words or t.like_num for t in sentence)
+        around = range(max(0, end - 20), min(len(tokens.norms), end + 12))
+        return not any(
+            tokens.norms[i] in self.cues.time_words or any(c.isdigit() for c in tokens.texts[i])
+            for i in around
+        )

@@ -37,6 +37,7 @@ import nlp.lexicon  # noqa: F401  (registers commwatch_lexicon)
 import nlp.signals  # noqa: F401  (registers commwatch_signals)
 import nlp.tone  # noqa: F401  (registers commwatch_tone)
 from ingest.quotes import new_text_span
+from nlp.components import text_of
 from nlp.labels import ALL_TAGS, CLASSIFIER_TAGS, INBOUND_TAGS, OUTBOUND_TAGS
 from nlp.lexicon import CUES, LexiconError, read_lexicons
 from nlp.signals import Evidence
@@ -175,6 +176,7 @@ class Tagger:
         for i, text in enumerate(texts):
             end = new_text_span(text) if trim else len(text)
             doc = self.nlp.make_doc(text[:end])
+            doc.user_data["cw_text"] = text[:end]
             doc._.direction = directions[i] if directions else "inbound"
             doc._.sent_at = sent_ats[i] if sent_ats else None
             docs.append(doc)
@@ -193,7 +195,7 @@ class Tagger:
             evidence=decision.evidence,
             version=self.version,
             tone=float(doc._.tone or 0.0),
-            new_text_end=len(doc.text),
+            new_text_end=len(text_of(doc)),
         )
         if {"promise_to_pay", "dispute"} & set(decision.labels):
             _extract(doc, result)
@@ -204,7 +206,7 @@ def _extract(doc: Doc, result: Tagging) -> None:
     """Promise amount/currency/date, invoice references and dispute reason."""
     from nlp.extract import dispute_reason, extract_promise, invoice_refs
 
-    text = doc.text
+    text = text_of(doc)
     refs = [r.text for r in invoice_refs(text)]
 
     def focus(label: str) -> list[tuple[int, int]]:

@@ -22,7 +22,7 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from nlp.components import sentence_spans
+from nlp.components import sentence_spans, text_of
 from nlp.labels import tags_for
 from nlp.lexicon import Hit
 from nlp.pii import find_pii
@@ -114,7 +114,7 @@ class SignalDecider:
                 row = max(range(len(spans)), key=lambda i: float(scores[i][column]))
                 best[label] = spans[row]
         return {
-            label: Evidence(label, s, e, doc.text[s:e], "classifier")
+            label: Evidence(label, s, e, text_of(doc)[s:e], "classifier")
             for label, (s, e) in best.items()
         }
 
@@ -138,7 +138,7 @@ class SignalDecider:
         by_classifier: list[str] = []
         for label in allowed:
             if label == "pii_exposure":
-                findings = find_pii(doc.text)
+                findings = find_pii(text_of(doc))
                 scores[label] = 0.99 if findings else 0.0
                 if findings:
                     labels.append(label)
@@ -152,7 +152,7 @@ class SignalDecider:
                 weight = max(h.weight for h in own)
                 scores[label] = round(1 - (1 - weight) * (1 - p), 4)
                 labels.append(label)
-                evidence += _merge(label, own, doc.text)
+                evidence += _merge(label, own, text_of(doc))
                 continue
             needed = self.thresholds.get(label, self.threshold)
             if label in countered:

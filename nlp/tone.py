@@ -32,6 +32,8 @@ from typing import TYPE_CHECKING, Protocol
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from nlp.components import text_of
+
 if TYPE_CHECKING:
     from spacy.strings import StringStore
 
@@ -210,7 +212,7 @@ class ToneScorer:
     """Pipeline component: sets `doc._.tone` to the TextBlob polarity of the doc."""
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.tone = tone_of(doc)
+        doc._.tone = _shared_lexicon().polarity(text_of(doc))
         return doc
 
 

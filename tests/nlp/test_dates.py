@@ -44,6 +44,7 @@ def resolve(phrase: str, sent: date | None) -> date | None:
         ("Thursday EOD", date(2026, 12, 31)),
         ("by close of business on Friday", date(2027, 1, 1)),
         ("Friday the 8th", date(2027, 1, 8)),
+        ("Friday 1/1", date(2027, 1, 1)),
         # today, tomorrow
         ("later today", TUE_2026_12_29),
         ("straight away", TUE_2026_12_29),
@@ -81,6 +82,7 @@ def resolve(phrase: str, sent: date | None) -> date | None:
         ("January twenty-first", date(2027, 1, 21)),
         ("Jan 5th, 2027", date(2027, 1, 5)),
         ("le 3 mars", date(2027, 3, 3)),
+        ("on 15.01.", date(2027, 1, 15)),
         # numbers
         ("13/1", date(2027, 1, 13)),
         ("by 13/01", date(2027, 1, 13)),
@@ -145,7 +147,7 @@ def test_past_references_are_marked_past(phrase: str) -> None:
     "text",
     ["a 3rd party", "the first instalment", "the 5th floor", "24/7 support", "pay 1/2 now",
      "Invoice 2025/0113", "ref INV/26/305", "call 555-0193", "items 1 and 2 may be late",
-     "we sat down"],
+     "we sat down", "open Mon-Fri", "Monday to Friday", "Happy Friday!", "15.04 hours"],
 )
 def test_not_dates(text: str) -> None:
     assert [m for m in find_times(text, WED_2026_03_04) if m.kind != "now"] == []

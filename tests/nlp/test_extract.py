@@ -66,6 +66,36 @@ def test_past_payment_dates_are_not_the_promise() -> None:
     assert found.date == date(2026, 3, 21)
 
 
+def test_real_email_with_greeting_wrapping_and_signature() -> None:
+    text = ("Hi Sarah,\n\nHappy Friday! Apologies for the delay on this one. Following our "
+            "review, we will\nrelease the payment of $12,450.00 for INV-2231 on or before "
+            "13 March.\n\nKind regards,\nJohn\nOffice hours Mon-Fri 9-5, tel 020 7946 0958")
+    found = promise(text)
+    assert (found.amount, found.currency, found.date) == (12450.0, "USD", date(2026, 3, 13))
+
+
+def test_payment_method_words_do_not_make_a_past_date_future() -> None:
+    text = "We paid by bank transfer on Monday; the balance will follow on Friday."
+    assert promise(text).date == date(2026, 3, 6)
+    assert extract_promise("We paid $500 by card on Monday.", WED) is None
+
+
+def test_closed_until_is_not_a_payment_date() -> None:
+    text = "We're closed for the holidays until 5 January, payment will be made when we return."
+    assert extract_promise(text, WED) is None
+
+
+def test_dotted_day_month_after_a_preposition() -> None:
+    found = promise("We'll pay Inv 5521 (EUR 3,200) on 15.04.")
+    assert (found.amount, found.currency, found.date) == (3200.0, "EUR", date(2026, 4, 15))
+
+
+def test_now_counts_only_as_a_payment_time() -> None:
+    text = "We are now in administration. We will pay $500 on Friday."
+    assert promise(text).date == date(2026, 3, 6)
+    assert promise("we can pay half now, half at end of month").date == date(2026, 3, 4)
+
+
 def test_hypothetical_paid_is_a_proposal() -> None:
     assert promise("Would it work if we paid next Friday?").date == date(2026, 3, 6)
 

@@ -9,9 +9,8 @@ families, entity names and writing styles. See README.md in this folder for the 
 import json
 import random
 import re
-import sys
 from collections import Counter
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 OUT_DIR = Path(__file__).resolve().parent
@@ -1359,7 +1358,7 @@ def stats(split, rows):
          "promise_date_next_year": sum(bool(ex["promise"]["date"]) and ex["promise"]["date"][:4] > ex["sent_at"][:4] for ex in prom),
          "promise_date_next_month": sum(bool(ex["promise"]["date"]) and ex["promise"]["date"][:7] > ex["sent_at"][:7] for ex in prom),
          "sent_local_date_differs_from_utc": sum(datetime.fromisoformat(ex["sent_at"]).date() !=
-                                                 datetime.fromisoformat(ex["sent_at"]).astimezone(timezone.utc).date()
+                                                 datetime.fromisoformat(ex["sent_at"]).astimezone(UTC).date()
                                                  for ex, _ in rows)}
     s.update({f"channel_{k}": v for k, v in sorted(Counter(ex["channel"] for ex, _ in rows).items())})
     return c, s

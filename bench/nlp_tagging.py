@@ -1,0 +1,144 @@
+"""Benchmark: full tagging throughput beside spaCy's blank English tokenizer alone.
+
+    python bench/nlp_tagging.py --messages 10000 [--profile]
+
+Builds N messages of about 80 words from the sentences of the labelled corpus
+(`nlp/data/corpus/train.jsonl`, mixed across messages with a fixed seed, so tags, promises
+with amounts and dates, PII and plain text all occur), then, each side in its own process
+pinned to one core:
+
+- **tokenizer**: `spacy.blank("en").tokenizer.pipe(texts)`, the floor for any spaCy pipeline;
+- **commwatch**: `Tagger.tag(texts, directions, sent_ats)` in batches of 256: quote and
+  signature trimming, sentences, lexicons with negation/hypothetical cues, the classifier,
+  tone, PII on outbound, decisions with evidence, promise and dispute extraction.
+
+Model loading is outside the timed part on both sides; one warm-up batch is tagged first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "nlp" / "data" / "corpus" / "train.jsonl"
+
+
+def make_texts(count: int, seed: int = 7) -> list[dict[str, str]]:
+    rng = random.Random(seed)
+    rows = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines()]
+    sentences = {"inbound": [], "outbound": []}
+    for row in rows:
+        for sentence in re.split(r"(?<=[.!?])\s+|\n+", row["text"]):
+            if len(sentence.split()) >= 4 and not sentence.startswith((">", "On ", "From:")):
+                sentences[row["direction"]].append(sentence.strip())
+    out = []
+    for i in range(count):
+        direction = "outbound" if i % 5 == 4 else "inbound"
+        words: list[str] = []
+        parts = []
+        while len(words) < 80:
+            sentence = rng.choice(sentences[direction])
+            parts.append(sentence)
+            words += sentence.split()
+        out.append({
+            "text": "Hello,\n\n" + " ".join(parts) + "\n\nThanks",
+            "direction": direction,
+            "sent_at": f"2026-{1 + i % 12:02d}-{1 + i % 28:02d}T10:00:00+01:00",
+        })
+    return out
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_side(side: str, path: Path, profile: bool) -> dict[str, float]:
+    from datetime import datetime
+
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    texts = [r["text"] for r in rows]
+    if side == "tokenizer":
+        import spacy
+
+        nlp = spacy.blank("en")
+        list(nlp.tokenizer.pipe(texts[:256]))
+        start = time.perf_counter()
+        tokens = sum(len(doc) for doc in nlp.tokenizer.pipe(texts, batch_size=256))
+        seconds = time.perf_counter() - start
+        return {"seconds": seconds, "messages": len(texts), "tokens": tokens,
+                "rss": peak_rss_mb()}
+    from nlp.pipeline import Tagger
+
+    tagger = Tagger()
+    directions = [r["direction"] for r in rows]
+    sent_ats = [datetime.fromisoformat(r["sent_at"]) for r in rows]
+    tagger.tag(texts[:256], directions[:256], sent_ats[:256])
+    profiler = None
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+    start = time.perf_counter()
+    tagged = 0
+    for i in range(0, len(texts), 256):
+        results = tagger.tag(texts[i : i + 256], directions[i : i + 256], sent_ats[i : i + 256])
+        tagged += sum(len(r.labels) for r in results)
+    seconds = time.perf_counter() - start
+    if profiler is not None:
+        import pstats
+
+        profiler.disable()
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(30)
+    return {"seconds": seconds, "messages": len(texts), "tags": tagged, "rss": peak_rss_mb()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=10000)
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--side", choices=["tokenizer", "commwatch"])
+    parser.add_argument("--texts", type=Path)
+    args = parser.parse_args()
+    if args.side:
+        print(json.dumps(run_side(args.side, args.texts, args.profile)))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "texts.json"
+        rows = make_texts(args.messages)
+        path.write_text(json.dumps(rows), encoding="utf-8")
+        words = sum(len(r["text"].split()) for r in rows) / len(rows)
+        print(f"{len(rows)} messages, {words:.0f} words each on average, one core per side\n")
+        results = {}
+        for side in ("tokenizer", "commwatch"):
+            cmd = [sys.executable, __file__, "--side", side, "--texts", str(path)]
+            if args.profile and side == "commwatch":
+                cmd.append("--profile")
+            done = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT)
+            if args.profile:
+                sys.stderr.write(done.stderr)
+            results[side] = json.loads(done.stdout.strip().splitlines()[-1])
+    print(f"{'':40} {'messages':>9} {'seconds':>8} {'msgs/s':>8} {'peak RSS MB':>12}")
+    for side, label in (("tokenizer", "spaCy blank('en') tokenizer only"),
+                        ("commwatch", "commwatch Tagger.tag (full)")):
+        r = results[side]
+        print(f"{label:40} {r['messages']:>9} {r['seconds']:>8.2f} "
+              f"{r['messages'] / r['seconds']:>8.0f} {r['rss']:>12.0f}")
+    ratio = results["tokenizer"]["seconds"] / results["commwatch"]["seconds"]
+    print(f"\ncommwatch runs at {ratio:.1%} of the tokenizer-only rate "
+          f"(targets: >= 1,000 msgs/s and >= 40%)")
+
+
+if __name__ == "__main__":
+    main()

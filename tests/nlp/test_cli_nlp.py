@@ -1,0 +1,102 @@
+"""`commwatch tag`, `eval`, `train`, `retag` as a user runs them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from commwatch.cli import app
+from nlp.dataset import DEV_FILE, TRAIN_FILE
+from nlp.pipeline import CLASSIFIER_NAME, MODEL_DIR
+from tests.conftest import ROOT
+
+runner = CliRunner()
+
+
+def test_tag_a_text_shows_tags_evidence_and_promise() -> None:
+    result = runner.invoke(app, [
+        "tag", "INV-10023 is short by 10 units. We'll pay the other $4,500.00 by Friday.",
+        "--sent-at", "2026-12-29T17:00:00-05:00",
+    ])
+    assert result.exit_code == 0, result.output
+    assert "dispute" in result.output and "promise_to_pay" in result.output
+    assert "short by" in result.output
+    assert '"date": "2027-01-01"' in result.output and '"amount": 4500.0' in result.output
+
+
+def test_tag_file_writes_taxonomy_predictions(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text(
+        json.dumps({"id": "a", "text": "We'll pay $1,200 on 6 March.",
+                    "sent_at": "2026-03-02T09:15:00+01:00"}) + "\n"
+        + json.dumps({"id": "b", "text": "Your card 4111 1111 1111 1111 is on file.",
+                      "direction": "outbound"}) + "\n"
+    )
+    target = tmp_path / "pred.jsonl"
+    result = runner.invoke(app, ["tag", "--input", str(source), "--output", str(target)])
+    assert result.exit_code == 0, result.output
+    a, b = [json.loads(line) for line in target.read_text().splitlines()]
+    assert set(a) == {"id", "labels", "scores", "evidence", "promise"}
+    assert a["id"] == "a" and a["labels"] == ["promise_to_pay"]
+    assert a["promise"] == {"amount": 1200.0, "currency": "USD", "date": "2026-03-06"}
+    assert set(a["evidence"][0]) == {"label", "start", "end", "text"}
+    assert b["labels"] == ["pii_exposure"] and b["promise"] is None
+    assert set(b["scores"]) == {"abusive_language", "pii_exposure"}
+
+
+def test_bad_input_line_is_named(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"id": "a", "text": "fine"}\n{"id": "b"}\n')
+    result = runner.invoke(app, ["tag", "--input", str(source)])
+    assert result.exit_code == 2
+    assert f"{source}:2: key 'text' must be a string" in result.output
+
+
+def test_eval_on_the_dev_set_meets_the_quality_bar(tmp_path: Path) -> None:
+    report_path = tmp_path / "report.json"
+    result = runner.invoke(app, ["eval", str(DEV_FILE), "--json", str(report_path)])
+    assert result.exit_code == 0, result.output
+    assert "macro F1" in result.output and "promise dates exactly right" in result.output
+    report = json.loads(report_path.read_text())
+    print(f"dev macro F1 {report['macro_f1']}, promise dates {report['promise']}")
+    assert report["examples"] == 500
+    assert report["macro_f1"] >= 0.90
+    assert report["promise"]["date_accuracy"] >= 0.90
+    assert set(report["per_tag"]) == {
+        "dispute", "promise_to_pay", "billing_query", "payment_confirmation", "hardship",
+        "cease_contact", "legal_escalation", "auto_reply", "abusive_language", "pii_exposure",
+    }
+    for row in report["per_tag"].values():
+        assert {"precision", "recall", "f1", "support"} <= set(row)
+    assert len(report["slowest"]) == 5 and "most_wrong" in report
+
+
+def test_train_rebuilds_the_shipped_model_byte_for_byte(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["train", "--data", str(TRAIN_FILE), "--output",
+                                 str(tmp_path / "model")])
+    assert result.exit_code == 0, result.output
+    rebuilt = (tmp_path / "model" / CLASSIFIER_NAME / "model").read_bytes()
+    assert rebuilt == (MODEL_DIR / CLASSIFIER_NAME / "model").read_bytes()
+    assert (tmp_path / "model" / "config.cfg").read_text() == (
+        MODEL_DIR / "config.cfg"
+    ).read_text()
+
+
+def test_retag_from_the_command_line(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    config = tmp_path / "config.toml"
+    config.write_text(
+        (ROOT / "config.toml").read_text().replace("var/commwatch.db", str(tmp_path / "c.db"))
+        .replace('"demo/', f'"{ROOT}/demo/')
+    )
+    monkeypatch.chdir(tmp_path)
+    assert runner.invoke(app, ["--config", str(config), "run", "--once"]).exit_code == 0
+    again = runner.invoke(app, ["--config", str(config), "retag", "--since", "2026-01-01"])
+    assert again.exit_code == 0, again.output
+    assert "re-tagged 0 message(s)" in " ".join(again.output.split())  # all at this version
+    forced = runner.invoke(app, ["--config", str(config), "retag", "--force"])
+    assert forced.exit_code == 0, forced.output
+    said = " ".join(forced.output.split())
+    assert "re-tagged 50 message(s)" in said
+    assert "0 signal(s) added" in said and "0 removed" in said
