@@ -108,8 +108,9 @@ def tag(
             [e.text for e in chunk],
             [e.direction or "inbound" for e in chunk],
             [e.sent_at for e in chunk],
+            channels=[e.channel for e in chunk],
         )
-        lines += [json.dumps(r.as_json(e.id), ensure_ascii=False) for e, r in zip(chunk, results)]
+        lines += [json.dumps(r.as_json(e.id), ensure_ascii=False) for e, r in zip(chunk, results, strict=True)]
     data = "\n".join(lines) + ("\n" if lines else "")
     if output is None:
         typer.echo(data, nl=False)
@@ -120,7 +121,9 @@ def tag(
 
 @app.command(name="eval")
 def evaluate(
-    file: Annotated[Path, typer.Argument(help="Labelled JSONL (TAXONOMY.md input format).")] = DEV_FILE,
+    file: Annotated[
+        Path, typer.Argument(help="Labelled JSONL (TAXONOMY.md input format).")
+    ] = DEV_FILE,
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Also write the full report here.")
     ] = None,

@@ -31,7 +31,9 @@ def tag_examples(tagger: Tagger, examples: list[Example]) -> list[Scored]:
     scored = []
     for ex in examples:
         start = time.perf_counter()
-        tagging = tagger.tag([ex.text], [ex.direction or "inbound"], [ex.sent_at])[0]
+        tagging = tagger.tag(
+            [ex.text], [ex.direction or "inbound"], [ex.sent_at], channels=[ex.channel]
+        )[0]
         scored.append(Scored(ex, tagging, time.perf_counter() - start))
     return scored
 

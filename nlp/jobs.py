@@ -84,6 +84,7 @@ def _tag_where(
                 [m.direction for m in batch],
                 [local_sent_at(m) for m in batch],
                 batch_size,
+                channels=[m.channel for m in batch],
             )
             _replace_signals(session, batch, results, counts)
             counts["tagged"] += len(batch)

@@ -82,6 +82,7 @@ factory = "commwatch_signals"
 threshold = 0.6
 counter_threshold = 0.9
 veto = 0.0
+corroborate = 0.3
 
 [components.commwatch_signals.thresholds]
 abusive_language = 0.7
@@ -169,6 +170,7 @@ class Tagger:
         sent_ats: Sequence[datetime | None] | None = None,
         batch_size: int = 256,
         trim: bool = True,
+        channels: Sequence[str | None] | None = None,
     ) -> list[Tagging]:
         """Tag each text. `trim` cuts quoted history and a signature off the end first (a
         stored message's `new_text` has none; an eval file's text may)."""
@@ -179,6 +181,7 @@ class Tagger:
             doc.user_data["cw_text"] = text[:end]
             doc._.direction = directions[i] if directions else "inbound"
             doc._.sent_at = sent_ats[i] if sent_ats else None
+            doc._.channel = channels[i] if channels else None
             docs.append(doc)
         return [self._result(doc) for doc in self.nlp.pipe(docs, batch_size=batch_size)]
 

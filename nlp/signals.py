@@ -28,8 +28,9 @@ from nlp.lexicon import Hit
 from nlp.pii import find_pii
 
 CLASSIFIER = "textcat_multilabel"
+STRONG = 0.7  # lexicon weight from which a match alone sets its tag
 
-for _name in ("direction", "cw_signals"):
+for _name in ("direction", "channel", "cw_signals"):
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=None)
 
@@ -68,9 +69,10 @@ def make_signals(
     threshold: float,
     counter_threshold: float,
     veto: float,
+    corroborate: float,
     thresholds: dict[str, float],
 ) -> SignalDecider:
-    return SignalDecider(nlp, threshold, counter_threshold, veto, thresholds)
+    return SignalDecider(nlp, threshold, counter_threshold, veto, corroborate, thresholds)
 
 
 class SignalDecider:
@@ -80,9 +82,11 @@ class SignalDecider:
         threshold: float,
         counter_threshold: float,
         veto: float,
+        corroborate: float,
         thresholds: dict[str, float],
     ) -> None:
         self.nlp = nlp
+        self.corroborate = corroborate
         self.threshold = threshold
         self.counter_threshold = counter_threshold
         self.veto = veto
@@ -120,6 +124,8 @@ class SignalDecider:
 
     def decide(self, doc: Doc) -> Decision:
         allowed = tags_for(doc._.direction)
+        if doc._.channel == "call":  # a person speaking on a call is never an automatic reply
+            allowed = tuple(t for t in allowed if t != "auto_reply")
         cats = doc.cats or {}
         hits: list[Hit] = doc._.cw_hits or []
         asserted: dict[str, list[Hit]] = {}
@@ -147,7 +153,11 @@ class SignalDecider:
                     ]
                 continue
             p = float(cats.get(label, 0.0))
-            own = asserted.get(label, [])
+            # A weak phrase ("will be back", "return on") counts only with the classifier
+            # leaning the same way; a strong one stands alone.
+            own = [
+                h for h in asserted.get(label, []) if h.weight >= STRONG or p >= self.corroborate
+            ]
             if own and p >= self.veto:
                 weight = max(h.weight for h in own)
                 scores[label] = round(1 - (1 - weight) * (1 - p), 4)
