@@ -16,7 +16,7 @@ from pydantic import Field, ValidationError, field_validator
 
 from commwatch.configbase import ConfigPath, MaybeSecret, Secret, StrictModel
 from ingest.config import CustomerMasterConfig, SourceConfig
-from monitor.config import RuleConfig
+from monitor.config import PromiseLedgerConfig, RuleConfig
 from notifier.config import ChannelConfig
 
 DEFAULT_CONFIG_ENV = "COMMWATCH_CONFIG"
@@ -101,6 +101,7 @@ class Config(StrictModel):
         default_factory=dict
     )
     nlp: NlpConfig = Field(default_factory=NlpConfig)
+    promises: PromiseLedgerConfig = Field(default_factory=PromiseLedgerConfig)
     rules: dict[str, Annotated[RuleConfig, Field(discriminator="type")]] = Field(
         default_factory=dict
     )

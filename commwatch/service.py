@@ -26,11 +26,11 @@ from ingest import (
     Directions,
     SourceError,
     build_connector,
-    load_customers,
-    load_invoices,
+    load_ar,
     run_source,
 )
 from monitor import Finding, record_findings, run_rules
+from monitor.promises import update_ledger
 from nlp.jobs import tag_pending
 from nlp.pipeline import Tagger, default_tagger
 from notifier import Channel, build_channel, deliver
@@ -92,10 +92,7 @@ class Service:
         master = self.config.customers
         assert master is not None
         with session_scope(self.engine) as session:
-            counts = load_customers(session, master.path, master.delimiter)
-            if master.invoices is not None:
-                counts.update(load_invoices(session, master.invoices, master.delimiter))
-            return counts
+            return load_ar(session, master)
 
     def _ingest(self, name: str) -> Callable[[], dict[str, Any]]:
         def run() -> dict[str, Any]:
@@ -134,8 +131,11 @@ class Service:
         return tag_pending(self.engine, self.tagger, self.config.nlp.batch_size)
 
     def _monitor(self) -> dict[str, Any]:
-        results = run_rules(self.engine, self.config.rules, self.channels, self.clock())
-        totals: dict[str, Any] = {}
+        now = self.clock()
+        with session_scope(self.engine) as session:
+            ledger = update_ledger(session, now, self.config.promises.grace_days)
+        results = run_rules(self.engine, self.config.rules, self.channels, now)
+        totals: dict[str, Any] = {f"promises_{k}": v for k, v in ledger.items()}
         for counts in results.values():
             for key, value in counts.items():
                 totals[key] = totals.get(key, 0) + value

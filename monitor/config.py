@@ -20,4 +20,19 @@ class UnansweredInboundRuleConfig(StrictModel):
     enabled: bool = True
 
 
-RuleConfig = UnansweredInboundRuleConfig
+class PromiseLedgerConfig(StrictModel):
+    """How long after its due date a promise may still be kept before it counts as broken."""
+
+    grace_days: int = Field(default=3, ge=0, le=60)
+
+
+class BrokenPromiseRuleConfig(StrictModel):
+    """Alert when a promise to pay is broken, or ends part-paid, after its grace period."""
+
+    type: Literal["broken_promise"]
+    severity: Severity = "high"
+    partial: bool = Field(default=True, description="also alert on part-paid promises")
+    enabled: bool = True
+
+
+RuleConfig = UnansweredInboundRuleConfig | BrokenPromiseRuleConfig

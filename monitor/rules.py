@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from monitor.config import UnansweredInboundRuleConfig
+from monitor.config import BrokenPromiseRuleConfig, UnansweredInboundRuleConfig
 from monitor.view import StoreView
 
 
@@ -79,8 +79,53 @@ def unanswered_inbound(
     return findings
 
 
+def _money(amount: object, currency: str | None) -> str:
+    if amount is None:
+        return "an unstated amount"
+    return f"{currency or ''} {float(amount):,.2f}".strip()  # type: ignore[arg-type]
+
+
+def broken_promise(
+    name: str, config: BrokenPromiseRuleConfig, view: StoreView, now: datetime
+) -> list[Finding]:
+    """A promise to pay passed its due date and grace period unpaid (or part-paid)."""
+    statuses = ("broken", "partial") if config.partial else ("broken",)
+    findings = []
+    for p in view.settled_promises(statuses):
+        who = p.customer_name or "an unmatched customer"
+        invoices = f" on {', '.join(p.invoices)}" if p.invoices else ""
+        owed = _money(p.amount, p.currency)
+        got = "nothing" if not p.paid else _money(p.paid, p.currency)
+        findings.append(
+            Finding(
+                rule=name,
+                subject=f"promise:{p.promise_id}",
+                severity=config.severity,
+                title=f"Promise {'broken' if p.status == 'broken' else 'part-paid'}: {who} "
+                f"promised {owed}{invoices} by {p.due_on}",
+                summary=(
+                    f"{who} promised {owed}{invoices} by {p.due_on}; {got} arrived by the end "
+                    f"of the grace period. Call {who} today and record a new commitment; "
+                    f"owner: {p.owner or 'the AR team'}."
+                ),
+                customer_id=p.customer_id,
+                thread_id=p.thread_id,
+                message_id=p.message_id,
+                details={
+                    "customer": p.customer_name, "owner": p.owner, "owner_email": p.owner_email,
+                    "status": p.status, "amount": None if p.amount is None else str(p.amount),
+                    "paid": None if p.paid is None else str(p.paid), "currency": p.currency,
+                    "due_on": str(p.due_on), "invoices": list(p.invoices),
+                    "excerpt": p.excerpt,
+                },
+            )
+        )
+    return findings
+
+
 RuleFunction = Callable[[str, Any, StoreView, datetime], list[Finding]]
 
 RULES: dict[str, RuleFunction] = {
     "unanswered_inbound": unanswered_inbound,
+    "broken_promise": broken_promise,
 }

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlmodel import Session
 
-from commwatch.store import Customer, Message, Signal, Thread
+from commwatch.store import Customer, Message, PromiseRecord, Signal, Thread
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,26 @@ class WaitingThread:
     received_at: datetime
     excerpt: str
     tags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SettledPromise:
+    """A promise whose outcome is known, with what a collector needs to act on it."""
+
+    promise_id: int
+    status: str
+    amount: object
+    paid: object
+    currency: str | None
+    due_on: object
+    invoices: tuple[str, ...]
+    message_id: int
+    thread_id: int | None
+    customer_id: int | None
+    customer_name: str | None
+    owner: str | None
+    owner_email: str | None
+    excerpt: str
 
 
 class StoreView:
@@ -70,4 +90,25 @@ class StoreView:
                 tags=tuple(sorted(tags.get(m.id, []))),
             )
             for t, m, c in rows
+        ]
+
+    def settled_promises(self, statuses: tuple[str, ...]) -> list[SettledPromise]:
+        """Promises in the given ledger statuses (the ledger job keeps them current)."""
+        rows = self.session.execute(
+            select(PromiseRecord, Message, Customer)
+            .join(Message, Message.id == PromiseRecord.message_id)  # type: ignore[arg-type]
+            .join(Customer, Customer.id == PromiseRecord.customer_id, isouter=True)  # type: ignore[arg-type]
+            .where(PromiseRecord.status.in_(statuses))  # type: ignore[attr-defined]
+            .order_by(PromiseRecord.due_on, PromiseRecord.id)  # type: ignore[arg-type]
+        ).all()
+        return [
+            SettledPromise(
+                promise_id=p.id or 0, status=p.status, amount=p.amount, paid=p.paid_amount,
+                currency=p.currency, due_on=p.due_on, invoices=tuple(p.invoices or ()),
+                message_id=m.id or 0, thread_id=m.thread_id, customer_id=p.customer_id,
+                customer_name=c.name if c else None, owner=c.owner if c else None,
+                owner_email=c.owner_email if c else None,
+                excerpt=" ".join(m.new_text.split())[:280],
+            )
+            for p, m, c in rows
         ]

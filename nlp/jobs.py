@@ -13,11 +13,11 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, select, true
+from sqlalchemy import ColumnElement, delete, select, true, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from commwatch.store import Message, Signal, session_scope, utcnow
+from commwatch.store import DisputeRecord, Message, PromiseRecord, Signal, session_scope, utcnow
 from nlp.pipeline import Tagger, Tagging
 
 
@@ -130,5 +130,15 @@ def _replace_signals(
         session.add(message)
     stale = [s.id for s in existing.values() if s.id not in keep]
     if stale:
+        # What was built on a signal that no longer holds is kept for the record, unlinked:
+        # an open promise is cancelled, a settled one keeps its outcome.
+        for model in (PromiseRecord, DisputeRecord):
+            session.execute(
+                update(model).where(model.signal_id.in_(stale), model.status == "open")  # type: ignore[attr-defined]
+                .values(status="cancelled")
+            )
+            session.execute(
+                update(model).where(model.signal_id.in_(stale)).values(signal_id=None)  # type: ignore[attr-defined]
+            )
         session.execute(delete(Signal).where(Signal.id.in_(stale)))  # type: ignore[union-attr]
         counts["removed"] += len(stale)

@@ -166,7 +166,10 @@ class PromiseRecord(SQLModel, table=True):
     currency: str | None = Field(default=None, max_length=3)
     due_on: date | None = None
     invoices: list[str] = _json(list)
-    status: str = Field(default="open", max_length=16)
+    status: str = Field(default="open", max_length=16, index=True)
+    # What the payments so far add up to, and the day the last one counted arrived.
+    paid_amount: Decimal | None = _money()
+    settled_on: date | None = None
     created_at: datetime = _created()
 
 

@@ -1,0 +1,270 @@
+"""The promise ledger: every promise to pay, and whether the payments kept it.
+
+A promise_to_pay signal becomes one promise per instalment (amount, currency, due date,
+invoices, the message it was made in). Payments imported from AR files settle promises:
+
+- payments are matched to a customer's promises oldest due date first, each payment used
+  once, so one transfer never keeps two promises; a payment that names an invoice goes to a
+  promise on that invoice first;
+- only payments received on or after the day the promise was made count (money that left
+  before the promise cannot keep it), in the promise's currency;
+- **kept**: the full amount arrived by the due date; **kept_late**: in full after the due
+  date but within the grace period; **partial**: the grace period ended with part of it
+  paid; **broken**: it ended with nothing paid; **open**: not due yet, or within grace.
+  A promise without an amount is kept by any payment in its window; one without a date
+  stays open (there is nothing to break) and shows as undated.
+
+`settle` is a pure function of the promises, the payments and `today`: the job stores its
+result, and rules read the stored statuses.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from commwatch.store import Message, Payment, PromiseRecord, Signal
+
+OPEN, KEPT, KEPT_LATE, PARTIAL, BROKEN, CANCELLED = (
+    "open", "kept", "kept_late", "partial", "broken", "cancelled"
+)
+SETTLED = frozenset({KEPT, KEPT_LATE, PARTIAL, BROKEN})
+
+
+@dataclass(frozen=True)
+class PromiseTerms:
+    id: int
+    customer_id: int | None
+    made_on: date
+    amount: Decimal | None
+    currency: str | None
+    due_on: date | None
+    invoices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PaymentSeen:
+    id: int
+    customer_id: int
+    amount: Decimal
+    currency: str
+    received_on: date
+    invoice_number: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str
+    paid: Decimal
+    settled_on: date | None  # the day the last payment counted towards it arrived
+    payments: tuple[int, ...] = ()
+
+
+def settle(
+    promises: Sequence[PromiseTerms],
+    payments: Sequence[PaymentSeen],
+    today: date,
+    grace_days: int = 3,
+) -> dict[int, Outcome]:
+    """Each promise's outcome on `today`, from the customer's payments."""
+    by_customer: dict[int | None, list[PromiseTerms]] = defaultdict(list)
+    for promise in promises:
+        by_customer[promise.customer_id].append(promise)
+    paid_by: dict[int | None, list[PaymentSeen]] = defaultdict(list)
+    for payment in payments:
+        if payment.received_on <= today:
+            paid_by[payment.customer_id].append(payment)
+    outcomes: dict[int, Outcome] = {}
+    for customer_id, theirs in by_customer.items():
+        pool = sorted(paid_by.get(customer_id, []), key=lambda p: (p.received_on, p.id))
+        remaining = {p.id: p.amount for p in pool}
+        order = sorted(theirs, key=lambda p: (p.due_on or date.max, p.made_on, p.id))
+        for promise in order:
+            outcomes[promise.id] = _settle_one(
+                promise, pool, remaining, today, grace_days, customer_id is not None
+            )
+    return outcomes
+
+
+def _settle_one(
+    promise: PromiseTerms,
+    pool: list[PaymentSeen],
+    remaining: dict[int, Decimal],
+    today: date,
+    grace_days: int,
+    known_customer: bool,
+) -> Outcome:
+    deadline = promise.due_on + timedelta(days=grace_days) if promise.due_on else None
+    window_end = min(today, deadline) if deadline else today
+    wanted = set(promise.invoices)
+
+    def eligible(p: PaymentSeen) -> bool:
+        return (
+            known_customer
+            and remaining.get(p.id, Decimal(0)) > 0
+            and promise.made_on <= p.received_on <= window_end
+            and (promise.currency is None or p.currency == promise.currency)
+            and (not p.invoice_number or not wanted or p.invoice_number in wanted)
+        )
+
+    # Payments naming one of the promise's invoices first, then the rest, oldest first.
+    candidates = sorted(
+        (p for p in pool if eligible(p)),
+        key=lambda p: (0 if p.invoice_number and p.invoice_number in wanted else 1,
+                       p.received_on, p.id),
+    )
+    paid = Decimal(0)
+    used: list[int] = []
+    settled_on: date | None = None
+    for payment in candidates:
+        if promise.amount is None:
+            # "We'll pay on Friday": any payment in the window keeps it. It takes nothing
+            # from the payment, which may still be what keeps a promise with an amount.
+            paid, used, settled_on = remaining[payment.id], [payment.id], payment.received_on
+            break
+        if paid >= promise.amount:
+            break
+        take = min(remaining[payment.id], promise.amount - paid)
+        remaining[payment.id] -= take
+        paid += take
+        used.append(payment.id)
+        settled_on = payment.received_on
+    full = paid > 0 if promise.amount is None else paid >= promise.amount
+    if full:
+        late = promise.due_on is not None and settled_on is not None and settled_on > promise.due_on
+        return Outcome(KEPT_LATE if late else KEPT, paid, settled_on, tuple(used))
+    if deadline is None or today <= deadline:
+        # Not due (or within grace): what it has so far stays allocated to it, since it is
+        # the earlier obligation.
+        return Outcome(OPEN, paid, settled_on, tuple(used))
+    return Outcome(PARTIAL if paid > 0 else BROKEN, paid, settled_on, tuple(used))
+
+
+# --- the job ------------------------------------------------------------------------------
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        return Decimal(str(value))
+    except ArithmeticError:
+        return None
+
+
+def _date(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def sync_promises(session: Session) -> dict[str, int]:
+    """Promises for every promise_to_pay signal: created when new, updated when a re-tag
+    changed the signal's values (while still open), cancelled when the signal went away."""
+    counts = {"created": 0, "updated": 0, "cancelled": 0}
+    rows = session.execute(
+        select(Signal, Message).join(Message, Message.id == Signal.message_id)  # type: ignore[arg-type]
+        .where(Signal.tag == "promise_to_pay")
+    ).all()
+    existing: dict[tuple[int | None, int], PromiseRecord] = {
+        (p.signal_id, p.instalment): p for p in session.scalars(select(PromiseRecord))
+    }
+    seen: set[tuple[int | None, int]] = set()
+    for signal, message in rows:
+        values = signal.values or {}
+        parts = values.get("instalments") or [values]
+        for index, part in enumerate(parts):
+            key = (signal.id, index)
+            seen.add(key)
+            fields = {
+                "amount": _decimal(part.get("amount")),
+                "currency": part.get("currency"),
+                "due_on": _date(part.get("date")),
+                "invoices": list(values.get("invoices") or []),
+                "customer_id": message.customer_id,
+            }
+            promise = existing.get(key)
+            if promise is None:
+                session.add(PromiseRecord(
+                    signal_id=signal.id, message_id=message.id or 0, instalment=index,
+                    status=OPEN, **fields,
+                ))
+                counts["created"] += 1
+            elif promise.status == OPEN and any(
+                getattr(promise, k) != v for k, v in fields.items()
+            ):
+                for k, v in fields.items():
+                    setattr(promise, k, v)
+                session.add(promise)
+                counts["updated"] += 1
+    for key, promise in existing.items():
+        if key not in seen and promise.status not in (CANCELLED, *SETTLED):
+            promise.status = CANCELLED
+            session.add(promise)
+            counts["cancelled"] += 1
+    return counts
+
+
+def made_on(message: Message) -> date:
+    """The day the promise was made, in the sender's own time zone when it is known."""
+    from nlp.jobs import local_sent_at
+
+    when = local_sent_at(message) or message.sent_at
+    return when.date()
+
+
+def update_ledger(session: Session, now: datetime, grace_days: int = 3) -> dict[str, int]:
+    """Create/cancel promises from signals, then settle every unsettled one against the
+    payments. Returns counts, including how many changed status on this run."""
+    counts = sync_promises(session)
+    session.flush()
+    rows = session.execute(
+        select(PromiseRecord, Message)
+        .join(Message, Message.id == PromiseRecord.message_id)  # type: ignore[arg-type]
+        .where(PromiseRecord.status.not_in([CANCELLED]))  # type: ignore[attr-defined]
+    ).all()
+    terms = [
+        PromiseTerms(p.id or 0, p.customer_id, made_on(m), p.amount, p.currency, p.due_on,
+                     tuple(p.invoices or ()))
+        for p, m in rows
+    ]
+    payments = [
+        PaymentSeen(p.id or 0, p.customer_id, p.amount or Decimal(0), p.currency, p.received_on,
+                    p.invoice_number)
+        for p in session.scalars(select(Payment))
+    ]
+    outcomes = settle(terms, payments, now.date(), grace_days)
+    changed = 0
+    for promise, _message in rows:
+        outcome = outcomes[promise.id or 0]
+        if promise.status != outcome.status or promise.paid_amount != outcome.paid:
+            changed += promise.status != outcome.status
+            promise.status = outcome.status
+            promise.paid_amount = outcome.paid
+            promise.settled_on = outcome.settled_on
+            session.add(promise)
+    counts["changed"] = changed
+    counts["open"] = sum(o.status == OPEN for o in outcomes.values())
+    return counts
+
+
+def kept_rate(statuses: Iterable[str]) -> float | None:
+    """Share of a customer's settled promises that were kept (late counts as kept)."""
+    settled = [s for s in statuses if s in SETTLED]
+    if not settled:
+        return None
+    return sum(s in (KEPT, KEPT_LATE) for s in settled) / len(settled)
+
+
+__all__ = [
+    "BROKEN", "CANCELLED", "KEPT", "KEPT_LATE", "OPEN", "PARTIAL", "Outcome", "PaymentSeen",
+    "PromiseTerms", "kept_rate", "settle", "sync_promises", "update_ledger",
+]
