@@ -189,6 +189,72 @@ class DisputeRecord(SQLModel, table=True):
     created_at: datetime = _created()
 
 
+class CreditSnapshot(SQLModel, table=True):
+    """A customer's credit figures on one day: the risk score's history and the numbers a
+    proposal shows as its reasons."""
+
+    __tablename__ = "credit_snapshots"
+    __table_args__ = (UniqueConstraint("customer_id", "taken_on", name="uq_credit_snapshot_day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customers.id", index=True)
+    taken_on: date
+    avg_days_to_pay: float | None = None  # payments in the last 90 days
+    avg_days_to_pay_before: float | None = None  # the 90 days before that
+    exposure: Decimal | None = _money()  # open invoice amounts
+    utilisation: float | None = None  # exposure / credit limit
+    disputes_90d: int = 0
+    disputes_before: int = 0
+    escalations_90d: int = 0  # legal escalation, cease contact, hardship signals
+    open_promises: int = 0
+    promise_kept_rate: float | None = None
+    risk_score: float | None = None
+    figures: dict[str, Any] = _json(dict)
+    created_at: datetime = _created()
+
+
+class Proposal(SQLModel, table=True):
+    """An action a rule proposes for a customer (credit review, hold, reduce limit, resume),
+    with its reasons; it stays a proposal until a person approves or overrides it."""
+
+    __tablename__ = "proposals"
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: str = Field(unique=True, max_length=256)
+    customer_id: int = Field(foreign_key="customers.id", index=True)
+    action: str = Field(max_length=32)
+    state: str = Field(default="proposed", max_length=16, index=True)
+    reasons: list[str] = _json(list)
+    figures: dict[str, Any] = _json(dict)
+    rule: str = Field(default="", max_length=128)
+    decided_by: str | None = Field(default=None, max_length=200)
+    decided_at: datetime | None = _when(nullable=True)
+    decision_note: str = Field(default="", sa_column=Column(Text, nullable=False))
+    created_at: datetime = _created()
+
+
+class FollowUp(SQLModel, table=True):
+    """A templated message to a customer that a rule queued (e.g. an invoice nobody
+    acknowledged): a draft until approved, or sent, or paused by a guardrail."""
+
+    __tablename__ = "followups"
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: str = Field(unique=True, max_length=256)
+    customer_id: int | None = Field(default=None, foreign_key="customers.id", index=True)
+    thread_id: int | None = Field(default=None, foreign_key="threads.id")
+    message_id: int | None = Field(default=None, foreign_key="messages.id")
+    kind: str = Field(max_length=32)
+    state: str = Field(default="draft", max_length=16, index=True)
+    to: list[str] = _json(list)
+    subject: str = Field(default="", sa_column=Column(Text, nullable=False))
+    body: str = Field(default="", sa_column=Column(Text, nullable=False))
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False))
+    decided_by: str | None = Field(default=None, max_length=200)
+    decided_at: datetime | None = _when(nullable=True)
+    created_at: datetime = _created()
+
+
 class Alert(SQLModel, table=True):
     __tablename__ = "alerts"
 

@@ -27,7 +27,7 @@ from commwatch.store.engine import head_revision
 EXPECTED_TABLES = {
     "customers", "contacts", "invoices", "payments", "threads", "messages", "signals",
     "promises", "disputes", "alerts", "deliveries", "reviews", "sync_state", "quarantine",
-    "source_items", "job_runs", "alembic_version",
+    "source_items", "job_runs", "credit_snapshots", "proposals", "followups", "alembic_version",
 }
 
 
@@ -118,3 +118,17 @@ def test_insert_ignore_is_idempotent(engine: Engine) -> None:
     assert first is not None and second is None
     with Session(engine) as session:
         assert [a.title for a in session.scalars(select(Alert))] == ["t"]
+
+
+def test_migrations_build_exactly_the_models(engine: Engine) -> None:
+    """`commwatch db upgrade` and the SQLModel tables agree: no table, column, index or
+    constraint that one has and the other lacks."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    ensure_schema(engine)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, SQLModel.metadata)
+    assert differences == []
