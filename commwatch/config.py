@@ -16,7 +16,9 @@ from pydantic import Field, ValidationError, field_validator
 
 from commwatch.configbase import ConfigPath, MaybeSecret, Secret, StrictModel
 from ingest.config import CustomerMasterConfig, SourceConfig
-from monitor.config import PromiseLedgerConfig, RuleConfig
+from monitor.calendar import CalendarConfig
+from monitor.config import PromiseLedgerConfig, TeamConfig
+from monitor.rules import RuleConfig
 from notifier.config import ChannelConfig
 
 DEFAULT_CONFIG_ENV = "COMMWATCH_CONFIG"
@@ -102,6 +104,8 @@ class Config(StrictModel):
     )
     nlp: NlpConfig = Field(default_factory=NlpConfig)
     promises: PromiseLedgerConfig = Field(default_factory=PromiseLedgerConfig)
+    calendar: CalendarConfig = Field(default_factory=CalendarConfig)
+    team: TeamConfig = Field(default_factory=TeamConfig)
     rules: dict[str, Annotated[RuleConfig, Field(discriminator="type")]] = Field(
         default_factory=dict
     )

@@ -30,7 +30,9 @@ from ingest import (
     run_source,
 )
 from monitor import Finding, record_findings, run_rules
+from monitor.calendar import BusinessCalendar
 from monitor.promises import update_ledger
+from monitor.view import MonitorContext
 from nlp.jobs import tag_pending
 from nlp.pipeline import Tagger, default_tagger
 from notifier import Channel, build_channel, deliver
@@ -71,6 +73,9 @@ class Service:
         }
         self.directions = Directions(
             list(config.organisation.own_domains), list(config.organisation.team_addresses)
+        )
+        self.context = MonitorContext(
+            BusinessCalendar(config.calendar), dict(config.team.managers)
         )
         self._tagger: Tagger | None = None
         self._scheduler: BackgroundScheduler | None = None
@@ -134,7 +139,7 @@ class Service:
         now = self.clock()
         with session_scope(self.engine) as session:
             ledger = update_ledger(session, now, self.config.promises.grace_days)
-        results = run_rules(self.engine, self.config.rules, self.channels, now)
+        results = run_rules(self.engine, self.config.rules, self.channels, now, self.context)
         totals: dict[str, Any] = {f"promises_{k}": v for k, v in ledger.items()}
         for counts in results.values():
             for key, value in counts.items():

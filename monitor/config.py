@@ -35,4 +35,8 @@ class BrokenPromiseRuleConfig(StrictModel):
     enabled: bool = True
 
 
-RuleConfig = UnansweredInboundRuleConfig | BrokenPromiseRuleConfig
+class TeamConfig(StrictModel):
+    """Who an owner's escalations go to: owner email -> manager email."""
+
+    managers: dict[str, str] = Field(default_factory=dict)
+

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from monitor.config import BrokenPromiseRuleConfig, UnansweredInboundRuleConfig
+from monitor.sla import ResponseSlaRuleConfig, response_sla
 from monitor.view import StoreView
 
 
@@ -128,4 +129,8 @@ RuleFunction = Callable[[str, Any, StoreView, datetime], list[Finding]]
 RULES: dict[str, RuleFunction] = {
     "unanswered_inbound": unanswered_inbound,
     "broken_promise": broken_promise,
+    "response_sla": response_sla,
 }
+
+# Every rule type's config, told apart by `type` in `[rules.NAME]` tables.
+RuleConfig = UnansweredInboundRuleConfig | BrokenPromiseRuleConfig | ResponseSlaRuleConfig

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from commwatch.store import Alert, Delivery, insert_ignore, session_scope
 from monitor.rules import RULES, Finding
-from monitor.view import StoreView
+from monitor.view import MonitorContext, StoreView
 
 
 def dedupe_key(finding: Finding) -> str:
@@ -94,6 +94,7 @@ def run_rules(
     rules: Mapping[str, Any],
     channels: Iterable[str],
     now: datetime,
+    context: MonitorContext | None = None,
 ) -> dict[str, dict[str, int]]:
     """Evaluate every enabled rule at `now`; one transaction per rule."""
     results: dict[str, dict[str, int]] = {}
@@ -101,14 +102,14 @@ def run_rules(
         if not config.enabled:
             continue
         with session_scope(engine) as session:
-            findings = RULES[config.type](name, config, StoreView(session), now)
+            findings = RULES[config.type](name, config, StoreView(session, context), now)
             results[name] = record_findings(session, name, findings, channels, now)
     return results
 
 
 def evaluate(
-    engine: Engine, name: str, config: Any, now: datetime
+    engine: Engine, name: str, config: Any, now: datetime, context: MonitorContext | None = None
 ) -> list[Finding]:
     """What a rule would find at `now`, without recording anything (dry run)."""
     with Session(engine) as session:
-        return RULES[config.type](name, config, StoreView(session), now)
+        return RULES[config.type](name, config, StoreView(session, context), now)

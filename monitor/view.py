@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlmodel import Session
 
+from monitor.calendar import BusinessCalendar, CalendarConfig
 from commwatch.store import Customer, Message, PromiseRecord, Signal, Thread
 
 
@@ -50,11 +51,21 @@ class SettledPromise:
     excerpt: str
 
 
+@dataclass(frozen=True)
+class MonitorContext:
+    """What rules need besides the store: the business calendar for SLA clocks and who each
+    owner escalates to."""
+
+    calendar: BusinessCalendar = field(default_factory=lambda: BusinessCalendar(CalendarConfig()))
+    managers: dict[str, str] = field(default_factory=dict)
+
+
 class StoreView:
     """What rules may see; each method is one bounded query."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, context: MonitorContext | None = None) -> None:
         self.session = session
+        self.context = context or MonitorContext()
 
     def threads_awaiting_us(self, received_before: datetime) -> list[WaitingThread]:
         """Threads awaiting our reply whose customer message arrived before the given time."""

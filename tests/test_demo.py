@@ -108,9 +108,13 @@ def test_demo_run_alerts_on_unanswered_threads_only(demo_run: tuple[Path, str, d
     assert status["counts"]["messages"] == len(messages)
     assert status["counts"]["signals"] > 0
     assert status["counts"]["alerts"] == len(every_alert)
-    # Every other alert is a promise whose date and grace period have passed unpaid.
+    # The other alerts: SLA clocks on threads waiting for us, and promises whose date and
+    # grace period passed unpaid.
     for alert in every_alert:
-        if alert["rule"] != "unanswered":
+        if alert["rule"] == "response-sla":
+            assert alert["thread_id"] in alerted_threads
+            assert alert["details"]["level"] in ("warning", "breached", "escalated")
+        elif alert["rule"] != "unanswered":
             assert alert["rule"] == "broken-promises"
             assert alert["details"]["status"] in ("broken", "partial")
     assert status["counts"]["quarantined"] == sum(1 for m in EXPECTED["messages"] if m.get("broken"))

@@ -1,0 +1,313 @@
+"""Response-SLA clocks per thread, in business hours, across channels.
+
+A policy says how long the team may take, in business hours (`[calendar]`), to act on a
+customer message carrying a tag, for a customer tier: "dispute: first response within 8
+business hours", "anything else: 24". The strictest policy that matches a message applies.
+
+Two kinds of clock:
+
+- `until = "response"` (the usual one): starts at the customer's first message since our
+  last reply that a policy covers, and stops at our next message on the thread, whatever the
+  channel (an email, a chat reply, a call). The next customer message starts a new clock.
+- `until = "resolved"`: starts at the first covered message and runs only while the thread
+  waits for us: it **pauses** while the thread waits for the customer and **resumes** when
+  they write again, until the thread is closed. For "resolve a dispute within 40 business
+  hours of our time".
+
+A running clock is reported at `warn_at` of its limit (warning), at its limit (breach), and
+`escalate_after_hours` business hours after the breach (escalation, routed to the owner's
+manager). Automatic messages (auto-replies, bounces) neither start nor stop a clock.
+
+`response_sla` is a pure function of the view and `now`; each level of each clock alerts
+once (its subject names the clock's start and the level), and an alert whose clock stopped
+is resolved by the runner.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import Field
+from sqlalchemy import or_, select
+from sqlmodel import Session
+
+from commwatch.configbase import StrictModel
+from commwatch.store import Customer, Message, Signal, Thread
+from monitor.calendar import BusinessCalendar, CalendarConfig
+from monitor.config import Severity
+
+
+class SlaPolicy(StrictModel):
+    tag: str = Field(default="*", description="a tag, or * for any customer message")
+    tier: str = Field(default="*", description="a customer tier from the master, or *")
+    hours: float = Field(gt=0, description="business hours allowed")
+    until: Literal["response", "resolved"] = "response"
+
+
+class ResponseSlaRuleConfig(StrictModel):
+    """Response-time policies per tag and customer tier, on business hours."""
+
+    type: Literal["response_sla"]
+    policies: list[SlaPolicy] = Field(min_length=1)
+    warn_at: float = Field(default=0.75, gt=0, lt=1)
+    escalate_after_hours: float | None = Field(default=4.0, gt=0)
+    severity: Severity = "warning"
+    breach_severity: Severity = "high"
+    escalation_severity: Severity = "critical"
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One message on a thread, as the clock sees it."""
+
+    message_id: int
+    at: datetime
+    inbound: bool
+    tags: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class ThreadTimeline:
+    thread_id: int
+    subject: str
+    channel: str
+    closed: bool
+    customer_id: int | None
+    customer_name: str | None
+    tier: str | None
+    owner: str | None
+    owner_email: str | None
+    turns: tuple[Turn, ...]  # in time order; automatic messages left out
+    excerpts: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Clock:
+    policy: int
+    started: datetime
+    started_by: int  # message id
+    running: bool
+    elapsed: timedelta  # business time so far
+    limit: timedelta
+
+
+def policy_for(
+    policies: Sequence[SlaPolicy], tags: Iterable[str], tier: str | None, until: str
+) -> int | None:
+    """Index of the strictest policy of this kind that covers a message with these tags."""
+    tags = set(tags)
+    best: int | None = None
+    for i, policy in enumerate(policies):
+        if policy.until != until:
+            continue
+        if policy.tag != "*" and policy.tag not in tags:
+            continue
+        if policy.tier != "*" and policy.tier != (tier or ""):
+            continue
+        if best is None or policy.hours < policies[best].hours:
+            best = i
+    return best
+
+
+def clocks(
+    timeline: ThreadTimeline,
+    policies: Sequence[SlaPolicy],
+    calendar: BusinessCalendar,
+    now: datetime,
+) -> list[Clock]:
+    """The thread's clocks as of `now` (running ones, and for `resolved` also paused ones)."""
+    turns = [t for t in timeline.turns if t.at <= now]
+    found: list[Clock] = []
+    # "response": the customer's messages since our last reply.
+    last_ours = max((i for i, t in enumerate(turns) if not t.inbound), default=-1)
+    waiting = [t for t in turns[last_ours + 1 :] if t.inbound]
+    best: tuple[int, Turn] | None = None
+    for turn in waiting:
+        index = policy_for(policies, turn.tags, timeline.tier, "response")
+        if index is None:
+            continue
+        # The strictest policy among the waiting messages; the earliest message it covers.
+        if best is None or policies[index].hours < policies[best[0]].hours:
+            best = (index, turn)
+    if best is not None:
+        index, turn = best
+        found.append(Clock(index, turn.at, turn.message_id, True,
+                           calendar.between(turn.at, now),
+                           timedelta(hours=policies[index].hours)))
+    # "resolved": from the first covered message, only while the thread waits for us.
+    if not timeline.closed:
+        start: tuple[int, Turn] | None = None
+        for turn in turns:
+            if turn.inbound:
+                index = policy_for(policies, turn.tags, timeline.tier, "resolved")
+                if index is not None and (
+                    start is None or policies[index].hours < policies[start[0]].hours
+                ):
+                    start = (index, turn) if start is None else (index, start[1])
+        if start is not None:
+            index, first = start
+            elapsed = timedelta(0)
+            running_since: datetime | None = None
+            for turn in turns:
+                if turn.at < first.at:
+                    continue
+                if turn.inbound and running_since is None:
+                    running_since = turn.at
+                elif not turn.inbound and running_since is not None:
+                    elapsed += calendar.between(running_since, turn.at)
+                    running_since = None
+            if running_since is not None:
+                elapsed += calendar.between(running_since, now)
+            found.append(Clock(index, first.at, first.message_id, running_since is not None,
+                               elapsed, timedelta(hours=policies[index].hours)))
+    return found
+
+
+@dataclass
+class SlaView:
+    """Bounded queries for the SLA rule: threads waiting for us with the messages since our
+    last reply (for response clocks), and, only when a policy needs it, the whole human
+    timeline of open threads that carry a covered tag (for resolution clocks)."""
+
+    session: Session
+
+    def timelines(self, policies: Sequence[SlaPolicy]) -> list[ThreadTimeline]:
+        rows: list[Any] = list(self.session.execute(
+            select(Thread, Customer, Message.id, Message.sent_at, Message.direction,
+                   Message.new_text)
+            .join(Message, Message.thread_id == Thread.id)  # type: ignore[arg-type]
+            .join(Customer, Customer.id == Thread.customer_id, isouter=True)  # type: ignore[arg-type]
+            .where(Thread.state == "awaiting_us")
+            .where(Message.direction == "inbound", Message.automatic.is_(None))  # type: ignore[union-attr]
+            .where(or_(Thread.last_outbound_at.is_(None),  # type: ignore[union-attr]
+                       Message.sent_at > Thread.last_outbound_at))  # type: ignore[operator]
+        ))
+        resolved_tags = {p.tag for p in policies if p.until == "resolved"}
+        if resolved_tags:
+            covered = select(Message.thread_id).join(
+                Signal, Signal.message_id == Message.id  # type: ignore[arg-type]
+            )
+            if "*" not in resolved_tags:
+                covered = covered.where(Signal.tag.in_(resolved_tags))  # type: ignore[attr-defined]
+            rows += list(self.session.execute(
+                select(Thread, Customer, Message.id, Message.sent_at, Message.direction,
+                       Message.new_text)
+                .join(Message, Message.thread_id == Thread.id)  # type: ignore[arg-type]
+                .join(Customer, Customer.id == Thread.customer_id, isouter=True)  # type: ignore[arg-type]
+                .where(Thread.state != "closed", Thread.id.in_(covered))  # type: ignore[union-attr]
+                .where(Message.automatic.is_(None), Message.direction != "internal")  # type: ignore[union-attr]
+            ))
+        message_ids = {r[2] for r in rows}
+        tags: dict[int, set[str]] = defaultdict(set)
+        for chunk in _chunks(sorted(message_ids), 5000):
+            for message_id, tag in self.session.execute(
+                select(Signal.message_id, Signal.tag).where(Signal.message_id.in_(chunk))  # type: ignore[attr-defined]
+            ):
+                tags[message_id].add(tag)
+        by_thread: dict[int, dict[str, Any]] = {}
+        for thread, customer, message_id, sent_at, direction, text in rows:
+            entry = by_thread.setdefault(thread.id, {"thread": thread, "customer": customer,
+                                                      "turns": {}, "excerpts": {}})
+            entry["turns"][message_id] = Turn(message_id, sent_at, direction == "inbound",
+                                              frozenset(tags.get(message_id, ())))
+            if direction == "inbound":
+                entry["excerpts"][message_id] = " ".join(text.split())[:280]
+        out = []
+        for entry in by_thread.values():
+            thread, customer = entry["thread"], entry["customer"]
+            out.append(ThreadTimeline(
+                thread_id=thread.id, subject=thread.subject, channel=thread.channel,
+                closed=thread.state == "closed", customer_id=thread.customer_id,
+                customer_name=customer.name if customer else None,
+                tier=customer.tier if customer else None,
+                owner=customer.owner if customer else None,
+                owner_email=customer.owner_email if customer else None,
+                turns=tuple(sorted(entry["turns"].values(), key=lambda t: (t.at, t.message_id))),
+                excerpts=entry["excerpts"],
+            ))
+        return out
+
+
+def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _hours(delta: timedelta) -> str:
+    return f"{delta.total_seconds() / 3600:.1f}"
+
+
+def response_sla(name: str, config: ResponseSlaRuleConfig, view: Any, now: datetime) -> list[Any]:
+    """Warnings, breaches and escalations of every running clock (`view` is a StoreView:
+    its calendar, managers and SLA timelines)."""
+    from monitor.rules import Finding
+
+    calendar: BusinessCalendar = view.context.calendar
+    managers: dict[str, str] = view.context.managers
+    findings = []
+    escalate = (
+        timedelta(hours=config.escalate_after_hours) if config.escalate_after_hours else None
+    )
+    for timeline in SlaView(view.session).timelines(config.policies):
+        for clock in clocks(timeline, config.policies, calendar, now):
+            if not clock.running:
+                continue
+            policy = config.policies[clock.policy]
+            if escalate is not None and clock.elapsed >= clock.limit + escalate:
+                level, severity = "escalated", config.escalation_severity
+            elif clock.elapsed >= clock.limit:
+                level, severity = "breached", config.breach_severity
+            elif clock.elapsed >= clock.limit * config.warn_at:
+                level, severity = "warning", config.severity
+            else:
+                continue
+            due = calendar.add(clock.started, clock.limit) if clock.elapsed < clock.limit else None
+            who = timeline.customer_name or "an unmatched customer"
+            what = "any message" if policy.tag == "*" else f"a {policy.tag.replace('_', ' ')}"
+            goal = "a first response" if policy.until == "response" else "resolution"
+            route_to = [timeline.owner_email] if timeline.owner_email else []
+            if level == "escalated" and timeline.owner_email in managers:
+                route_to.append(managers[timeline.owner_email])
+            title = {
+                "warning": f"SLA {int(config.warn_at * 100)}% used",
+                "breached": "SLA breached",
+                "escalated": "SLA breached, escalated",
+            }[level]
+            findings.append(Finding(
+                rule=name,
+                subject=(f"thread:{timeline.thread_id}:sla:{clock.policy}:"
+                         f"{clock.started.isoformat()}:{level}"),
+                severity=severity,
+                title=f"{title}: {who} — {timeline.subject or '(no subject)'}",
+                summary=(
+                    f"{who} sent {what} on {timeline.channel} needing {goal} within "
+                    f"{policy.hours:g} business hours; {_hours(clock.elapsed)} have passed"
+                    + (f" (due {due:%Y-%m-%d %H:%M} UTC)." if due else ".")
+                    + f" Owner: {timeline.owner or 'the AR team'}."
+                ),
+                customer_id=timeline.customer_id,
+                thread_id=timeline.thread_id,
+                message_id=clock.started_by,
+                details={
+                    "customer": timeline.customer_name, "owner": timeline.owner,
+                    "owner_email": timeline.owner_email, "route_to": route_to,
+                    "level": level, "policy": policy.model_dump(),
+                    "started_at": clock.started.isoformat(),
+                    "elapsed_business_hours": round(clock.elapsed.total_seconds() / 3600, 2),
+                    "limit_hours": policy.hours,
+                    "due_at": due.isoformat() if due else None,
+                    "excerpt": timeline.excerpts.get(clock.started_by, ""),
+                },
+            ))
+    return findings
+
+
+__all__ = [
+    "CalendarConfig", "Clock", "ResponseSlaRuleConfig", "SlaPolicy", "SlaView", "ThreadTimeline",
+    "Turn", "clocks", "policy_for", "response_sla",
+]
