@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from commwatch import cli_ingest  # noqa: F401  (registers ingest, sources, quarantine)
+from commwatch import cli_monitor  # noqa: F401  (registers rules, customers)
 from commwatch import cli_nlp  # noqa: F401  (registers tag, eval, train, retag)
 from commwatch.cli_base import (
     app,
