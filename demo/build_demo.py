@@ -122,6 +122,78 @@ INVOICES = {
     "C007": ["INV-10039", "INV-10058"], "C008": ["INV-10042", "INV-10048", "INV-10061"],
     "C009": ["INV-10045", "INV-10054"],
 }
+# The AR ledger as the ERP exports it on 20 November 2026 (invoices.csv, payments.csv).
+# Per invoice: amount, issued, due, credit notes against it, disputed (open at export), and
+# whether it was cancelled. The open amount is the amount less credit notes and payments,
+# and the status follows from it; verify() checks both against what the mail says.
+LEDGER_AS_OF = date(2026, 11, 20)
+LEDGER = {
+    # Brightline: CN-2211 $910.00 on INV-10023; INV-10044 cancelled (CN-2241), a duplicate.
+    "INV-10016": (8645.00, "2026-08-28", "2026-09-27", 0, False, False),
+    "INV-10023": (13390.00, "2026-09-04", "2026-10-04", 910.00, False, False),
+    "INV-10031": (2318.75, "2026-09-30", "2026-10-30", 0, False, False),
+    "INV-10044": (2318.75, "2026-09-30", "2026-10-30", 2318.75, False, True),
+    # Northgate: 50 pcs short on INV-10035; INV-10052 reissued, amount and due date unchanged.
+    "INV-10018": (4310.80, "2026-09-01", "2026-10-16", 0, False, False),
+    "INV-10027": (6212.40, "2026-09-13", "2026-10-28", 0, False, False),
+    "INV-10035": (4920.00, "2026-10-15", "2026-11-29", 0, True, False),
+    "INV-10052": (3847.20, "2026-10-12", "2026-11-26", 0, False, False),
+    # Kessler: CN-2230 EUR 1,836.00 on INV-10029; the statement of 19 November lists the rest.
+    "INV-10019": (4380.00, "2026-08-21", "2026-10-20", 0, False, False),
+    "INV-10029": (9840.00, "2026-09-10", "2026-11-09", 1836.00, False, False),
+    "INV-10041": (5412.50, "2026-10-02", "2026-12-01", 0, False, False),
+    "INV-10057": (3120.00, "2026-10-30", "2026-12-29", 0, False, False),
+    "INV-10066": (7084.00, "2026-11-16", "2027-01-15", 0, False, False),
+    # Coastal: over its USD 25,000 limit on 2 November with INV-10051 and INV-10060 not yet due.
+    "INV-10033": (5200.00, "2026-09-02", "2026-10-02", 0, False, False),
+    "INV-10047": (4100.00, "2026-09-23", "2026-10-23", 0, False, False),
+    "INV-10051": (9870.00, "2026-10-08", "2026-11-07", 0, False, False),
+    "INV-10060": (7450.00, "2026-10-29", "2026-11-28", 0, False, False),
+    # Pennine: the GBP 150 delivery charge on INV-10025 is disputed.
+    "INV-10025": (3150.00, "2026-09-06", "2026-10-06", 0, True, False),
+    "INV-10038": (2480.00, "2026-10-14", "2026-11-13", 0, False, False),
+    "INV-10056": (915.60, "2026-10-27", "2026-11-26", 0, False, False),
+    "INV-10071": (1066.80, "2026-11-20", "2026-12-20", 0, False, False),
+    "INV-10036": (3200.00, "2026-09-12", "2026-10-12", 0, False, False),
+    "INV-10049": (1875.50, "2026-10-21", "2026-11-20", 0, False, False),
+    # Moreau: EUR 1,740 of INV-10039 held for two damaged pallets.
+    "INV-10021": (2905.00, "2026-09-03", "2026-10-18", 0, False, False),
+    "INV-10039": (6240.00, "2026-09-11", "2026-10-26", 0, True, False),
+    "INV-10058": (1730.00, "2026-10-20", "2026-12-04", 0, False, False),
+    "INV-10042": (19412.00, "2026-08-21", "2026-10-20", 0, False, False),
+    "INV-10048": (8528.50, "2026-08-28", "2026-10-27", 0, False, False),
+    "INV-10061": (14225.00, "2026-08-29", "2026-10-28", 0, False, False),
+    # Sharma: the goods of INV-10054 have not arrived.
+    "INV-10045": (11340.00, "2026-09-01", "2026-10-16", 0, False, False),
+    "INV-10054": (8760.00, "2026-09-30", "2026-11-14", 0, True, False),
+}
+# Ledger invoices the mail never mentions (paid before it starts, or not yet due on 2 Nov).
+MORE_INVOICES = {"C001": ["INV-10016"], "C002": ["INV-10018"], "C003": ["INV-10019"],
+                 "C004": ["INV-10051", "INV-10060"], "C007": ["INV-10021"]}
+# Payments received (reference, customer, amount, received on, invoice). Kept promises:
+# Pennine's GBP 3,000 (31 Oct), Coastal's first instalment (13 Nov); kept late: Vasquez &
+# Reyes (promised 10 Nov); broken: Atelier Moreau's EUR 4,500 (13 Nov); open: Brightline's
+# USD 12,480 (30 Nov) and Coastal's second instalment (11 Dec).
+PAYMENTS = [
+    ("ACH-BBI-26100101", "C001", 8645.00, "2026-10-01", "INV-10016"),
+    ("0210-55087", "C002", 4310.80, "2026-10-19", "INV-10018"),
+    ("SEPA-AMS-2610-0188", "C007", 2905.00, "2026-10-19", "INV-10021"),
+    ("0004418827/1", "C008", 19412.00, "2026-10-20", "INV-10042"),
+    ("0004418827/2", "C008", 8528.50, "2026-10-20", "INV-10048"),
+    ("SEPA-KMB-2610-0413", "C003", 4380.00, "2026-10-21", "INV-10019"),
+    ("SWIFT-SPV-261023", "C009", 11340.00, "2026-10-23", "INV-10045"),
+    ("BACS-PPH-301026", "C005", 3000.00, "2026-10-30", "INV-10025"),
+    ("SEPA-KMB-2611-0527", "C003", 8004.00, "2026-11-09", "INV-10029"),
+    ("0210-55120", "C002", 6212.40, "2026-11-12", "INV-10027"),
+    ("ACH-VRC-261112", "C006", 3200.00, "2026-11-12", "INV-10036"),
+    ("WIRE-CF-261113", "C004", 5000.00, "2026-11-13", "INV-10033"),
+    ("BACS-PPH-131126", "C005", 2480.00, "2026-11-13", "INV-10038"),
+    ("ACH-BBI-26111701", "C001", 2318.75, "2026-11-17", "INV-10031"),
+]
+PAYMENT_COLUMNS = ["reference", "customer_id", "amount", "currency", "received_on",
+                   "invoice_number"]
+INVOICE_COLUMNS = ["number", "customer_id", "amount", "open_amount", "currency", "issued_on",
+                   "due_on", "status", "disputed"]
 
 
 def pdf(lines: list[str]) -> bytes:
@@ -1090,6 +1162,7 @@ def build() -> dict:
                                         encoding="utf-8")
     write_customers()
     write_invoices()
+    write_payments()
     write_readme(expected)
     return expected
 
@@ -1104,15 +1177,40 @@ def write_customers() -> None:
                              tier, risk])
 
 
-def write_invoices() -> None:
-    """The open invoices the AR ledger knows, so references in mail resolve to customers."""
+def ledger_rows() -> list[dict[str, str]]:
+    """invoices.csv: every invoice of the ledger, by customer and number."""
     currency = {c[0]: c[5] for c in CUSTOMERS}
+    paid: dict[str, float] = {}
+    for _ref, _cid, amount, _day, invoice in PAYMENTS:
+        paid[invoice] = paid.get(invoice, 0) + amount
+    rows = []
+    for cid, _name, *_rest in CUSTOMERS:
+        for number in sorted(MORE_INVOICES.get(cid, []) + INVOICES.get(cid, [])):
+            amount, issued, due, credit, disputed, cancelled = LEDGER[number]
+            left = round(amount - credit - paid.get(number, 0), 2)
+            status = "cancelled" if cancelled else "open" if left else "paid"
+            rows.append({"number": number, "customer_id": cid, "amount": f"{amount:.2f}",
+                         "open_amount": f"{left:.2f}", "currency": currency[cid],
+                         "issued_on": issued, "due_on": due, "status": status,
+                         "disputed": "true" if disputed else "false"})
+    return rows
+
+
+def write_invoices() -> None:
+    """The AR ledger, so references in mail resolve to customers and amounts are known."""
     with (DEMO / "invoices.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, INVOICE_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(ledger_rows())
+
+
+def write_payments() -> None:
+    currency = {c[0]: c[5] for c in CUSTOMERS}
+    with (DEMO / "payments.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["number", "customer_id", "currency", "status"])
-        for cid, numbers in INVOICES.items():
-            for number in numbers:
-                writer.writerow([number, cid, currency[cid], "open"])
+        writer.writerow(PAYMENT_COLUMNS)
+        for reference, cid, amount, day, invoice in PAYMENTS:
+            writer.writerow([reference, cid, f"{amount:.2f}", currency[cid], day, invoice])
 
 
 def write_readme(expected: dict) -> None:
@@ -1133,10 +1231,21 @@ again rewrites identical files). Edit the records in the script, not the generat
   {counts['outbound']} outbound), plus one deliberately empty file in `new/` that an
   ingester must quarantine.
 - `customers.csv` - the customer master ({len(CUSTOMERS)} customers).
-- `invoices.csv` - the open invoices per customer, so an invoice number in a mail from an
-  unknown address still finds its customer.
+- `invoices.csv` - the AR ledger as exported on {LEDGER_AS_OF:%d %B %Y}: {len(LEDGER)} invoices
+  (number, customer, amount, open amount, currency, issued, due, status, disputed), so an
+  invoice number in a mail from an unknown address still finds its customer. Amounts, dates,
+  credit notes and disputes agree with the mail.
+- `payments.csv` - the {len(PAYMENTS)} payments received in October and November 2026
+  (reference, customer, amount, currency, received on, invoice). Against the promises in
+  the mail: Pennine's GBP 3,000 and Coastal's first instalment arrive on time, Vasquez &
+  Reyes' USD 3,200 two days late, Atelier Moreau's EUR 4,500 never; Brightline's USD 12,480
+  and Coastal's second instalment are not due by 20 November.
 - `expected.json` - ground truth per file: direction, customer, thread, tags (of the
   sender's new text only, never the quoted text), promise to pay; and the thread summary.
+
+`config.toml`'s `[customers]` table loads the three CSV files on every run of the
+`customers` job (`path`, `invoices`, `payments`), upserting by customer id, invoice number
+and payment reference.
 
 | id | customer | currency | tier | owner |
 |----|----------|----------|------|-------|
@@ -1217,6 +1326,47 @@ def verify(expected: dict) -> None:
         float(row["credit_limit"]), int(row["terms_days"])
         assert 0 <= int(row["risk_score"]) <= 100
         assert row["tier"] in ("strategic", "standard", "small")
+    verify_ledger({r["id"]: int(r["terms_days"]) for r in rows})
+
+
+def verify_ledger(terms: dict[str, int]) -> None:
+    """invoices.csv and payments.csv agree with each other, the terms and the mail."""
+    with (DEMO / "invoices.csv").open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        invoices = {r["number"]: r for r in reader}
+    assert reader.fieldnames == INVOICE_COLUMNS
+    mentioned = {n for numbers in INVOICES.values() for n in numbers}
+    more = {n for numbers in MORE_INVOICES.values() for n in numbers}
+    assert set(invoices) == set(LEDGER) == mentioned | more and not mentioned & more
+    for number, row in invoices.items():
+        issued, due = date.fromisoformat(row["issued_on"]), date.fromisoformat(row["due_on"])
+        assert (due - issued).days == terms[row["customer_id"]], number
+        assert issued <= LEDGER_AS_OF and 0 <= float(row["open_amount"]) <= float(row["amount"])
+        assert (row["status"] == "paid") == (float(row["open_amount"]) == 0) or (
+            row["status"] == "cancelled"), number
+    with (DEMO / "payments.csv").open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        payments = list(reader)
+    assert reader.fieldnames == PAYMENT_COLUMNS
+    assert len({p["reference"] for p in payments}) == len(payments)
+    for pay in payments:
+        invoice = invoices[pay["invoice_number"]]
+        assert invoice["customer_id"] == pay["customer_id"], pay
+        assert invoice["currency"] == pay["currency"] and float(pay["amount"]) > 0, pay
+        day = date.fromisoformat(pay["received_on"])
+        assert date(2026, 10, 1) <= day <= LEDGER_AS_OF, pay
+
+    def open_of(*numbers: str) -> float:
+        return round(sum(float(invoices[n]["open_amount"]) for n in numbers), 2)
+
+    # What the mail says about the ledger.
+    assert open_of("INV-10023") == 12480.00 and open_of("INV-10031", "INV-10023") == 12480.00
+    assert invoices["INV-10044"]["status"] == "cancelled"
+    assert open_of("INV-10029") == 0 and open_of("INV-10041", "INV-10057", "INV-10066") == 15616.50
+    assert open_of("INV-10033", "INV-10047") == 4300.00 and open_of("INV-10025") == 150.00
+    assert open_of("INV-10039") == 6240.00 and open_of("INV-10042", "INV-10048") == 0
+    coastal = [n for n, r in invoices.items() if r["customer_id"] == "C004"]
+    assert sum(LEDGER[n][0] for n in coastal) > 25000  # "over its credit limit" on 2 November
 
 
 if __name__ == "__main__":

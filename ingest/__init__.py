@@ -1,7 +1,7 @@
 """Ingest: connectors that read sources, and the runner that stores what they hand over.
 
-The rest of commwatch uses `build_connector`, `run_source`, `Directions` and
-`load_customers`; connector internals stay here.
+The rest of commwatch uses `build_connector`, `run_source`, `Directions` and `load_ar`
+(customers, invoices and payments from AR/ERP exports); connector internals stay here.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ingest.ar import CsvFormat, load_ar, load_payments
 from ingest.base import BadRecord, Batch, Connector, ParsedMessage, RawItem, SourceError
 from ingest.customers import CustomerFileError, CustomerResolver, load_customers, load_invoices
 from ingest.files import EmlFolderConnector, MaildirConnector, MboxConnector
@@ -33,6 +34,7 @@ __all__ = [
     "BadRecord",
     "Batch",
     "Connector",
+    "CsvFormat",
     "CustomerFileError",
     "CustomerResolver",
     "Directions",
@@ -42,7 +44,9 @@ __all__ = [
     "RawItem",
     "SourceError",
     "build_connector",
+    "load_ar",
     "load_customers",
     "load_invoices",
+    "load_payments",
     "run_source",
 ]
