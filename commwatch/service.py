@@ -31,7 +31,7 @@ from ingest import (
 )
 from monitor import Finding, record_findings, run_rules
 from monitor.calendar import BusinessCalendar
-from monitor.promises import update_ledger
+from monitor.promises import ledger_fingerprint, update_ledger
 from monitor.view import MonitorContext
 from nlp.jobs import tag_pending
 from nlp.pipeline import Tagger, default_tagger
@@ -77,6 +77,7 @@ class Service:
         self.context = MonitorContext(
             BusinessCalendar(config.calendar), dict(config.team.managers)
         )
+        self._ledger_fingerprint: tuple[Any, ...] | None = None
         self._tagger: Tagger | None = None
         self._scheduler: BackgroundScheduler | None = None
         self._pending: dict[str, threading.Event] = {}
@@ -137,8 +138,14 @@ class Service:
 
     def _monitor(self) -> dict[str, Any]:
         now = self.clock()
+        ledger: dict[str, Any] = {}
         with session_scope(self.engine) as session:
-            ledger = update_ledger(session, now, self.config.promises.grace_days)
+            # The ledger changes only with new signals, promises or payments, or a new day.
+            fingerprint = ledger_fingerprint(session, now.date())
+            if fingerprint != self._ledger_fingerprint:
+                ledger = update_ledger(session, now, self.config.promises.grace_days)
+                session.flush()
+                self._ledger_fingerprint = ledger_fingerprint(session, now.date())
         results = run_rules(self.engine, self.config.rules, self.channels, now, self.context)
         totals: dict[str, Any] = {f"promises_{k}": v for k, v in ledger.items()}
         for counts in results.values():

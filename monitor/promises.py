@@ -23,11 +23,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlmodel import Session
 
 from commwatch.store import Message, Payment, PromiseRecord, Signal
@@ -213,12 +213,22 @@ def sync_promises(session: Session) -> dict[str, int]:
     return counts
 
 
-def made_on(message: Message) -> date:
-    """The day the promise was made, in the sender's own time zone when it is known."""
-    from nlp.jobs import local_sent_at
+def ledger_fingerprint(session: Session, today: date) -> tuple[Any, ...]:
+    """What the ledger's outcome depends on: promise signals, promises, payments and the day.
+    Equal fingerprints mean an update would change nothing, so a sweep can skip it."""
+    def stats(model: Any, *where: Any) -> tuple[Any, ...]:
+        return tuple(session.execute(
+            select(func.count(), func.max(model.id)).select_from(model).where(*where)
+        ).one())
 
-    when = local_sent_at(message) or message.sent_at
-    return when.date()
+    return (
+        today,
+        stats(Signal, Signal.tag == "promise_to_pay"),
+        session.execute(select(func.max(Signal.id))).scalar(),  # a re-tag adds or removes
+        stats(PromiseRecord),
+        stats(Payment),
+        session.execute(select(func.sum(Payment.amount))).scalar(),
+    )
 
 
 def update_ledger(session: Session, now: datetime, grace_days: int = 3) -> dict[str, int]:
@@ -226,34 +236,48 @@ def update_ledger(session: Session, now: datetime, grace_days: int = 3) -> dict[
     payments. Returns counts, including how many changed status on this run."""
     counts = sync_promises(session)
     session.flush()
+    table = PromiseRecord.__table__  # type: ignore[attr-defined]
     rows = session.execute(
-        select(PromiseRecord, Message)
-        .join(Message, Message.id == PromiseRecord.message_id)  # type: ignore[arg-type]
-        .where(PromiseRecord.status.not_in([CANCELLED]))  # type: ignore[attr-defined]
+        select(table.c.id, table.c.customer_id, table.c.amount, table.c.currency,
+               table.c.due_on, table.c.invoices, table.c.status, table.c.paid_amount,
+               Message.sent_at, Message.sent_utc_offset)
+        .join(Message, Message.id == table.c.message_id)  # type: ignore[arg-type]
+        .where(table.c.status != CANCELLED)
     ).all()
     terms = [
-        PromiseTerms(p.id or 0, p.customer_id, made_on(m), p.amount, p.currency, p.due_on,
-                     tuple(p.invoices or ()))
-        for p, m in rows
+        PromiseTerms(r.id, r.customer_id, _local_day(r.sent_at, r.sent_utc_offset), r.amount,
+                     r.currency, r.due_on, tuple(r.invoices or ()))
+        for r in rows
     ]
+    pay = Payment.__table__  # type: ignore[attr-defined]
     payments = [
-        PaymentSeen(p.id or 0, p.customer_id, p.amount or Decimal(0), p.currency, p.received_on,
-                    p.invoice_number)
-        for p in session.scalars(select(Payment))
+        PaymentSeen(r.id, r.customer_id, r.amount or Decimal(0), r.currency, r.received_on,
+                    r.invoice_number)
+        for r in session.execute(select(pay.c.id, pay.c.customer_id, pay.c.amount,
+                                        pay.c.currency, pay.c.received_on,
+                                        pay.c.invoice_number))
     ]
     outcomes = settle(terms, payments, now.date(), grace_days)
     changed = 0
-    for promise, _message in rows:
-        outcome = outcomes[promise.id or 0]
-        if promise.status != outcome.status or promise.paid_amount != outcome.paid:
-            changed += promise.status != outcome.status
-            promise.status = outcome.status
-            promise.paid_amount = outcome.paid
-            promise.settled_on = outcome.settled_on
-            session.add(promise)
+    for r in rows:
+        outcome = outcomes[r.id]
+        if r.status != outcome.status or r.paid_amount != outcome.paid:
+            changed += r.status != outcome.status
+            session.execute(
+                update(table).where(table.c.id == r.id).values(
+                    status=outcome.status, paid_amount=outcome.paid,
+                    settled_on=outcome.settled_on,
+                )
+            )
     counts["changed"] = changed
     counts["open"] = sum(o.status == OPEN for o in outcomes.values())
     return counts
+
+
+def _local_day(sent_at: datetime, offset: int | None) -> date:
+    if offset is None:
+        return sent_at.date()
+    return sent_at.astimezone(timezone(timedelta(minutes=offset))).date()
 
 
 def kept_rate(statuses: Iterable[str]) -> float | None:
