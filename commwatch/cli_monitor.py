@@ -64,5 +64,132 @@ def rules_test(
         return
     out.print(f"{name}: {len(findings)} finding(s) at {_when(at).isoformat()}")
     for finding in findings:
-        out.print(f"[bold]{finding.severity}[/bold] {finding.title}", highlight=False)
-        out.print(f"  {finding.summary}", highlight=False)
+        out.print(f"{finding.severity}: {finding.title}", highlight=False, markup=False)
+        out.print(f"  {finding.summary}", highlight=False, markup=False)
+
+
+customers_app = typer.Typer(help="Customers: credit picture and what is open.",
+                            no_args_is_help=True)
+app.add_typer(customers_app, name="customers")
+proposals_app = typer.Typer(help="Credit proposals: list, approve, override.",
+                            no_args_is_help=True)
+app.add_typer(proposals_app, name="proposals")
+
+
+@customers_app.command("show")
+def customers_show(
+    customer: Annotated[str, typer.Argument(help="Customer id from the master (e.g. C004).")],
+    at: Annotated[str | None, typer.Option("--at", help="As of this time (ISO 8601).")] = None,
+) -> None:
+    """Credit snapshot, open promises, disputes, open clocks and recent signals."""
+    from sqlalchemy import select
+    from sqlmodel import Session
+
+    from commwatch.store import Alert, Customer, Message, PromiseRecord, Proposal, Signal
+    from monitor.credit import CreditView
+
+    config = load_config_or_exit()
+    service = open_service(config)
+    now = _when(at)
+    with Session(service.engine) as session:
+        row = session.scalars(select(Customer).where(Customer.external_id == customer)).first()
+        if row is None:
+            err.print(f"[red]no customer {customer!r} in the customer master[/red]")
+            raise typer.Exit(2)
+        metrics = next((m for m in CreditView(session).metrics(now)
+                        if m.customer_id == row.id), None)
+        out.print(f"[bold]{row.name}[/bold] ({row.external_id}) — owner "
+                  f"{row.owner or 'none'}, tier {row.tier or 'none'}", highlight=False)
+        if metrics is not None:
+            figures = metrics.figures()
+            table = Table("figure", "value", title=f"credit as of {now.date()}")
+            for key, value in figures.items():
+                if key not in ("customer_id", "as_of"):
+                    table.add_row(key, json.dumps(value, default=str))
+            out.print(table)
+        promises = list(session.scalars(
+            select(PromiseRecord).where(PromiseRecord.customer_id == row.id)
+            .order_by(PromiseRecord.due_on)
+        ))
+        if promises:
+            table = Table("promise", "amount", "due", "status", "paid", title="promises")
+            for p in promises:
+                table.add_row(str(p.id), f"{p.currency or ''} {p.amount or '?'}", str(p.due_on),
+                              p.status, str(p.paid_amount or 0))
+            out.print(table)
+        proposals = list(session.scalars(select(Proposal).where(Proposal.customer_id == row.id)))
+        for p in proposals:
+            out.print(f"proposal {p.id}: {p.action} [{p.state}] — {'; '.join(p.reasons)}",
+                      highlight=False, markup=False)
+        alerts = list(session.scalars(
+            select(Alert).where(Alert.customer_id == row.id, Alert.state == "open")
+            .order_by(Alert.created_at)
+        ))
+        for a in alerts:
+            out.print(f"open alert {a.id} [{a.severity}] {a.title}", highlight=False, markup=False)
+        signals = session.execute(
+            select(Signal.tag, Signal.evidence_text, Message.sent_at)
+            .join(Message, Message.id == Signal.message_id)  # type: ignore[arg-type]
+            .where(Message.customer_id == row.id)
+            .order_by(Message.sent_at.desc()).limit(10)  # type: ignore[attr-defined]
+        ).all()
+        for tag, evidence, sent_at in signals:
+            out.print(f"{sent_at:%Y-%m-%d} {tag}: {evidence!r}", highlight=False, markup=False)
+
+
+@proposals_app.command("list")
+def proposals_list(
+    state: Annotated[str | None, typer.Option(help="proposed, approved or overridden")] = None,
+) -> None:
+    """Credit proposals with their reasons."""
+    from sqlalchemy import select
+    from sqlmodel import Session
+
+    from commwatch.store import Customer, Proposal
+
+    config = load_config_or_exit()
+    service = open_service(config)
+    with Session(service.engine) as session:
+        query = select(Proposal, Customer).join(Customer, Customer.id == Proposal.customer_id)  # type: ignore[arg-type]
+        if state:
+            query = query.where(Proposal.state == state)
+        table = Table("id", "customer", "action", "state", "reasons", "decided")
+        for p, c in session.execute(query.order_by(Proposal.id)):
+            decided = f"{p.decided_by} {p.decided_at:%Y-%m-%d}" if p.decided_at else ""
+            table.add_row(str(p.id), c.name, p.action, p.state, "; ".join(p.reasons), decided)
+        out.print(table)
+
+
+def _decide(proposal_id: int, approve: bool, by: str, note: str) -> None:
+    from commwatch.store import session_scope
+    from monitor.credit import ProposalError, decide
+
+    config = load_config_or_exit()
+    service = open_service(config)
+    try:
+        with session_scope(service.engine) as session:
+            row = decide(session, proposal_id, approve, by, note, datetime.now(UTC))
+            out.print(f"proposal {row.id} {row.state} by {row.decided_by}")
+    except ProposalError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+
+
+@proposals_app.command("approve")
+def proposals_approve(
+    proposal_id: int,
+    by: Annotated[str, typer.Option("--by", help="Who decides (recorded).")],
+    note: Annotated[str, typer.Option(help="Why (recorded).")] = "",
+) -> None:
+    """Approve a proposal: the decision, who and why are recorded."""
+    _decide(proposal_id, True, by, note)
+
+
+@proposals_app.command("override")
+def proposals_override(
+    proposal_id: int,
+    by: Annotated[str, typer.Option("--by", help="Who decides (recorded).")],
+    note: Annotated[str, typer.Option(help="Why (recorded).")] = "",
+) -> None:
+    """Override a proposal (do not act on it): who and why are recorded."""
+    _decide(proposal_id, False, by, note)

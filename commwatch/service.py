@@ -31,8 +31,14 @@ from ingest import (
 )
 from monitor import Finding, record_findings, run_rules
 from monitor.calendar import BusinessCalendar
-from monitor.promises import ledger_fingerprint, update_ledger
-from monitor.view import MonitorContext
+from monitor.credit import (
+    CREDIT_RULES,
+    evaluate_credit_rules,
+    record_proposals,
+    take_snapshots,
+)
+from monitor.promises import credit_fingerprint, ledger_fingerprint, update_ledger
+from monitor.view import MonitorContext, StoreView
 from nlp.jobs import tag_pending
 from nlp.pipeline import Tagger, default_tagger
 from notifier import Channel, build_channel, deliver
@@ -78,6 +84,7 @@ class Service:
             BusinessCalendar(config.calendar), dict(config.team.managers)
         )
         self._ledger_fingerprint: tuple[Any, ...] | None = None
+        self._credit_fingerprint: tuple[Any, ...] | None = None
         self._tagger: Tagger | None = None
         self._scheduler: BackgroundScheduler | None = None
         self._pending: dict[str, threading.Event] = {}
@@ -146,12 +153,33 @@ class Service:
                 ledger = update_ledger(session, now, self.config.promises.grace_days)
                 session.flush()
                 self._ledger_fingerprint = ledger_fingerprint(session, now.date())
-        results = run_rules(self.engine, self.config.rules, self.channels, now, self.context)
+        plain = {n: c for n, c in self.config.rules.items() if c.type not in CREDIT_RULES}
+        results = run_rules(self.engine, plain, self.channels, now, self.context)
+        results.update(self._credit(now))
         totals: dict[str, Any] = {f"promises_{k}": v for k, v in ledger.items()}
         for counts in results.values():
             for key, value in counts.items():
                 totals[key] = totals.get(key, 0) + value
         return totals
+
+    def _credit(self, now: datetime) -> dict[str, dict[str, int]]:
+        """Credit snapshots and the credit rules (proposals), computed together once per
+        change of what they read: payments, invoices, signals, promises, or the day."""
+        credit = {n: c for n, c in self.config.rules.items()
+                  if c.type in CREDIT_RULES and c.enabled}
+        with session_scope(self.engine) as session:
+            fingerprint = (credit_fingerprint(session, now.date()), tuple(credit))
+            if fingerprint == self._credit_fingerprint:
+                return {}
+            take_snapshots(session, now.date(), now=now)
+        results: dict[str, dict[str, int]] = {}
+        with session_scope(self.engine) as session:
+            view = StoreView(session, self.context)
+            for name, findings in evaluate_credit_rules(view, credit, now).items():
+                results[name] = record_findings(session, name, findings, self.channels, now)
+                record_proposals(session, name, findings, now)
+        self._credit_fingerprint = fingerprint
+        return results
 
     def _notify(self) -> dict[str, Any]:
         return deliver(self.engine, self.channels, self.clock())

@@ -144,6 +144,12 @@ LEDGER = {
     "INV-10041": (5412.50, "2026-10-02", "2026-12-01", 0, False, False),
     "INV-10057": (3120.00, "2026-10-30", "2026-12-29", 0, False, False),
     "INV-10066": (7084.00, "2026-11-16", "2027-01-15", 0, False, False),
+    # Coastal paid in 28 days over the summer (INV-09871, -09912, -09955), then slowed down:
+    # INV-10009 took 67 days, INV-10033 72; that change is what the credit-review rule sees.
+    "INV-09871": (4620.00, "2026-05-04", "2026-06-03", 0, False, False),
+    "INV-09912": (3980.00, "2026-06-08", "2026-07-08", 0, False, False),
+    "INV-09955": (5150.00, "2026-07-06", "2026-08-05", 0, False, False),
+    "INV-10009": (4400.00, "2026-08-10", "2026-09-09", 0, False, False),
     # Coastal: over its USD 25,000 limit on 2 November with INV-10051 and INV-10060 not yet due.
     "INV-10033": (5200.00, "2026-09-02", "2026-10-02", 0, False, False),
     "INV-10047": (4100.00, "2026-09-23", "2026-10-23", 0, False, False),
@@ -169,12 +175,17 @@ LEDGER = {
 }
 # Ledger invoices the mail never mentions (paid before it starts, or not yet due on 2 Nov).
 MORE_INVOICES = {"C001": ["INV-10016"], "C002": ["INV-10018"], "C003": ["INV-10019"],
-                 "C004": ["INV-10051", "INV-10060"], "C007": ["INV-10021"]}
+                 "C004": ["INV-09871", "INV-09912", "INV-09955", "INV-10009", "INV-10051",
+                          "INV-10060"], "C007": ["INV-10021"]}
 # Payments received (reference, customer, amount, received on, invoice). Kept promises:
 # Pennine's GBP 3,000 (31 Oct), Coastal's first instalment (13 Nov); kept late: Vasquez &
 # Reyes (promised 10 Nov); broken: Atelier Moreau's EUR 4,500 (13 Nov); open: Brightline's
 # USD 12,480 (30 Nov) and Coastal's second instalment (11 Dec).
 PAYMENTS = [
+    ("WIRE-CF-260601", "C004", 4620.00, "2026-06-01", "INV-09871"),
+    ("WIRE-CF-260706", "C004", 3980.00, "2026-07-06", "INV-09912"),
+    ("WIRE-CF-260803", "C004", 5150.00, "2026-08-03", "INV-09955"),
+    ("WIRE-CF-261016", "C004", 4400.00, "2026-10-16", "INV-10009"),
     ("ACH-BBI-26100101", "C001", 8645.00, "2026-10-01", "INV-10016"),
     ("0210-55087", "C002", 4310.80, "2026-10-19", "INV-10018"),
     ("SEPA-AMS-2610-0188", "C007", 2905.00, "2026-10-19", "INV-10021"),
@@ -1235,7 +1246,7 @@ again rewrites identical files). Edit the records in the script, not the generat
   (number, customer, amount, open amount, currency, issued, due, status, disputed), so an
   invoice number in a mail from an unknown address still finds its customer. Amounts, dates,
   credit notes and disputes agree with the mail.
-- `payments.csv` - the {len(PAYMENTS)} payments received in October and November 2026
+- `payments.csv` - the {len(PAYMENTS)} payments received from June to November 2026
   (reference, customer, amount, currency, received on, invoice). Against the promises in
   the mail: Pennine's GBP 3,000 and Coastal's first instalment arrive on time, Vasquez &
   Reyes' USD 3,200 two days late, Atelier Moreau's EUR 4,500 never; Brightline's USD 12,480
@@ -1354,7 +1365,7 @@ def verify_ledger(terms: dict[str, int]) -> None:
         assert invoice["customer_id"] == pay["customer_id"], pay
         assert invoice["currency"] == pay["currency"] and float(pay["amount"]) > 0, pay
         day = date.fromisoformat(pay["received_on"])
-        assert date(2026, 10, 1) <= day <= LEDGER_AS_OF, pay
+        assert date(2026, 5, 1) <= day <= LEDGER_AS_OF, pay
 
     def open_of(*numbers: str) -> float:
         return round(sum(float(invoices[n]["open_amount"]) for n in numbers), 2)
@@ -1366,7 +1377,8 @@ def verify_ledger(terms: dict[str, int]) -> None:
     assert open_of("INV-10033", "INV-10047") == 4300.00 and open_of("INV-10025") == 150.00
     assert open_of("INV-10039") == 6240.00 and open_of("INV-10042", "INV-10048") == 0
     coastal = [n for n, r in invoices.items() if r["customer_id"] == "C004"]
-    assert sum(LEDGER[n][0] for n in coastal) > 25000  # "over its credit limit" on 2 November
+    # "over its credit limit" on 2 November: what was not paid by then
+    assert sum(LEDGER[n][0] for n in coastal if n >= "INV-10033") > 25000
 
 
 if __name__ == "__main__":

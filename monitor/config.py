@@ -32,6 +32,10 @@ class BrokenPromiseRuleConfig(StrictModel):
     type: Literal["broken_promise"]
     severity: Severity = "high"
     partial: bool = Field(default=True, description="also alert on part-paid promises")
+    lookback_days: int = Field(
+        default=45, ge=1, description="promises due this many days back at most: older ones "
+        "have been chased already, and their alerts resolve"
+    )
     enabled: bool = True
 
 

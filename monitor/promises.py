@@ -231,6 +231,23 @@ def ledger_fingerprint(session: Session, today: date) -> tuple[Any, ...]:
     )
 
 
+def credit_fingerprint(session: Session, today: date) -> tuple[Any, ...]:
+    """What credit figures depend on: the ledger's inputs, promise outcomes, invoices and
+    customers (limits), and every signal."""
+    from commwatch.store import Customer, Invoice, Proposal
+
+    return (
+        ledger_fingerprint(session, today),
+        tuple(session.execute(select(PromiseRecord.status, func.count()).group_by(
+            PromiseRecord.status).order_by(PromiseRecord.status)).all()),
+        tuple(session.execute(select(func.count(), func.max(Invoice.id),
+                                     func.sum(Invoice.open_amount))).one()),
+        tuple(session.execute(select(func.count(), func.sum(Customer.credit_limit))).one()),
+        tuple(session.execute(select(func.count(), func.max(Signal.id))).one()),
+        tuple(session.execute(select(func.count(), func.max(Proposal.decided_at))).one()),
+    )
+
+
 def update_ledger(session: Session, now: datetime, grace_days: int = 3) -> dict[str, int]:
     """Create/cancel promises from signals, then settle every unsettled one against the
     payments. Returns counts, including how many changed status on this run."""

@@ -12,6 +12,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from monitor.config import BrokenPromiseRuleConfig, UnansweredInboundRuleConfig
+from monitor.credit import (
+    CreditReviewRuleConfig,
+    HoldOrdersRuleConfig,
+    ReduceLimitRuleConfig,
+    ResumeRuleConfig,
+    credit_review,
+    hold_orders,
+    reduce_limit,
+    resume,
+)
 from monitor.sla import ResponseSlaRuleConfig, response_sla
 from monitor.view import StoreView
 
@@ -92,7 +102,7 @@ def broken_promise(
     """A promise to pay passed its due date and grace period unpaid (or part-paid)."""
     statuses = ("broken", "partial") if config.partial else ("broken",)
     findings = []
-    for p in view.settled_promises(statuses):
+    for p in view.settled_promises(statuses, (now - timedelta(days=config.lookback_days)).date()):
         who = p.customer_name or "an unmatched customer"
         invoices = f" on {', '.join(p.invoices)}" if p.invoices else ""
         owed = _money(p.amount, p.currency)
@@ -130,7 +140,19 @@ RULES: dict[str, RuleFunction] = {
     "unanswered_inbound": unanswered_inbound,
     "broken_promise": broken_promise,
     "response_sla": response_sla,
+    "credit_review": credit_review,
+    "hold_orders": hold_orders,
+    "reduce_limit": reduce_limit,
+    "resume": resume,
 }
 
 # Every rule type's config, told apart by `type` in `[rules.NAME]` tables.
-RuleConfig = UnansweredInboundRuleConfig | BrokenPromiseRuleConfig | ResponseSlaRuleConfig
+RuleConfig = (
+    UnansweredInboundRuleConfig
+    | BrokenPromiseRuleConfig
+    | ResponseSlaRuleConfig
+    | CreditReviewRuleConfig
+    | HoldOrdersRuleConfig
+    | ReduceLimitRuleConfig
+    | ResumeRuleConfig
+)

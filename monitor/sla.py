@@ -32,7 +32,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import Field
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
 from commwatch.configbase import StrictModel
@@ -177,9 +177,13 @@ class SlaView:
     session: Session
 
     def timelines(self, policies: Sequence[SlaPolicy]) -> list[ThreadTimeline]:
+        columns = (
+            Thread.id, Thread.subject, Thread.channel, Thread.state, Thread.customer_id,
+            Customer.name, Customer.tier, Customer.owner, Customer.owner_email,
+            Message.id, Message.sent_at, Message.direction, func.substr(Message.new_text, 1, 600),
+        )
         rows: list[Any] = list(self.session.execute(
-            select(Thread, Customer, Message.id, Message.sent_at, Message.direction,
-                   Message.new_text)
+            select(*columns)
             .join(Message, Message.thread_id == Thread.id)  # type: ignore[arg-type]
             .join(Customer, Customer.id == Thread.customer_id, isouter=True)  # type: ignore[arg-type]
             .where(Thread.state == "awaiting_us")
@@ -195,38 +199,42 @@ class SlaView:
             if "*" not in resolved_tags:
                 covered = covered.where(Signal.tag.in_(resolved_tags))  # type: ignore[attr-defined]
             rows += list(self.session.execute(
-                select(Thread, Customer, Message.id, Message.sent_at, Message.direction,
-                       Message.new_text)
+                select(*columns)
                 .join(Message, Message.thread_id == Thread.id)  # type: ignore[arg-type]
                 .join(Customer, Customer.id == Thread.customer_id, isouter=True)  # type: ignore[arg-type]
                 .where(Thread.state != "closed", Thread.id.in_(covered))  # type: ignore[union-attr]
                 .where(Message.automatic.is_(None), Message.direction != "internal")  # type: ignore[union-attr]
             ))
-        message_ids = {r[2] for r in rows}
         tags: dict[int, set[str]] = defaultdict(set)
-        for chunk in _chunks(sorted(message_ids), 5000):
+        ids = sorted({r[9] for r in rows})
+        for chunk in _chunks(ids, 5000):
             for message_id, tag in self.session.execute(
                 select(Signal.message_id, Signal.tag).where(Signal.message_id.in_(chunk))  # type: ignore[attr-defined]
             ):
                 tags[message_id].add(tag)
         by_thread: dict[int, dict[str, Any]] = {}
-        for thread, customer, message_id, sent_at, direction, text in rows:
-            entry = by_thread.setdefault(thread.id, {"thread": thread, "customer": customer,
-                                                      "turns": {}, "excerpts": {}})
-            entry["turns"][message_id] = Turn(message_id, sent_at, direction == "inbound",
+        for (thread_id, subject, channel, state, customer_id, name, tier, owner, owner_email,
+             message_id, sent_at, direction, text) in rows:
+            entry = by_thread.get(thread_id)
+            if entry is None:
+                entry = by_thread[thread_id] = {
+                    "head": (thread_id, subject, channel, state, customer_id, name, tier, owner,
+                             owner_email), "turns": {}, "excerpts": {},
+                }
+            inbound = direction == "inbound"
+            entry["turns"][message_id] = Turn(message_id, sent_at, inbound,
                                               frozenset(tags.get(message_id, ())))
-            if direction == "inbound":
-                entry["excerpts"][message_id] = " ".join(text.split())[:280]
+            if inbound:
+                entry["excerpts"][message_id] = text
         out = []
         for entry in by_thread.values():
-            thread, customer = entry["thread"], entry["customer"]
+            thread_id, subject, channel, state, customer_id, name, tier, owner, owner_email = (
+                entry["head"]
+            )
             out.append(ThreadTimeline(
-                thread_id=thread.id, subject=thread.subject, channel=thread.channel,
-                closed=thread.state == "closed", customer_id=thread.customer_id,
-                customer_name=customer.name if customer else None,
-                tier=customer.tier if customer else None,
-                owner=customer.owner if customer else None,
-                owner_email=customer.owner_email if customer else None,
+                thread_id=thread_id, subject=subject, channel=channel, closed=state == "closed",
+                customer_id=customer_id, customer_name=name, tier=tier, owner=owner,
+                owner_email=owner_email,
                 turns=tuple(sorted(entry["turns"].values(), key=lambda t: (t.at, t.message_id))),
                 excerpts=entry["excerpts"],
             ))
@@ -301,7 +309,7 @@ def response_sla(name: str, config: ResponseSlaRuleConfig, view: Any, now: datet
                     "elapsed_business_hours": round(clock.elapsed.total_seconds() / 3600, 2),
                     "limit_hours": policy.hours,
                     "due_at": due.isoformat() if due else None,
-                    "excerpt": timeline.excerpts.get(clock.started_by, ""),
+                    "excerpt": " ".join(timeline.excerpts.get(clock.started_by, "").split())[:280],
                 },
             ))
     return findings

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from typing import Any
+from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select, true
 from sqlmodel import Session
 
 from monitor.calendar import BusinessCalendar, CalendarConfig
@@ -60,6 +61,12 @@ class MonitorContext:
     managers: dict[str, str] = field(default_factory=dict)
 
 
+def _excerpt() -> Any:
+    """The start of a message's new text, cut in the database: an alert shows 280 characters
+    and a sweep reads thousands of messages."""
+    return func.substr(Message.new_text, 1, 600)
+
+
 class StoreView:
     """What rules may see; each method is one bounded query."""
 
@@ -70,56 +77,61 @@ class StoreView:
     def threads_awaiting_us(self, received_before: datetime) -> list[WaitingThread]:
         """Threads awaiting our reply whose customer message arrived before the given time."""
         rows = self.session.execute(
-            select(Thread, Message, Customer)
+            select(Thread.id, Thread.subject, Thread.channel, Thread.customer_id,
+                   Customer.name, Customer.owner, Customer.owner_email, Message.id,
+                   Message.sender, Message.sender_name, Message.sent_at, _excerpt())
             .join(Message, Message.id == Thread.last_inbound_message_id)  # type: ignore[arg-type]
             .join(Customer, Customer.id == Thread.customer_id, isouter=True)  # type: ignore[arg-type]
             .where(Thread.state == "awaiting_us")
             .where(Thread.last_inbound_at < received_before)  # type: ignore[operator]
             .order_by(Thread.last_inbound_at)  # type: ignore[arg-type]
         ).all()
-        message_ids = [m.id for _t, m, _c in rows]
-        tags: dict[int, list[str]] = {}
-        if message_ids:
-            for mid, tag in self.session.execute(
-                select(Signal.message_id, Signal.tag).where(Signal.message_id.in_(message_ids))  # type: ignore[attr-defined]
-            ):
-                tags.setdefault(mid, []).append(tag)
+        tags = self.tags_of([r[7] for r in rows])
         return [
             WaitingThread(
-                thread_id=t.id,
-                subject=t.subject,
-                channel=t.channel,
-                customer_id=t.customer_id,
-                customer_name=c.name if c else None,
-                owner=c.owner if c else None,
-                owner_email=c.owner_email if c else None,
-                message_id=m.id,
-                sender=m.sender,
-                sender_name=m.sender_name,
-                received_at=m.sent_at,
-                excerpt=" ".join(m.new_text.split())[:280],
-                tags=tuple(sorted(tags.get(m.id, []))),
+                thread_id=thread_id, subject=subject, channel=channel, customer_id=customer_id,
+                customer_name=name, owner=owner, owner_email=owner_email, message_id=mid,
+                sender=sender, sender_name=sender_name, received_at=sent_at,
+                excerpt=" ".join(text.split())[:280], tags=tuple(sorted(tags.get(mid, []))),
             )
-            for t, m, c in rows
+            for (thread_id, subject, channel, customer_id, name, owner, owner_email, mid, sender,
+                 sender_name, sent_at, text) in rows
         ]
 
-    def settled_promises(self, statuses: tuple[str, ...]) -> list[SettledPromise]:
-        """Promises in the given ledger statuses (the ledger job keeps them current)."""
+    def tags_of(self, message_ids: list[int]) -> dict[int, list[str]]:
+        """The tags of each message, read in chunks of 5,000 ids."""
+        tags: dict[int, list[str]] = {}
+        for start in range(0, len(message_ids), 5000):
+            chunk = message_ids[start : start + 5000]
+            for mid, tag in self.session.execute(
+                select(Signal.message_id, Signal.tag).where(Signal.message_id.in_(chunk))  # type: ignore[attr-defined]
+            ):
+                tags.setdefault(mid, []).append(tag)
+        return tags
+
+    def settled_promises(
+        self, statuses: tuple[str, ...], due_since: date | None = None
+    ) -> list[SettledPromise]:
+        """Promises in the given ledger statuses (the ledger job keeps them current), due on
+        or after `due_since` when given."""
+        p = PromiseRecord.__table__  # type: ignore[attr-defined]
         rows = self.session.execute(
-            select(PromiseRecord, Message, Customer)
-            .join(Message, Message.id == PromiseRecord.message_id)  # type: ignore[arg-type]
-            .join(Customer, Customer.id == PromiseRecord.customer_id, isouter=True)  # type: ignore[arg-type]
-            .where(PromiseRecord.status.in_(statuses))  # type: ignore[attr-defined]
-            .order_by(PromiseRecord.due_on, PromiseRecord.id)  # type: ignore[arg-type]
+            select(p.c.id, p.c.status, p.c.amount, p.c.paid_amount, p.c.currency, p.c.due_on,
+                   p.c.invoices, Message.id, Message.thread_id, p.c.customer_id, Customer.name,
+                   Customer.owner, Customer.owner_email, _excerpt())
+            .join(Message, Message.id == p.c.message_id)  # type: ignore[arg-type]
+            .join(Customer, Customer.id == p.c.customer_id, isouter=True)  # type: ignore[arg-type]
+            .where(p.c.status.in_(statuses))
+            .where(p.c.due_on >= due_since if due_since else true())
+            .order_by(p.c.due_on, p.c.id)
         ).all()
         return [
             SettledPromise(
-                promise_id=p.id or 0, status=p.status, amount=p.amount, paid=p.paid_amount,
-                currency=p.currency, due_on=p.due_on, invoices=tuple(p.invoices or ()),
-                message_id=m.id or 0, thread_id=m.thread_id, customer_id=p.customer_id,
-                customer_name=c.name if c else None, owner=c.owner if c else None,
-                owner_email=c.owner_email if c else None,
-                excerpt=" ".join(m.new_text.split())[:280],
+                promise_id=pid, status=status, amount=amount, paid=paid, currency=currency,
+                due_on=due_on, invoices=tuple(invoices or ()), message_id=mid,
+                thread_id=thread_id, customer_id=customer_id, customer_name=name, owner=owner,
+                owner_email=owner_email, excerpt=" ".join(text.split())[:280],
             )
-            for p, m, c in rows
+            for (pid, status, amount, paid, currency, due_on, invoices, mid, thread_id,
+                 customer_id, name, owner, owner_email, text) in rows
         ]

@@ -114,9 +114,12 @@ def test_demo_run_alerts_on_unanswered_threads_only(demo_run: tuple[Path, str, d
         if alert["rule"] == "response-sla":
             assert alert["thread_id"] in alerted_threads
             assert alert["details"]["level"] in ("warning", "breached", "escalated")
-        elif alert["rule"] != "unanswered":
-            assert alert["rule"] == "broken-promises"
+        elif alert["rule"] == "broken-promises":
             assert alert["details"]["status"] in ("broken", "partial")
+        else:  # credit rules propose actions with their reasons
+            assert alert["rule"] in ("unanswered", "credit-review", "hold-orders",
+                                     "reduce-limit", "resume"), alert["rule"]
+            assert alert["rule"] == "unanswered" or alert["details"]["reasons"]
     assert status["counts"]["quarantined"] == sum(1 for m in EXPECTED["messages"] if m.get("broken"))
     assert {r["outcome"] for r in status["last_runs"].values()} == {"ok"}
 

@@ -49,3 +49,32 @@ def test_unknown_rule_is_named(demo_config: Path) -> None:
     result = runner.invoke(app, ["--config", str(demo_config), "rules", "test", "nope"])
     assert result.exit_code == 2
     assert "no rule named 'nope'" in result.output
+
+
+def test_demo_credit_review_customer_show_and_decision(demo_config: Path) -> None:
+    at = "2026-11-23T12:00:00+00:00"
+    base = ["--config", str(demo_config)]
+    found = runner.invoke(app, [*base, "rules", "test", "credit-review", "--at", at, "--json"])
+    assert found.exit_code == 0, found.output
+    [review] = json.loads(found.stdout)
+    assert review["details"]["customer"] == "Coastal Fabrication LLC"
+    assert "Average days to pay rose from 28 to 69.5 over 90 days" in review["details"]["reasons"]
+    shown = runner.invoke(app, [*base, "customers", "show", "C004", "--at", at])
+    assert shown.exit_code == 0, shown.output
+    said = " ".join(shown.output.split())
+    assert "avg_days_to_pay_before │ 28.0" in said and "kept" in said
+    assert runner.invoke(app, [*base, "customers", "show", "C999"]).exit_code == 2
+
+
+def test_proposal_decisions_are_recorded(demo_config: Path) -> None:
+    base = ["--config", str(demo_config)]
+    assert runner.invoke(app, [*base, "run", "--once"]).exit_code == 0
+    listed = runner.invoke(app, [*base, "proposals", "list", "--state", "proposed"])
+    assert "Coastal" in listed.output and "credit_review" in listed.output
+    nobody = runner.invoke(app, [*base, "proposals", "approve", "1", "--by", " "])
+    assert nobody.exit_code == 2 and "needs the name" in nobody.output
+    done = runner.invoke(app, [*base, "proposals", "override", "1", "--by", "Maria Lopez",
+                               "--note", "paid up on the phone"])
+    assert done.exit_code == 0 and "overridden by Maria Lopez" in done.output
+    again = runner.invoke(app, [*base, "proposals", "approve", "1", "--by", "Tom"])
+    assert again.exit_code == 2 and "already overridden by Maria Lopez" in again.output
