@@ -178,7 +178,8 @@ class Service:
             for name, findings in evaluate_credit_rules(view, credit, now).items():
                 results[name] = record_findings(session, name, findings, self.channels, now)
                 record_proposals(session, name, findings, now)
-        self._credit_fingerprint = fingerprint
+        with session_scope(self.engine) as session:  # proposals recorded just now included
+            self._credit_fingerprint = (credit_fingerprint(session, now.date()), tuple(credit))
         return results
 
     def _notify(self) -> dict[str, Any]:
