@@ -30,6 +30,7 @@ from ingest import (
     run_source,
 )
 from monitor import Finding, record_findings, run_rules
+from monitor.acknowledge import queue_followups, unacknowledged_invoice
 from monitor.calendar import BusinessCalendar
 from monitor.credit import (
     CREDIT_RULES,
@@ -37,6 +38,7 @@ from monitor.credit import (
     record_proposals,
     take_snapshots,
 )
+from monitor.guardrails import ContactPauseRuleConfig, pause_followups
 from monitor.promises import credit_fingerprint, ledger_fingerprint, update_ledger
 from monitor.view import MonitorContext, StoreView
 from nlp.jobs import tag_pending
@@ -156,7 +158,9 @@ class Service:
         plain = {n: c for n, c in self.config.rules.items() if c.type not in CREDIT_RULES}
         results = run_rules(self.engine, plain, self.channels, now, self.context)
         results.update(self._credit(now))
+        followups = self._followups(now)
         totals: dict[str, Any] = {f"promises_{k}": v for k, v in ledger.items()}
+        totals.update({f"followups_{k}": v for k, v in followups.items()})
         for counts in results.values():
             for key, value in counts.items():
                 totals[key] = totals.get(key, 0) + value
@@ -181,6 +185,28 @@ class Service:
         with session_scope(self.engine) as session:  # proposals recorded just now included
             self._credit_fingerprint = (credit_fingerprint(session, now.date()), tuple(credit))
         return results
+
+    def _followups(self, now: datetime) -> dict[str, int]:
+        """Queue follow-ups for unacknowledged invoices, then pause those to customers who
+        asked not to be contacted, in one transaction so none is committed unpaused."""
+        rules = {n: c for n, c in self.config.rules.items() if c.enabled}
+        chasers = {n: c for n, c in rules.items() if c.type == "unacknowledged_invoice"}
+        pauses = [c for c in rules.values() if c.type == "contact_pause"]
+        totals: dict[str, int] = {}
+        with session_scope(self.engine) as session:
+            view = StoreView(session, self.context)
+            counts: list[dict[str, int]] = []
+            for name, rule in chasers.items():
+                found = unacknowledged_invoice(name, rule, view, now)
+                counts.append(queue_followups(session, found, rule, now))
+            # Pausing also runs without a contact_pause rule: a drafted chase must never go
+            # to someone who asked us to stop.
+            for pause in pauses or [ContactPauseRuleConfig(type="contact_pause")]:
+                counts.append(pause_followups(session, now, pause))
+            for c in counts:
+                for key, value in c.items():
+                    totals[key] = totals.get(key, 0) + value
+        return totals
 
     def _notify(self) -> dict[str, Any]:
         return deliver(self.engine, self.channels, self.clock())

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from monitor.acknowledge import UnacknowledgedInvoiceRuleConfig, unacknowledged_invoice
 from monitor.config import BrokenPromiseRuleConfig, UnansweredInboundRuleConfig
 from monitor.credit import (
     CreditReviewRuleConfig,
@@ -21,6 +22,14 @@ from monitor.credit import (
     hold_orders,
     reduce_limit,
     resume,
+)
+from monitor.guardrails import (
+    ContactFrequencyRuleConfig,
+    ContactPauseRuleConfig,
+    QuietHoursRuleConfig,
+    contact_frequency,
+    contact_pause,
+    quiet_hours,
 )
 from monitor.sla import ResponseSlaRuleConfig, response_sla
 from monitor.view import StoreView
@@ -144,6 +153,10 @@ RULES: dict[str, RuleFunction] = {
     "hold_orders": hold_orders,
     "reduce_limit": reduce_limit,
     "resume": resume,
+    "unacknowledged_invoice": unacknowledged_invoice,
+    "contact_pause": contact_pause,
+    "contact_frequency": contact_frequency,
+    "quiet_hours": quiet_hours,
 }
 
 # Every rule type's config, told apart by `type` in `[rules.NAME]` tables.
@@ -155,4 +168,8 @@ RuleConfig = (
     | HoldOrdersRuleConfig
     | ReduceLimitRuleConfig
     | ResumeRuleConfig
+    | UnacknowledgedInvoiceRuleConfig
+    | ContactPauseRuleConfig
+    | ContactFrequencyRuleConfig
+    | QuietHoursRuleConfig
 )
