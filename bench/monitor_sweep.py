@@ -4,8 +4,9 @@
 
 Builds a SQLite store (once per size, cached under /tmp) with N customers, threads and
 messages: five messages a thread on average alternating customer/us, 8% of threads waiting
-for our reply (their last customer message spread over the last ten days), a fifth of
-customer messages tagged (disputes, promises with amounts and dates, billing questions,
+for our reply (their last customer message spread over the last ten days), our messages
+written in office hours and 3% of them sending an invoice, a fifth of customer messages
+tagged (disputes, promises with amounts and dates, billing questions,
 legal escalations…), a promise record per promise signal, invoices and payments. Then times
 the monitor job as the service runs it — the promise ledger update and every rule in the
 demo `config.toml` (`[rules]`, `[calendar]`, `[team]`), findings recorded as alerts — three
@@ -63,18 +64,26 @@ def build(path: Path, customers: int, threads: int, messages: int, seed: int = 1
                          else timedelta(days=rng.uniform(1, 120)))
             times = sorted(end - timedelta(hours=rng.uniform(0, 400)) for _ in range(count - 1))
             times.append(end)
+            # Our side writes in office hours (08:00-18:00 UTC); customers whenever they like.
             last_in = last_out = None
             last_in_id = None
             for k, when in enumerate(times):
                 message_id += 1
                 inbound = (count - 1 - k) % 2 == 0 if waiting else (count - 1 - k) % 2 == 1
+                if not inbound:
+                    when = when.replace(hour=rng.randint(8, 17))
+                invoice_mail = not inbound and rng.random() < 0.03
                 message_rows.append({
                     "id": message_id, "natural_key": f"m{message_id}", "source": "bench",
                     "channel": "email", "direction": "inbound" if inbound else "outbound",
                     "sender": "", "sender_name": "", "recipients": [], "sent_at": when,
-                    "subject": f"INV-{t}", "body_text": "", "references": [],
-                    "attachments": [],
-                    "new_text": "Please see the attached invoice and let us know.",
+                    "subject": f"Invoice INV-{t}" if invoice_mail else f"Re: order {t}",
+                    "body_text": "", "references": [],
+                    "attachments": [{"filename": f"INV-{t}.pdf",
+                                     "content_type": "application/pdf", "size": 20480}]
+                    if invoice_mail else [],
+                    "new_text": "Please find our invoice attached." if invoice_mail
+                    else "Thanks, we will check the delivery and come back to you.",
                     "raw_ref": "", "thread_id": t, "customer_id": customer,
                     "customer_match": "domain", "tagged_version": "bench", "ingested_at": when,
                 })
@@ -105,7 +114,7 @@ def build(path: Path, customers: int, threads: int, messages: int, seed: int = 1
                 else:
                     last_out = when
             thread_rows.append({
-                "id": t, "channel": "email", "customer_id": customer, "subject": f"INV-{t}",
+                "id": t, "channel": "email", "customer_id": customer, "subject": f"order {t}",
                 "subject_key": f"inv-{t}", "created_at": times[0], "last_message_at": end,
                 "state": "awaiting_us" if waiting else "awaiting_customer",
                 "last_inbound_at": last_in, "last_inbound_message_id": last_in_id,
@@ -143,7 +152,9 @@ def main() -> None:
     parser.add_argument("--sweeps", type=int, default=3)
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
-    path = Path(f"/tmp/commwatch-bench-monitor-{args.customers}-{args.threads}-{args.messages}.db")
+    path = Path(
+        f"/tmp/commwatch-bench-monitor-v2-{args.customers}-{args.threads}-{args.messages}.db"
+    )
     if not path.exists():
         start = time.perf_counter()
         build(path.with_suffix(".tmp"), args.customers, args.threads, args.messages)

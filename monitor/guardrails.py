@@ -178,10 +178,14 @@ class GuardrailView:
     ) -> list[CustomerPause]:
         """Customers with a tagged message of theirs in [since, until], each with the latest
         such signal (a window query: one row per customer)."""
+        # The time window is tested on the few tagged messages, not used to pick an index:
+        # given `sent_at` bounds, SQLite walks the messages' time index over the whole
+        # window (most of the table) instead of the signals' tag index.
+        sent = func.coalesce(col(Message.sent_at), None)
         where = [col(Signal.tag).in_(tags), col(Message.direction) == "inbound",
-                 col(Message.customer_id).is_not(None), col(Message.sent_at) <= until]
+                 col(Message.customer_id).is_not(None), sent <= until]
         if since is not None:
-            where.append(col(Message.sent_at) >= since)
+            where.append(sent >= since)
         order = (col(Message.sent_at).desc(), col(Signal.id).desc())
         ranked = (
             select(col(Message.customer_id), col(Signal.tag), col(Signal.evidence_text),
