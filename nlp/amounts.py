@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from nlp.dates import SCANNER
+
 SYMBOLS = {
     "us$": "USD", "usd$": "USD", "c$": "CAD", "ca$": "CAD", "cad$": "CAD", "a$": "AUD",
     "au$": "AUD", "aud$": "AUD", "nz$": "NZD", "s$": "SGD", "hk$": "HKD", "r$": "BRL",
@@ -81,6 +83,13 @@ _WORDED = re.compile(
     + r"(?P<cur>" + _WORD_CUR + r"|" + "|".join(CODES) + r")\b",
     re.IGNORECASE,
 )
+# Tried only where a match can start (nlp.dates.Scanner): the same matches, far fewer attempts.
+_NUMERIC_SCAN = SCANNER.add(_NUMERIC)
+_WORDED_SCAN = SCANNER.add(_WORDED)
+_GROUPING_SPACE = re.compile(r"[ \u00a0\u202f]")
+_NUMBER_SPACE = re.compile(r"[ '’\u00a0\u202f]")
+_WORD_SPLIT = re.compile(r"[\s-]+")
+_WORD_START = re.compile(r"(?:^|(?<=[\s-]))\S")
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +106,7 @@ def parse_number(raw: str) -> float | None:
     One separator followed by exactly three digits groups thousands ("1.200", "1,200"); with
     two different separators the last one is the decimal mark.
     """
-    s = re.sub(r"[ '’\u00a0\u202f]", "", raw)
+    s = _NUMBER_SPACE.sub("", raw)
     if "," in s and "." in s:
         decimal = "," if s.rfind(",") > s.rfind(".") else "."
         thousands = "." if decimal == "," else ","
@@ -121,7 +130,7 @@ def words_to_number(text: str) -> float | None:
     Sequences no one says ("ten three hundred", a typo for "then three hundred") are
     rejected, so the caller can retry without the stray word instead of reading 1,300.
     """
-    tokens = [t for t in re.split(r"[\s-]+", text.lower()) if t and t != "and"]
+    tokens = [t for t in _WORD_SPLIT.split(text.lower()) if t and t != "and"]
     total, current, last = 0.0, 0.0, ""
     i = 0
     while i < len(tokens):
@@ -178,8 +187,8 @@ def _word_kind(word: str) -> str | None:
 
 def find_amounts(text: str) -> list[Money]:
     """Every money amount in `text`, left to right, none overlapping."""
-    found = [money for m in _NUMERIC.finditer(text) if (money := _numeric(m)) is not None]
-    for m in _WORDED.finditer(text):
+    found = [money for m in _NUMERIC_SCAN.matches(text) if (money := _numeric(m)) is not None]
+    for m in _WORDED_SCAN.matches(text):
         money = _worded(m)
         if money is not None and not any(f.start < money.end and money.start < f.end
                                          for f in found):
@@ -191,7 +200,7 @@ def find_amounts(text: str) -> list[Money]:
 def _worded(m: re.Match[str]) -> Money | None:
     """A number in words before a currency word; stray leading words are dropped one by one."""
     words = m.group("words")
-    for lead in re.finditer(r"(?:^|(?<=[\s-]))\S", words):
+    for lead in _WORD_START.finditer(words):
         candidate = words[lead.start() :]
         head = candidate.lower().split()
         if head[0] == "and" or (head[0] == "half" and head[1:2] not in (["a"], ["an"])):
@@ -246,7 +255,7 @@ def _currency(pre: str | None, post: str | None, adj: str | None) -> str | None:
 
 def _plausible_grouping(num: str) -> bool:
     """'4 500' is grouped; '12 30' is two numbers."""
-    if not re.search(r"[ \u00a0\u202f]", num):
+    if not _GROUPING_SPACE.search(num):
         return True
-    groups = re.split(r"[ \u00a0\u202f]", num)
+    groups = _GROUPING_SPACE.split(num)
     return all(len(g) >= 3 for g in groups[1:]) and 1 <= len(groups[0]) <= 3

@@ -16,16 +16,20 @@ it, a future one ("will", "can", "going out", "balance") keeps it.
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from nlp.amounts import Money, find_amounts, parse_number
 from nlp.dates import (
     COUNTS,
     NOW,
+    SCANNER,
     VAGUE,
+    Scanner,
     TimeMention,
     add_months,
     find_times,
@@ -109,12 +113,20 @@ def _wrapped(piece: str) -> bool:
     return len(last) >= 60 and last[-1:].isalnum()
 
 
+_WORD_OR_DOT = string.ascii_letters + "."
+
+
 def _ends_with_abbreviation(piece: str) -> bool:
-    word = re.search(r"([A-Za-z.]+)\.$", piece.rstrip())
-    if word is None:
+    r"""Whether `piece` ends in "<letters and dots>." that is an abbreviation or an initial.
+
+    That is `re.search(r"([A-Za-z.]+)\.$", piece.rstrip())`, read from the end: the run of
+    letters and dots the piece ends with, less its final dot.
+    """
+    piece = piece.rstrip()
+    if not piece.endswith("."):
         return False
-    token = word.group(1).lower()
-    return token in _ABBREVIATIONS or len(token) == 1
+    token = piece[len(piece.rstrip(_WORD_OR_DOT)) : -1].lower()
+    return bool(token) and (token in _ABBREVIATIONS or len(token) == 1)
 
 
 def _strip(text: str, start: int, end: int) -> Span:
@@ -157,6 +169,9 @@ _CUE = re.compile(
     rf"|(?P<future>(?:\b|(?<=\w))(?:{_FUTURE_CUE})\b)",
     re.IGNORECASE,
 )
+# Future cues match inside words too ("repay"), so their starts are looked for everywhere: worth
+# it only in the sentences whose values need cues, hence a scanner of its own, run on those.
+_CUE_SCAN = Scanner().add(_CUE)
 # "will be paid", "get it paid", "if we paid next Friday": not a payment already made.
 _FUTURE_AUX_BEFORE = re.compile(
     rf"\b{_AUX}\s+(?:\w+\s+){{0,2}}$|\b(?:if|once|when|unless|whether)\s+(?:we|i|you|they)\s+$",
@@ -173,7 +188,7 @@ class _Cue:
 
 def _cues(text: str, span: Span) -> list[_Cue]:
     out = []
-    for m in _CUE.finditer(text, span[0], span[1]):
+    for m in _CUE_SCAN.matches(text, span[0], span[1], original=False):
         kind = m.lastgroup or FUTURE
         lead = text[max(span[0], m.start() - 30) : m.start()]
         if kind == PAST and _FUTURE_AUX_BEFORE.search(lead):
@@ -218,6 +233,9 @@ _RETURN_BEFORE = re.compile(
     r"\b(?:until|till|untill|back|return|returning|from|between|and|through|thru)\b[\s\w,]{0,12}$",
     re.IGNORECASE,
 )
+_STRONG_PROMISE_SCAN = SCANNER.add(_STRONG_PROMISE)
+_CONFIRMATION_SCAN = SCANNER.add(_CONFIRMATION)
+_OUT_OF_OFFICE_SCAN = SCANNER.add(_OUT_OF_OFFICE)
 
 
 # --- promise -------------------------------------------------------------------------------
@@ -270,7 +288,7 @@ def _choose_sentences(
     spans = sentences(text)
     all_times = find_times(text, sent)
     all_amounts = find_amounts(text)
-    refs = invoice_refs(text)
+    refs = invoice_refs(text) if all_amounts else []  # only amounts are checked against them
     scored = [_score(text, span, all_times, all_amounts, refs, sent, focus) for span in spans]
     candidates = [s for s in scored if s.times or s.amounts]
     if not candidates:
@@ -291,9 +309,14 @@ def _choose_sentences(
 
 def _continues(text: str, s: _Sentence) -> bool:
     """A follow-on sentence of the same plan: "…on Friday. The rest (£2k) on the 30th." """
-    head = text[s.span[0] : s.span[1]].lower()
-    return bool(s.times and re.match(r"(?:and\s+)?(?:then\s+)?(?:the\s+)?(?:rest|remaining|"
-                                     r"remainder|balance|second|final)\b", head))
+    if not s.times:
+        return False
+    return _CONTINUATION.match(text[s.span[0] : s.span[1]].lower()) is not None
+
+
+_CONTINUATION = re.compile(
+    r"(?:and\s+)?(?:then\s+)?(?:the\s+)?(?:rest|remaining|remainder|balance|second|final)\b"
+)
 
 
 def _borrow(scored: list[_Sentence], i: int, chosen: list[_Sentence], want: str) -> list[_Sentence]:
@@ -309,6 +332,33 @@ def _borrow(scored: list[_Sentence], i: int, chosen: list[_Sentence], want: str)
     return chosen
 
 
+class _Context:
+    """Cues and out-of-office state of one sentence, worked out only if a value asks."""
+
+    __slots__ = ("text", "span", "_cues", "_out_of_office")
+
+    def __init__(self, text: str, span: Span) -> None:
+        self.text, self.span = text, span
+        self._cues: list[_Cue] | None = None
+        self._out_of_office: bool | None = None
+
+    @property
+    def cues(self) -> list[_Cue]:
+        if self._cues is None:
+            self._cues = _cues(self.text, self.span)
+        return self._cues
+
+    @property
+    def out_of_office(self) -> bool:
+        if self._out_of_office is None:
+            self._out_of_office = _OUT_OF_OFFICE_SCAN.search(
+                self.text, *self.span, sliced=True, original=False) is not None
+        return self._out_of_office
+
+
+_NOTHING = ((), (), 0.0, 0)
+
+
 def _score(
     text: str,
     span: Span,
@@ -318,20 +368,21 @@ def _score(
     sent: date | None,
     focus: Sequence[Span],
 ) -> _Sentence:
-    cues = _cues(text, span)
-    body = text[span[0] : span[1]]
-    out_of_office = _OUT_OF_OFFICE.search(body) is not None
+    start, end = span
+    context = _Context(text, span)
     times = tuple(
-        t for t in all_times
-        if span[0] <= t.start < span[1] and _usable_time(text, t, cues, sent, out_of_office)
+        t for t in all_times if start <= t.start < end and _usable_time(text, t, context, sent)
     )
     amounts = tuple(
-        a for a in all_amounts
-        if span[0] <= a.start < span[1] and _usable_amount(a, cues, refs)
+        a for a in all_amounts if start <= a.start < end and _usable_amount(a, context, refs)
     )
-    promise = len(_STRONG_PROMISE.findall(body))
+    if not times and not amounts:
+        # Never a candidate, and neither chosen nor borrowed from: its score is never read.
+        return _Sentence(span, *_NOTHING)
+    out_of_office = context.out_of_office
+    promise = len(_STRONG_PROMISE_SCAN.matches(text, start, end, sliced=True, original=False))
     score = 4.0 * bool(times) + 2.0 * bool(amounts) + 3.0 * min(promise, 2)
-    if _CONFIRMATION.search(body) and not promise:
+    if not promise and _CONFIRMATION_SCAN.search(text, start, end, sliced=True, original=False):
         score -= 4
     if out_of_office:
         score -= 6
@@ -343,20 +394,18 @@ def _score(
     return _Sentence(span, times, amounts, score, promise)
 
 
-def _usable_time(
-    text: str, t: TimeMention, cues: list[_Cue], sent: date | None, out_of_office: bool
-) -> bool:
+def _usable_time(text: str, t: TimeMention, context: _Context, sent: date | None) -> bool:
     if t.is_past or (t.when is not None and sent is not None and t.when < sent):
         return False
-    if out_of_office and _RETURN_BEFORE.search(text[max(0, t.start - 30) : t.start]):
+    if context.out_of_office and _RETURN_BEFORE.search(text[max(0, t.start - 30) : t.start]):
         return False  # "out of the office until Monday" is a return date
-    return _context(cues, t.start, t.end, ahead=12) != PAST
+    return _context(context.cues, t.start, t.end, ahead=12) != PAST
 
 
-def _usable_amount(a: Money, cues: list[_Cue], refs: list[Ref]) -> bool:
+def _usable_amount(a: Money, context: _Context, refs: list[Ref]) -> bool:
     if any(r.start <= a.start < r.end for r in refs):
         return False
-    return _context(cues, a.start, a.end, ahead=10) not in (PAST, DISPUTED)
+    return _context(context.cues, a.start, a.end, ahead=10) not in (PAST, DISPUTED)
 
 
 _REST = re.compile(
@@ -368,6 +417,8 @@ _BARE_REST = re.compile(
     r"(?P<num>\d{1,3}(?:[,. ]\d{3})+(?:[.,]\d\d)?|\d{3,7}(?:\.\d\d)?)(?![\d/])",
     re.IGNORECASE,
 )
+_REST_SCAN = SCANNER.add(_REST)
+_BARE_REST_SCAN = SCANNER.add(_BARE_REST)
 
 
 def _bare_rest_amounts(
@@ -379,7 +430,7 @@ def _bare_rest_amounts(
     if len(currencies) != 1:
         return []
     extra = []
-    for m in _BARE_REST.finditer(text, region[0], region[1]):
+    for m in _BARE_REST_SCAN.matches(text, region[0], region[1]):
         start, end = m.span("num")
         if any(a.start <= start < a.end for a in amounts) or any(
             t.start <= start < t.end for t in times
@@ -404,6 +455,7 @@ _PLAN = re.compile(
     rf"(?:{_MONTHISH}|{_WEEKISH})\b",
     re.IGNORECASE,
 )
+_PLAN_SCAN = SCANNER.add(_PLAN)
 _PER_INSTALMENT = re.compile(
     r"(?:instal?l?ments?|payments|parts|tranches)\s+of\s+$|^\s*(?:a|per|each|every)\s+"
     r"(?:month|week|fortnight|quarter)\b|^\s*(?:monthly|weekly)\b",
@@ -416,7 +468,7 @@ def _monthly_plan(
 ) -> PromiseValue | None:
     """ "Four monthly instalments of €5,650, the first by Thursday", "$250 a month for 3
     months starting next Wednesday": a schedule at a fixed interval from its first date."""
-    m = _PLAN.search(text, region[0], region[1])
+    m = _PLAN_SCAN.search(text, region[0], region[1])
     if m is None:
         return None
     raw = (m.group("n") or m.group("n2") or m.group("n3") or "").lower()
@@ -472,7 +524,8 @@ def _listed_instalments(
 ) -> PromiseValue | None:
     """ "$1,460 in a week and then $2,220 on the 18th", "£10k on 4th, rest (£4k) 30 mar",
     "5k now, the rest on the 30th": each amount with the time stated after it."""
-    if not times or (len(amounts) < 2 and not _REST.search(text, times[0].start, region[1])):
+    if not times or (len(amounts) < 2 and not _REST_SCAN.search(
+            text, times[0].start, region[1], original=False)):
         return None
     pairs: list[tuple[Money | None, TimeMention]] = []
     used: set[TimeMention] = set()
@@ -486,7 +539,8 @@ def _listed_instalments(
             pairs.append((amount, when))
     for t in times:
         prior = max((when.end for _, when in pairs), default=-1)
-        if t not in used and prior >= 0 and t.start > prior and _REST.search(text[prior : t.start]):
+        if t not in used and prior >= 0 and t.start > prior and _REST_SCAN.search(
+                text, prior, t.start, sliced=True, original=False):
             pairs.append((None, t))
             used.add(t)
     if len(pairs) < 2 or len({(a.amount if a else None, t.when) for a, t in pairs}) < 2:
@@ -535,7 +589,7 @@ def _pick_time(
     if amounts:
         anchor = amounts[0]
         return min(strong, key=lambda t: _distance(t, anchor.start, anchor.end))
-    verb = _STRONG_PROMISE.search(text, region[0], region[1])
+    verb = _STRONG_PROMISE_SCAN.search(text, region[0], region[1], original=False)
     if verb is not None:
         after = [t for t in strong if t.start >= verb.start()]
         if after:
@@ -601,6 +655,8 @@ _NOT_INVOICE_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _PO_BOX = re.compile(r"p\.?\s?o\.?\s*box", re.IGNORECASE)
+_LABELLED_SCAN = SCANNER.add(_LABELLED)
+_STANDALONE_SCAN = SCANNER.add(_STANDALONE)
 
 
 def invoice_refs(text: str) -> list[Ref]:
@@ -609,12 +665,19 @@ def invoice_refs(text: str) -> list[Ref]:
     Sales orders, tickets, tracking, cheque and UTR numbers are not invoices, and neither are
     phone numbers, amounts or dates: a reference needs an invoice-like label or shape.
     """
+    return list(_invoice_refs(text))
+
+
+# The pipeline asks for a message's references and then extracts its promise, which needs them
+# again: remember the last few.
+@lru_cache(maxsize=8)
+def _invoice_refs(text: str) -> tuple[Ref, ...]:
     refs: list[Ref] = []
-    for m in _LABELLED.finditer(text):
+    for m in _LABELLED_SCAN.matches(text):
         ref = _labelled(text, m)
         if ref is not None:
             refs.append(ref)
-    for m in _STANDALONE.finditer(text):
+    for m in _STANDALONE_SCAN.matches(text):
         if any(r.start <= m.start() < r.end for r in refs):
             continue
         before = text[max(0, m.start() - 25) : m.start()]
@@ -625,24 +688,26 @@ def invoice_refs(text: str) -> list[Ref]:
         refs.append(Ref(m.start(), m.end(), m.group(0)))
     refs.extend(_listed_refs(text, refs))
     refs.sort(key=lambda r: r.start)
-    return _dedupe_overlaps(refs)
+    return tuple(_dedupe_overlaps(refs))
 
 
 def _labelled(text: str, m: re.Match[str]) -> Ref | None:
     label, ident = m.group("label"), m.group("id")
     if _PO_BOX.match(text, m.start()) or not _digits(ident, 3):
         return None
-    if re.fullmatch(r"(?i)(?:INV|PO|SI)[-/#]?\d.*", ident) and not label.lower().startswith(
-        ("ref", "our")
-    ):
+    if _CODE_ID.fullmatch(ident) and not label.lower().startswith(("ref", "our")):
         start = m.start("id")  # "purchase order PO-15775": the reference is the code itself
         return Ref(start, m.end(), text[start : m.end()])
-    if ident.isalpha() or re.fullmatch(r"\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?", ident):
+    if ident.isalpha() or _DATE_ID.fullmatch(ident):
         return None  # a date ("invoice 12/03/2026") is not a reference
     end = m.end()
     if text[end - 1] in ".-/":
         end -= 1
     return Ref(m.start(), end, text[m.start() : end])
+
+
+_CODE_ID = re.compile(r"(?i)(?:INV|PO|SI)[-/#]?\d.*")
+_DATE_ID = re.compile(r"\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?")
 
 
 def _digits(s: str, n: int) -> bool:
@@ -654,11 +719,14 @@ _LIST_TAIL = re.compile(
 )
 
 
+_PLURAL_LABEL = re.compile(r"(?i)(?:invoices|invs)\b")
+
+
 def _listed_refs(text: str, refs: list[Ref]) -> list[Ref]:
     """ "invoices 4411, 4412 and 4413": the numbers after the first share its label."""
     extra: list[Ref] = []
     for ref in refs:
-        if not re.match(r"(?i)(?:invoices|invs)\b", ref.text):
+        if not _PLURAL_LABEL.match(ref.text):
             continue
         pos = ref.end
         while (m := _LIST_TAIL.match(text, pos)) is not None:
@@ -762,6 +830,9 @@ _REASONS: list[tuple[str, float, str]] = [
                  rf"(?:don'?t|do\s+not)\s+recogni[sz]e(?={_A_CHARGE})"),
 ]
 _REASON_PATTERNS = [(r, w, re.compile(rf"\b(?:{p})", re.IGNORECASE)) for r, w, p in _REASONS]
+_REASON_SCANS = [(r, w, SCANNER.add(p)) for r, w, p in _REASON_PATTERNS]
+# Ties go to the reason listed first: minus the index of its first pattern.
+_REASON_RANK = {r: -i for i, (r, _, _) in reversed(list(enumerate(_REASONS)))}
 REASONS = ("price", "quantity", "damaged", "not_received", "duplicate", "not_ordered", "service",
            "credit_note", "other")
 
@@ -792,9 +863,11 @@ def _merged(spans: Sequence[Span]) -> list[Span]:
 
 def _reason_in(text: str) -> str:
     scores: dict[str, float] = {}
-    for reason, weight, pattern in _REASON_PATTERNS:
-        hits = len(pattern.findall(text))
+    starts = SCANNER.starts(text)
+    for reason, weight, scan in _REASON_SCANS:
+        hits = 0
+        if scan.could_match(starts):  # only min(hits, 2) counts: stop at two
+            hits = len(scan.matches_in(starts, text, original=False, limit=2))
         scores[reason] = max(scores.get(reason, 0.0), weight * min(hits, 2))
-    order = [r for r, _, _ in _REASONS]
-    best = max(scores, key=lambda r: (scores[r], -order.index(r)))
+    best = max(scores, key=lambda r: (scores[r], _REASON_RANK[r]))
     return best if scores[best] > 0 else "other"

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import random
+import re
 from datetime import date, datetime
 
 import pytest
 
 from nlp.extract import (
+    _ABBREVIATIONS,
     Instalment,
     PromiseValue,
+    _ends_with_abbreviation,
     dispute_reason,
     extract_promise,
     invoice_refs,
+    sentences,
 )
 
 WED = datetime.fromisoformat("2026-03-04T10:00:00+00:00")
@@ -235,6 +240,14 @@ def test_not_invoice_references(text: str) -> None:
     assert invoice_refs(text) == []
 
 
+def test_invoice_refs_are_a_new_list_each_call() -> None:
+    """References are remembered per text for the pipeline's second ask; a caller changing
+    the list it got must not change what the next caller gets."""
+    text = "Please check INV-10023 again."
+    invoice_refs(text).clear()
+    assert [r.text for r in invoice_refs(text)] == ["INV-10023"]
+
+
 # --- dispute reasons -----------------------------------------------------------------------
 
 
@@ -267,3 +280,27 @@ def test_dispute_reason_prefers_focus() -> None:
     second = text.index("Also")
     assert dispute_reason(text, focus=[(second, len(text))]) == "damaged"
     assert dispute_reason(text, focus=[(0, second)]) == "price"
+
+
+# --- sentences -----------------------------------------------------------------------------
+
+
+def test_sentences_keep_abbreviations_and_initials() -> None:
+    text = "Please pay inv. 4411 by Friday. Thanks! J. Smith approved it. OK?"
+    assert [text[s:e] for s, e in sentences(text)] == [
+        "Please pay inv. 4411 by Friday.", "Thanks!", "J. Smith approved it.", "OK?"]
+
+
+def test_abbreviation_check_reads_the_last_word_as_the_regex_did() -> None:
+    def by_regex(piece: str) -> bool:
+        word = re.search(r"([A-Za-z.]+)\.$", piece.rstrip())
+        if word is None:
+            return False
+        token = word.group(1).lower()
+        return token in _ABBREVIATIONS or len(token) == 1
+
+    rng = random.Random(3)
+    pieces = ["inv", "Inv", "e.g", "No", "x", "A", "pay", "é", "2", ".", "..", " ", "\n", ")"]
+    for _ in range(5000):
+        piece = "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 7)))
+        assert _ends_with_abbreviation(piece) == by_regex(piece), piece
