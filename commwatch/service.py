@@ -156,9 +156,10 @@ class Service:
                 session.flush()
                 self._ledger_fingerprint = ledger_fingerprint(session, now.date())
         plain = {n: c for n, c in self.config.rules.items() if c.type not in CREDIT_RULES}
-        results = run_rules(self.engine, plain, self.channels, now, self.context)
+        found: dict[str, list[Finding]] = {}
+        results = run_rules(self.engine, plain, self.channels, now, self.context, found)
         results.update(self._credit(now))
-        followups = self._followups(now)
+        followups = self._followups(now, found)
         totals: dict[str, Any] = {f"promises_{k}": v for k, v in ledger.items()}
         totals.update({f"followups_{k}": v for k, v in followups.items()})
         for counts in results.values():
@@ -186,7 +187,9 @@ class Service:
             self._credit_fingerprint = (credit_fingerprint(session, now.date()), tuple(credit))
         return results
 
-    def _followups(self, now: datetime) -> dict[str, int]:
+    def _followups(
+        self, now: datetime, found: dict[str, list[Finding]] | None = None
+    ) -> dict[str, int]:
         """Queue follow-ups for unacknowledged invoices, then pause those to customers who
         asked not to be contacted, in one transaction so none is committed unpaused."""
         rules = {n: c for n, c in self.config.rules.items() if c.enabled}
@@ -197,8 +200,11 @@ class Service:
             view = StoreView(session, self.context)
             counts: list[dict[str, int]] = []
             for name, rule in chasers.items():
-                found = unacknowledged_invoice(name, rule, view, now)
-                counts.append(queue_followups(session, found, rule, now))
+                # The rule ran a moment ago in this sweep: reuse what it found.
+                findings = (found or {}).get(name)
+                if findings is None:
+                    findings = unacknowledged_invoice(name, rule, view, now)
+                counts.append(queue_followups(session, findings, rule, now))
             # Pausing also runs without a contact_pause rule: a drafted chase must never go
             # to someone who asked us to stop.
             for pause in pauses or [ContactPauseRuleConfig(type="contact_pause")]:

@@ -114,8 +114,10 @@ def run_rules(
     channels: Iterable[str],
     now: datetime,
     context: MonitorContext | None = None,
+    findings_out: dict[str, list[Finding]] | None = None,
 ) -> dict[str, dict[str, int]]:
-    """Evaluate every enabled rule at `now`; one transaction per rule."""
+    """Evaluate every enabled rule at `now`; one transaction per rule. `findings_out`, when
+    given, receives each rule's findings (for work that follows from them, e.g. drafts)."""
     results: dict[str, dict[str, int]] = {}
     for name, config in rules.items():
         if not config.enabled:
@@ -123,6 +125,8 @@ def run_rules(
         with session_scope(engine) as session:
             findings = RULES[config.type](name, config, StoreView(session, context), now)
             results[name] = record_findings(session, name, findings, channels, now)
+        if findings_out is not None:
+            findings_out[name] = findings
     return results
 
 
