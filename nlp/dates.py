@@ -481,6 +481,10 @@ class _Finder:
     ids: dict[tuple[str, str], tuple[int, ...]]  # (group, found) -> pattern ids, memoised
 
 
+# What the finders found, with its digits and whitespace made plain ("4411" and "2025" are both
+# "0000"), names the same patterns: fewer keys to work out.
+_PLAIN_RUNS = str.maketrans("123456789\t\n\r\x0b\x0c\xa0", "000000000     " + " ")
+
 _GROUP_ALLOWS = {
     "b": (_AT_BOUNDARY, _AFTER_NON_DIGIT, _ANYWHERE),
     "d": (_AFTER_NON_DIGIT, _ANYWHERE),
@@ -537,10 +541,10 @@ class Scanner:
         at: defaultdict[int, list[int]] = defaultdict(list)
         ids_of = finder.ids
         if len(ids_of) > 20_000:
-            ids_of.clear()  # keyed by raw text ("12345 ", "the   end"): keep it bounded
+            ids_of.clear()  # keyed by text ("00000 ", "the   end"): keep it bounded
         if finder.boundary is not None:
             for m in finder.boundary.finditer(low, pos, end):
-                key = ("b", m.group(1))
+                key = ("b", m.group(1).translate(_PLAIN_RUNS))
                 ids = ids_of.get(key)
                 if ids is None:
                     ids = ids_of[key] = self._ids(finder, *key)
@@ -551,7 +555,7 @@ class Scanner:
             touched: set[int] = set()
             for m in finder.inside.finditer(low, pos, end):
                 group = m.lastgroup or ""
-                key = (group, m.group(group))
+                key = (group, m.group(group).translate(_PLAIN_RUNS))
                 ids = ids_of.get(key)
                 if ids is None:
                     ids = ids_of[key] = self._ids(finder, *key)
@@ -629,7 +633,7 @@ class ScanPattern:
             self.head = re.compile(_trie({p for p, _ in self.prefixes}))
 
     def could_match(self, starts: _Starts) -> bool:
-        """False when the scan of a text rules out any match in all of it."""
+        """False when the scan of a whole text (`Scanner.starts(text)`) rules out any match."""
         return starts.low is None or self.prefixes is None or self.index in starts.at
 
     def matches(
