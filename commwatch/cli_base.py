@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -76,3 +78,22 @@ def open_service(config: Config) -> Any:
     if created == "created":
         err.print("[green]created the database schema[/green]")
     return service
+
+
+def parse_when(value: str | None, option: str, timezone: str = "UTC") -> datetime | None:
+    """A date (2026-11-01, its midnight) or ISO 8601 date-time given on the command line;
+    without a zone it is read in `timezone` (the organisation's, where one applies)."""
+    if value is None:
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a date (2026-11-01) or date-time (2026-11-01T08:00)",
+            param_hint=option,
+        ) from None
+    if len(value) <= 10:
+        when = datetime.combine(when.date(), time())
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=ZoneInfo(timezone))
+    return when.astimezone(UTC)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import typer
 from rich.markup import escape
@@ -14,7 +12,7 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlmodel import Session
 
-from commwatch.cli_base import app, err, load_config_or_exit, open_service, out
+from commwatch.cli_base import app, err, load_config_or_exit, open_service, out, parse_when
 from commwatch.config import Config
 from commwatch.store import QuarantineItem
 from ingest import Connector, SourceError, build_connector, run_source
@@ -38,24 +36,6 @@ def _source_names(config: Config, only: str | None) -> list[str]:
     return [only]
 
 
-def parse_since(value: str | None, timezone: str) -> datetime | None:
-    """A date or ISO date-time; without a zone it is read in the organisation's time zone."""
-    if value is None:
-        return None
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(
-            f"{value!r} is not a date (2026-11-01) or date-time (2026-11-01T08:00)",
-            param_hint="--since",
-        ) from None
-    if isinstance(when, date) and len(value) <= 10:
-        when = datetime.combine(when.date(), time())
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=ZoneInfo(timezone))
-    return when.astimezone(UTC)
-
-
 @app.command()
 def ingest(
     source: Annotated[str | None, typer.Option("--source", "-s", help="Only this source.")] = None,
@@ -67,7 +47,7 @@ def ingest(
     """Read every configured source (or one) now and store what is new."""
     config = load_config_or_exit()
     names = _source_names(config, source)
-    start = parse_since(since, config.organisation.timezone)
+    start = parse_when(since, "--since", config.organisation.timezone)
     service = open_service(config)
     if config.customers is not None:
         service.run_job(next(j for j in service.jobs() if j.name == "customers"))

@@ -9,21 +9,15 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from commwatch.cli_base import app, err, load_config_or_exit, open_service, out
+from commwatch.cli_base import app, err, load_config_or_exit, open_service, out, parse_when
 
 rules_app = typer.Typer(help="The monitor's rules.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 
 
 def _when(value: str | None) -> datetime:
-    if value is None:
-        return datetime.now(UTC)
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        err.print(f"[red]--at: {value!r} is not an ISO 8601 date-time[/red]")
-        raise typer.Exit(2) from None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
+    """`--at`, or now."""
+    return parse_when(value, "--at") or datetime.now(UTC)
 
 
 def _describe(config: Any) -> str:
@@ -58,11 +52,12 @@ def rules_test(
         err.print(f"[red]no rule named {name!r} (rules: {known})[/red]")
         raise typer.Exit(2)
     service = open_service(config)
-    findings = evaluate(service.engine, name, config.rules[name], _when(at), service.context)
+    when = _when(at)
+    findings = evaluate(service.engine, name, config.rules[name], when, service.context)
     if as_json:
         typer.echo(json.dumps([f.__dict__ for f in findings], indent=2, default=str))
         return
-    out.print(f"{name}: {len(findings)} finding(s) at {_when(at).isoformat()}")
+    out.print(f"{name}: {len(findings)} finding(s) at {when.isoformat()}")
     for finding in findings:
         out.print(f"{finding.severity}: {finding.title}", highlight=False, markup=False)
         out.print(f"  {finding.summary}", highlight=False, markup=False)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,7 +11,7 @@ from rich.progress import Progress
 from rich.table import Table
 from rich.text import Text
 
-from commwatch.cli_base import app, err, load_config_or_exit, open_service, out
+from commwatch.cli_base import app, err, load_config_or_exit, open_service, out, parse_when
 from nlp.dataset import DEV_FILE, TRAIN_FILE, DatasetError, Example, read_examples
 from nlp.lexicon import LexiconError
 
@@ -33,17 +32,6 @@ def _read(path: Path, *, labelled: bool = False) -> list[Example]:
     except DatasetError as exc:
         err.print(f"[red]{exc}[/red]", highlight=False)
         raise typer.Exit(2) from None
-
-
-def _parse_when(value: str | None, option: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        err.print(f"[red]{option}: {value!r} is not an ISO 8601 date or date-time[/red]")
-        raise typer.Exit(2) from None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _show(text: str, result: Any) -> None:
@@ -97,7 +85,7 @@ def tag(
         if direction not in ("inbound", "outbound"):
             err.print(f"[red]--direction must be inbound or outbound, not {direction!r}[/red]")
             raise typer.Exit(2)
-        _show(text, tagger.tag_one(text, direction, _parse_when(sent_at, "--sent-at")))
+        _show(text, tagger.tag_one(text, direction, parse_when(sent_at, "--sent-at")))
         return
     assert input is not None
     examples = _read(input)
@@ -110,7 +98,10 @@ def tag(
             [e.sent_at for e in chunk],
             channels=[e.channel for e in chunk],
         )
-        lines += [json.dumps(r.as_json(e.id), ensure_ascii=False) for e, r in zip(chunk, results, strict=True)]
+        lines += [
+            json.dumps(r.as_json(e.id), ensure_ascii=False)
+            for e, r in zip(chunk, results, strict=True)
+        ]
     data = "\n".join(lines) + ("\n" if lines else "")
     if output is None:
         typer.echo(data, nl=False)
@@ -205,8 +196,8 @@ def retag(
     from commwatch.store import Message
     from nlp.jobs import retag as run_retag
 
-    when = _parse_when(since, "--since")
     config = load_config_or_exit()
+    when = parse_when(since, "--since", config.organisation.timezone)
     service = open_service(config)
     from sqlalchemy import func, select
     from sqlmodel import Session

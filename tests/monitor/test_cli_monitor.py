@@ -78,3 +78,10 @@ def test_proposal_decisions_are_recorded(demo_config: Path) -> None:
     assert done.exit_code == 0 and "overridden by Maria Lopez" in done.output
     again = runner.invoke(app, [*base, "proposals", "approve", "1", "--by", "Tom"])
     assert again.exit_code == 2 and "already overridden by Maria Lopez" in again.output
+
+
+def test_a_bad_time_is_named(demo_config: Path) -> None:
+    result = runner.invoke(app, ["--config", str(demo_config), "rules", "test", "unanswered",
+                                 "--at", "next tuesday"])
+    assert result.exit_code == 2
+    assert "'next tuesday' is not a date" in result.output and "--at" in result.output
