@@ -85,3 +85,35 @@ def test_run_stops_cleanly_on_signal(tmp_path: Path, sig: signal.Signals) -> Non
         assert unfinished == []
     assert len((tmp_path / "alerts.jsonl").read_text().splitlines()) == 3
     engine.dispose()
+
+
+def test_monitor_redoes_ledger_and_credit_only_when_their_inputs_change(
+    demo_copy: Path,
+) -> None:
+    from decimal import Decimal
+
+    from commwatch.config import load_config
+    from commwatch.service import Service
+    from commwatch.store import CreditSnapshot, Payment, Proposal, session_scope
+
+    now = datetime(2026, 11, 23, 12, tzinfo=UTC)
+    service = Service(load_config(demo_copy / "config.toml"), clock=lambda: now)
+    service.prepare()
+    service.run_once()
+    with Session(service.engine) as session:
+        assert session.execute(select(func.count()).select_from(Proposal)).scalar_one() >= 1
+        snapshots = session.execute(select(func.count()).select_from(CreditSnapshot)).scalar_one()
+    assert snapshots == 9  # one per demo customer, today
+
+    quiet = service._monitor()  # noqa: SLF001  (the job as the scheduler runs it)
+    assert not any(key.startswith("promises_") for key in quiet)  # ledger skipped
+    assert service._credit(now) == {}  # noqa: SLF001  credit skipped: nothing changed
+    with session_scope(service.engine) as session:
+        session.add(Payment(customer_id=7, reference="LATE-1", amount=Decimal("4500"),
+                            currency="EUR", received_on=now.date(), invoice_number="INV-10039"))
+    busy = service._monitor()  # noqa: SLF001
+    assert "promises_changed" in busy  # a new payment: the ledger runs again
+    with session_scope(service.engine) as session:
+        session.add(Payment(customer_id=7, reference="LATE-2", amount=Decimal("10"),
+                            currency="EUR", received_on=now.date(), invoice_number="INV-10058"))
+    assert "credit-review" in service._credit(now)  # noqa: SLF001  and credit is redone
