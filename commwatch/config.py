@@ -12,14 +12,14 @@ from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from commwatch.configbase import ConfigPath, MaybeSecret, Secret, StrictModel
 from ingest.config import CustomerMasterConfig, SourceConfig
 from monitor.calendar import CalendarConfig
 from monitor.config import PromiseLedgerConfig, TeamConfig
 from monitor.rules import RuleConfig
-from notifier.config import ChannelConfig
+from notifier.config import ChannelConfig, EmailChannelConfig, NotifyConfig
 
 DEFAULT_CONFIG_ENV = "COMMWATCH_CONFIG"
 
@@ -112,8 +112,18 @@ class Config(StrictModel):
     channels: dict[str, Annotated[ChannelConfig, Field(discriminator="type")]] = Field(
         default_factory=dict
     )
+    notify: NotifyConfig = Field(default_factory=NotifyConfig)
     scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
     path: Path = Field(default=Path("config.toml"), exclude=True)
+
+    @model_validator(mode="after")
+    def _digest_channel(self) -> Config:
+        digest = self.notify.digest
+        if digest.enabled and not isinstance(self.channels.get(digest.channel), EmailChannelConfig):
+            raise ValueError(
+                f"notify.digest.channel: {digest.channel!r} is not an email channel in [channels]"
+            )
+        return self
 
     @property
     def base_dir(self) -> Path:

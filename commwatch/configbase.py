@@ -5,6 +5,7 @@ Plugin packages define their own config models with these; `commwatch.config` as
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Annotated, Any
@@ -27,6 +28,16 @@ class StrictModel(BaseModel):
     """A config table: unknown keys are errors, values are not coerced across types."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def is_loopback(host: str) -> bool:
+    """True for names and addresses that never leave this machine."""
+    if host.lower() in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _base_dir(info: ValidationInfo) -> Path:

@@ -43,7 +43,8 @@ from monitor.promises import credit_fingerprint, ledger_fingerprint, update_ledg
 from monitor.view import MonitorContext, StoreView
 from nlp.jobs import tag_pending
 from nlp.pipeline import Tagger, default_tagger
-from notifier import Channel, build_channel, deliver
+from notifier import Channel, Outbox, Router, build_channel, queue_digests
+from notifier.config import EmailChannelConfig
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,8 @@ class Service:
         self.channels: dict[str, Channel] = {
             name: build_channel(name, cfg) for name, cfg in config.channels.items() if cfg.enabled
         }
+        self.router = Router(config.channels, config.notify, config.calendar.timezone)
+        self.outbox = Outbox(self.engine, self.channels, config.notify)
         self.directions = Directions(
             list(config.organisation.own_domains), list(config.organisation.team_addresses)
         )
@@ -139,7 +142,7 @@ class Service:
             )
         with session_scope(self.engine) as session:
             record_findings(
-                session, f"{SOURCE_HEALTH_RULE}:{name}", findings, self.channels, self.clock()
+                session, f"{SOURCE_HEALTH_RULE}:{name}", findings, self.router, self.clock()
             )
 
     def _tag(self) -> dict[str, Any]:
@@ -157,7 +160,7 @@ class Service:
                 self._ledger_fingerprint = ledger_fingerprint(session, now.date())
         plain = {n: c for n, c in self.config.rules.items() if c.type not in CREDIT_RULES}
         found: dict[str, list[Finding]] = {}
-        results = run_rules(self.engine, plain, self.channels, now, self.context, found)
+        results = run_rules(self.engine, plain, self.router, now, self.context, found)
         results.update(self._credit(now))
         followups = self._followups(now, found)
         totals: dict[str, Any] = {f"promises_{k}": v for k, v in ledger.items()}
@@ -181,7 +184,7 @@ class Service:
         with session_scope(self.engine) as session:
             view = StoreView(session, self.context)
             for name, findings in evaluate_credit_rules(view, credit, now).items():
-                results[name] = record_findings(session, name, findings, self.channels, now)
+                results[name] = record_findings(session, name, findings, self.router, now)
                 record_proposals(session, name, findings, now)
         with session_scope(self.engine) as session:  # proposals recorded just now included
             self._credit_fingerprint = (credit_fingerprint(session, now.date()), tuple(credit))
@@ -215,7 +218,24 @@ class Service:
         return totals
 
     def _notify(self) -> dict[str, Any]:
-        return deliver(self.engine, self.channels, self.clock())
+        now = self.clock()
+        digest = self.config.notify.digest
+        queued = 0
+        if digest.enabled:
+            channel = self.config.channels[digest.channel]
+            fallback = [str(a) for a in channel.fallback] if isinstance(
+                channel, EmailChannelConfig) else []
+            with session_scope(self.engine) as session:
+                queued = queue_digests(session, now, self.config.notify, fallback,
+                                       self.config.calendar.timezone)
+        try:
+            counts = self.outbox.deliver(now)
+        finally:
+            for channel in self.channels.values():
+                close = getattr(channel, "close", None)
+                if close is not None:
+                    close()
+        return {**counts, "digests_queued": queued}
 
     def jobs(self) -> list[Job]:
         sched = self.config.scheduler

@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from commwatch.configbase import ConfigPath, Secret, StrictModel
+from commwatch.configbase import ConfigPath, Secret, StrictModel, is_loopback
 
 DEFAULT_PORTS = {"tls": 993, "starttls": 143, "plain": 143}
 DEFAULT_KEYWORD = "$CommwatchSeen"
 # RFC 3501 atom characters, less the ones a flag keyword may not hold.
 _KEYWORD = re.compile(r"^\$?[A-Za-z0-9_.\-+]{1,64}$")
-
-
-def is_loopback(host: str) -> bool:
-    """True for names and addresses that never leave this machine."""
-    if host.lower() in ("localhost", "localhost.localdomain"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 class ImapSourceConfig(StrictModel):

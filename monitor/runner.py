@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from commwatch.store import Alert, Delivery, insert_ignore, session_scope
+from commwatch.store import Alert, insert_ignore, session_scope
 from monitor.rules import RULES, Finding
 from monitor.view import MonitorContext, StoreView
 
@@ -19,62 +19,65 @@ def dedupe_key(finding: Finding) -> str:
     return f"{finding.rule}:{finding.subject}"
 
 
-def queue_deliveries(session: Session, alert_id: int, channels: Iterable[str], now: datetime) -> int:
-    """Outbox rows for one alert, one per channel; written in the alert's transaction."""
-    queued = 0
-    for channel in channels:
-        key = f"alert:{alert_id}:channel:{channel}:to:"
-        if insert_ignore(
-            session,
-            Delivery,
-            {
-                "alert_id": alert_id,
-                "channel": channel,
-                "recipient": "",
-                "idempotency_key": key,
-                "status": "pending",
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-                "detail": "",
-            },
-            ["idempotency_key"],
-        ):
-            queued += 1
-    return queued
+class AlertSink(Protocol):
+    """Where alert events go: the notifier's router writes the outbox rows for them."""
+
+    def queue(self, session: Session, alert_id: int, event: str, now: datetime) -> int: ...
+
+
+Sink = AlertSink | Iterable[str]
+_RANK = {"info": 0, "warning": 1, "high": 2, "critical": 3}
+
+
+def _sink(sink: Sink) -> AlertSink:
+    if hasattr(sink, "queue"):
+        return sink  # type: ignore[return-value]
+    from notifier.route import Router  # every alert to these channels, as in dry runs
+
+    return Router.plain(list(sink))  # type: ignore[arg-type]
 
 
 def record_findings(
-    session: Session, rule: str, findings: list[Finding], channels: Iterable[str], now: datetime
+    session: Session, rule: str, findings: list[Finding], sink: Sink, now: datetime
 ) -> dict[str, int]:
     """Store one rule's findings; alerts no longer found are resolved.
 
     Set-based, because a sweep re-finds most of its findings every time: one query for the
     rule's open alerts, one UPDATE per 5,000 for those seen again, an insert only for what
-    is new, one UPDATE per 5,000 for those resolved."""
-    channels = list(channels)
+    is new, one UPDATE per 5,000 for those resolved. Each alert event (new, back after it
+    resolved, severity up, resolved) goes to the sink in the same transaction."""
+    router = _sink(sink)
     counts = {"findings": len(findings), "new_alerts": 0, "resolved": 0, "queued": 0}
     by_key = {dedupe_key(f): f for f in findings}
     table = Alert.__table__  # type: ignore[attr-defined]
-    open_ids: dict[str, int] = dict(
-        session.execute(
-            select(table.c.dedupe_key, table.c.id)
-            .where(table.c.rule == rule, table.c.state == "open")
-        ).all()
-    )
+    open_rows = session.execute(
+        select(table.c.dedupe_key, table.c.id, table.c.severity)
+        .where(table.c.rule == rule, table.c.state == "open")
+    ).all()
+    open_ids: dict[str, int] = {key: alert_id for key, alert_id, _ in open_rows}
+    open_severity = {key: severity for key, _, severity in open_rows}
     seen = [open_ids[k] for k in by_key if k in open_ids]
     for key, finding in by_key.items():
         if key in open_ids:
+            if _RANK.get(finding.severity, 0) > _RANK.get(open_severity[key], 0):
+                session.execute(
+                    update(table).where(table.c.id == open_ids[key]).values(
+                        severity=finding.severity, title=finding.title,
+                        summary=finding.summary, details=finding.details)
+                )
+                counts["queued"] += router.queue(session, open_ids[key], "escalated", now)
             continue
         new_id = insert_ignore(session, Alert, _alert_row(finding, key, now), ["dedupe_key"])
         if new_id is not None:
             counts["new_alerts"] += 1
-            counts["queued"] += queue_deliveries(session, new_id, channels, now)
-        else:  # found again after it was resolved: open again, without a second delivery
+            counts["queued"] += router.queue(session, new_id, "new", now)
+        else:  # found again after it was resolved: open again; the router throttles re-alerts
             session.execute(
                 update(table).where(table.c.dedupe_key == key)
                 .values(state="open", resolved_at=None, last_seen_at=now)
             )
+            alert_id = session.scalar(select(table.c.id).where(table.c.dedupe_key == key))
+            counts["queued"] += router.queue(session, alert_id, "reopened", now)
     for chunk in _chunks(seen):
         session.execute(update(table).where(table.c.id.in_(chunk)).values(last_seen_at=now))
     gone = [alert_id for key, alert_id in open_ids.items() if key not in by_key]
@@ -82,6 +85,9 @@ def record_findings(
         session.execute(
             update(table).where(table.c.id.in_(chunk)).values(state="resolved", resolved_at=now)
         )
+    if gone and getattr(router, "wants_resolved", True):
+        for alert_id in gone:
+            counts["queued"] += router.queue(session, alert_id, "resolved", now)
     counts["resolved"] = len(gone)
     return counts
 
@@ -111,7 +117,7 @@ def _chunks(ids: list[int], size: int = 5000) -> Iterable[list[int]]:
 def run_rules(
     engine: Engine,
     rules: Mapping[str, Any],
-    channels: Iterable[str],
+    sink: Sink,
     now: datetime,
     context: MonitorContext | None = None,
     findings_out: dict[str, list[Finding]] | None = None,
@@ -124,7 +130,7 @@ def run_rules(
             continue
         with session_scope(engine) as session:
             findings = RULES[config.type](name, config, StoreView(session, context), now)
-            results[name] = record_findings(session, name, findings, channels, now)
+            results[name] = record_findings(session, name, findings, sink, now)
         if findings_out is not None:
             findings_out[name] = findings
     return results

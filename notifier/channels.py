@@ -1,65 +1,72 @@
-"""Alert channels. `send` never raises on transport errors; it says what happened."""
+"""Alert channels. `send` never raises on transport errors; it says what happened.
+
+A channel that can tell whether a notice already went out (`confirm`) lets the outbox recover
+from a crash between sending and recording without sending twice; one that cannot is resent
+under the same key and the delivery is marked as a possible duplicate."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 
 from notifier.config import ConsoleChannelConfig, JsonlChannelConfig
+from notifier.notice import AlertView, Notice
 
 SEVERITY_STYLE = {"info": "blue", "warning": "yellow", "high": "red", "critical": "bold red"}
 
 
 @dataclass(frozen=True)
-class OutgoingAlert:
-    """An alert as a channel sees it, for one delivery."""
-
-    alert_id: int
-    idempotency_key: str
-    rule: str
-    severity: str
-    title: str
-    summary: str
-    created_at: datetime
-    recipient: str = ""
-    customer_id: int | None = None
-    thread_id: int | None = None
-    message_id: int | None = None
-    details: dict[str, Any] = field(default_factory=dict)
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "idempotency_key": self.idempotency_key,
-            "alert_id": self.alert_id,
-            "rule": self.rule,
-            "severity": self.severity,
-            "title": self.title,
-            "summary": self.summary,
-            "created_at": self.created_at.isoformat(),
-            "customer_id": self.customer_id,
-            "thread_id": self.thread_id,
-            "message_id": self.message_id,
-            "details": self.details,
-        }
-
-
-@dataclass(frozen=True)
 class DeliveryResult:
+    """What a send did. `scope="channel"` means the channel as a whole failed (server down,
+    rate limit): every delivery on it waits, so they resume in order."""
+
     ok: bool
     detail: str = ""
     retry_after: float | None = None
+    scope: Literal["delivery", "channel"] = "delivery"
+    external_ref: str = ""
+    permanent: bool = False
 
 
 class Channel(Protocol):
     name: str
 
-    def send(self, alert: OutgoingAlert) -> DeliveryResult: ...
+    def send(self, notice: Notice) -> DeliveryResult: ...
+
+    def confirm(self, notice: Notice) -> bool | None:
+        """True if the notice is known to have gone out, False if known not, None if the
+        channel cannot tell."""
+        ...
+
+
+def alert_json(notice: Notice, alert: AlertView) -> dict[str, Any]:
+    return {
+        "idempotency_key": alert.delivery_key,
+        "alert_id": alert.alert_id,
+        "event": alert.event,
+        "rule": alert.rule,
+        "severity": alert.severity,
+        "title": alert.title,
+        "summary": alert.summary,
+        "created_at": alert.created_at.isoformat(),
+        "customer_id": alert.customer_id,
+        "customer": notice.customer.name if notice.customer else None,
+        "thread_id": alert.thread_id,
+        "message_id": alert.message_id,
+        "link": alert.message_url or alert.alert_url,
+        "evidence": [
+            {"tag": e.tag, "confidence": round(e.confidence, 3), "span": e.span,
+             "excerpt": e.excerpt} for e in alert.evidence
+        ],
+        "credit": notice.credit.lines() if notice.credit else [],
+        "details": alert.details,
+    }
 
 
 class ConsoleChannel:
@@ -69,20 +76,27 @@ class ConsoleChannel:
         self.name = name
         self.console = console or Console()
 
-    def send(self, alert: OutgoingAlert) -> DeliveryResult:
-        style = SEVERITY_STYLE.get(alert.severity, "white")
-        excerpt = alert.details.get("excerpt")
-        body = alert.summary + (f"\n\n[dim]“{excerpt}”[/dim]" if excerpt else "")
-        self.console.print(
-            Panel(body, title=f"[{style}]{alert.severity.upper()}[/] {alert.title}",
-                  subtitle=f"alert #{alert.alert_id} · {alert.rule}", expand=False)
-        )
+    def send(self, notice: Notice) -> DeliveryResult:
+        for alert in notice.alerts:
+            style = SEVERITY_STYLE.get(alert.severity, "white")
+            excerpt = alert.excerpt()
+            body = escape(alert.summary) + (
+                f"\n\n[dim]“{escape(excerpt)}”[/dim]" if excerpt else "")
+            if notice.credit:
+                body += "\n[dim]" + escape(" · ".join(notice.credit.lines())) + "[/dim]"
+            self.console.print(Panel(
+                body, title=f"[{style}]{alert.severity.upper()}[/] {escape(alert.title)}",
+                subtitle=f"alert #{alert.alert_id} · {alert.rule}", expand=False,
+            ))
         return DeliveryResult(True, "printed")
+
+    def confirm(self, notice: Notice) -> bool | None:
+        return None  # a terminal cannot be asked what it printed; printing twice is harmless
 
 
 class JsonlChannel:
-    """Appends one JSON object a line. A key already in the file is not written again, so a
-    crash between writing and recording the delivery cannot duplicate an alert."""
+    """Appends one JSON object per alert a line. A key already in the file is not written
+    again, so a crash between writing and recording cannot duplicate an alert."""
 
     def __init__(self, name: str, config: JsonlChannelConfig) -> None:
         self.name = name
@@ -101,18 +115,25 @@ class JsonlChannel:
                             continue
         return self._written
 
-    def send(self, alert: OutgoingAlert) -> DeliveryResult:
+    def send(self, notice: Notice) -> DeliveryResult:
         try:
-            if alert.idempotency_key in self._keys():
+            fresh = [a for a in notice.alerts if a.delivery_key not in self._keys()]
+            if not fresh:
                 return DeliveryResult(True, f"already in {self.path}")
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.path.open("a", encoding="utf-8") as handle:
-                handle.write(json.dumps(alert.as_json(), ensure_ascii=False) + "\n")
+                for alert in fresh:
+                    handle.write(json.dumps(alert_json(notice, alert), ensure_ascii=False) + "\n")
                 handle.flush()
         except OSError as exc:
-            return DeliveryResult(False, f"cannot write {self.path}: {exc.strerror}", 30.0)
-        self._keys().add(alert.idempotency_key)
+            return DeliveryResult(False, f"cannot write {self.path}: {exc.strerror}", 30.0,
+                                  scope="channel")
+        self._keys().update(a.delivery_key for a in fresh)
         return DeliveryResult(True, f"appended to {self.path}")
+
+    def confirm(self, notice: Notice) -> bool | None:
+        self._written = None  # re-read: another process may have written meanwhile
+        return all(a.delivery_key in self._keys() for a in notice.alerts)
 
 
 def build_channel(name: str, config: Any) -> Channel:
@@ -120,4 +141,12 @@ def build_channel(name: str, config: Any) -> Channel:
         return ConsoleChannel(name, config)
     if config.type == "jsonl":
         return JsonlChannel(name, config)
+    if config.type == "email":
+        from notifier.email import EmailChannel
+
+        return EmailChannel(name, config)
+    if config.type == "slack":
+        from notifier.slack import SlackChannel
+
+        return SlackChannel(name, config)
     raise ValueError(f"channels.{name}.type: unknown channel type {config.type!r}")

@@ -11,10 +11,12 @@ from commwatch.store.engine import (
 )
 from commwatch.store.models import (
     Alert,
+    ChannelState,
     Contact,
     CreditSnapshot,
     Customer,
     Delivery,
+    DeliveryAttempt,
     DisputeRecord,
     FollowUp,
     Invoice,
@@ -26,6 +28,7 @@ from commwatch.store.models import (
     QuarantineItem,
     Review,
     Signal,
+    Silence,
     SourceItem,
     SyncState,
     Thread,
@@ -34,10 +37,12 @@ from commwatch.store.types import UTCDateTime, utcnow
 
 __all__ = [
     "Alert",
+    "ChannelState",
     "Contact",
     "CreditSnapshot",
     "Customer",
     "Delivery",
+    "DeliveryAttempt",
     "DisputeRecord",
     "FollowUp",
     "Invoice",
@@ -50,6 +55,7 @@ __all__ = [
     "Review",
     "SchemaError",
     "Signal",
+    "Silence",
     "SourceItem",
     "SyncState",
     "Thread",

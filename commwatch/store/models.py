@@ -272,10 +272,19 @@ class Alert(SQLModel, table=True):
     created_at: datetime = _created()
     last_seen_at: datetime = _created()
     resolved_at: datetime | None = _when(nullable=True)
+    # Re-alert throttling: how often it has notified, and not again before `next_notify_at`.
+    notified_count: int = 0
+    next_notify_at: datetime | None = _when(nullable=True)
 
 
 class Delivery(SQLModel, table=True):
+    """One notice of an alert to one recipient on one channel: the outbox row.
+
+    `seq` 0 is the first notice; later ones (re-alert, severity up, resolved) are updates and
+    reply in the first one's thread. Rows of one `group_key` went out as one message."""
+
     __tablename__ = "deliveries"
+    __table_args__ = (Index("ix_deliveries_due", "status", "next_attempt_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     alert_id: int = Field(foreign_key="alerts.id", index=True)
@@ -283,12 +292,66 @@ class Delivery(SQLModel, table=True):
     recipient: str = Field(default="", max_length=320)
     idempotency_key: str = Field(unique=True, max_length=600)
     status: str = Field(default="pending", max_length=16, index=True)
+    event: str = Field(default="new", max_length=16)
+    seq: int = 0
+    customer_id: int | None = Field(default=None, index=True)
+    topic: str = Field(default="", max_length=512, index=True)
     attempts: int = 0
     next_attempt_at: datetime = _created()
     last_attempt_at: datetime | None = _when(nullable=True)
     sent_at: datetime | None = _when(nullable=True)
+    group_key: str | None = Field(default=None, max_length=80, index=True)
+    claimed_by: str | None = Field(default=None, max_length=200)
+    claimed_at: datetime | None = _when(nullable=True)
+    external_ref: str = Field(default="", max_length=512)
+    duplicate_risk: bool = False
     detail: str = Field(default="", sa_column=Column(Text, nullable=False))
     created_at: datetime = _created()
+
+
+class DeliveryAttempt(SQLModel, table=True):
+    """Every try of a delivery and what the channel said: the trail behind `alerts show`."""
+
+    __tablename__ = "delivery_attempts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: int = Field(foreign_key="deliveries.id", index=True)
+    number: int
+    started_at: datetime = _when()
+    finished_at: datetime | None = _when(nullable=True)
+    ok: bool = False
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False))
+    retry_after: float | None = None
+
+
+class ChannelState(SQLModel, table=True):
+    """A channel that failed as a whole (server down, rate limit) waits until `blocked_until`,
+    so its deliveries resume in order instead of each backing off on its own."""
+
+    __tablename__ = "channel_state"
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(unique=True, max_length=128)
+    blocked_until: datetime | None = _when(nullable=True)
+    failures: int = 0
+    last_error: str = Field(default="", sa_column=Column(Text, nullable=False))
+    updated_at: datetime = _created()
+
+
+class Silence(SQLModel, table=True):
+    """No notices for matching alerts until `expires_at`: by rule, customer and/or invoice."""
+
+    __tablename__ = "silences"
+
+    id: int | None = Field(default=None, primary_key=True)
+    rule: str | None = Field(default=None, max_length=128)
+    customer_id: int | None = Field(default=None, foreign_key="customers.id")
+    invoice: str | None = Field(default=None, max_length=64)
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    created_by: str = Field(max_length=200)
+    created_at: datetime = _created()
+    expires_at: datetime = _when(index=True)
+    ended_at: datetime | None = _when(nullable=True)
 
 
 class Review(SQLModel, table=True):

@@ -28,6 +28,7 @@ EXPECTED_TABLES = {
     "customers", "contacts", "invoices", "payments", "threads", "messages", "signals",
     "promises", "disputes", "alerts", "deliveries", "reviews", "sync_state", "quarantine",
     "source_items", "job_runs", "credit_snapshots", "proposals", "followups", "alembic_version",
+    "delivery_attempts", "channel_state", "silences",
 }
 
 

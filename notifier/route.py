@@ -1,0 +1,239 @@
+"""Who hears about an alert, on which channel, and when: routing, silences, re-alert
+throttling, quiet hours and the grouping window, applied as the outbox rows are written.
+
+The monitor calls `Router.queue` in the transaction that stores the alert, so an alert is
+never committed without its deliveries (or the recorded reason it has none).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+from sqlmodel import Session
+
+from commwatch.store import Alert, Customer, Delivery, Silence, insert_ignore
+from notifier.config import (
+    ChannelConfig,
+    EmailChannelConfig,
+    NotifyConfig,
+    SlackChannelConfig,
+)
+from notifier.silences import active_silence
+from notifier.timing import quiet_until
+
+EVENTS = ("new", "reopened", "escalated", "resolved")
+
+
+def topic_of(alert: Alert) -> str:
+    """Notices on one topic reply in one Slack thread / e-mail thread: a rule's alerts about
+    one conversation (an SLA warning, then its breach) belong together."""
+    if alert.thread_id is not None:
+        return f"{alert.rule}:thread:{alert.thread_id}"
+    return alert.dedupe_key
+
+
+class Router:
+    """Turns an alert event into outbox rows, one per channel and recipient."""
+
+    def __init__(
+        self,
+        channels: Mapping[str, ChannelConfig],
+        notify: NotifyConfig | None = None,
+        timezone: str = "UTC",
+    ) -> None:
+        self.channels = {n: c for n, c in channels.items() if c.enabled}
+        self.notify = notify or NotifyConfig()
+        self.timezone = timezone
+
+    @property
+    def wants_resolved(self) -> bool:
+        return any(c.send_resolved for c in self.channels.values())
+
+    @classmethod
+    def plain(cls, names: Iterable[str]) -> Router:
+        """Every alert to every named console channel: for tests and dry runs."""
+        from notifier.config import ConsoleChannelConfig
+
+        return cls({n: ConsoleChannelConfig(type="console") for n in names})
+
+    # -- the one entry point ----------------------------------------------------------------
+
+    def queue(self, session: Session, alert_id: int, event: str, now: datetime) -> int:
+        """Write the outbox rows for one alert event; returns how many were queued."""
+        assert event in EVENTS, event
+        alert = session.get(Alert, alert_id)
+        if alert is None:
+            return 0
+        if event == "resolved":
+            return self._queue_resolved(session, alert, now)
+        if event == "reopened" and alert.next_notify_at is not None and now < alert.next_notify_at:
+            return 0  # throttled: it notified recently and came back within the back-off
+        customer = session.get(Customer, alert.customer_id) if alert.customer_id else None
+        silence = active_silence(session, alert.rule, alert.customer_id, _invoices(alert), now)
+        seq = alert.notified_count
+        queued = 0
+        for name, config in self.channels.items():
+            tier = customer.tier if customer else None
+            if not config.takes(alert.rule, alert.severity, tier):
+                continue
+            for recipient in self.recipients(config, alert, customer):
+                queued += self._add(session, alert, name, config, recipient, event, seq, now,
+                                    silence)
+        if queued:
+            alert.notified_count = seq + 1
+            backoff = timedelta(minutes=self.notify.realert_minutes) * (2 ** seq)
+            alert.next_notify_at = now + min(
+                backoff, timedelta(hours=self.notify.realert_max_hours)
+            )
+            session.add(alert)
+        return queued
+
+    # -- routing ----------------------------------------------------------------------------
+
+    def recipients(
+        self, config: ChannelConfig, alert: Alert, customer: Customer | None
+    ) -> list[str]:
+        if isinstance(config, EmailChannelConfig):
+            if config.to != "owner":
+                return [str(a).lower() for a in config.to]
+            # A rule may name who must hear (an SLA escalation adds the owner's manager).
+            named = [str(a).lower() for a in (alert.details or {}).get("route_to") or [] if a]
+            owner = (customer.owner_email or "").lower() if customer else ""
+            found = named or ([owner] if owner else [])
+            return list(dict.fromkeys(found)) or [str(a).lower() for a in config.fallback]
+        if isinstance(config, SlackChannelConfig):
+            if config.webhook_url is not None:
+                return [""]
+            external = customer.external_id if customer else None
+            tier = customer.tier if customer else None
+            for route in config.routes:
+                if route.takes(alert.rule, alert.severity, tier) and (
+                    not route.customers or external in route.customers
+                ):
+                    return [route.channel]
+            return [config.channel] if config.channel else []
+        return [""]
+
+    # -- one row ----------------------------------------------------------------------------
+
+    def _add(
+        self,
+        session: Session,
+        alert: Alert,
+        channel: str,
+        config: ChannelConfig,
+        recipient: str,
+        event: str,
+        seq: int,
+        now: datetime,
+        silence: Silence | None,
+    ) -> int:
+        due, status, detail = now, "pending", ""
+        digest = self.notify.digest
+        if silence is not None:
+            status = "silenced"
+            due = silence.expires_at
+            detail = f"silenced by #{silence.id} until {silence.expires_at:%Y-%m-%d %H:%M} UTC: " \
+                     f"{silence.reason}"
+        elif (digest.enabled and isinstance(config, EmailChannelConfig)
+              and alert.severity in digest.only_severities and event != "resolved"):
+            status = "digest"
+            detail = "goes into the daily digest only"
+        elif event != "resolved":
+            held = self._quiet(recipient, alert.severity, now)
+            if held is not None:
+                due = held
+                detail = f"held for the recipient's quiet hours until {held:%Y-%m-%d %H:%M} UTC"
+            if self.notify.group_window_seconds and event == "new":
+                due = max(due, now + timedelta(seconds=self.notify.group_window_seconds))
+        key = f"alert:{alert.id}:{event}:{seq}:{channel}:{recipient}"
+        new_id = insert_ignore(session, Delivery, {
+            "alert_id": alert.id,
+            "channel": channel,
+            "recipient": recipient,
+            "idempotency_key": key,
+            "status": status,
+            "event": event,
+            "seq": seq,
+            "customer_id": alert.customer_id,
+            "topic": topic_of(alert),
+            "attempts": 0,
+            "next_attempt_at": due,
+            "created_at": now,
+            "external_ref": "",
+            "duplicate_risk": False,
+            "detail": detail,
+        }, ["idempotency_key"])
+        return 1 if new_id is not None and status == "pending" else 0
+
+    def _quiet(self, recipient: str, severity: str, now: datetime) -> datetime | None:
+        prefs = self.notify.recipients.get(recipient.lower())
+        if prefs is None or prefs.quiet_window() is None or severity in prefs.quiet_except:
+            return None
+        zone = ZoneInfo(prefs.timezone or self.timezone)
+        window = prefs.quiet_window()
+        assert window is not None
+        return quiet_until(now, window, zone)
+
+    def _queue_resolved(self, session: Session, alert: Alert, now: datetime) -> int:
+        """Tell the channels that want it, on the same recipients that heard of the alert."""
+        wanting = {n for n, c in self.channels.items() if c.send_resolved}
+        if not wanting:
+            return 0
+        heard = session.execute(
+            select(Delivery.channel, Delivery.recipient)
+            .where(Delivery.alert_id == alert.id, Delivery.status == "sent",
+                   Delivery.channel.in_(wanting))  # type: ignore[attr-defined]
+            .distinct()
+        ).all()
+        queued = 0
+        resolved_before = session.scalar(
+            select(func.count()).select_from(Delivery)
+            .where(Delivery.alert_id == alert.id, Delivery.event == "resolved")
+        ) or 0
+        for channel, recipient in heard:
+            queued += self._add(session, alert, channel, self.channels[channel], recipient,
+                                "resolved", int(resolved_before), now, None)
+        return queued
+
+
+def _invoices(alert: Alert) -> list[str]:
+    """The invoice numbers an alert is about, as rules put them in its details."""
+    details = alert.details or {}
+    found = [str(i) for i in details.get("invoices") or []]
+    if details.get("invoice"):
+        found.append(str(details["invoice"]))
+    return found
+
+
+def release_silenced(session: Session, now: datetime) -> dict[str, int]:
+    """Silenced rows whose silence is over: sent after all if the alert is still open,
+    dropped with the reason if it resolved meanwhile."""
+    counts = {"released": 0, "dropped": 0}
+    rows = session.execute(
+        select(Delivery.id, Alert.rule, Alert.customer_id, Alert.details, Alert.state)
+        .join(Alert, Alert.id == Delivery.alert_id)  # type: ignore[arg-type]
+        .where(Delivery.status == "silenced", Delivery.next_attempt_at <= now)  # type: ignore[arg-type]
+    ).all()
+    for delivery_id, rule, customer_id, details, state in rows:
+        invoices = _invoices(Alert(rule=rule, dedupe_key="", severity="", title="",
+                                   details=details or {}))
+        silence = active_silence(session, rule, customer_id, invoices, now)
+        values: dict[str, Any]
+        if silence is not None:  # another silence still covers it
+            values = {"next_attempt_at": silence.expires_at,
+                      "detail": f"silenced by #{silence.id} until "
+                                f"{silence.expires_at:%Y-%m-%d %H:%M} UTC: {silence.reason}"}
+        elif state == "open":
+            values = {"status": "pending", "next_attempt_at": now,
+                      "detail": "silence ended while the alert was still open"}
+            counts["released"] += 1
+        else:
+            values = {"status": "dropped", "detail": "alert resolved while silenced"}
+            counts["dropped"] += 1
+        session.execute(update(Delivery).where(Delivery.id == delivery_id).values(**values))  # type: ignore[arg-type]
+    return counts
