@@ -11,6 +11,7 @@ from rich.table import Table
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from commwatch import cli_alerts  # noqa: F401  (registers alerts, silences)
 from commwatch import cli_ingest  # noqa: F401  (registers ingest, sources, quarantine)
 from commwatch import cli_monitor  # noqa: F401  (registers rules, customers)
 from commwatch import cli_nlp  # noqa: F401  (registers tag, eval, train, retag)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import distinct, select
+from sqlalchemy import select
 from sqlmodel import Session
 
 from commwatch.store import Alert, Customer, Delivery, PromiseRecord, insert_ignore
@@ -37,7 +37,7 @@ def queue_digests(
         return 0
     at = parse_hhmm(config.at)
     owners = [o.lower() for o in session.scalars(
-        select(distinct(Customer.owner_email)).where(Customer.owner_email.is_not(None))  # type: ignore[union-attr]
+        select(Customer.owner_email).where(Customer.owner_email.is_not(None)).distinct()  # type: ignore[union-attr]
     ) if o]
     fallback = [f.lower() for f in fallback]
     queued = 0

@@ -47,7 +47,6 @@ def render(notice: Notice) -> tuple[str, str]:
         "colours": COLOURS,
         "event_words": EVENT_WORDS,
         "credit_lines": notice.credit.lines() if notice.credit else [],
-        "owner_routed": True,
     }
     name = "digest" if notice.kind == "digest" else "alert"
     return (env.get_template(f"{name}.txt.j2").render(context),

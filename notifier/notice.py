@@ -56,11 +56,13 @@ class CreditView:
     def lines(self) -> list[str]:
         """The snapshot as short "label: value" lines, for every channel alike."""
         out = []
-        if self.credit_limit is not None:
-            used = f" ({self.utilisation:.0%} used)" if self.utilisation is not None else ""
+        used = f" ({self.utilisation:.0%} used)" if self.utilisation is not None else ""
+        if self.credit_limit is not None and self.exposure is not None:
             exposure = _money(self.exposure, self.currency)
             out.append(f"Credit: {exposure} open of {_money(self.credit_limit, self.currency)}"
                        f"{used}")
+        elif self.credit_limit is not None:
+            out.append(f"Credit limit: {_money(self.credit_limit, self.currency)}{used}")
         elif self.exposure is not None:
             out.append(f"Open invoices: {_money(self.exposure, self.currency)}")
         if self.avg_days_to_pay is not None:

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlmodel import Session
 
-from commwatch.store import Customer, Silence
+from commwatch.store import Customer, Delivery, Silence
 
 
 class SilenceError(ValueError):
@@ -72,4 +72,7 @@ def end_silence(session: Session, silence_id: int, now: datetime) -> Silence:
     if silence.ended_at is None and silence.expires_at > now:
         silence.ended_at = now
         session.add(silence)
+        # What it held is looked at again on the next notify run, not when it would expire.
+        session.execute(update(Delivery).where(Delivery.status == "silenced")  # type: ignore[arg-type]
+                        .values(next_attempt_at=now))
     return silence

@@ -228,7 +228,7 @@ def test_console_channel_prints_title_excerpt_and_credit(sqlite_engine: Engine) 
     text = console.export_text()
     assert "HIGH Unanswered for 9h: Customer — price is wrong" in text
     assert "about price is wrong" in text and "alert #1" in text
-    assert "Credit: — open of USD 50,000.00" in text
+    assert "Credit limit: USD 50,000.00" in text
 
 
 def test_old_style_pending_rows_are_still_delivered(sqlite_engine: Engine, tmp_path: Path) -> None:
