@@ -281,3 +281,55 @@ def silences_end(silence_id: Annotated[int, typer.Argument()]) -> None:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from None
     out.print(f"silence #{silence_id} ended")
+
+
+channels_app = typer.Typer(help="Alert channels: check one end to end.", no_args_is_help=True)
+app.add_typer(channels_app, name="channels")
+
+
+@channels_app.command("test")
+def channels_test(
+    name: Annotated[str, typer.Argument(help="A channel name from [channels.NAME].")],
+    to: Annotated[str | None, typer.Option(help="Recipient: an address, or a Slack channel.")]
+    = None,
+) -> None:
+    """Send one test notice through a channel now (TLS, login, routing) and say what the
+    server answered. Nothing is written to the store."""
+    from notifier import build_channel
+    from notifier.config import EmailChannelConfig, SlackChannelConfig
+    from notifier.notice import AlertView, Notice
+
+    config = load_config_or_exit()
+    channel_config = config.channels.get(name)
+    if channel_config is None:
+        known = ", ".join(config.channels) or "none configured"
+        err.print(f"[red]no channel named {name!r} (channels: {known})[/red]")
+        raise typer.Exit(2)
+    recipient = to or ""
+    if not recipient and isinstance(channel_config, EmailChannelConfig):
+        listed = channel_config.fallback if channel_config.to == "owner" else channel_config.to
+        recipient = str(listed[0])
+    if not recipient and isinstance(channel_config, SlackChannelConfig):
+        recipient = channel_config.channel or ""
+    now = _now()
+    review = config.notify.review_url
+    alert = AlertView(
+        alert_id=0, delivery_key=f"channel-test:{name}:{now.timestamp():.0f}",
+        rule="channel_test", severity="info", state="open",
+        title=f"commwatch test notice on channel {name}",
+        summary="If you can read this, commwatch can deliver alerts here.", event="new",
+        created_at=now, customer_id=None, thread_id=None, message_id=None,
+        alert_url=f"{review}/alerts", message_url=None,
+    )
+    notice = Notice(key=alert.delivery_key, channel=name, recipient=recipient, kind="alert",
+                    alerts=(alert,))
+    channel = build_channel(name, channel_config)
+    result = channel.send(notice)
+    close = getattr(channel, "close", None)
+    if close is not None:
+        close()
+    if result.ok:
+        out.print(f"ok: {result.detail}", markup=False, highlight=False)
+        return
+    err.print(f"failed: {result.detail}", markup=False, highlight=False)
+    raise typer.Exit(1)

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import re
+import tomllib
+from pathlib import Path
+
+import pytest
 
 from typer.testing import CliRunner
 
 from commwatch.cli import app
+from commwatch.config import parse_config
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text()
@@ -43,3 +48,17 @@ def test_help_lists_the_commands() -> None:
     for command in ("run", "status", "db", "config"):
         assert re.search(rf"│ {command}\b", result.output), command
     assert "COMMWATCH_CONFIG" in result.output
+
+
+def test_the_readme_alert_channel_example_is_a_valid_config(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    section = README.split("### Alerts by e-mail and Slack", 1)[1]
+    example = re.search(r"```toml\n(.*?)```", section, re.S)
+    assert example is not None
+    monkeypatch.setenv("COMMWATCH_SMTP_PASSWORD", "x")
+    monkeypatch.setenv("COMMWATCH_SLACK_TOKEN", "xoxb-x")
+    text = '[organisation]\nname = "H"\nown_domains = ["halden-supply.com"]\n' + example.group(1)
+    config = parse_config(tomllib.loads(text), tmp_path / "config.toml")
+    assert set(config.channels) == {"ar-email", "collections-slack"}
+    assert config.notify.digest.enabled and config.notify.group_window_seconds == 60

@@ -101,3 +101,19 @@ def test_silences_add_list_end(tmp_path: Path, smtp_server: SmtpServer) -> None:
     assert bad.exit_code == 2 and "no customer with id 'NOPE'" in bad.output
     bad = runner.invoke(app, [*base, "add", "--rule", "x", "--for", "soon", "--reason", "x"])
     assert bad.exit_code == 2 and "expected a duration like 90m" in bad.output
+
+
+def test_channels_test_sends_one_notice_and_reports_the_answer(
+    tmp_path: Path, smtp_server: SmtpServer,  # noqa: F811
+) -> None:
+    config_path = write_config(tmp_path, smtp_server)
+    base = ["--config", str(config_path), "channels", "test"]
+    ok = runner.invoke(app, [*base, "mail"])
+    assert ok.exit_code == 0, ok.output
+    assert f"ok: accepted by 127.0.0.1:{smtp_server.port} for ar-team@halden.example" in ok.output
+    [mail] = smtp_server.received
+    assert mail.message["Subject"] == "[INFO] commwatch test notice on channel mail"
+    smtp_server.stop()
+    down = runner.invoke(app, [*base, "mail", "--to", "ana@halden.example"])
+    assert down.exit_code == 1 and "failed: cannot reach 127.0.0.1" in down.output
+    assert runner.invoke(app, [*base, "nope"]).exit_code == 2
