@@ -31,6 +31,7 @@ from monitor.guardrails import (
     contact_pause,
     quiet_hours,
 )
+from monitor.signals import NewSignalRuleConfig, new_signal
 from monitor.sla import ResponseSlaRuleConfig, response_sla
 from monitor.view import StoreView
 
@@ -157,6 +158,7 @@ RULES: dict[str, RuleFunction] = {
     "contact_pause": contact_pause,
     "contact_frequency": contact_frequency,
     "quiet_hours": quiet_hours,
+    "new_signal": new_signal,
 }
 
 # Every rule type's config, told apart by `type` in `[rules.NAME]` tables.
@@ -172,4 +174,5 @@ RuleConfig = (
     | ContactPauseRuleConfig
     | ContactFrequencyRuleConfig
     | QuietHoursRuleConfig
+    | NewSignalRuleConfig
 )

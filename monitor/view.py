@@ -53,6 +53,28 @@ class SettledPromise:
 
 
 @dataclass(frozen=True)
+class TaggedInbound:
+    """A customer's message carrying a tag, in a thread still awaiting our reply to it."""
+
+    message_id: int
+    tag: str
+    confidence: float
+    evidence: str
+    values: dict[str, Any]
+    thread_id: int | None
+    subject: str
+    channel: str
+    sender: str
+    sender_name: str
+    received_at: datetime
+    customer_id: int | None
+    customer_name: str | None
+    owner: str | None
+    owner_email: str | None
+    excerpt: str
+
+
+@dataclass(frozen=True)
 class MonitorContext:
     """What rules need besides the store: the business calendar for SLA clocks and who each
     owner escalates to."""
@@ -134,4 +156,38 @@ class StoreView:
             )
             for (pid, status, amount, paid, currency, due_on, invoices, mid, thread_id,
                  customer_id, name, owner, owner_email, text) in rows
+        ]
+
+    def unanswered_tagged_inbound(
+        self, tags: list[str], received_since: datetime
+    ) -> list[TaggedInbound]:
+        """Inbound messages since the given time with one of `tags`, whose thread awaits us
+        and has had no reply from us since the message. Driven by the index on
+        `messages.sent_at`, so a sweep reads only the recent window."""
+        rows = self.session.execute(
+            select(Message.id, Signal.tag, Signal.confidence, Signal.evidence_text,
+                   Signal.values, Thread.id, Message.subject, Message.channel, Message.sender,
+                   Message.sender_name, Message.sent_at, Message.customer_id, Customer.name,
+                   Customer.owner, Customer.owner_email, _excerpt())
+            .join(Signal, Signal.message_id == Message.id)  # type: ignore[arg-type]
+            .join(Thread, Thread.id == Message.thread_id)  # type: ignore[arg-type]
+            .join(Customer, Customer.id == Message.customer_id, isouter=True)  # type: ignore[arg-type]
+            .where(Message.sent_at >= received_since)  # type: ignore[operator]
+            .where(Message.direction == "inbound")
+            .where(Signal.tag.in_(tags))  # type: ignore[attr-defined]
+            .where(Thread.state == "awaiting_us")
+            .where((Thread.last_outbound_at.is_(None))  # type: ignore[union-attr]
+                   | (Thread.last_outbound_at < Message.sent_at))  # type: ignore[operator]
+            .order_by(Message.sent_at, Message.id, Signal.tag)  # type: ignore[arg-type]
+        ).all()
+        return [
+            TaggedInbound(
+                message_id=mid, tag=tag, confidence=confidence, evidence=evidence,
+                values=dict(values or {}), thread_id=thread_id, subject=subject,
+                channel=channel, sender=sender, sender_name=sender_name, received_at=sent_at,
+                customer_id=customer_id, customer_name=name, owner=owner,
+                owner_email=owner_email, excerpt=" ".join(text.split())[:280],
+            )
+            for (mid, tag, confidence, evidence, values, thread_id, subject, channel, sender,
+                 sender_name, sent_at, customer_id, name, owner, owner_email, text) in rows
         ]

@@ -116,11 +116,19 @@ def test_demo_run_alerts_on_unanswered_threads_only(demo_run: tuple[Path, str, d
             assert alert["details"]["level"] in ("warning", "breached", "escalated")
         elif alert["rule"] == "broken-promises":
             assert alert["details"]["status"] in ("broken", "partial")
+        elif alert["rule"] == "new-signals":
+            # Said at once: a dispute, stop-contact, legal threat or hardship nobody answered.
+            assert alert["details"]["tag"] in ("dispute", "cease_contact", "legal_escalation",
+                                               "hardship")
+            assert alert["details"]["evidence"] in " ".join(e["excerpt"] for e in
+                                                            alert["evidence"])
         elif alert["rule"] in ("credit-review", "hold-orders", "reduce-limit", "resume"):
             assert alert["details"]["reasons"]  # a proposal shows the figures behind it
         else:
             assert alert["rule"] in ("unanswered", "invoice-ack", "contact-pause",
                                      "contact-frequency", "quiet-hours"), alert["rule"]
+    said = {a["details"]["tag"] for a in every_alert if a["rule"] == "new-signals"}
+    assert {"dispute", "cease_contact", "legal_escalation"} <= said
     assert status["counts"]["quarantined"] == sum(1 for m in EXPECTED["messages"] if m.get("broken"))
     assert {r["outcome"] for r in status["last_runs"].values()} == {"ok"}
 
