@@ -84,6 +84,8 @@ class Outbox:
         self.notify = notify or NotifyConfig()
         self.worker = worker or worker_id()
         self.give_up = timedelta(hours=self.notify.give_up_after_hours)
+        # Channels known to have recorded failures; a success elsewhere writes nothing.
+        self._failing: dict[str, bool] = {}
 
     def deliver(self, now: datetime) -> dict[str, int]:
         counts = {"sent": 0, "retrying": 0, "failed": 0, "grouped": 0, "recovered": 0,
@@ -127,7 +129,19 @@ class Outbox:
                 stale = (row.claimed_at or now) <= stale_before or _claimer_gone(row.claimed_by)
                 if stale and row.claimed_by != self.worker and row.channel in self.channels:
                     groups.setdefault(row.group_key or f"d{row.id}", []).append(row)
+            # A worker sends its claimed groups one at a time, oldest first, and records each
+            # before the next: of one worker's unrecorded groups on one channel, only the
+            # oldest can have been in flight. The others were never tried.
+            in_flight: dict[tuple[str | None, str], str] = {}
+            for key, members in sorted(groups.items(), key=lambda kv: min(r.id or 0 for r in kv[1])):
+                in_flight.setdefault((members[0].claimed_by, members[0].channel), key)
             for key, members in groups.items():
+                if in_flight.get((members[0].claimed_by, members[0].channel)) != key:
+                    for row in members:
+                        row.status, row.claimed_by, row.claimed_at = "pending", None, None
+                        session.add(row)
+                    counts["recovered"] += len(members)
+                    continue
                 channel = self.channels[members[0].channel]
                 notice = self._notice(session, key, members)
                 sent = channel.confirm(notice)
@@ -174,6 +188,7 @@ class Outbox:
             state = session.scalars(
                 select(ChannelState).where(ChannelState.channel == name)
             ).first()
+            self._failing[name] = state is not None and state.failures > 0
             if state is not None and state.blocked_until is not None and state.blocked_until > now:
                 return []
             rows = list(session.scalars(
@@ -271,12 +286,16 @@ class Outbox:
         self, session: Session, name: str, result: DeliveryResult, now: datetime,
         counts: dict[str, int], size: int,
     ) -> None:
+        if (result.ok or result.scope != "channel") and not self._failing.get(name, True):
+            return
         state = session.scalars(select(ChannelState).where(ChannelState.channel == name)).first()
         if result.ok or result.scope != "channel":
+            self._failing[name] = False
             if state is not None and state.failures:
                 state.failures, state.blocked_until, state.updated_at = 0, None, now
                 session.add(state)
             return
+        self._failing[name] = True
         if state is None:
             state = ChannelState(channel=name, failures=0, last_error="", updated_at=now)
         state.failures += 1
