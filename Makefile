@@ -16,6 +16,7 @@ install: $(BIN)/commwatch
 demo: install
 	$(BIN)/commwatch run --once
 	$(BIN)/commwatch status
+	@echo "Review UI: $(BIN)/commwatch users add you@example.com --role admin, then $(BIN)/commwatch serve"
 
 test: install
 	$(BIN)/pytest
