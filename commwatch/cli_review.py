@@ -145,8 +145,9 @@ def audit_verify(
     if not verdict.ok:
         err.print(f"[red]audit log is NOT intact: {verdict.problem}[/red]", highlight=False)
         raise typer.Exit(1)
-    out.print(f"audit log intact: {verdict.entries} entries; head {verdict.entries}:"
-              f"{verdict.head}", highlight=False)
+    # Plain echo: the head is one unbroken line to copy into a later `--anchor`.
+    typer.echo(f"audit log intact: {verdict.entries} entries; head {verdict.entries}:"
+               f"{verdict.head}")
 
 
 @audit_app.command("export")

@@ -146,11 +146,9 @@ def field(form: FormData, name: str, limit: int = 2000) -> str:
     return value.strip()[:limit] if isinstance(value, str) else ""
 
 
-def back(request: Request, default: str) -> RedirectResponse:
-    """303 to a local path only: a `next` pointing at another site is ignored."""
-    target = default
-    root = request.scope.get("root_path", "")
-    return RedirectResponse(f"{root}{target}", status_code=303)
+def back(request: Request, path: str) -> RedirectResponse:
+    """303 (post/redirect/get) to a path of this app."""
+    return RedirectResponse(f"{request.scope.get('root_path', '')}{path}", status_code=303)
 
 
 def _safe_next(value: str | None) -> str:

@@ -42,7 +42,9 @@ def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> str:
 
 
 @pytest.fixture
-def client_as(sqlite_engine: Engine, seeded: Seeded) -> Iterator[Callable[..., tuple[TestClient, str]]]:
+def client_as(
+    sqlite_engine: Engine, seeded: Seeded
+) -> Iterator[Callable[..., tuple[TestClient, str]]]:
     clients: list[TestClient] = []
 
     def make(role: str, **config: object) -> tuple[TestClient, str]:

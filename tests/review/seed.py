@@ -22,7 +22,7 @@ from commwatch.store import (
 )
 from review.auth import add_user
 
-PASSWORD = "correct horse battery"
+PASSWORD = "correct horse battery"  # noqa: S105 - the test users' password
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 USERS = {
@@ -57,7 +57,8 @@ def _message(session, thread: Thread, key: str, text: str, *, customer: int, sen
              quoted: str = "", attachments: list[dict[str, object]] | None = None) -> Message:
     body = text + (f"\n\nOn Monday you wrote:\n> {quoted}" if quoted else "")
     message = Message(natural_key=key, source="test", channel=channel, direction="inbound",
-                      sender=sender, sender_name=sender_name, recipients=["ar@halden-supply.example"],
+                      sender=sender, sender_name=sender_name,
+                      recipients=["ar@halden-supply.example"],
                       sent_at=sent, subject=subject, body_text=body, new_text=text,
                       thread_id=thread.id, customer_id=customer, customer_match="address",
                       attachments=attachments or [], tagged_version="v-test")
@@ -98,8 +99,9 @@ def seed(engine: Engine) -> Seeded:
         s.flush()
         dispute = _message(s, t1, "m1", DISPUTE_TEXT, customer=maria.id,
                            sent=NOW - timedelta(days=3), quoted="Please find INV-1042 attached.")
-        duplicate = _message(s, t1, "m2", DISPUTE_TEXT.replace("1042", "1077").replace("week", "month"),
-                             customer=maria.id, sent=NOW - timedelta(days=2))
+        similar = DISPUTE_TEXT.replace("1042", "1077").replace("week", "month")
+        duplicate = _message(s, t1, "m2", similar, customer=maria.id,
+                             sent=NOW - timedelta(days=2))
         promise = _message(s, t2, "m3", "We will pay the remaining $4,500 by Friday.",
                            customer=tom.id, sent=NOW - timedelta(days=1), subject="Payment",
                            sender="kevin@northgate.example", sender_name="Kevin Osei")
@@ -120,7 +122,8 @@ def seed(engine: Engine) -> Seeded:
         maria_alert = Alert(rule="response-sla", dedupe_key="a1", severity="high",
                             title="SLA breached: Brightline Builders Inc — INV-1042",
                             summary=f"Waiting 3 days. {XSS}", customer_id=maria.id,
-                            thread_id=t1.id, message_id=dispute.id, created_at=NOW - timedelta(days=2),
+                            thread_id=t1.id, message_id=dispute.id,
+                            created_at=NOW - timedelta(days=2),
                             details={"excerpt": XSS})
         tom_alert = Alert(rule="broken-promises", dedupe_key="a2", severity="warning",
                           title="Broken promise: Northgate Electrical", customer_id=tom.id,

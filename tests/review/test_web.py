@@ -16,7 +16,7 @@ from commwatch.store import AlertAck, AuditEntry, Proposal, Review, ReviewCase, 
 from review import audit
 from review.web import SESSION_COOKIE, create_app
 from tests.review.conftest import csrf_of, make_client, sign_in
-from tests.review.seed import PASSWORD, USERS, XSS, Seeded
+from tests.review.seed import PASSWORD, USERS, Seeded
 
 ClientAs = Callable[..., tuple[TestClient, str]]
 
