@@ -14,8 +14,10 @@ $(BIN)/commwatch: pyproject.toml
 install: $(BIN)/commwatch
 
 demo: install
+	$(BIN)/commwatch db upgrade
 	$(BIN)/commwatch run --once
 	$(BIN)/commwatch status
+	@echo "Review UI: $(BIN)/commwatch users add you@example.com --role admin, then $(BIN)/commwatch serve"
 
 test: install
 	$(BIN)/pytest

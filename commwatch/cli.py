@@ -11,10 +11,13 @@ from rich.table import Table
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from commwatch import cli_alerts  # noqa: F401  (registers alerts, silences)
-from commwatch import cli_ingest  # noqa: F401  (registers ingest, sources, quarantine)
-from commwatch import cli_monitor  # noqa: F401  (registers rules, customers)
-from commwatch import cli_nlp  # noqa: F401  (registers tag, eval, train, retag)
+from commwatch import (
+    cli_alerts,  # noqa: F401  (registers alerts, silences)
+    cli_ingest,  # noqa: F401  (registers ingest, sources, quarantine)
+    cli_monitor,  # noqa: F401  (registers rules, customers)
+    cli_nlp,  # noqa: F401  (registers tag, eval, train, retag)
+    cli_review,  # noqa: F401  (registers serve, users, audit)
+)
 from commwatch.cli_base import (
     app,
     config_app,
@@ -38,11 +41,17 @@ from commwatch.store import (
     upgrade_schema,
 )
 
+
 @app.command()
 def run(
     once: Annotated[
         bool, typer.Option("--once", help="Run each job once, in flow order, then exit.")
     ] = False,
+    serve: Annotated[
+        bool | None,
+        typer.Option("--serve/--no-serve",
+                     help="Also serve the review UI (default: [review] serve_with_run)."),
+    ] = None,
 ) -> None:
     """Run the service: every stage's jobs on the scheduler until Ctrl-C or SIGTERM."""
     config = load_config_or_exit()
@@ -63,6 +72,8 @@ def run(
         if any(r.outcome != "ok" for r in runs):
             raise typer.Exit(1)
         return
+    if serve if serve is not None else config.review.serve_with_run:
+        cli_review.serve_in_background(config, service.engine)
     err.print(f"commwatch running with {len(service.jobs())} jobs; Ctrl-C or SIGTERM to stop")
     service.run_forever()
     err.print("commwatch stopped cleanly")

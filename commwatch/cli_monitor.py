@@ -157,15 +157,16 @@ def proposals_list(
 
 def _decide(proposal_id: int, approve: bool, by: str, note: str) -> None:
     from commwatch.store import session_scope
-    from monitor.credit import ProposalError, decide
+    from review.decisions import DecisionError, decide_proposal
 
     config = load_config_or_exit()
     service = open_service(config)
     try:
+        # The decision and its audit-log entry commit together.
         with session_scope(service.engine) as session:
-            row = decide(session, proposal_id, approve, by, note, datetime.now(UTC))
+            row = decide_proposal(session, by, proposal_id, approve, note, datetime.now(UTC))
             out.print(f"proposal {row.id} {row.state} by {row.decided_by}")
-    except ProposalError as exc:
+    except DecisionError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
 

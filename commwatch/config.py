@@ -20,6 +20,7 @@ from monitor.calendar import CalendarConfig
 from monitor.config import PromiseLedgerConfig, TeamConfig
 from monitor.rules import RuleConfig
 from notifier.config import ChannelConfig, EmailChannelConfig, NotifyConfig
+from review.config import ReviewConfig
 
 DEFAULT_CONFIG_ENV = "COMMWATCH_CONFIG"
 
@@ -114,6 +115,7 @@ class Config(StrictModel):
     )
     notify: NotifyConfig = Field(default_factory=NotifyConfig)
     scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
+    review: ReviewConfig = Field(default_factory=ReviewConfig)
     path: Path = Field(default=Path("config.toml"), exclude=True)
 
     @model_validator(mode="after")
@@ -124,6 +126,20 @@ class Config(StrictModel):
                 f"notify.digest.channel: {digest.channel!r} is not an email channel in [channels]"
             )
         return self
+
+    @model_validator(mode="after")
+    def _review_url(self) -> Config:
+        base = self.review.base_url
+        if base is not None and base != self.notify.review_url:
+            raise ValueError(
+                f"review.base_url: {base!r} differs from notify.review_url "
+                f"{self.notify.review_url!r}; alert links would point elsewhere"
+            )
+        return self
+
+    def review_base_url(self) -> str:
+        """Where the review UI is reached: [review] base_url, else [notify] review_url."""
+        return self.review.base_url or self.notify.review_url
 
     @property
     def base_dir(self) -> Path:

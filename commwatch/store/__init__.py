@@ -11,6 +11,8 @@ from commwatch.store.engine import (
 )
 from commwatch.store.models import (
     Alert,
+    AlertAck,
+    AuditEntry,
     ChannelState,
     Contact,
     CreditSnapshot,
@@ -27,16 +29,21 @@ from commwatch.store.models import (
     Proposal,
     QuarantineItem,
     Review,
+    ReviewCase,
     Signal,
     Silence,
     SourceItem,
     SyncState,
     Thread,
+    User,
+    WebSession,
 )
 from commwatch.store.types import UTCDateTime, utcnow
 
 __all__ = [
     "Alert",
+    "AlertAck",
+    "AuditEntry",
     "ChannelState",
     "Contact",
     "CreditSnapshot",
@@ -53,6 +60,7 @@ __all__ = [
     "Proposal",
     "QuarantineItem",
     "Review",
+    "ReviewCase",
     "SchemaError",
     "Signal",
     "Silence",
@@ -60,6 +68,8 @@ __all__ = [
     "SyncState",
     "Thread",
     "UTCDateTime",
+    "User",
+    "WebSession",
     "create_store_engine",
     "ensure_schema",
     "insert_ignore",

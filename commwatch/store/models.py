@@ -355,19 +355,104 @@ class Silence(SQLModel, table=True):
 
 
 class Review(SQLModel, table=True):
-    """Append-only decisions by people on messages, signals, alerts and proposals."""
+    """One decision by a person on a flagged message (append-only; the latest per message and
+    tag counts): confirm or false positive of one tag, a compliance verdict, an escalation,
+    an assignment or a note. Each row also has an entry in the hash-chained `audit_log`."""
 
     __tablename__ = "reviews"
+    __table_args__ = (Index("ix_reviews_target", "target_type", "target_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     actor: str = Field(max_length=200)
     target_type: str = Field(max_length=32)
     target_id: int
+    # The tag a confirm / false positive is about; keyed by tag, not signal id, so a
+    # decision survives re-tagging.
+    tag: str | None = Field(default=None, max_length=32, index=True)
     disposition: str = Field(max_length=32)
     note: str = Field(default="", sa_column=Column(Text, nullable=False))
+    # What the reviewer saw: pipeline version, confidence, assignee or escalation target.
+    details: dict[str, Any] = Field(
+        default_factory=dict,
+        sa_column=Column(JSON, nullable=False, server_default="{}"),
+    )
     created_at: datetime = _created()
-    prev_hash: str = Field(default="", max_length=64)
-    entry_hash: str = Field(default="", max_length=64)
+
+
+class ReviewCase(SQLModel, table=True):
+    """Where the review of one flagged message stands, so the queue can filter on it."""
+
+    __tablename__ = "review_cases"
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="messages.id", unique=True)
+    state: str = Field(default="new", max_length=16, index=True)
+    verdict: str | None = Field(default=None, max_length=16)
+    assignee: str | None = Field(default=None, max_length=320, index=True)
+    updated_by: str = Field(max_length=200)
+    updated_at: datetime = _created()
+
+
+class AlertAck(SQLModel, table=True):
+    """An alert acknowledged by a person, who takes (or names) its owner, with a note."""
+
+    __tablename__ = "alert_acks"
+
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int = Field(foreign_key="alerts.id", unique=True)
+    acknowledged_by: str = Field(max_length=320)
+    owner: str = Field(max_length=320)
+    note: str = Field(default="", sa_column=Column(Text, nullable=False))
+    acknowledged_at: datetime = _created()
+
+
+class User(SQLModel, table=True):
+    """A local user of the review UI. The password is kept only as a salted scrypt hash."""
+
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(unique=True, max_length=320)
+    name: str = Field(default="", max_length=200)
+    role: str = Field(max_length=16)  # reviewer | collector | admin
+    password_hash: str = Field(max_length=256)
+    active: bool = True
+    created_at: datetime = _created()
+    last_login_at: datetime | None = _when(nullable=True)
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser. Only the token's SHA-256 is stored, so a copy of the database
+    does not let anyone sign in; the CSRF token is checked on every form post."""
+
+    __tablename__ = "web_sessions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    csrf_token: str = Field(max_length=64)
+    # Customers (or messages without one) re-identified in pseudonymised mode.
+    reidentified: list[str] = _json(list)
+    created_at: datetime = _created()
+    expires_at: datetime = _when(index=True)
+
+
+class AuditEntry(SQLModel, table=True):
+    """The append-only audit log. Each entry's hash covers its fields and the previous
+    entry's hash, and ids run without gaps, so an edit, deletion or reordering shows."""
+
+    __tablename__ = "audit_log"
+
+    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    at: datetime = _when()
+    actor: str = Field(max_length=320)
+    action: str = Field(max_length=64, index=True)
+    target_type: str = Field(default="", max_length=32)
+    target_id: str = Field(default="", max_length=64)
+    # Canonical JSON text, hashed exactly as stored (no round trip through a JSON type).
+    details: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    prev_hash: str = Field(max_length=64)
+    entry_hash: str = Field(max_length=64)
 
 
 class SyncState(SQLModel, table=True):

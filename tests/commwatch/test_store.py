@@ -28,7 +28,8 @@ EXPECTED_TABLES = {
     "customers", "contacts", "invoices", "payments", "threads", "messages", "signals",
     "promises", "disputes", "alerts", "deliveries", "reviews", "sync_state", "quarantine",
     "source_items", "job_runs", "credit_snapshots", "proposals", "followups", "alembic_version",
-    "delivery_attempts", "channel_state", "silences",
+    "delivery_attempts", "channel_state", "silences", "users", "web_sessions", "audit_log",
+    "review_cases", "alert_acks",
 }
 
 

@@ -1,0 +1,164 @@
+"""What reviewers and collectors decide: dispositions of flagged messages, alert
+acknowledgements and credit decisions. Each is stored and written to the audit log in one
+transaction, so there is no decision without its audit entry and no entry without it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from commwatch.store import Alert, AlertAck, Message, Proposal, Review, ReviewCase, Signal
+from review import audit
+
+TAG_DISPOSITIONS = ("confirmed", "false_positive")
+VERDICTS = ("compliant", "non_compliant", "questionable")
+MESSAGE_ACTIONS = ("confirm_all", "false_positive_all", *VERDICTS, "escalate", "assign", "note")
+CASE_STATES = ("new", "assigned", "escalated", "closed")
+
+
+class DecisionError(Exception):
+    """The decision cannot be recorded as asked; the message says why."""
+
+
+def _case(session: Session, message_id: int, actor: str, now: datetime) -> ReviewCase:
+    case = session.scalars(
+        select(ReviewCase).where(ReviewCase.message_id == message_id).with_for_update()
+    ).first()
+    if case is None:
+        case = ReviewCase(message_id=message_id, updated_by=actor, updated_at=now)
+    return case
+
+
+def tag_decisions(session: Session, message_ids: Iterable[int]) -> dict[int, dict[str, str]]:
+    """The latest confirm / false positive per message and tag."""
+    ids = list(message_ids)
+    found: dict[int, dict[str, str]] = {}
+    if not ids:
+        return found
+    rows = session.execute(
+        select(Review.target_id, Review.tag, Review.disposition)
+        .where(Review.target_type == "message", Review.target_id.in_(ids),  # type: ignore[attr-defined]
+               Review.tag.is_not(None),  # type: ignore[union-attr]
+               Review.disposition.in_(TAG_DISPOSITIONS))  # type: ignore[attr-defined]
+        .order_by(Review.id)
+    )
+    for message_id, tag, disposition in rows:
+        found.setdefault(message_id, {})[tag] = disposition
+    return found
+
+
+def _record(session: Session, actor: str, message: Message, disposition: str, note: str,
+            now: datetime, tag: str | None = None, details: dict[str, Any] | None = None
+            ) -> Review:
+    assert message.id is not None
+    review = Review(actor=actor, target_type="message", target_id=message.id, tag=tag,
+                    disposition=disposition, note=note, details=details or {}, created_at=now)
+    session.add(review)
+    session.flush()
+    audit.append(session, actor, f"disposition.{disposition}", "message", message.id,
+                 {"review_id": review.id, "tag": tag, "note": note, **(details or {})}, now)
+    return review
+
+
+def _signals(session: Session, message_id: int) -> list[Signal]:
+    return list(session.scalars(select(Signal).where(Signal.message_id == message_id)))
+
+
+def _close_if_done(session: Session, case: ReviewCase, message_id: int) -> None:
+    tags = {s.tag for s in _signals(session, message_id)}
+    decided = set(tag_decisions(session, [message_id]).get(message_id, {}))
+    if tags <= decided:
+        case.state = "closed"
+
+
+def decide_tag(session: Session, actor: str, message_id: int, tag: str, disposition: str,
+               note: str, now: datetime) -> Review:
+    """Confirm a tag or mark it a false positive."""
+    if disposition not in TAG_DISPOSITIONS:
+        raise DecisionError(f"unknown disposition {disposition!r}")
+    message = session.get(Message, message_id)
+    if message is None:
+        raise DecisionError(f"message {message_id} does not exist")
+    signal = next((s for s in _signals(session, message_id) if s.tag == tag), None)
+    if signal is None:
+        raise DecisionError(f"message {message_id} has no {tag!r} tag")
+    details = {"confidence": round(signal.confidence, 4),
+               "pipeline_version": signal.pipeline_version}
+    review = _record(session, actor, message, disposition, note, now, tag, details)
+    case = _case(session, message_id, actor, now)
+    _close_if_done(session, case, message_id)
+    case.updated_by, case.updated_at = actor, now
+    session.add(case)
+    return review
+
+
+def decide_message(session: Session, actor: str, message_id: int, action: str, note: str,
+                   now: datetime, person: str = "") -> list[Review]:
+    """A message-level action: confirm / reject every tag, a compliance verdict, an
+    escalation or assignment to `person`, or a note."""
+    if action not in MESSAGE_ACTIONS:
+        raise DecisionError(f"unknown action {action!r}")
+    message = session.get(Message, message_id)
+    if message is None:
+        raise DecisionError(f"message {message_id} does not exist")
+    person = person.strip().lower()
+    if action in ("escalate", "assign") and "@" not in person:
+        raise DecisionError(f"{action} needs the e-mail address of a person")
+    if action in ("escalate", "note") and not note.strip():
+        raise DecisionError(f"{action} needs a note saying why")
+    if action in ("confirm_all", "false_positive_all"):
+        disposition = "confirmed" if action == "confirm_all" else "false_positive"
+        return [decide_tag(session, actor, message_id, s.tag, disposition, note, now)
+                for s in _signals(session, message_id)]
+    case = _case(session, message_id, actor, now)
+    details: dict[str, Any] = {}
+    if action in ("escalate", "assign"):
+        details["to"] = person
+        case.assignee = person
+        case.state = "escalated" if action == "escalate" else "assigned"
+    elif action in VERDICTS:
+        case.verdict = action
+        # A questionable message stays in the queue for someone to look at again.
+        if action != "questionable":
+            case.state = "closed"
+    review = _record(session, actor, message, action, note, now, None, details)
+    case.updated_by, case.updated_at = actor, now
+    session.add(case)
+    return [review]
+
+
+def acknowledge(session: Session, actor: str, alert_id: int, owner: str, note: str,
+                now: datetime) -> AlertAck:
+    alert = session.get(Alert, alert_id)
+    if alert is None:
+        raise DecisionError(f"alert {alert_id} does not exist")
+    existing = session.scalars(select(AlertAck).where(AlertAck.alert_id == alert_id)).first()
+    if existing is not None:
+        raise DecisionError(f"alert {alert_id} was already acknowledged by "
+                            f"{existing.acknowledged_by}")
+    ack = AlertAck(alert_id=alert_id, acknowledged_by=actor, owner=owner.strip().lower() or actor,
+                   note=note, acknowledged_at=now)
+    session.add(ack)
+    session.flush()
+    audit.append(session, actor, "alert.acknowledged", "alert", alert_id,
+                 {"owner": ack.owner, "note": note, "rule": alert.rule}, now)
+    return ack
+
+
+def decide_proposal(session: Session, actor: str, proposal_id: int, approve: bool, note: str,
+                    now: datetime) -> Proposal:
+    """Approve or override a credit proposal, with its audit entry."""
+    from monitor.credit import ProposalError, decide
+
+    try:
+        row = decide(session, proposal_id, approve, actor, note, now)
+    except ProposalError as exc:
+        raise DecisionError(str(exc)) from None
+    audit.append(session, actor, f"proposal.{row.state}", "proposal", proposal_id,
+                 {"action": row.action, "customer_id": row.customer_id, "note": note,
+                  "reasons": list(row.reasons)}, now)
+    return row
