@@ -40,6 +40,7 @@ from monitor.credit import (
 )
 from monitor.guardrails import ContactPauseRuleConfig, pause_followups
 from monitor.promises import credit_fingerprint, ledger_fingerprint, update_ledger
+from monitor.sweep import collection_deferred
 from monitor.view import MonitorContext, StoreView
 from nlp.jobs import tag_pending
 from nlp.pipeline import Tagger, default_tagger
@@ -148,6 +149,7 @@ class Service:
     def _tag(self) -> dict[str, Any]:
         return tag_pending(self.engine, self.tagger, self.config.nlp.batch_size)
 
+    @collection_deferred()
     def _monitor(self) -> dict[str, Any]:
         now = self.clock()
         ledger: dict[str, Any] = {}

@@ -154,6 +154,10 @@ class BusinessCalendar:
         self._extra_closed = frozenset(config.holidays)
         self._years: dict[int, _Year] = {}
         self._holiday_sets: dict[int, frozenset[date]] = {}
+        # The last position computed, with the instant it is for: a sweep measures thousands
+        # of clocks up to the same `now`. One tuple, replaced whole, so threads sharing the
+        # calendar never see an instant paired with another instant's position.
+        self._last: tuple[datetime, tuple[int, int, int]] | None = None
 
     def is_open(self, when: datetime) -> bool:
         """Whether `when` is inside office hours (opening instant included, closing not)."""
@@ -166,7 +170,12 @@ class BusinessCalendar:
     def between(self, start: datetime, end: datetime) -> timedelta:
         """Open time in [start, end); zero when `end` is not after `start`."""
         t0, year0, into0 = self._position(start, "start")
-        t1, year1, into1 = self._position(end, "end")
+        last = self._last
+        if last is not None and last[0] == end and end.tzinfo is not None:
+            t1, year1, into1 = last[1]
+        else:
+            t1, year1, into1 = position = self._position(end, "end")
+            self._last = (end, position)
         if t1 <= t0:
             return timedelta(0)
         # Whole years between the two are summed from their totals, not walked.

@@ -97,8 +97,11 @@ class StoreView:
         self.context = context or MonitorContext()
 
     def threads_awaiting_us(self, received_before: datetime) -> list[WaitingThread]:
-        """Threads awaiting our reply whose customer message arrived before the given time."""
-        rows = self.session.execute(
+        """Threads awaiting our reply whose customer message arrived before the given time.
+
+        Executed as Core, like the other per-sweep queries of thousands of rows: the ORM's
+        result machinery would cost more than the query."""
+        rows = self.session.connection().execute(
             select(Thread.id, Thread.subject, Thread.channel, Thread.customer_id,
                    Customer.name, Customer.owner, Customer.owner_email, Message.id,
                    Message.sender, Message.sender_name, Message.sent_at, _excerpt())
@@ -125,7 +128,7 @@ class StoreView:
         tags: dict[int, list[str]] = {}
         for start in range(0, len(message_ids), 5000):
             chunk = message_ids[start : start + 5000]
-            for mid, tag in self.session.execute(
+            for mid, tag in self.session.connection().execute(
                 select(Signal.message_id, Signal.tag).where(Signal.message_id.in_(chunk))  # type: ignore[attr-defined]
             ):
                 tags.setdefault(mid, []).append(tag)

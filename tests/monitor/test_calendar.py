@@ -415,3 +415,22 @@ def test_bad_timezone_rejected_naming_it() -> None:
 def test_bad_config_rejected(fields: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         CalendarConfig.model_validate(fields)
+
+
+def test_calendar_reuses_only_the_same_instant() -> None:
+    """`between` keeps the last end's position; a different end, or the same instant in
+    another zone, gives what a fresh calendar gives."""
+    rng = random.Random(5)
+    fresh = CalendarConfig(timezone="Europe/London", holidays_country="GB",
+                           holidays_subdivision="ENG")
+    base = datetime(2026, 12, 14, 7, 0, tzinfo=UTC)
+    calendar = BusinessCalendar(fresh)
+    ends = [base + timedelta(hours=rng.uniform(0, 600)) for _ in range(4)]
+    for _ in range(300):
+        start = base + timedelta(hours=rng.uniform(-100, 600))
+        end = rng.choice(ends)
+        if rng.random() < 0.3:
+            end = end.astimezone(calendar._tz)  # noqa: SLF001  (the same instant, local time)
+        assert calendar.between(start, end) == BusinessCalendar(fresh).between(start, end)
+    with pytest.raises(ValueError, match="naive"):
+        calendar.between(base, ends[0].replace(tzinfo=None))
