@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from commwatch.configbase import ConfigPath, MaybeSecret, Secret, StrictModel
 from ingest.config import CustomerMasterConfig, SourceConfig
@@ -114,6 +114,15 @@ class Config(StrictModel):
     )
     scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
     path: Path = Field(default=Path("config.toml"), exclude=True)
+
+    @model_validator(mode="after")
+    def _source_zones(self) -> Config:
+        # Chat and transcript exports that write local times read them in the source's
+        # `timezone`, by default the business calendar's.
+        for name, source in self.sources.items():
+            if "timezone" in type(source).model_fields and source.timezone is None:  # type: ignore[union-attr]
+                self.sources[name] = source.model_copy(update={"timezone": self.calendar.timezone})
+        return self
 
     @property
     def base_dir(self) -> Path:
