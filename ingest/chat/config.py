@@ -110,8 +110,8 @@ class ChatImportColumns(StrictModel):
 
 class ChatImportSourceConfig(ChatSourceBase):
     """Anything else, as JSON Lines (`*.jsonl`, `*.ndjson`) or CSV (`*.csv`) with one
-    message a row and the columns mapped in `[sources.NAME.columns]`. Times are ISO 8601 (local ones read in
-    `timezone`), epoch seconds, or `date_format` (strptime)."""
+    message a row and the columns mapped in `[sources.NAME.columns]`. Times are ISO 8601
+    (local ones read in `timezone`), epoch seconds, or `date_format` (strptime)."""
 
     type: Literal["chat_import"]
     channel: Literal["chat", "call", "sms"] = "chat"

@@ -38,7 +38,8 @@ def connector(path: Path, **kw: object) -> WhatsAppConnector:
 # One line per locale and app: what it says, the date order the file shows, the UTC time.
 LINES = [
     # Android, UK: d/m/yyyy, 24-hour, " - "
-    ("13/11/2026, 16:30 - Rick Alvarez: paid", "auto", "Europe/London", datetime(2026, 11, 13, 16, 30)),
+    ("13/11/2026, 16:30 - Rick Alvarez: paid", "auto", "Europe/London",
+     datetime(2026, 11, 13, 16, 30)),
     # Android, US: m/d/yy, 12-hour with a narrow no-break space before PM
     (f"11/20/26, 1:05{NNBSP}PM - Dana Whitfield: thanks", "auto", "America/New_York",
      datetime(2026, 11, 20, 18, 5)),
@@ -52,7 +53,8 @@ LINES = [
     (f"{LRM}[11/20/26, 9:14:05{NNBSP}AM] Dana Whitfield: hi", "auto", "America/New_York",
      datetime(2026, 11, 20, 14, 14, 5)),
     # German Android: dd.mm.yy, 24-hour
-    ("17.11.26, 08:02 - Jonas Hoffmann: Danke", "auto", "Europe/Berlin", datetime(2026, 11, 17, 7, 2)),
+    ("17.11.26, 08:02 - Jonas Hoffmann: Danke", "auto", "Europe/Berlin",
+     datetime(2026, 11, 17, 7, 2)),
     # Swedish / ISO: yyyy-mm-dd
     ("2026-11-17 08:02 - Jonas Hoffmann: tack", "auto", "Europe/Stockholm",
      datetime(2026, 11, 17, 7, 2)),
@@ -74,7 +76,8 @@ def test_line_formats_across_locales(
     chat.write_text(line + "\n", encoding="utf-8")
     settle(chat)
     date_order = "auto" if order == "auto" else order
-    report = run_source(sqlite_engine, connector(chat.parent, timezone=zone, date_order=date_order), OWN)
+    report = run_source(sqlite_engine,
+                        connector(chat.parent, timezone=zone, date_order=date_order), OWN)
     assert (report.stored, report.quarantined) == (1, 0)
     [message] = messages(sqlite_engine)
     assert message.sent_at == utc.replace(tzinfo=UTC)
