@@ -78,7 +78,8 @@ def make_calls(root: Path, count: int) -> None:
         cues = ["WEBVTT", ""]
         for k in range(per_call):
             who = "Tom Becker" if (k // 2) % 2 else f"Customer {call // per_call % 500}"
-            cues += [f"00:{k // 10:02d}:{k % 10 * 6:02d}.000 --> 00:{k // 10:02d}:{k % 10 * 6 + 5:02d}.000",
+            minute, second = k // 10, k % 10 * 6
+            cues += [f"00:{minute:02d}:{second:02d}.000 --> 00:{minute:02d}:{second + 5:02d}.000",
                      f"<v {who}>{text(call + k)}</v>", ""]
         (root / f"{started:%Y-%m-%d %H-%M} call {call // per_call}.vtt").write_text("\n".join(cues))
 
@@ -87,7 +88,8 @@ def make_jsonl(root: Path, count: int) -> None:
     with (root / "portal.jsonl").open("w") as handle:
         for i in range(count):
             handle.write(json.dumps({
-                "chat": f"portal-{i % 500}", "sent_at": (START + timedelta(minutes=7 * i)).isoformat(),
+                "chat": f"portal-{i % 500}",
+                "sent_at": (START + timedelta(minutes=7 * i)).isoformat(),
                 "sender": f"ap{i % 500}@customer{i % 500}.example", "text": text(i)}) + "\n")
 
 

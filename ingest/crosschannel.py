@@ -84,6 +84,12 @@ class CrossChannelAssigner:
         return self._threads[thread_id]
 
     def find(self, message) -> Thread | None:  # type: ignore[no-untyped-def]
+        # The look-ups read stored messages only; flushing this batch's threads before each
+        # one would cost more than the look-up itself.
+        with self.session.no_autoflush:
+            return self._find(message)
+
+    def _find(self, message) -> Thread | None:  # type: ignore[no-untyped-def]
         parsed = message.parsed
         conv = parsed.conversation
         if parsed.in_reply_to and parsed.in_reply_to in self.by_id:
@@ -123,6 +129,8 @@ class CrossChannelAssigner:
         digits = sorted({_digits(r) for r in refs})
         text_has = [or_(Message.subject.contains(d), Message.new_text.contains(d))  # type: ignore[attr-defined]
                     for d in digits]
+        # Newest first: the first message that really names one of the numbers (not just
+        # its digits) is the one; a short page keeps this cheap on a long history.
         rows = self.session.execute(
             select(Message.thread_id, Message.sent_at, Message.subject, Message.new_text).where(
                 Message.customer_id == cid,
@@ -130,11 +138,13 @@ class CrossChannelAssigner:
                 Message.sent_at >= since,  # type: ignore[operator]
                 Message.sent_at <= until,  # type: ignore[operator]
                 or_(*text_has),
-            )
+            ).order_by(Message.sent_at.desc()).limit(50)  # type: ignore[attr-defined]
         )
         for thread_id, sent_at, subject, text in rows:
-            if thread_refs(f"{subject}\n{text}") & refs and (best is None or sent_at > best[0]):
-                best = (sent_at, self._thread(thread_id))
+            if thread_refs(f"{subject}\n{text}") & refs:
+                if best is None or sent_at > best[0]:
+                    best = (sent_at, self._thread(thread_id))
+                break
         return best[1] if best else None
 
     def _recent(self, cid: int, since: datetime, until: datetime) -> Thread | None:

@@ -132,7 +132,7 @@ class ChatImportConnector(ExportConnector):
 
 
 def _get(row: dict[str, Any], column: str) -> Any:
-    value = row
+    value: Any = row
     for part in column.split("."):  # JSON: a nested key as "from.name"
         if not isinstance(value, dict):
             return None

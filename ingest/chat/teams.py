@@ -44,7 +44,7 @@ class TeamsExportConnector(ExportConnector):
             raw_messages = doc["value"]
         elif isinstance(doc, dict) and isinstance(doc.get("messages"), list):
             raw_messages = doc["messages"]
-            chat = doc.get("chat") if isinstance(doc.get("chat"), dict) else {}
+            chat = doc["chat"] if isinstance(doc.get("chat"), dict) else {}
             members = [m for m in doc.get("members") or chat.get("members") or []
                        if isinstance(m, dict)]
         elif isinstance(doc, list):

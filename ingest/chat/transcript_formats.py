@@ -97,7 +97,7 @@ def _cue_segments(lines: list[str], start: float, end: float, position: str) -> 
             Segment(name.strip(), start, end, _plain(body), position)
             for name, body in voices if _plain(body)
         ]
-    segments = []
+    segments: list[Segment] = []
     speaker: str | None = None
     for line in lines:
         who, said = split_speaker(_plain(line))
