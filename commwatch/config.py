@@ -141,6 +141,15 @@ class Config(StrictModel):
         """Where the review UI is reached: [review] base_url, else [notify] review_url."""
         return self.review.base_url or self.notify.review_url
 
+    @model_validator(mode="after")
+    def _source_zones(self) -> Config:
+        # Chat and transcript exports that write local times read them in the source's
+        # `timezone`, by default the business calendar's.
+        for name, source in self.sources.items():
+            if "timezone" in type(source).model_fields and source.timezone is None:  # type: ignore[union-attr]
+                self.sources[name] = source.model_copy(update={"timezone": self.calendar.timezone})
+        return self
+
     @property
     def base_dir(self) -> Path:
         return self.path.parent

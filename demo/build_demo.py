@@ -26,6 +26,8 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from pathlib import Path
 
+from build_chat import write_chat
+
 DEMO = Path(__file__).resolve().parent
 MAILDIR = DEMO / "maildir"
 COMPANY = "Halden Industrial Supply Ltd"
@@ -1156,9 +1158,11 @@ def build() -> dict:
     entries.append({"file": BROKEN_FILE, "message_id": None, "direction": None,
                     "customer_id": None, "thread": None, "tags": [], "promise": None,
                     "broken": True, "note": "Empty file (0 bytes): must be quarantined."})
+    chat = write_chat(DEMO / "chat")
+    summary = thread_states(entries, chat)
     tag_counts = {tag: sum(tag in e["tags"] for e in entries) for tag in TAXONOMY}
     expected = {
-        "own_domains": OWN_DOMAINS, "messages": entries, **summary,
+        "own_domains": OWN_DOMAINS, "messages": entries, "chat_messages": chat, **summary,
         "invoices": {inv: cid for cid, invs in INVOICES.items() for inv in invs},
         "counts": {"files": len(entries), "messages": len(entries) - 1,
                    "threads": len(THREADS), "broken": 1,
@@ -1176,6 +1180,43 @@ def build() -> dict:
     write_payments()
     write_readme(expected)
     return expected
+
+
+def thread_states(entries: list[dict], chat: list[dict]) -> dict[str, list[str]]:
+    """Unanswered / answered / outbound-only threads over email and chat together: the latest
+    human message decides, and one of our people speaking on a call answers the whole call."""
+    last_in: dict[str, datetime] = {}
+    last_out: dict[str, datetime] = {}
+    call_end: dict[str, datetime] = {}
+    for e in chat:
+        if e["channel"] == "call":
+            at = datetime.fromisoformat(e["date"])
+            call_end[e["file"]] = max(call_end.get(e["file"], at), at)
+    order: list[str] = []
+    for e in [*entries, *chat]:
+        slug = e["thread"]
+        if slug is None or e["direction"] not in ("inbound", "outbound"):
+            continue
+        if slug not in order:
+            order.append(slug)
+        if "auto_reply" in e["tags"]:
+            continue
+        at = datetime.fromisoformat(e["date"])
+        if e["direction"] == "outbound" and e.get("channel") == "call":
+            at = call_end[e["file"]]
+        book = last_in if e["direction"] == "inbound" else last_out
+        book[slug] = max(book.get(slug, at), at)
+    summary: dict[str, list[str]] = {"unanswered_threads": [], "answered_threads": [],
+                                     "no_reply_outbound_threads": []}
+    for thread in THREADS:
+        slug = thread["slug"]
+        if slug in last_in and (slug not in last_out or last_in[slug] > last_out[slug]):
+            summary["unanswered_threads"].append(slug)
+        elif slug in last_in:
+            summary["answered_threads"].append(slug)
+        else:
+            summary["no_reply_outbound_threads"].append(slug)
+    return summary
 
 
 def write_customers() -> None:
@@ -1251,8 +1292,19 @@ again rewrites identical files). Edit the records in the script, not the generat
   the mail: Pennine's GBP 3,000 and Coastal's first instalment arrive on time, Vasquez &
   Reyes' USD 3,200 two days late, Atelier Moreau's EUR 4,500 never; Brightline's USD 12,480
   and Coastal's second instalment are not due by 20 November.
+- `chat/` - written by `build_chat.py`: the other channels, each continuing an email
+  thread. `chat/slack/` is an unpacked Slack export (users.json, channels.json, per-day
+  files) of the shared channel with Northgate, where Tom Becker answers Kevin Osei's chase
+  about the INV-10035 credit note in a Slack thread, plus an internal AR channel; `chat/whatsapp/`
+  is Maria Lopez's WhatsApp chat with Rick Alvarez of Coastal (a remittance photo, and a
+  request for a copy of INV-10047 nobody has answered yet); `chat/calls/` holds two call
+  transcripts: Tom's call to Pennine about the disputed INV-10025 late fee (WebVTT, voice
+  tags) and his call to Summit Ridge where Greg Lindqvist promises USD 14,225 for INV-10061
+  on 27 November (SRT, "Name:" prefixes). The calls answer Pennine's and Summit Ridge's
+  emails, so those threads are not unanswered; Coastal's thread is, because of WhatsApp.
 - `expected.json` - ground truth per file: direction, customer, thread, tags (of the
-  sender's new text only, never the quoted text), promise to pay; and the thread summary.
+  sender's new text only, never the quoted text), promise to pay; the same for each chat
+  message and call turn (`chat_messages`); and the thread summary over every channel.
 
 `config.toml`'s `[customers]` table loads the three CSV files on every run of the
 `customers` job (`path`, `invoices`, `payments`), upserting by customer id, invoice number
@@ -1262,7 +1314,7 @@ and payment reference.
 |----|----------|----------|------|-------|
 {rows}
 
-Threads: {counts['unanswered_threads']} unanswered (last message is inbound),
+Threads, over email, chat and calls: {counts['unanswered_threads']} unanswered (last message is inbound),
 {counts['answered_threads']} answered (we wrote last), {counts['no_reply_outbound_threads']}
 outbound-only (an invoice and a statement nobody replied to).
 
@@ -1321,11 +1373,10 @@ def verify(expected: dict) -> None:
             assert when > last[e["thread"]][0], f"{e['file']} is older than its predecessor"
         last[e["thread"]] = (when, e["direction"])
         thread_of[e["message_id"]] = e["thread"]
-    for slug, (_, direction) in last.items():
-        directions = {x["direction"] for x in expected["messages"] if x["thread"] == slug}
-        state = ("unanswered_threads" if direction == "inbound" else
-                 "answered_threads" if "inbound" in directions else "no_reply_outbound_threads")
-        assert slug in expected[state], slug
+    states = thread_states(expected["messages"], expected["chat_messages"])
+    for state, slugs in states.items():
+        assert sorted(expected[state]) == sorted(slugs), state
+    assert {c["thread"] for c in expected["chat_messages"]} - {None} <= set(last)
     with (DEMO / "customers.csv").open(newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         rows = list(reader)

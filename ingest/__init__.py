@@ -10,7 +10,20 @@ from collections.abc import Callable
 from typing import Any
 
 from ingest.ar import CsvFormat, load_ar, load_payments
-from ingest.base import BadRecord, Batch, Connector, ParsedMessage, RawItem, SourceError
+from ingest.base import (
+    BadRecord,
+    Batch,
+    Connector,
+    Conversation,
+    ParsedMessage,
+    RawItem,
+    SourceError,
+)
+from ingest.chat.generic import ChatImportConnector
+from ingest.chat.slack_export import SlackExportConnector
+from ingest.chat.teams import TeamsExportConnector
+from ingest.chat.transcripts import TranscriptConnector
+from ingest.chat.whatsapp import WhatsAppConnector
 from ingest.customers import CustomerFileError, CustomerResolver, load_customers, load_invoices
 from ingest.files import EmlFolderConnector, MaildirConnector, MboxConnector
 from ingest.imap import ImapConnector
@@ -21,6 +34,11 @@ CONNECTORS: dict[str, Callable[[str, Any], Connector]] = {
     "eml_dir": EmlFolderConnector,
     "mbox": MboxConnector,
     "imap": ImapConnector,
+    "slack_export": SlackExportConnector,
+    "teams_export": TeamsExportConnector,
+    "whatsapp_export": WhatsAppConnector,
+    "call_transcripts": TranscriptConnector,
+    "chat_import": ChatImportConnector,
 }
 
 
@@ -34,6 +52,7 @@ __all__ = [
     "BadRecord",
     "Batch",
     "Connector",
+    "Conversation",
     "CsvFormat",
     "CustomerFileError",
     "CustomerResolver",

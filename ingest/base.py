@@ -37,6 +37,27 @@ class Batch:
     cursor: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Conversation:
+    """Where a chat message or call turn belongs; email has none (it threads by headers).
+
+    `key` names the chat, channel or call. `customer_ref` is the customer id that config
+    maps the conversation to. A `live` conversation (a call) answers everything said in it
+    up to `ends_at` once one of our people speaks. `refs` are the invoice/PO numbers of the
+    whole unit, so a call is placed as one piece. The windows say how far back a message may
+    join another channel's thread (see ingest.crosschannel)."""
+
+    key: str
+    title: str
+    customer_ref: str | None = None
+    live: bool = False
+    ends_at: datetime | None = None
+    refs: tuple[str, ...] = ()
+    reference_window_days: float = 60.0
+    recent_window_days: float = 7.0
+    session_gap_hours: float = 12.0
+
+
 @dataclass
 class ParsedMessage:
     """A message in channel-neutral form, before direction, customer and thread are known."""
@@ -55,6 +76,10 @@ class ParsedMessage:
     references: list[str] = field(default_factory=list)
     attachments: list[dict[str, Any]] = field(default_factory=list)
     automatic: str | None = None
+    # Set by chat and call connectors: the direction from their agent mapping (None: told by
+    # address as for email), and the conversation the message belongs to.
+    direction: str | None = None
+    conversation: Conversation | None = None
 
 
 class Connector(Protocol):

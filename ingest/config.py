@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 
 from commwatch.configbase import ConfigPath, StrictModel
+from ingest.chat.config import ChatSourceConfig
 from ingest.imap_config import ImapSourceConfig
 
 
@@ -42,6 +43,7 @@ class MboxSourceConfig(StrictModel):
 
 SourceConfig = (
     MaildirSourceConfig | EmlFolderSourceConfig | MboxSourceConfig | ImapSourceConfig
+    | ChatSourceConfig
 )
 
 

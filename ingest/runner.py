@@ -24,6 +24,7 @@ from commwatch.store import (
     utcnow,
 )
 from ingest.base import BadRecord, Batch, Connector, ParsedMessage, RawItem
+from ingest.crosschannel import conversation_customers
 from ingest.customers import CustomerResolver, Match
 from ingest.threads import NewMessage, assign_threads
 
@@ -140,7 +141,7 @@ def store_messages(
     moment is skipped by ON CONFLICT and counted as a duplicate.
     """
     now = utcnow()
-    kinds = [directions.of(p.sender, p.recipients) for p, _ref in entries]
+    kinds = [p.direction or directions.of(p.sender, p.recipients) for p, _ref in entries]
     matches = resolver.resolve_many([
         (
             [p.sender] if kind == "inbound"
@@ -149,6 +150,8 @@ def store_messages(
         )
         for (p, _ref), kind in zip(entries, kinds, strict=True)
     ])
+    if any(p.conversation is not None for p, _ref in entries):
+        matches = conversation_customers(session, [p for p, _ref in entries], matches)
     keys = list({p.natural_key for p, _ref in entries})
     ids: dict[str, int] = {
         key: message_id

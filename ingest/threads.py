@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from commwatch.store import Message, Thread
 from ingest.base import ParsedMessage
+from ingest.crosschannel import CrossChannelAssigner
 
 SUBJECT_WINDOW = timedelta(days=60)
 _PREFIX = re.compile(
@@ -138,16 +139,51 @@ def _may_follow_subject(parsed: ParsedMessage) -> bool:
 
 
 def assign_threads(session: Session, batch: list[NewMessage]) -> None:
-    """Thread every message of the batch (in time order) and set `thread_id` on each."""
-    assigner = ThreadAssigner(session, batch)
-    placed = [(m, assigner.assign(m)) for m in sorted(batch, key=lambda m: m.parsed.sent_at)]
+    """Thread every message of the batch (in time order) and set `thread_id` on each: email
+    by its headers, chat messages and call turns by the rules of ingest.crosschannel."""
+    mail = [m for m in batch if m.parsed.conversation is None]
+    chat = [m for m in batch if m.parsed.conversation is not None]
+    placed: list[tuple[NewMessage, Thread]] = []
+    if mail:
+        assigner = ThreadAssigner(session, mail)
+        placed += [(m, assigner.assign(m)) for m in sorted(mail, key=lambda m: m.parsed.sent_at)]
+    if chat:
+        placed += [(m, t) for m, t in _assign_chat(session, chat)]
     session.flush()  # new threads get their ids
     for message, thread in placed:
         message.thread_id = thread.id
 
 
+def _assign_chat(session: Session, batch: list[NewMessage]) -> list[tuple[NewMessage, Thread]]:
+    assigner = CrossChannelAssigner(session, batch)
+    placed = []
+    for message in sorted(batch, key=lambda m: m.parsed.sent_at):
+        parsed = message.parsed
+        assert parsed.conversation is not None
+        thread = assigner.find(message)
+        if thread is None:
+            title = parsed.conversation.title
+            thread = Thread(
+                channel=parsed.channel,
+                customer_id=message.customer_id,
+                subject=title,
+                subject_key=subject_key(title),
+                state="awaiting_us" if message.direction == "inbound" else "awaiting_customer",
+                created_at=parsed.sent_at,
+            )
+            session.add(thread)
+        elif thread.customer_id is None and message.customer_id is not None:
+            thread.customer_id = message.customer_id
+        assigner.placed_on(message, thread)
+        update_thread_clock(thread, message)
+        placed.append((message, thread))
+    return placed
+
+
 def update_thread_clock(thread: Thread, message: NewMessage) -> None:
-    """Whose turn it is: the latest message that a person wrote decides."""
+    """Whose turn it is: the latest message that a person wrote decides. On a call, one of
+    our people who speaks answers everything said in the call, so their turn counts until
+    the call ends."""
     sent_at = message.parsed.sent_at
     if thread.last_message_at is None or sent_at >= thread.last_message_at:
         thread.last_message_at = sent_at
@@ -157,8 +193,12 @@ def update_thread_clock(thread: Thread, message: NewMessage) -> None:
         if thread.last_inbound_at is None or sent_at >= thread.last_inbound_at:
             thread.last_inbound_at = sent_at
             thread.last_inbound_message_id = message.id
-    elif thread.last_outbound_at is None or sent_at >= thread.last_outbound_at:
-        thread.last_outbound_at = sent_at
+    else:
+        conv = message.parsed.conversation
+        if conv is not None and conv.live and conv.ends_at is not None:
+            sent_at = max(sent_at, conv.ends_at)
+        if thread.last_outbound_at is None or sent_at >= thread.last_outbound_at:
+            thread.last_outbound_at = sent_at
     inbound, outbound = thread.last_inbound_at, thread.last_outbound_at
     if inbound is not None and (outbound is None or inbound > outbound):
         thread.state = "awaiting_us"

@@ -183,7 +183,10 @@ class Tagger:
             doc._.sent_at = sent_ats[i] if sent_ats else None
             doc._.channel = channels[i] if channels else None
             docs.append(doc)
-        return [self._result(doc) for doc in self.nlp.pipe(docs, batch_size=batch_size)]
+        # A batch holding an empty doc trips the n-gram classifier (thinc's ngrams on a
+        # zero-length array), so an empty text (an attachment-only chat message) runs alone.
+        tagged = iter(self.nlp.pipe([d for d in docs if len(d)], batch_size=batch_size))
+        return [self._result(next(tagged) if len(doc) else self.nlp(doc)) for doc in docs]
 
     def tag_one(
         self, text: str, direction: str | None = "inbound", sent_at: datetime | None = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from commwatch.store import Alert, Message, Signal, Thread, create_store_engine
+from commwatch.store import Alert, Customer, Message, Signal, Thread, create_store_engine
 from tests.conftest import DEMO
 
 EXPECTED = json.loads((DEMO / "expected.json").read_text())
@@ -98,14 +99,16 @@ def test_demo_run_alerts_on_unanswered_threads_only(demo_run: tuple[Path, str, d
         if last["customer_id"] is not None:
             assert alert["details"]["customer"], alert
             assert alert["details"]["customer"] in alert["title"]
-        assert alert["details"]["sender"] in [m_sender(m) for m in by_thread[slug]]
+        senders = [m_sender(m) for m in by_thread[slug]] + [
+            c["sender"] for c in EXPECTED["chat_messages"] if c["thread"] == slug]
+        assert alert["details"]["sender"] in senders
     for slug in EXPECTED["answered_threads"] + EXPECTED.get("no_reply_outbound_threads", []):
         thread_id = thread_of_msgid[by_thread[slug][0]["message_id"]]
         assert thread_id not in alerted_threads, f"answered thread {slug} was alerted"
     assert len(alerts) == len(EXPECTED["unanswered_threads"])
 
     status = json.loads(commwatch(workdir, "status", "--json", env=env).stdout)
-    assert status["counts"]["messages"] == len(messages)
+    assert status["counts"]["messages"] == len(messages) + len(EXPECTED["chat_messages"])
     assert status["counts"]["signals"] > 0
     assert status["counts"]["alerts"] == len(every_alert)
     # The other alerts: SLA clocks on threads waiting for us, and promises whose date and
@@ -131,6 +134,48 @@ def test_demo_run_alerts_on_unanswered_threads_only(demo_run: tuple[Path, str, d
     assert {"dispute", "cease_contact", "legal_escalation"} <= said
     assert status["counts"]["quarantined"] == sum(1 for m in EXPECTED["messages"] if m.get("broken"))
     assert {r["outcome"] for r in status["last_runs"].values()} == {"ok"}
+
+
+def test_chat_and_calls_land_in_the_email_threads_and_clocks(
+    demo_run: tuple[Path, str, dict[str, str]]
+) -> None:
+    """The Slack export, the WhatsApp chat and the two calls join the customer threads of the
+    email they continue, with their direction, customer and tags; the calls answered
+    Pennine's and Summit Ridge's emails and the Slack reply Northgate's, so none of those
+    threads is alerted, while Coastal's WhatsApp question waits on its email thread."""
+    workdir, url, env = demo_run
+    commwatch(workdir, "run", "--once", env=env)
+    engine = create_store_engine(url)
+    with Session(engine) as session:
+        stored = list(session.scalars(select(Message)))
+        tags: dict[int, set[str]] = {}
+        for message_id, tag in session.execute(select(Signal.message_id, Signal.tag)):
+            tags.setdefault(message_id, set()).add(tag)
+        customers = dict(session.execute(select(Customer.id, Customer.external_id)).all())
+        states = dict(session.execute(select(Thread.id, Thread.state)).all())
+    engine.dispose()
+    thread_of_slug = {
+        e["thread"]: m.thread_id for e in EXPECTED["messages"] if e.get("message_id")
+        for m in stored if m.header_message_id == e["message_id"]
+    }
+    chat = [m for m in stored if m.channel != "email"]
+    assert len(chat) == len(EXPECTED["chat_messages"])
+    for want in EXPECTED["chat_messages"]:
+        [got] = [m for m in chat if m.channel == want["channel"]
+                 and m.sender_name == want["sender"] and m.new_text.startswith(want["text"])
+                 and m.sent_at == datetime.fromisoformat(want["date"])]
+        assert got.direction == want["direction"], want
+        assert customers.get(got.customer_id) == want["customer_id"], want
+        assert set(want["tags"]) == tags.get(got.id or 0, set()), (want, tags.get(got.id or 0))
+        if want["thread"] is None:  # our own channel: a thread of its own, no customer
+            assert got.thread_id not in thread_of_slug.values()
+        else:
+            assert got.thread_id == thread_of_slug[want["thread"]], want
+        if "key" in want:
+            assert got.natural_key == want["key"]
+    for slug in ("pennine-overdue", "summit-overdue-10061", "northgate-short-ship"):
+        assert states[thread_of_slug[slug]] == "awaiting_customer", slug
+    assert states[thread_of_slug["coastal-payment-plan"]] == "awaiting_us"
 
 
 def m_sender(message: dict[str, Any]) -> str:
