@@ -206,7 +206,10 @@ def main() -> None:
 
     from commwatch.config import load_config
     from commwatch.service import Service
-    from commwatch.store import create_store_engine
+    from commwatch.store import create_store_engine, upgrade_schema
+
+    # The cache may predate a migration: bring the copy to the current schema (not timed).
+    upgrade_schema(create_store_engine(f"sqlite:///{work}"))
 
     seconds: dict[str, float] = defaultdict(float)
     warm: list[tuple[float, float]] = []
