@@ -170,6 +170,10 @@ class PromiseRecord(SQLModel, table=True):
     # What the payments so far add up to, and the day the last one counted arrived.
     paid_amount: Decimal | None = _money()
     settled_on: date | None = None
+    # A statement of a promise already on the ledger (status "restated") points at it; one
+    # replaced by a later revision (status "superseded") points at its successor.
+    restates_id: int | None = Field(default=None, foreign_key="promises.id")
+    superseded_by_id: int | None = Field(default=None, foreign_key="promises.id")
     created_at: datetime = _created()
 
 
