@@ -10,10 +10,13 @@ that; messages count by their sent time against `now`, automatic ones not at all
 - **exposure**: open_amount (amount when that is unknown) of the invoices not closed (paid,
   cancelled, void, written off, credited); **utilisation** = exposure / credit limit, none
   without a positive limit; **overdue**: the part of the exposure past its due date;
-- **disputes**: dispute signals on the customer's inbound messages, last 90 days against the
-  90 before, and the % change (none when there were none before);
-- **escalation rate**: inbound messages with a legal_escalation, cease_contact or hardship
-  signal / inbound messages with any signal but auto_reply, last 90 days;
+- **disputes**: disputes the customer raised on its inbound messages, last 90 days against
+  the 90 before, and the % change (none when there were none before). A dispute repeated on
+  another channel or in a follow-up counts once, in the window it was first raised
+  (`monitor.issues`); so do escalations;
+- **escalation rate**: inbound messages that raised a legal_escalation, cease_contact or
+  hardship / inbound messages with any signal but auto_reply, last 90 days (a message that
+  only repeats an escalation already raised is left out of both);
 - **promises**: open ones, the kept rate of settled ones (`monitor.promises.kept_rate`), and
   broken ones due in the last 90 and 30 days.
 
@@ -27,7 +30,7 @@ promise) scores 0: the score says what is known to be wrong, never guesses.
 | trend       |     15 | rise in avg days to pay against the 90 before  | 0 days   | +30 days  |
 | utilisation |     20 | exposure / credit limit                        | 50 %     | 120 %     |
 | overdue     |     10 | overdue share of the exposure                  | 0 %      | 100 %     |
-| disputes    |     10 | dispute signals in the last 90 days            | 0        | 10        |
+| disputes    |     10 | disputes raised in the last 90 days            | 0        | 10        |
 | escalation  |     15 | escalation rate                                | 0 %      | 50 %      |
 | promises    |     10 | 1 − promise kept rate                          | all kept | none kept |
 
@@ -67,12 +70,14 @@ from commwatch.store import (
     utcnow,
 )
 from monitor.config import Severity
+from monitor.issues import LINK_DAYS, IssueStatement, first_raised
 from monitor.promises import BROKEN, OPEN, PARTIAL, kept_rate
 
 WINDOW_DAYS = 90
 CLOSED_INVOICE = ("paid", "cancelled", "canceled", "void", "voided", "written_off",
                   "written off", "credited", "closed")
 ESCALATION_TAGS = ("legal_escalation", "cease_contact", "hardship")
+ISSUE_TAGS = ("dispute", *ESCALATION_TAGS)
 PROPOSED, APPROVED, OVERRIDDEN = "proposed", "approved", "overridden"
 DEFAULT_TERMS_DAYS = 30
 RISK_WEIGHTS = {"lateness": 20, "trend": 15, "utilisation": 20, "overdue": 10,
@@ -445,6 +450,42 @@ class CreditView:
         )
         return {cid: (tagged, esc) for cid, tagged, esc in rows}
 
+    def issue_counts(
+        self, w: Windows
+    ) -> tuple[dict[tuple[int, bool], dict[str, int]], dict[int, int]]:
+        """Per (customer, in the last 90 days?): disputes and escalations raised, each counted
+        once however often it was repeated; and per customer, the messages of the last 90
+        days whose escalations all repeat one raised before."""
+        rows = self.session.execute(
+            select(col(Message.customer_id), col(Signal.tag), col(Message.id),
+                   col(Message.thread_id), col(Message.sent_at), col(Signal.values))
+            .join(Signal, col(Signal.message_id) == col(Message.id))
+            # From a link's length earlier, so that a repeat is never taken for a new issue.
+            .where(*self._inbound(w.before_since - timedelta(days=LINK_DAYS), w.now),
+                   col(Signal.tag).in_(ISSUE_TAGS))
+        ).all()
+        statements = [
+            IssueStatement(cid, tag, mid, thread_id, sent_at,
+                           frozenset(((values or {}).get("dispute") or {}).get("invoices") or ()))
+            for cid, tag, mid, thread_id, sent_at, values in rows
+        ]
+        new = first_raised(statements)
+        counts: dict[tuple[int, bool], dict[str, int]] = defaultdict(dict)
+        escalating: dict[int, dict[int, bool]] = defaultdict(dict)  # cid -> message -> raised?
+        for s in statements:
+            if s.sent_at < w.before_since:
+                continue
+            recent = s.sent_at >= w.recent_since
+            raised = (s.message_id, s.tag) in new
+            tally = counts[(s.customer_id, recent)]
+            tally[s.tag] = tally.get(s.tag, 0) + raised
+            if recent and s.tag in ESCALATION_TAGS:
+                mine = escalating[s.customer_id]
+                mine[s.message_id] = mine.get(s.message_id, False) or raised
+        repeats = {cid: sum(not raised for raised in mine.values())
+                   for cid, mine in escalating.items()}
+        return counts, repeats
+
     def promise_counts(self, w: Windows) -> dict[int, tuple[dict[str, int], dict[str, int],
                                                           dict[str, int]]]:
         """Per customer: promises by status (all), and by status due in the last 90 / 30 days."""
@@ -467,6 +508,9 @@ class CreditView:
         timing = self.payment_timing(w)
         invoices = self.open_invoices(w)
         tags = self.signal_counts(w)
+        issues, repeats = self.issue_counts(w)
+        for key, raised in issues.items():
+            tags[key] = {**tags.get(key, {}), **raised}
         messages = self.message_counts(w)
         promises = self.promise_counts(w)
         out = []
@@ -479,6 +523,7 @@ class CreditView:
             cid = c.id
             exposure, overdue, open_n = invoices.get(cid, (Decimal(0), Decimal(0), 0))
             tagged, escalating = messages.get(cid, (0, 0))
+            tagged, escalating = tagged - repeats.get(cid, 0), escalating - repeats.get(cid, 0)
             statuses, due_90, due_30 = promises.get(cid, ({}, {}, {}))
             out.append(CustomerInputs(
                 customer_id=cid, name=c.name, owner=c.owner, owner_email=c.owner_email,

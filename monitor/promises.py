@@ -14,6 +14,12 @@ invoices, the message it was made in). Payments imported from AR files settle pr
   A promise without an amount is kept by any payment in its window; one without a date
   stays open (there is nothing to break) and shows as undated.
 
+A customer who repeats a promise (a follow-up email, WhatsApp, a call) makes one promise,
+not two, and one who revises it ("can't do Friday, will pay Tuesday") replaces it: each
+statement stays on the ledger for the record, as `restated` (pointing at the promise it
+repeats) or `superseded` (pointing at its revision), and only the promises themselves are
+settled (see `monitor.restatements`).
+
 `settle` is a pure function of the promises, the payments and `today`: the job stores its
 result, and rules read the stored statuses.
 """
@@ -31,11 +37,16 @@ from sqlalchemy import func, select, update
 from sqlmodel import Session
 
 from commwatch.store import Message, Payment, PromiseRecord, Signal
+from monitor.restatements import RESTATED, SUPERSEDED, Statement, group
 
 OPEN, KEPT, KEPT_LATE, PARTIAL, BROKEN, CANCELLED = (
     "open", "kept", "kept_late", "partial", "broken", "cancelled"
 )
 SETTLED = frozenset({KEPT, KEPT_LATE, PARTIAL, BROKEN})
+# Statements of a promise that are not promises of their own: never settled, never alerted.
+FOLDED = frozenset({RESTATED, SUPERSEDED})
+RESTATE_WINDOW_DAYS = 30  # statements further apart are never one promise
+SAME_DATE_DAYS = 2  # "Friday" resolved on either side of a time zone, "end of month" vs the 30th
 
 
 @dataclass(frozen=True)
@@ -167,22 +178,25 @@ def _date(value: Any) -> date | None:
 
 
 def sync_promises(session: Session) -> dict[str, int]:
-    """Promises for every promise_to_pay signal: created when new, updated when a re-tag
-    changed the signal's values (while still open), cancelled when the signal went away."""
+    """A ledger row for every promise_to_pay statement (one per instalment): created when new,
+    updated when a re-tag changed the signal's values (while not settled), cancelled when the
+    signal went away. Which rows are one promise is decided afterwards, in `update_ledger`."""
     counts = {"created": 0, "updated": 0, "cancelled": 0}
     rows = session.execute(
         select(Signal, Message).join(Message, Message.id == Signal.message_id)  # type: ignore[arg-type]
         .where(Signal.tag == "promise_to_pay")
     ).all()
-    existing: dict[tuple[int | None, int], PromiseRecord] = {
-        (p.signal_id, p.instalment): p for p in session.scalars(select(PromiseRecord))
+    records = list(session.scalars(select(PromiseRecord)))
+    existing: dict[tuple[int, int], PromiseRecord] = {
+        (p.signal_id, p.instalment): p for p in records if p.signal_id is not None
     }
-    seen: set[tuple[int | None, int]] = set()
+    seen: set[tuple[int, int]] = set()
+    unsettled = (OPEN, *FOLDED)
     for signal, message in rows:
         values = signal.values or {}
         parts = values.get("instalments") or [values]
         for index, part in enumerate(parts):
-            key = (signal.id, index)
+            key = (signal.id or 0, index)
             seen.add(key)
             fields = {
                 "amount": _decimal(part.get("amount")),
@@ -198,15 +212,18 @@ def sync_promises(session: Session) -> dict[str, int]:
                     status=OPEN, **fields,
                 ))
                 counts["created"] += 1
-            elif promise.status == OPEN and any(
+            elif promise.status in unsettled and any(
                 getattr(promise, k) != v for k, v in fields.items()
             ):
                 for k, v in fields.items():
                     setattr(promise, k, v)
                 session.add(promise)
                 counts["updated"] += 1
-    for key, promise in existing.items():
-        if key not in seen and promise.status not in (CANCELLED, *SETTLED):
+    for promise in records:
+        key = (promise.signal_id or 0, promise.instalment)
+        if (promise.signal_id is None or key not in seen) and promise.status in unsettled:
+            # A restatement whose signal a re-tag removed says nothing any more; the promise
+            # it restated stands on its other statements.
             promise.status = CANCELLED
             session.add(promise)
             counts["cancelled"] += 1
@@ -249,21 +266,23 @@ def credit_fingerprint(session: Session, today: date) -> tuple[Any, ...]:
 
 
 def update_ledger(session: Session, now: datetime, grace_days: int = 3) -> dict[str, int]:
-    """Create/cancel promises from signals, then settle every unsettled one against the
-    payments. Returns counts, including how many changed status on this run."""
+    """Create/cancel statements from signals, decide which are one promise, then settle every
+    promise against the payments. Returns counts, including how many changed status."""
     counts = sync_promises(session)
     session.flush()
     table = PromiseRecord.__table__  # type: ignore[attr-defined]
     rows = session.execute(
-        select(table.c.id, table.c.customer_id, table.c.amount, table.c.currency,
-               table.c.due_on, table.c.invoices, table.c.status, table.c.paid_amount,
-               Message.sent_at, Message.sent_utc_offset)
+        select(table.c.id, table.c.customer_id, table.c.message_id, table.c.amount,
+               table.c.currency, table.c.due_on, table.c.invoices, table.c.status,
+               table.c.paid_amount, table.c.settled_on, table.c.restates_id,
+               table.c.superseded_by_id, Message.sent_at, Message.sent_utc_offset)
         .join(Message, Message.id == table.c.message_id)  # type: ignore[arg-type]
         .where(table.c.status != CANCELLED)
     ).all()
-    terms = [
-        PromiseTerms(r.id, r.customer_id, _local_day(r.sent_at, r.sent_utc_offset), r.amount,
-                     r.currency, r.due_on, tuple(r.invoices or ()))
+    statements = [
+        Statement(r.id, r.customer_id, r.message_id, r.sent_at,
+                  _local_day(r.sent_at, r.sent_utc_offset), r.amount, r.currency, r.due_on,
+                  tuple(r.invoices or ()))
         for r in rows
     ]
     pay = Payment.__table__  # type: ignore[attr-defined]
@@ -274,21 +293,46 @@ def update_ledger(session: Session, now: datetime, grace_days: int = 3) -> dict[
                                         pay.c.currency, pay.c.received_on,
                                         pay.c.invoice_number))
     ]
-    outcomes = settle(terms, payments, now.date(), grace_days)
+    paid_by: dict[int | None, list[PaymentSeen]] = defaultdict(list)
+    for payment in payments:
+        paid_by[payment.customer_id].append(payment)
+
+    def live_on(promises: Sequence[Statement], day: date) -> set[int]:
+        outcomes = settle([_terms(p) for p in promises],
+                          paid_by.get(promises[0].customer_id, []), day, grace_days)
+        return {pid for pid, outcome in outcomes.items() if outcome.status == OPEN}
+
+    roles = group(statements, live_on, RESTATE_WINDOW_DAYS, SAME_DATE_DAYS)
+    outcomes = settle([_terms(s) for s in statements if roles[s.id].kind == OPEN], payments,
+                      now.date(), grace_days)
     changed = 0
     for r in rows:
-        outcome = outcomes[r.id]
-        if r.status != outcome.status or r.paid_amount != outcome.paid:
-            changed += r.status != outcome.status
+        role = roles[r.id]
+        new: tuple[Any, ...]
+        if role.kind == OPEN:
+            o = outcomes[r.id]
+            new = (o.status, o.paid, o.settled_on, None, None)
+        else:
+            new = (role.kind, None, None, role.target if role.kind == RESTATED else None,
+                   role.target if role.kind == SUPERSEDED else None)
+        if new != (r.status, r.paid_amount, r.settled_on, r.restates_id, r.superseded_by_id):
+            changed += r.status != new[0]
             session.execute(
                 update(table).where(table.c.id == r.id).values(
-                    status=outcome.status, paid_amount=outcome.paid,
-                    settled_on=outcome.settled_on,
+                    status=new[0], paid_amount=new[1], settled_on=new[2], restates_id=new[3],
+                    superseded_by_id=new[4],
                 )
             )
     counts["changed"] = changed
     counts["open"] = sum(o.status == OPEN for o in outcomes.values())
+    counts["restated"] = sum(role.kind == RESTATED for role in roles.values())
+    counts["superseded"] = sum(role.kind == SUPERSEDED for role in roles.values())
     return counts
+
+
+def _terms(s: Statement) -> PromiseTerms:
+    return PromiseTerms(s.id, s.customer_id, s.made_on, s.amount, s.currency, s.due_on,
+                        s.invoices)
 
 
 def _local_day(sent_at: datetime, offset: int | None) -> date:
@@ -306,6 +350,7 @@ def kept_rate(statuses: Iterable[str]) -> float | None:
 
 
 __all__ = [
-    "BROKEN", "CANCELLED", "KEPT", "KEPT_LATE", "OPEN", "PARTIAL", "Outcome", "PaymentSeen",
-    "PromiseTerms", "kept_rate", "settle", "sync_promises", "update_ledger",
+    "BROKEN", "CANCELLED", "FOLDED", "KEPT", "KEPT_LATE", "OPEN", "PARTIAL", "RESTATED",
+    "SUPERSEDED", "Outcome", "PaymentSeen", "PromiseTerms", "kept_rate", "settle",
+    "sync_promises", "update_ledger",
 ]
