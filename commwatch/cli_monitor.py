@@ -102,15 +102,26 @@ def customers_show(
                 if key not in ("customer_id", "as_of"):
                     table.add_row(key, json.dumps(value, default=str))
             out.print(table)
-        promises = list(session.scalars(
-            select(PromiseRecord).where(PromiseRecord.customer_id == row.id)
-            .order_by(PromiseRecord.due_on)
-        ))
+        statements = session.execute(
+            select(PromiseRecord, Message.channel, Message.sent_at)
+            .join(Message, Message.id == PromiseRecord.message_id)  # type: ignore[arg-type]
+            .where(PromiseRecord.customer_id == row.id)
+            .order_by(PromiseRecord.due_on, Message.sent_at, PromiseRecord.id)  # type: ignore[arg-type]
+        ).all()
+        # A restatement is listed with the promise it repeats: where and when each was said.
+        said_in: dict[int, list[str]] = {}
+        for p, channel, sent_at in sorted(statements, key=lambda s: (s[2], s[0].id)):
+            said_in.setdefault(p.restates_id or p.id or 0, []).append(
+                f"{channel} {sent_at:%Y-%m-%d} (#{p.id})")
+        promises = [(p, said_in.get(p.id or 0, [])) for p, _c, _s in statements
+                    if p.status != "restated"]
         if promises:
-            table = Table("promise", "amount", "due", "status", "paid", title="promises")
-            for p in promises:
+            table = Table("promise", "amount", "due", "status", "paid", "stated in", "note",
+                          title="promises")
+            for p, said in promises:
+                note = f"superseded by #{p.superseded_by_id}" if p.superseded_by_id else ""
                 table.add_row(str(p.id), f"{p.currency or ''} {p.amount or '?'}", str(p.due_on),
-                              p.status, str(p.paid_amount or 0))
+                              p.status, str(p.paid_amount or 0), ", ".join(said), note)
             out.print(table)
         proposals = list(session.scalars(select(Proposal).where(Proposal.customer_id == row.id)))
         for p in proposals:

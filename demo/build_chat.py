@@ -1,7 +1,8 @@
 """The demo's chat exports and call transcripts (imported by build_demo.py).
 
 A Slack export of the shared channel with Northgate, a WhatsApp chat with Coastal
-Fabrication exported from Maria Lopez's phone, and two recorded calls (WebVTT and SRT). Each
+Fabrication exported from Maria Lopez's phone (where Rick repeats the payment plan he promised
+by email), and two recorded calls (WebVTT and SRT). Each
 continues an email thread of the Maildir: the calls answer Pennine's and Summit Ridge's
 emails, the Slack reply answers Northgate's dispute, and Coastal's last WhatsApp question is
 left waiting. Standard library only, deterministic.
@@ -68,6 +69,9 @@ SLACK = [
 WHATSAPP = [
     ("13/11/2026, 14:58", None, "Messages and calls are end-to-end encrypted. No one outside "
      "of this chat, not even WhatsApp, can read or listen to them. Tap to learn more."),
+    # Rick repeats the plan agreed by email: the same two promises, not two more.
+    ("12/11/2026, 17:05", "Rick Alvarez", "Hi Maria, as agreed we will pay the $5,000 on "
+     "INV-10033 tomorrow and the remaining $4,300 on 11 December."),
     ("13/11/2026, 15:00", "Rick Alvarez", "Hi Maria, Rick here. Remittance attached for the "
      "$5,000 on INV-10033, paid this morning."),
     ("13/11/2026, 15:02", "Rick Alvarez", "<Media omitted>"),
@@ -75,7 +79,7 @@ WHATSAPP = [
     ("19/11/2026, 16:45", "Rick Alvarez", "Maria, can you send me a copy of INV-10047? Our AP "
      "team can't find it in the system.\nThey need it before the December run."),
 ]
-WHATSAPP_TAGS = [None, ["payment_confirmation"], [], [], ["billing_query"]]
+WHATSAPP_TAGS = [None, ["promise_to_pay"], ["payment_confirmation"], [], [], ["billing_query"]]
 
 VTT_START = datetime(2026, 11, 3, 14, 15, tzinfo=LONDON)
 VTT = [  # (start s, end s, speaker, text, tags)

@@ -1296,8 +1296,9 @@ again rewrites identical files). Edit the records in the script, not the generat
   thread. `chat/slack/` is an unpacked Slack export (users.json, channels.json, per-day
   files) of the shared channel with Northgate, where Tom Becker answers Kevin Osei's chase
   about the INV-10035 credit note in a Slack thread, plus an internal AR channel; `chat/whatsapp/`
-  is Maria Lopez's WhatsApp chat with Rick Alvarez of Coastal (a remittance photo, and a
-  request for a copy of INV-10047 nobody has answered yet); `chat/calls/` holds two call
+  is Maria Lopez's WhatsApp chat with Rick Alvarez of Coastal (he repeats the payment plan
+  he promised by email, which stays one promise per instalment on the ledger, sends a
+  remittance photo, and asks for a copy of INV-10047 nobody has answered yet); `chat/calls/` holds two call
   transcripts: Tom's call to Pennine about the disputed INV-10025 late fee (WebVTT, voice
   tags) and his call to Summit Ridge where Greg Lindqvist promises USD 14,225 for INV-10061
   on 27 November (SRT, "Name:" prefixes). The calls answer Pennine's and Summit Ridge's

@@ -17,7 +17,15 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from commwatch.store import Alert, Customer, Message, Signal, Thread, create_store_engine
+from commwatch.store import (
+    Alert,
+    Customer,
+    Message,
+    PromiseRecord,
+    Signal,
+    Thread,
+    create_store_engine,
+)
 from tests.conftest import DEMO
 
 EXPECTED = json.loads((DEMO / "expected.json").read_text())
@@ -179,6 +187,35 @@ def test_chat_and_calls_land_in_the_email_threads_and_clocks(
     for slug in ("pennine-overdue", "summit-overdue-10061", "northgate-short-ship"):
         assert states[thread_of_slug[slug]] == "awaiting_customer", slug
     assert states[thread_of_slug["coastal-payment-plan"]] == "awaiting_us"
+
+
+def test_a_promise_repeated_on_whatsapp_is_one_promise(
+    demo_run: tuple[Path, str, dict[str, str]]
+) -> None:
+    """Rick repeats Coastal's emailed payment plan on WhatsApp the day before the first
+    instalment: still one promise per instalment, the first kept by the one payment, and no
+    broken-promise alert for the repetition."""
+    workdir, url, env = demo_run
+    commwatch(workdir, "run", "--once", env=env)
+    engine = create_store_engine(url)
+    with Session(engine) as session:
+        [coastal] = session.scalars(select(Customer.id).where(Customer.external_id == "C004"))
+        rows = session.execute(
+            select(PromiseRecord.id, PromiseRecord.amount, PromiseRecord.due_on,
+                   PromiseRecord.status, PromiseRecord.restates_id, Message.channel)
+            .join(Message, Message.id == PromiseRecord.message_id)  # type: ignore[arg-type]
+            .where(PromiseRecord.customer_id == coastal).order_by(PromiseRecord.id)
+        ).all()
+    engine.dispose()
+    promises = {r.id: r for r in rows if r.restates_id is None}
+    assert sorted((p.amount, p.due_on.isoformat(), p.status, p.channel)
+                  for p in promises.values()) == [
+        (4300, "2026-12-11", "open", "email"), (5000, "2026-11-13", "kept", "email")]
+    restated = [r for r in rows if r.restates_id is not None]
+    assert sorted((r.channel, r.status, promises[r.restates_id].amount) for r in restated) == [
+        ("chat", "restated", 4300), ("chat", "restated", 5000)]
+    broken = [a for a in alerts_file(workdir) if a["rule"] == "broken-promises"]
+    assert broken and not [a for a in broken if "Coastal" in a["title"]]
 
 
 def m_sender(message: dict[str, Any]) -> str:
