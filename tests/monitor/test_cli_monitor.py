@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from commwatch.cli import app
@@ -85,3 +86,40 @@ def test_a_bad_time_is_named(demo_config: Path) -> None:
                                  "--at", "next tuesday"])
     assert result.exit_code == 2
     assert "'next tuesday' is not a date" in result.output and "--at" in result.output
+
+
+def test_customer_show_lists_where_each_promise_was_said_and_its_successor(
+    demo_config: Path,
+) -> None:
+    """Coastal's plan was emailed and repeated on WhatsApp; here Rick then moves the second
+    instalment by a week on a call: one row per promise, with where it was said."""
+    from datetime import UTC, datetime
+
+    from commwatch.store import Customer, Message, Signal, create_store_engine, session_scope
+    from monitor.promises import update_ledger
+
+    engine = create_store_engine(f"sqlite:///{demo_config.parent / 'c.db'}")
+    with session_scope(engine) as session:
+        coastal = session.scalars(select(Customer.id).where(Customer.external_id == "C004")).one()
+        call = Message(natural_key="call:revision", source="test", channel="call",
+                       direction="inbound", sent_at=datetime(2026, 11, 20, 15, tzinfo=UTC),
+                       new_text="Can't do the 11th, we'll pay the $4,300 on the 18th.",
+                       body_text="", customer_id=coastal)
+        session.add(call)
+        session.flush()
+        session.add(Signal(message_id=call.id or 0, tag="promise_to_pay", start=0, end=5,
+                           confidence=0.9, pipeline_version="test",
+                           values={"amount": 4300.0, "currency": "USD", "date": "2026-12-18"}))
+    with session_scope(engine) as session:
+        update_ledger(session, datetime(2026, 11, 23, 12, tzinfo=UTC))
+    engine.dispose()
+    shown = runner.invoke(app, ["--config", str(demo_config), "customers", "show", "C004",
+                                "--at", "2026-11-23T12:00:00+00:00"], env={"COLUMNS": "220"})
+    assert shown.exit_code == 0, shown.output
+    table = shown.output[shown.output.index(" promises "):]
+    rows = [" ".join(line.split()) for line in table.splitlines() if "USD" in line]
+    kept, moved, revision = rows
+    assert "2026-11-13 │ kept" in kept and "email 2026-11-04" in kept and "chat 2026-11-12" in kept
+    assert "2026-12-11 │ superseded" in moved and "chat 2026-11-12" in moved
+    assert moved.endswith(f"superseded by #{revision.split()[1]} │")
+    assert "2026-12-18 │ open" in revision and "call 2026-11-20" in revision
