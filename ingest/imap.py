@@ -8,7 +8,6 @@ import base64
 import logging
 import random
 import re
-import select
 import socket
 import ssl
 import threading
@@ -22,6 +21,7 @@ import imaplib2
 
 from ingest.base import BadRecord, Batch, ParsedMessage, RawItem, SourceError
 from ingest.imap_config import ImapSourceConfig
+from ingest.imap_transport import ImapClient, ImapsClient
 from ingest.mime import parse_email
 
 log = logging.getLogger(__name__)
@@ -145,91 +145,6 @@ def _uid_set(uids: list[int]) -> str:
         else:
             ranges.append([uid, uid])
     return ",".join(f"{a}:{b}" if a != b else str(a) for a, b in ranges)
-
-
-class _VerifiedTLS:
-    """Overrides of imaplib2's transport, for IMAPS (`open`) and STARTTLS (`starttls`) alike.
-
-    - imaplib2 wraps sockets with its own SSLContext, which checks no certificate unless
-      given `ca_certs` and never the host name, and connects without a timeout: we put our
-      context and timeout in.
-    - imaplib2 reads in one thread and writes in another on the same SSL object. OpenSSL
-      does not allow that, and with TLS 1.3 it shows: a read that meets only the session
-      tickets sent after the handshake can swallow the reply to the command written
-      meanwhile (about one STARTTLS in ten hung on CAPABILITY). So once TLS is up, the
-      socket is non-blocking and every SSL read or write holds one lock; waiting for the
-      socket happens outside it.
-    """
-
-    host: str
-    port: int
-    sock: Any
-    read_fd: int
-    read_poll_timeout: float
-
-    def __init__(self, host: str, port: int, *, context: ssl.SSLContext | None,
-                 timeout: float) -> None:
-        self._context = context
-        self._connect_timeout = timeout
-        self._tls_lock: threading.Lock | None = None
-        super().__init__(host=host, port=port, timeout=timeout)  # type: ignore[call-arg]
-
-    def _mesg(self, text: str, thread: str | None = None, secs: float | None = None) -> None:
-        # imaplib2 prints diagnostics to stderr (a header line on every socket error, even
-        # with debugging off); they belong in our debug log.
-        log.debug("imaplib2 %s: %s", thread or "", text)
-
-    def open_socket(self) -> socket.socket:
-        return socket.create_connection((self.host, self.port), timeout=self._connect_timeout)
-
-    def ssl_wrap_socket(self) -> None:
-        if self._context is None:
-            raise ssl.SSLError("TLS was not configured for this connection")
-        try:
-            self.sock = self._context.wrap_socket(self.sock, server_hostname=self.host)
-        except BaseException:
-            self.sock.close()
-            raise
-        self.sock.setblocking(False)
-        self._tls_lock = threading.Lock()
-        self.read_fd = self.sock.fileno()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
-
-    def read(self, size: int) -> bytes:
-        if self._tls_lock is None:
-            return super().read(size)  # type: ignore[misc,no-any-return]
-        while True:
-            with self._tls_lock:
-                try:
-                    data: bytes = self.sock.recv(size)
-                    while self.sock.pending():  # decrypted bytes poll() cannot see
-                        data += self.sock.recv(self.sock.pending())
-                    return data
-                except ssl.SSLWantReadError:
-                    pass  # only TLS records that carry no data (e.g. session tickets)
-            select.select([self.sock], [], [], self.read_poll_timeout)
-
-    def send(self, data: bytes) -> None:
-        if self._tls_lock is None:
-            super().send(data)  # type: ignore[misc]
-            return
-        view = memoryview(data)
-        while view:
-            with self._tls_lock:
-                try:
-                    view = view[self.sock.send(view):]
-                    continue
-                except (ssl.SSLWantWriteError, ssl.SSLWantReadError):
-                    pass
-            select.select([], [self.sock], [], self.read_poll_timeout)
-
-
-class _IMAP4(_VerifiedTLS, imaplib2.IMAP4):  # type: ignore[misc]
-    pass
-
-
-class _IMAP4SSL(_VerifiedTLS, imaplib2.IMAP4_SSL):  # type: ignore[misc]
-    pass
 
 
 class _Session:
@@ -359,7 +274,7 @@ class ImapConnector:
     def _connect(self) -> _Session:
         cfg = self.config
         context = None if cfg.security == "plain" else self._tls_context()
-        client = _IMAP4SSL if cfg.security == "tls" else _IMAP4
+        client = ImapsClient if cfg.security == "tls" else ImapClient
         try:
             conn = client(cfg.host, cfg.port, context=context, timeout=cfg.timeout_seconds)
         except socket.gaierror as exc:
