@@ -12,8 +12,10 @@ import socket
 import ssl
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
@@ -370,12 +372,24 @@ class ImapConnector:
                 yield Batch(folder, [], fresh)
             return
         size = self.config.batch_size
-        for start in range(0, len(uids), size):
-            chunk = uids[start:start + size]
-            items = self._fetch_chunk(session, folder, uidvalidity, chunk)
-            yield Batch(folder, items, {"uidvalidity": uidvalidity, "last_uid": chunk[-1]})
-            # The runner has committed the batch when it asks for the next one.
-            self._after_ingest(session, chunk)
+        chunks = [uids[start:start + size] for start in range(0, len(uids), size)]
+        # The next chunk is fetched while the runner parses and stores this one; one FETCH
+        # is in flight at a time, and nothing else is sent while it is.
+        ahead = ThreadPoolExecutor(1, thread_name_prefix=f"imap-fetch {self.name}")
+        try:
+            pending = ahead.submit(self._fetch_chunk, session, folder, uidvalidity, chunks[0])
+            for n, chunk in enumerate(chunks):
+                items = pending.result()
+                if n + 1 < len(chunks):
+                    pending = ahead.submit(self._fetch_chunk, session, folder, uidvalidity,
+                                           chunks[n + 1])
+                yield Batch(folder, items, {"uidvalidity": uidvalidity, "last_uid": chunk[-1]})
+                # The runner has committed the batch when it asks for the next one.
+                if self.config.after_action[0] != "none":
+                    wait([pending])  # flag or move only once the FETCH has finished
+                    self._after_ingest(session, chunk)
+        finally:
+            ahead.shutdown(wait=False, cancel_futures=True)
 
     def _fetch_chunk(self, session: _Session, folder: str, uidvalidity: int,
                      chunk: list[int]) -> list[RawItem]:
@@ -429,10 +443,15 @@ class ImapConnector:
                         "\\Deleted in the source folder", self.name)
 
     def parse(self, item: RawItem, data: bytes) -> ParsedMessage:
+        return self.parse_job(item, data)()
+
+    def parse_job(self, item: RawItem, data: bytes) -> Callable[[], ParsedMessage]:
+        """The parse as a picklable call, for a worker process; what the server refused is
+        known only here, so that check is made now."""
         reason = self._unreadable.pop(item.key, None)
         if reason is not None and not data:
             raise BadRecord(f"the IMAP server could not return this message: {reason}")
-        return parse_email(data, received_at=item.received_at)
+        return partial(parse_email, data, received_at=item.received_at)
 
     # -- `commwatch sources test` ----------------------------------------------------------
 
