@@ -33,6 +33,9 @@ _READY = b"ready"
 # Below this many items a batch is parsed in the calling process: the IDLE path (one new
 # message) must not wait for processes to start, and a small batch gains nothing from them.
 PARALLEL_MIN_ITEMS = 16
+# Longer than any real message takes (tens of milliseconds for a large one); a parse past it
+# is a parser stuck on that input.
+PARSE_TIMEOUT_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -106,10 +109,10 @@ class _Worker:
 class ParsePool:
     """Up to `workers` processes parsing jobs in chunks of up to `chunk`."""
 
-    def __init__(self, workers: int, timeout_seconds: float = 60.0, chunk: int = 32,
+    def __init__(self, workers: int, timeout_seconds: float | None = None, chunk: int = 32,
                  start_timeout_seconds: float = 30.0) -> None:
         self.size = workers
-        self.timeout = timeout_seconds
+        self.timeout = PARSE_TIMEOUT_SECONDS if timeout_seconds is None else timeout_seconds
         self.chunk = chunk
         self.start_timeout = start_timeout_seconds
         self._workers: list[_Worker] = []
