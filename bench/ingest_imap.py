@@ -5,7 +5,10 @@ filled with N synthetic AR emails (1-20 KB; plain, text+HTML, HTML-only, with at
 Then, each in its own process so peak RSS is its own:
 
   A. commwatch: ImapConnector (IMAPS, test CA, read-only) + run_source into a fresh SQLite;
-  B. mbsync (isync): the same INBOX over IMAPS pulled into a local Maildir.
+  B. mbsync (isync): the same INBOX over IMAPS pulled into a local Maildir;
+  C. commwatch's stages alone, for the floors: fetch only (the connector, bodies read and
+     dropped), parse only (parse_email in one process, then in the parse workers), store
+     only (the parsed messages into a fresh SQLite with the runner's store path).
 
 Last, IDLE latency: a `watch()` thread whose `on_new` wakes a worker running run_source; 50
 messages are APPENDed one at a time, each timed from the APPEND's OK to its row being
@@ -20,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pickle
 import random
 import re
 import resource
@@ -218,6 +222,55 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def cpu_seconds() -> float:
+    """User + system CPU of this process and of its children that have ended."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(
+        resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+class TreeRss:
+    """Samples the resident memory of this process plus its children (the parse workers)
+    every 20 ms; `peak_mb` is the largest sum seen. ru_maxrss alone misses the workers, and
+    for a child it counts the parent's pages it shared before exec."""
+
+    def __init__(self) -> None:
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> TreeRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @staticmethod
+    def _rss_kb(pid: int | str) -> int:
+        try:
+            with open(f"/proc/{pid}/status") as status:
+                for line in status:
+                    if line.startswith("VmRSS:"):
+                        return int(line.split()[1])
+        except OSError:
+            pass
+        return 0
+
+    def _run(self) -> None:
+        me = os.getpid()
+        while not self._stop.wait(0.02):
+            kids: list[str] = []
+            for task in Path(f"/proc/{me}/task").iterdir():
+                try:
+                    kids += (task / "children").read_text().split()
+                except OSError:
+                    continue
+            total = self._rss_kb(me) + sum(self._rss_kb(pid) for pid in kids)
+            self.peak_mb = max(self.peak_mb, total / 1024)
+
+
 def _connector(args: argparse.Namespace):  # -> ImapConnector
     from ingest.imap import ImapConnector
     from ingest.imap_config import ImapSourceConfig
@@ -261,7 +314,8 @@ def run_commwatch(args: argparse.Namespace) -> dict[str, float]:
         _profile_threads(thread_profiles)
         main = cProfile.Profile()
         started = time.perf_counter()
-        report = main.runcall(run_source, engine, connector, directions)
+        report = main.runcall(run_source, engine, connector, directions,
+                              parse_workers=args.workers)
         elapsed = time.perf_counter() - started
         for title, profs, sort, limit in (
             ("main thread (run_source), by cumulative time", [main], "cumulative", 45),
@@ -276,13 +330,18 @@ def run_commwatch(args: argparse.Namespace) -> dict[str, float]:
                 stats.add(extra)
             print(f"\n===== {title} =====", file=sys.stderr)
             stats.strip_dirs().sort_stats(sort).print_stats(limit)
+        tree_mb, cpu = float("nan"), float("nan")
     else:
-        started = time.perf_counter()
-        report = run_source(engine, connector, directions)
-        elapsed = time.perf_counter() - started
+        cpu = cpu_seconds()
+        with TreeRss() as tree:
+            started = time.perf_counter()
+            report = run_source(engine, connector, directions, parse_workers=args.workers)
+            elapsed = time.perf_counter() - started
+        cpu, tree_mb = cpu_seconds() - cpu, tree.peak_mb
     engine.dispose()
     return {"messages": report.stored, "seen": report.seen, "quarantined": report.quarantined,
-            "seconds": elapsed, "peak_rss_mb": peak_rss_mb()}
+            "seconds": elapsed, "peak_rss_mb": peak_rss_mb(), "tree_rss_mb": tree_mb,
+            "cpu_seconds": cpu}
 
 
 def write_mbsyncrc(path: Path, args: argparse.Namespace, password: str, near: Path) -> None:
@@ -332,10 +391,107 @@ def run_mbsync(args: argparse.Namespace) -> dict[str, float]:
     if timed:
         match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", result.stderr)
         rss = int(match.group(1)) / 1024 if match else float("nan")
+        cpu = sum(float(m) for m in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)",
+                                               result.stderr))
     else:
         rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        cpu = float("nan")
     count = sum(1 for sub in ("cur", "new") for _ in (near / "INBOX" / sub).iterdir())
-    return {"messages": count, "seconds": elapsed, "peak_rss_mb": rss}
+    return {"messages": count, "seconds": elapsed, "peak_rss_mb": rss, "tree_rss_mb": rss,
+            "cpu_seconds": cpu}
+
+
+# -- the floors: each stage of side A alone, on the same messages ---------------------------
+
+
+def _timed(work):  # noqa: ANN001, ANN202 - a bench helper
+    cpu = cpu_seconds()
+    with TreeRss() as tree:
+        started = time.perf_counter()
+        count = work()
+        elapsed = time.perf_counter() - started
+    return {"messages": count, "seconds": elapsed, "peak_rss_mb": peak_rss_mb(),
+            "tree_rss_mb": tree.peak_mb, "cpu_seconds": cpu_seconds() - cpu}
+
+
+def run_fetch_only(args: argparse.Namespace) -> dict[str, float]:
+    """The connector alone: every body fetched and read (kept for the parse floors)."""
+    connector = _connector(args)
+    bodies: list[tuple[datetime | None, bytes]] = []
+
+    def work() -> int:
+        for batch in connector.fetch({}):
+            bodies.extend((item.received_at, item.read()) for item in batch.items)
+        return len(bodies)
+
+    result = _timed(work)
+    Path(args.db + ".raw").write_bytes(pickle.dumps(bodies))
+    return result
+
+
+def run_parse_only(args: argparse.Namespace) -> dict[str, float]:
+    """parse_email over every body in one process (parsed messages kept for the store floor)."""
+    from ingest.mime import parse_email
+
+    bodies = pickle.loads(Path(args.db + ".raw").read_bytes())  # noqa: S301 - our own file
+    parsed = []
+
+    def work() -> int:
+        parsed.extend(parse_email(data, received_at=when) for when, data in bodies)
+        return len(parsed)
+
+    result = _timed(work)
+    Path(args.db + ".parsed").write_bytes(pickle.dumps(parsed))
+    return result
+
+
+def run_pool_only(args: argparse.Namespace) -> dict[str, float]:
+    """The same parse in the parse workers, a batch at a time, as run_source hands them out."""
+    from functools import partial
+
+    from ingest.mime import parse_email
+    from ingest.parsepool import ParsePool, default_workers
+
+    bodies = pickle.loads(Path(args.db + ".raw").read_bytes())  # noqa: S301 - our own file
+    jobs = [partial(parse_email, data, received_at=when) for when, data in bodies]
+    workers = default_workers() if args.workers is None else args.workers
+
+    def work() -> int:
+        with ParsePool(max(1, workers)) as pool:
+            return sum(len(pool.run(jobs[i:i + args.batch_size]))
+                       for i in range(0, len(jobs), args.batch_size))
+
+    return _timed(work)
+
+
+def run_store_only(args: argparse.Namespace) -> dict[str, float]:
+    """The runner's store path alone (customers, threads, messages, ledger, cursor; one
+    transaction a batch) for messages parsed beforehand."""
+    from commwatch.store import create_store_engine, ensure_schema, session_scope
+    from ingest import Directions
+    from ingest.customers import CustomerResolver
+    from ingest.runner import _record_items, _save_cursor, store_messages
+
+    parsed = pickle.loads(Path(args.db + ".parsed").read_bytes())  # noqa: S301 - our own file
+    engine = create_store_engine(f"sqlite:///{args.db}")
+    ensure_schema(engine)
+    directions = Directions([OWN_DOMAIN], [AR_ADDRESS])
+
+    def work() -> int:
+        for start in range(0, len(parsed), args.batch_size):
+            chunk = parsed[start:start + args.batch_size]
+            with session_scope(engine) as session:
+                stored = store_messages(session, SOURCE, [(p, f"bench:{start + n}")
+                                                          for n, p in enumerate(chunk)],
+                                        directions, CustomerResolver(session))
+                _record_items(session, SOURCE, [(f"INBOX/1/{start + n + 1}", message_id, None)
+                                                for n, (message_id, _new) in enumerate(stored)])
+                _save_cursor(session, SOURCE, "INBOX", {"last_uid": start + len(chunk)})
+        return len(parsed)
+
+    result = _timed(work)
+    engine.dispose()
+    return result
 
 
 def run_idle(args: argparse.Namespace) -> dict[str, object]:
@@ -425,7 +581,9 @@ def _side(side: str, server, user, db: Path, args: argparse.Namespace,
                "--ca", str(server.ca_path), "--db", str(db),
                "--batch-size", str(args.batch_size),
                "--idle-messages", str(args.idle_messages),
-               "--idle-timeout", str(args.idle_timeout), *(extra or [])]
+               "--idle-timeout", str(args.idle_timeout),
+               *(["--workers", str(args.workers)] if args.workers is not None else []),
+               *(extra or [])]
     result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         sys.stderr.write(result.stderr)
@@ -456,13 +614,19 @@ def main() -> None:
                              "it missed")
     parser.add_argument("--profile", action="store_true",
                         help="run only side A, under cProfile, and print the profile")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="parse worker processes for side A (default: one per core)")
+    parser.add_argument("--no-floors", dest="floors", action="store_false",
+                        help="skip the fetch/parse/store-only runs")
     parser.add_argument("--keep", action="store_true", help="keep the Dovecot folder")
     for hidden in ("--side", "--host", "--port", "--plain-port", "--user", "--ca", "--db"):
         parser.add_argument(hidden, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.side:
         args.port, args.plain_port = int(args.port), int(args.plain_port)
-        run = {"commwatch": run_commwatch, "mbsync": run_mbsync, "idle": run_idle}[args.side]
+        run = {"commwatch": run_commwatch, "mbsync": run_mbsync, "idle": run_idle,
+               "fetch": run_fetch_only, "parse": run_parse_only, "pool": run_pool_only,
+               "store": run_store_only}[args.side]
         print(json.dumps(run(args)))
         return
 
@@ -498,8 +662,14 @@ def main() -> None:
             print(f"\nprofiled run: {result['messages']} stored in {result['seconds']:.2f} s "
                   "(profiling slows it down)")
             return
+        load_before = os.getloadavg()
         rows = [("commwatch", _side("commwatch", server, user, work / "commwatch.db", args)),
                 ("mbsync", _side("mbsync", server, user, work / "mbsync.db", args))]
+        if args.floors:
+            floor = work / "floor.db"
+            rows += [(side, _side(side, server, user, floor, args))
+                     for side in ("fetch", "parse", "pool", "store")]
+        load_after = os.getloadavg()
         # The IDLE run continues on side A's store, as a running service would.
         idle = _side("idle", server, user, work / "commwatch.db", args)
     finally:
@@ -509,19 +679,31 @@ def main() -> None:
         else:
             shutil.rmtree(base, ignore_errors=True)
 
+    from ingest.parsepool import default_workers
+
+    workers = default_workers() if args.workers is None else args.workers
     labels = {
-        "commwatch": f"commwatch ImapConnector+run_source (batch {args.batch_size})",
+        "commwatch": f"commwatch ImapConnector+run_source (batch {args.batch_size}, "
+                     f"{workers} parse workers)",
         "mbsync": "mbsync (isync) IMAPS -> Maildir",
+        "fetch": "  floor: fetch only (connector, bodies read)",
+        "parse": "  floor: parse only, 1 process (parse_email)",
+        "pool": f"  floor: parse only, {max(1, workers)} parse workers",
+        "store": "  floor: store only (runner's store path)",
     }
     width = max(len(v) for v in labels.values()) + 2
-    print(f"\n{'':{width}}{'messages':>9}{'seconds':>9}{'msgs/s':>9}{'peak RSS MB':>13}")
+    print(f"\n{'':{width}}{'messages':>9}{'seconds':>9}{'msgs/s':>9}{'CPU s':>8}"
+          f"{'peak RSS MB':>13}{'+ workers':>11}")
     for side, r in rows:
         rate = r["messages"] / r["seconds"] if r["seconds"] else 0.0
         print(f"{labels[side]:{width}}{r['messages']:>9.0f}{r['seconds']:>9.2f}{rate:>9.0f}"
-              f"{r['peak_rss_mb']:>13.0f}")
-        if r["messages"] != args.messages:
+              f"{r['cpu_seconds']:>8.1f}{r['peak_rss_mb']:>13.0f}{r['tree_rss_mb']:>11.0f}")
+        if side in ("commwatch", "mbsync") and r["messages"] != args.messages:
             print(f"  ! {side} has {r['messages']} of {args.messages} messages"
                   + (f" ({r.get('quarantined')} quarantined)" if "quarantined" in r else ""))
+    print(f"  (CPU s: user+system of the side's processes, Dovecot's not included; "
+          f"+ workers: peak RSS of the process and its children, sampled every 20 ms; "
+          f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after)")
     lat = sorted(idle["latencies"])
     if lat:
         p95 = lat[min(len(lat) - 1, max(0, round(0.95 * len(lat)) - 1))]

@@ -97,3 +97,12 @@ class Connector(Protocol):
     def check(self) -> list[str]:
         """Reach the source and say what is there; raise SourceError saying what failed."""
         ...
+
+
+class OffloadsParsing(Connector, Protocol):
+    """A connector whose parse can run in a worker process: `parse_job` makes in-process
+    checks (raising BadRecord) and returns the rest as a picklable call, a module-level
+    function with its arguments. The runner uses it for large batches."""
+
+    def parse_job(self, item: RawItem, data: bytes) -> Callable[[], ParsedMessage]:
+        ...

@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,10 @@ class _EmailFiles:
 
     def parse(self, item: RawItem, data: bytes) -> ParsedMessage:
         return parse_email(data, received_at=item.received_at)
+
+    def parse_job(self, item: RawItem, data: bytes) -> Callable[[], ParsedMessage]:
+        """The parse as a picklable call, for a worker process."""
+        return partial(parse_email, data, received_at=item.received_at)
 
 
 class MaildirConnector(_EmailFiles):

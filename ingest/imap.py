@@ -8,13 +8,14 @@ import base64
 import logging
 import random
 import re
-import select
 import socket
 import ssl
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
@@ -22,6 +23,7 @@ import imaplib2
 
 from ingest.base import BadRecord, Batch, ParsedMessage, RawItem, SourceError
 from ingest.imap_config import ImapSourceConfig
+from ingest.imap_transport import ImapClient, ImapsClient
 from ingest.mime import parse_email
 
 log = logging.getLogger(__name__)
@@ -145,91 +147,6 @@ def _uid_set(uids: list[int]) -> str:
         else:
             ranges.append([uid, uid])
     return ",".join(f"{a}:{b}" if a != b else str(a) for a, b in ranges)
-
-
-class _VerifiedTLS:
-    """Overrides of imaplib2's transport, for IMAPS (`open`) and STARTTLS (`starttls`) alike.
-
-    - imaplib2 wraps sockets with its own SSLContext, which checks no certificate unless
-      given `ca_certs` and never the host name, and connects without a timeout: we put our
-      context and timeout in.
-    - imaplib2 reads in one thread and writes in another on the same SSL object. OpenSSL
-      does not allow that, and with TLS 1.3 it shows: a read that meets only the session
-      tickets sent after the handshake can swallow the reply to the command written
-      meanwhile (about one STARTTLS in ten hung on CAPABILITY). So once TLS is up, the
-      socket is non-blocking and every SSL read or write holds one lock; waiting for the
-      socket happens outside it.
-    """
-
-    host: str
-    port: int
-    sock: Any
-    read_fd: int
-    read_poll_timeout: float
-
-    def __init__(self, host: str, port: int, *, context: ssl.SSLContext | None,
-                 timeout: float) -> None:
-        self._context = context
-        self._connect_timeout = timeout
-        self._tls_lock: threading.Lock | None = None
-        super().__init__(host=host, port=port, timeout=timeout)  # type: ignore[call-arg]
-
-    def _mesg(self, text: str, thread: str | None = None, secs: float | None = None) -> None:
-        # imaplib2 prints diagnostics to stderr (a header line on every socket error, even
-        # with debugging off); they belong in our debug log.
-        log.debug("imaplib2 %s: %s", thread or "", text)
-
-    def open_socket(self) -> socket.socket:
-        return socket.create_connection((self.host, self.port), timeout=self._connect_timeout)
-
-    def ssl_wrap_socket(self) -> None:
-        if self._context is None:
-            raise ssl.SSLError("TLS was not configured for this connection")
-        try:
-            self.sock = self._context.wrap_socket(self.sock, server_hostname=self.host)
-        except BaseException:
-            self.sock.close()
-            raise
-        self.sock.setblocking(False)
-        self._tls_lock = threading.Lock()
-        self.read_fd = self.sock.fileno()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
-
-    def read(self, size: int) -> bytes:
-        if self._tls_lock is None:
-            return super().read(size)  # type: ignore[misc,no-any-return]
-        while True:
-            with self._tls_lock:
-                try:
-                    data: bytes = self.sock.recv(size)
-                    while self.sock.pending():  # decrypted bytes poll() cannot see
-                        data += self.sock.recv(self.sock.pending())
-                    return data
-                except ssl.SSLWantReadError:
-                    pass  # only TLS records that carry no data (e.g. session tickets)
-            select.select([self.sock], [], [], self.read_poll_timeout)
-
-    def send(self, data: bytes) -> None:
-        if self._tls_lock is None:
-            super().send(data)  # type: ignore[misc]
-            return
-        view = memoryview(data)
-        while view:
-            with self._tls_lock:
-                try:
-                    view = view[self.sock.send(view):]
-                    continue
-                except (ssl.SSLWantWriteError, ssl.SSLWantReadError):
-                    pass
-            select.select([], [self.sock], [], self.read_poll_timeout)
-
-
-class _IMAP4(_VerifiedTLS, imaplib2.IMAP4):  # type: ignore[misc]
-    pass
-
-
-class _IMAP4SSL(_VerifiedTLS, imaplib2.IMAP4_SSL):  # type: ignore[misc]
-    pass
 
 
 class _Session:
@@ -359,7 +276,7 @@ class ImapConnector:
     def _connect(self) -> _Session:
         cfg = self.config
         context = None if cfg.security == "plain" else self._tls_context()
-        client = _IMAP4SSL if cfg.security == "tls" else _IMAP4
+        client = ImapsClient if cfg.security == "tls" else ImapClient
         try:
             conn = client(cfg.host, cfg.port, context=context, timeout=cfg.timeout_seconds)
         except socket.gaierror as exc:
@@ -455,12 +372,24 @@ class ImapConnector:
                 yield Batch(folder, [], fresh)
             return
         size = self.config.batch_size
-        for start in range(0, len(uids), size):
-            chunk = uids[start:start + size]
-            items = self._fetch_chunk(session, folder, uidvalidity, chunk)
-            yield Batch(folder, items, {"uidvalidity": uidvalidity, "last_uid": chunk[-1]})
-            # The runner has committed the batch when it asks for the next one.
-            self._after_ingest(session, chunk)
+        chunks = [uids[start:start + size] for start in range(0, len(uids), size)]
+        # The next chunk is fetched while the runner parses and stores this one; one FETCH
+        # is in flight at a time, and nothing else is sent while it is.
+        ahead = ThreadPoolExecutor(1, thread_name_prefix=f"imap-fetch {self.name}")
+        try:
+            pending = ahead.submit(self._fetch_chunk, session, folder, uidvalidity, chunks[0])
+            for n, chunk in enumerate(chunks):
+                items = pending.result()
+                if n + 1 < len(chunks):
+                    pending = ahead.submit(self._fetch_chunk, session, folder, uidvalidity,
+                                           chunks[n + 1])
+                yield Batch(folder, items, {"uidvalidity": uidvalidity, "last_uid": chunk[-1]})
+                # The runner has committed the batch when it asks for the next one.
+                if self.config.after_action[0] != "none":
+                    wait([pending])  # flag or move only once the FETCH has finished
+                    self._after_ingest(session, chunk)
+        finally:
+            ahead.shutdown(wait=False, cancel_futures=True)
 
     def _fetch_chunk(self, session: _Session, folder: str, uidvalidity: int,
                      chunk: list[int]) -> list[RawItem]:
@@ -514,10 +443,15 @@ class ImapConnector:
                         "\\Deleted in the source folder", self.name)
 
     def parse(self, item: RawItem, data: bytes) -> ParsedMessage:
+        return self.parse_job(item, data)()
+
+    def parse_job(self, item: RawItem, data: bytes) -> Callable[[], ParsedMessage]:
+        """The parse as a picklable call, for a worker process; what the server refused is
+        known only here, so that check is made now."""
         reason = self._unreadable.pop(item.key, None)
         if reason is not None and not data:
             raise BadRecord(f"the IMAP server could not return this message: {reason}")
-        return parse_email(data, received_at=item.received_at)
+        return partial(parse_email, data, received_at=item.received_at)
 
     # -- `commwatch sources test` ----------------------------------------------------------
 

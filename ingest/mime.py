@@ -28,7 +28,7 @@ _MSGID = re.compile(r"<[^<>\s]+>")
 
 def _unescape_8bit(text: str) -> str:
     """Raw 8-bit header bytes (RFC 6532) arrive as surrogate escapes: read them as UTF-8."""
-    if not any("\udc80" <= ch <= "\udcff" for ch in text):
+    if text.isascii() or not any("\udc80" <= ch <= "\udcff" for ch in text):
         return text
     raw = text.encode("ascii", "surrogateescape")
     try:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
-import traceback
 from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -23,9 +24,10 @@ from commwatch.store import (
     session_scope,
     utcnow,
 )
-from ingest.base import BadRecord, Batch, Connector, ParsedMessage, RawItem
+from ingest.base import Batch, Connector, ParsedMessage, RawItem
 from ingest.crosschannel import conversation_customers
 from ingest.customers import CustomerResolver, Match
+from ingest.parsepool import BatchParser, parse_or_reason
 from ingest.threads import NewMessage, assign_threads
 
 log = logging.getLogger(__name__)
@@ -162,27 +164,30 @@ def store_messages(
         )
     }
     known = set(ids)
-    fresh: list[NewMessage] = []
+    pending: dict[str, tuple[ParsedMessage, str, Match]] = {}
+    rows = []
     for (parsed, ref), kind, match in zip(entries, kinds, matches, strict=True):
-        if parsed.natural_key in ids:
+        if parsed.natural_key in ids or parsed.natural_key in pending:
             continue
-        new_id = insert_ignore(
-            session, Message, _message_row(source, parsed, ref, kind, match, now), ["natural_key"]
-        )
-        if new_id is None:  # stored by another process since the look-up above
-            known.add(parsed.natural_key)
-            new_id = session.execute(
-                select(Message.id).where(Message.natural_key == parsed.natural_key)
-            ).scalar_one()
+        pending[parsed.natural_key] = (parsed, kind, match)
+        rows.append(_message_row(source, parsed, ref, kind, match, now))
+    if rows:
+        # One statement for the batch; a key another process stored since the look-up
+        # above is skipped by ON CONFLICT and counted as a duplicate.
+        ids.update((key, new_id) for new_id, key in session.execute(
+            _insert_messages(session.get_bind().dialect.name), rows))
+    fresh: list[NewMessage] = []
+    for key, (parsed, kind, match) in pending.items():
+        if key in ids:
+            fresh.append(NewMessage(ids[key], parsed, kind, match.customer_id))
         else:
-            fresh.append(NewMessage(new_id, parsed, kind, match.customer_id))
-        ids[parsed.natural_key] = new_id
+            known.add(key)
+            ids[key] = session.execute(
+                select(Message.id).where(Message.natural_key == key)
+            ).scalar_one()
     if fresh:
         assign_threads(session, fresh)
-        session.execute(
-            update(Message),
-            [{"id": m.id, "thread_id": m.thread_id} for m in fresh],
-        )
+        session.execute(_set_thread(), [{"b_id": m.id, "b_thread": m.thread_id} for m in fresh])
     first_seen: set[str] = set()
     result = []
     for parsed, _ref in entries:
@@ -190,6 +195,27 @@ def store_messages(
         first_seen.add(parsed.natural_key)
         result.append((ids[parsed.natural_key], new))
     return result
+
+
+@lru_cache(maxsize=2)
+def _insert_messages(dialect: str) -> Any:
+    table = Message.__table__  # type: ignore[attr-defined]
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=["natural_key"])
+        .returning(table.c.id, table.c.natural_key)
+    )
+
+
+@lru_cache(maxsize=1)
+def _set_thread() -> Any:
+    table = Message.__table__  # type: ignore[attr-defined]
+    return (
+        update(table)
+        .where(table.c.id == bindparam("b_id"))
+        .values(thread_id=bindparam("b_thread"))
+    )
 
 
 def _offset_minutes(when: datetime) -> int | None:
@@ -225,29 +251,15 @@ def _message_row(
     }
 
 
-def parse_or_reason(connector: Connector, item: RawItem, data: bytes) -> ParsedMessage | str:
-    """The parsed message, or why it cannot be one (the quarantine reason)."""
-    try:
-        return connector.parse(item, data)
-    except BadRecord as exc:
-        log.warning("quarantined %s item %s: %s", connector.name, item.ref, exc)
-        return str(exc)
-    except Exception as exc:  # noqa: BLE001 - a parser bug must cost one item, not the source
-        reason = f"parser failed: {type(exc).__name__}: {exc}"
-        log.error("quarantined %s item %s: %s\n%s", connector.name, item.ref, reason,
-                  traceback.format_exc(limit=3))
-        return reason
-
-
 def _store_batch(
     session: Session,
-    connector: Connector,
+    parser: BatchParser,
     batch: Batch,
     directions: Directions,
     report: IngestReport,
     since: datetime | None = None,
 ) -> None:
-    source = connector.name
+    source = parser.connector.name
     keys = [item.key for item in batch.items]
     known = set(
         session.scalars(
@@ -258,23 +270,24 @@ def _store_batch(
         )
     )
     resolver = CustomerResolver(session)
-    to_store: list[tuple[RawItem, ParsedMessage]] = []
+    todo: list[tuple[RawItem, bytes]] = []
     for item in batch.items:
         report.seen += 1
         if item.key in known:
             report.skipped_known += 1
             continue
         known.add(item.key)
-        data = item.read()
-        parsed = parse_or_reason(connector, item, data)
+        todo.append((item, item.read()))
+    ledger: dict[str, tuple[int | None, int | None]] = {}  # key -> (message, quarantine)
+    to_store: list[tuple[RawItem, ParsedMessage]] = []
+    for (item, data), parsed in zip(todo, parser.parse(todo), strict=True):
         if isinstance(parsed, str):
-            quarantine_id = quarantine(session, source, item, data, parsed)
+            ledger[item.key] = (None, quarantine(session, source, item, data, parsed))
             report.quarantined += 1
-            _record_item(session, source, item.key, None, quarantine_id)
         elif since is not None and parsed.sent_at < since:
             # A backfill from --since: older items are recorded as seen, never stored.
             report.skipped_old += 1
-            _record_item(session, source, item.key, None, None)
+            ledger[item.key] = (None, None)
         else:
             to_store.append((item, parsed))
     stored = store_messages(
@@ -285,25 +298,33 @@ def _store_batch(
             report.stored += 1
         else:
             report.duplicates += 1
-        _record_item(session, source, item.key, message_id, None)
+        ledger[item.key] = (message_id, None)
+    _record_items(session, source, [(item.key, *ledger[item.key]) for item, _data in todo])
     _save_cursor(session, source, batch.partition, batch.cursor)
 
 
-def _record_item(
-    session: Session, source: str, key: str, message_id: int | None, quarantine_id: int | None
+def _record_items(
+    session: Session, source: str, items: list[tuple[str, int | None, int | None]]
 ) -> None:
-    insert_ignore(
-        session,
-        SourceItem,
-        {
-            "source": source,
-            "item_key": key,
-            "message_id": message_id,
-            "quarantine_id": quarantine_id,
-            "seen_at": utcnow(),
-        },
-        ["source", "item_key"],
+    """Ledger rows (key, message id, quarantine id) in one statement."""
+    if not items:
+        return
+    now = utcnow()
+    session.execute(
+        _insert_ledger(session.get_bind().dialect.name),
+        [
+            {"source": source, "item_key": key, "message_id": message_id,
+             "quarantine_id": quarantine_id, "seen_at": now}
+            for key, message_id, quarantine_id in items
+        ],
     )
+
+
+@lru_cache(maxsize=2)
+def _insert_ledger(dialect: str) -> Any:
+    table = SourceItem.__table__  # type: ignore[attr-defined]
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).on_conflict_do_nothing(index_elements=["source", "item_key"])
 
 
 def run_source(
@@ -312,19 +333,24 @@ def run_source(
     directions: Directions,
     progress: Callable[[int], None] | None = None,
     since: datetime | None = None,
+    parse_workers: int | None = None,
 ) -> IngestReport:
     """Fetch everything new from one source and store it; one transaction per batch.
 
     With `since`, items sent before it are marked seen without being stored (a backfill that
-    starts at a date)."""
+    starts at a date). Large batches are parsed in `parse_workers` processes (default: one
+    per core, none on a single core) when the connector offers parse jobs."""
     report = IngestReport(connector.name)
     with Session(engine) as session:
         cursors = _cursors(session, connector.name)
     # closing(): a failed batch ends the fetch at once (an IMAP session is logged out).
-    with closing(connector.fetch(cursors)) as batches:  # type: ignore[type-var]
+    with (
+        BatchParser(connector, parse_workers) as parser,
+        closing(connector.fetch(cursors)) as batches,  # type: ignore[type-var]
+    ):
         for batch in batches:
             with session_scope(engine) as session:
-                _store_batch(session, connector, batch, directions, report, since)
+                _store_batch(session, parser, batch, directions, report, since)
             if progress is not None:
                 progress(len(batch.items))
     return report

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlmodel import Session
 
 from commwatch.store import Message, Thread
@@ -42,6 +42,46 @@ class NewMessage:
     thread_id: int | None = None
 
 
+@dataclass(eq=False)
+class DraftThread:
+    """A thread this batch opens. Drafts are inserted together in one statement: building
+    a Thread ORM object per new thread cost more than all the rest of threading."""
+
+    channel: str
+    customer_id: int | None
+    subject: str
+    subject_key: str
+    state: str
+    created_at: datetime
+    last_message_at: datetime | None = None
+    last_inbound_at: datetime | None = None
+    last_inbound_message_id: int | None = None
+    last_outbound_at: datetime | None = None
+    id: int | None = None
+
+
+AnyThread = Thread | DraftThread
+_DRAFT_COLUMNS = [f.name for f in fields(DraftThread) if f.name != "id"]
+
+
+def insert_drafts(session: Session, drafts: list[DraftThread]) -> None:
+    """Insert new threads in one statement (in order) and give each its id."""
+    if not drafts:
+        return
+    table = Thread.__table__  # type: ignore[attr-defined]
+    rows = [{name: getattr(d, name) for name in _DRAFT_COLUMNS} for d in drafts]
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLAlchemy can keep RETURNING in parameter order on SQLite only a row at a time.
+        # It need not: SQLite inserts VALUES rows in order, each taking the next rowid, and
+        # this transaction already holds the write lock, so the ids ascend in draft order.
+        new_ids = sorted(session.execute(insert(table).returning(table.c.id), rows).scalars())
+    else:
+        stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        new_ids = list(session.execute(stmt, rows).scalars())
+    for draft, new_id in zip(drafts, new_ids, strict=True):
+        draft.id = new_id
+
+
 class ThreadAssigner:
     """Puts a batch of new messages on threads with a handful of queries for the whole batch.
 
@@ -54,9 +94,10 @@ class ThreadAssigner:
         self.session = session
         refs = {r for m in batch for r in [m.parsed.in_reply_to, *m.parsed.references] if r}
         ids = {m.parsed.header_message_id for m in batch if m.parsed.header_message_id}
-        self.by_header: dict[str, Thread] = {}
-        self.by_parent: dict[str, Thread] = {}
-        self.by_subject: dict[tuple[str, str], list[Thread]] = {}
+        self.by_header: dict[str, AnyThread] = {}
+        self.by_parent: dict[str, AnyThread] = {}
+        self.by_subject: dict[tuple[str, str], list[AnyThread]] = {}
+        self.drafts: list[DraftThread] = []
         if refs:
             for header, thread_id in session.execute(
                 select(Message.header_message_id, Message.thread_id).where(
@@ -90,7 +131,7 @@ class ThreadAssigner:
         assert thread is not None
         return thread
 
-    def _find(self, message: NewMessage) -> Thread | None:
+    def _find(self, message: NewMessage) -> AnyThread | None:
         parsed = message.parsed
         for ref in [parsed.in_reply_to, *reversed(parsed.references)]:
             if ref and ref in self.by_header:
@@ -108,11 +149,11 @@ class ThreadAssigner:
         ]
         return max(candidates, key=lambda t: t.last_message_at or parsed.sent_at, default=None)
 
-    def assign(self, message: NewMessage) -> Thread:
+    def assign(self, message: NewMessage) -> AnyThread:
         parsed = message.parsed
         thread = self._find(message)
         if thread is None:
-            thread = Thread(
+            thread = DraftThread(
                 channel=parsed.channel,
                 customer_id=message.customer_id,
                 subject=parsed.subject,
@@ -120,7 +161,7 @@ class ThreadAssigner:
                 state="awaiting_us" if message.direction == "inbound" else "awaiting_customer",
                 created_at=parsed.sent_at,
             )
-            self.session.add(thread)
+            self.drafts.append(thread)
             if thread.subject_key:
                 self.by_subject.setdefault((thread.channel, thread.subject_key), []).append(thread)
         elif thread.customer_id is None and message.customer_id is not None:
@@ -143,13 +184,14 @@ def assign_threads(session: Session, batch: list[NewMessage]) -> None:
     by its headers, chat messages and call turns by the rules of ingest.crosschannel."""
     mail = [m for m in batch if m.parsed.conversation is None]
     chat = [m for m in batch if m.parsed.conversation is not None]
-    placed: list[tuple[NewMessage, Thread]] = []
+    placed: list[tuple[NewMessage, AnyThread]] = []
     if mail:
         assigner = ThreadAssigner(session, mail)
         placed += [(m, assigner.assign(m)) for m in sorted(mail, key=lambda m: m.parsed.sent_at)]
+        insert_drafts(session, assigner.drafts)
     if chat:
         placed += [(m, t) for m, t in _assign_chat(session, chat)]
-    session.flush()  # new threads get their ids
+    session.flush()  # new chat threads get their ids
     for message, thread in placed:
         message.thread_id = thread.id
 
@@ -180,7 +222,7 @@ def _assign_chat(session: Session, batch: list[NewMessage]) -> list[tuple[NewMes
     return placed
 
 
-def update_thread_clock(thread: Thread, message: NewMessage) -> None:
+def update_thread_clock(thread: AnyThread, message: NewMessage) -> None:
     """Whose turn it is: the latest message that a person wrote decides. On a call, one of
     our people who speaks answers everything said in the call, so their turn counts until
     the call ends."""
