@@ -7,6 +7,7 @@ never committed without its deliveries (or the recorded reason it has none).
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,7 +23,7 @@ from notifier.config import (
     NotifyConfig,
     SlackChannelConfig,
 )
-from notifier.silences import active_silence
+from notifier.silences import active_silence, active_silences, matching_silence
 from notifier.timing import quiet_until
 
 EVENTS = ("new", "reopened", "escalated", "resolved")
@@ -48,6 +49,17 @@ class Router:
         self.channels = {n: c for n, c in channels.items() if c.enabled}
         self.notify = notify or NotifyConfig()
         self.timezone = timezone
+        self._silence_cache: weakref.WeakKeyDictionary[Session, tuple[datetime, list[Silence]]] = (
+            weakref.WeakKeyDictionary())
+
+    def _silences(self, session: Session, now: datetime) -> list[Silence]:
+        """Silences in force, read once per session and instant: a sweep that records
+        thousands of new alerts asks the same question thousands of times."""
+        cached = self._silence_cache.get(session)
+        if cached is None or cached[0] != now:
+            cached = (now, active_silences(session, now))
+            self._silence_cache[session] = cached
+        return cached[1]
 
     @property
     def wants_resolved(self) -> bool:
@@ -73,7 +85,8 @@ class Router:
         if event == "reopened" and alert.next_notify_at is not None and now < alert.next_notify_at:
             return 0  # throttled: it notified recently and came back within the back-off
         customer = session.get(Customer, alert.customer_id) if alert.customer_id else None
-        silence = active_silence(session, alert.rule, alert.customer_id, _invoices(alert), now)
+        silence = matching_silence(self._silences(session, now), alert.rule, alert.customer_id,
+                                   _invoices(alert))
         seq = alert.notified_count
         queued = 0
         for name, config in self.channels.items():

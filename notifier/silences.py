@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlmodel import Session
 
 from commwatch.store import Customer, Delivery, Silence
@@ -22,15 +22,26 @@ def active_silence(
     """The longest-lasting silence that covers this alert at `now`, if any.
 
     A silence matches when every criterion it sets matches: rule, customer and invoice."""
-    query = select(Silence).where(
+    return matching_silence(active_silences(session, now), rule, customer_id, invoices)
+
+
+def active_silences(session: Session, now: datetime) -> list[Silence]:
+    """Every silence in force at `now` (there are few; matching is done in Python)."""
+    return list(session.scalars(select(Silence).where(
         Silence.expires_at > now,  # type: ignore[arg-type]
         Silence.ended_at.is_(None),  # type: ignore[union-attr]
-        or_(Silence.rule.is_(None), Silence.rule == rule),  # type: ignore[union-attr]
-        or_(Silence.customer_id.is_(None), Silence.customer_id == customer_id),  # type: ignore[union-attr]
-    )
+    )))
+
+
+def matching_silence(
+    silences: Sequence[Silence], rule: str, customer_id: int | None, invoices: Sequence[str]
+) -> Silence | None:
+    wanted = {i.upper() for i in invoices}
     matches = [
-        s for s in session.scalars(query)
-        if s.invoice is None or s.invoice.upper() in {i.upper() for i in invoices}
+        s for s in silences
+        if (s.rule is None or s.rule == rule)
+        and (s.customer_id is None or s.customer_id == customer_id)
+        and (s.invoice is None or s.invoice.upper() in wanted)
     ]
     return max(matches, key=lambda s: s.expires_at, default=None)
 

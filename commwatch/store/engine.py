@@ -36,6 +36,12 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # A sweep reads the recent messages at random through their indexes: a 64 MB page cache
+    # per connection (the default is 2 MB) and memory-mapped reads keep those pages between
+    # sweeps (the monitor bench: warm sweep 2.9 s -> 2.4 s). Mapped pages are the OS's file
+    # cache, counted in RSS but shared and reclaimable, not private memory.
+    cursor.execute("PRAGMA cache_size=-65536")
+    cursor.execute("PRAGMA mmap_size=268435456")
     cursor.close()
 
 

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, Numeric, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, Numeric, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from commwatch.store.types import UTCDateTime, utcnow
@@ -106,8 +106,18 @@ class Thread(SQLModel, table=True):
     created_at: datetime = _created()
 
 
+_OUTBOUND = text("direction = 'outbound'")
+
+
 class Message(SQLModel, table=True):
     __tablename__ = "messages"
+    # The contact guardrails and the acknowledgement rule read our recent outbound messages
+    # by time on every sweep; a partial index keeps that scan small and leaves the planner
+    # no reason to use it for the inbound look-ups (replies by thread) it would be slow for.
+    __table_args__ = (
+        Index("ix_messages_outbound_time", "sent_at", "channel", "customer_id",
+              sqlite_where=_OUTBOUND, postgresql_where=_OUTBOUND),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     natural_key: str = Field(unique=True, max_length=512)
