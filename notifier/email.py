@@ -8,7 +8,6 @@ attempt carries the same Message-ID and mail systems that deduplicate by it show
 from __future__ import annotations
 
 import smtplib
-import socket
 import ssl
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -126,41 +125,49 @@ class EmailChannel:
     def send(self, notice: Notice) -> DeliveryResult:
         msg = build_message(notice, self.config)
         where = f"{self.config.host}:{self.config.effective_port}"
-        for attempt in (1, 2):
-            try:
-                if self._smtp is None:
-                    self._smtp = self._connect()
-                self._smtp.send_message(msg)
-                return DeliveryResult(True, f"accepted by {where} for {notice.recipient}",
-                                      external_ref=str(msg["Message-ID"]))
-            except smtplib.SMTPServerDisconnected as exc:
-                # A reused connection the server closed while idle: one fresh try.
-                self._smtp = None
-                if attempt == 2:
-                    return DeliveryResult(False, f"{where} disconnected: {exc}", scope="channel")
-            except smtplib.SMTPRecipientsRefused as exc:
-                code, text = next(iter(exc.recipients.values()))
-                return DeliveryResult(False, f"{where} refused {notice.recipient}: {code} "
-                                      f"{_text(text)}", permanent=code >= 500)
-            except smtplib.SMTPAuthenticationError as exc:
-                self.close()
-                return DeliveryResult(False, f"{where} refused the login of "
-                                      f"{self.config.username}: {exc.smtp_code}", scope="channel")
-            except smtplib.SMTPResponseException as exc:
-                permanent = exc.smtp_code >= 500
-                self.close()
-                return DeliveryResult(False, f"{where} answered {exc.smtp_code} "
-                                      f"{_text(exc.smtp_error)}", permanent=permanent,
-                                      scope="delivery" if permanent else "channel")
-            except ssl.SSLCertVerificationError as exc:
-                self._smtp = None
-                return DeliveryResult(False, f"TLS certificate of {where} not trusted: "
-                                      f"{exc.verify_message or exc.reason}", scope="channel")
-            except (smtplib.SMTPException, OSError, socket.timeout) as exc:
-                self._smtp = None
-                return DeliveryResult(False, f"cannot reach {where}: "
-                                      f"{type(exc).__name__}: {exc}", scope="channel")
-        raise AssertionError("unreachable")
+        try:
+            return self._send(msg, notice, where)
+        except smtplib.SMTPServerDisconnected:
+            # A reused connection the server closed while idle: one fresh try.
+            self._smtp = None
+        try:
+            return self._send(msg, notice, where)
+        except smtplib.SMTPServerDisconnected as exc:
+            self._smtp = None
+            return DeliveryResult(False, f"{where} disconnected: {exc}", scope="channel")
+
+    def _send(self, msg: EmailMessage, notice: Notice, where: str) -> DeliveryResult:
+        """One try; a dropped connection is raised for `send` to decide about."""
+        try:
+            if self._smtp is None:
+                self._smtp = self._connect()
+            self._smtp.send_message(msg)
+            return DeliveryResult(True, f"accepted by {where} for {notice.recipient}",
+                                  external_ref=str(msg["Message-ID"]))
+        except smtplib.SMTPServerDisconnected:
+            raise
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, text = next(iter(exc.recipients.values()))
+            return DeliveryResult(False, f"{where} refused {notice.recipient}: {code} "
+                                  f"{_text(text)}", permanent=code >= 500)
+        except smtplib.SMTPAuthenticationError as exc:
+            self.close()
+            return DeliveryResult(False, f"{where} refused the login of "
+                                  f"{self.config.username}: {exc.smtp_code}", scope="channel")
+        except smtplib.SMTPResponseException as exc:
+            permanent = exc.smtp_code >= 500
+            self.close()
+            return DeliveryResult(False, f"{where} answered {exc.smtp_code} "
+                                  f"{_text(exc.smtp_error)}", permanent=permanent,
+                                  scope="delivery" if permanent else "channel")
+        except ssl.SSLCertVerificationError as exc:
+            self._smtp = None
+            return DeliveryResult(False, f"TLS certificate of {where} not trusted: "
+                                  f"{exc.verify_message or exc.reason}", scope="channel")
+        except (smtplib.SMTPException, OSError) as exc:
+            self._smtp = None
+            return DeliveryResult(False, f"cannot reach {where}: "
+                                  f"{type(exc).__name__}: {exc}", scope="channel")
 
     def confirm(self, notice: Notice) -> bool | None:
         return None  # SMTP cannot be asked whether a message was accepted before

@@ -31,6 +31,7 @@ from sqlmodel import Session
 from commwatch.store import ChannelState, Delivery, DeliveryAttempt, session_scope
 from notifier.channels import Channel, DeliveryResult
 from notifier.config import NotifyConfig
+from notifier.digest import load_digest
 from notifier.notice import Notice, load_notice
 from notifier.route import release_silenced
 from notifier.timing import backoff
@@ -230,8 +231,6 @@ class Outbox:
     def _notice(self, session: Session, key: str, rows: list[Delivery]) -> Notice:
         first = min(rows, key=lambda r: r.id or 0)
         if first.event == "digest":
-            from notifier.digest import load_digest
-
             return load_digest(session, key, first, self.notify.review_url)
         reply_to = session.scalar(
             select(Delivery.external_ref).where(

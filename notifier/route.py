@@ -19,11 +19,12 @@ from sqlmodel import Session
 from commwatch.store import Alert, Customer, Delivery, Silence, insert_ignore
 from notifier.config import (
     ChannelConfig,
+    ConsoleChannelConfig,
     EmailChannelConfig,
     NotifyConfig,
     SlackChannelConfig,
 )
-from notifier.silences import active_silence, active_silences, matching_silence
+from notifier.silences import active_silences, matching_silence
 from notifier.timing import quiet_until
 
 EVENTS = ("new", "reopened", "escalated", "resolved")
@@ -68,8 +69,6 @@ class Router:
     @classmethod
     def plain(cls, names: Iterable[str]) -> Router:
         """Every alert to every named console channel: for tests and dry runs."""
-        from notifier.config import ConsoleChannelConfig
-
         return cls({n: ConsoleChannelConfig(type="console") for n in names})
 
     # -- the one entry point ----------------------------------------------------------------
@@ -86,7 +85,7 @@ class Router:
             return 0  # throttled: it notified recently and came back within the back-off
         customer = session.get(Customer, alert.customer_id) if alert.customer_id else None
         silence = matching_silence(self._silences(session, now), alert.rule, alert.customer_id,
-                                   _invoices(alert))
+                                   invoices_of(alert.details))
         seq = alert.notified_count
         queued = 0
         for name, config in self.channels.items():
@@ -150,8 +149,7 @@ class Router:
         if silence is not None:
             status = "silenced"
             due = silence.expires_at
-            detail = f"silenced by #{silence.id} until {silence.expires_at:%Y-%m-%d %H:%M} UTC: " \
-                     f"{silence.reason}"
+            detail = held_by(silence)
         elif (digest.enabled and isinstance(config, EmailChannelConfig)
               and alert.severity in digest.only_severities and event != "resolved"):
             status = "digest"
@@ -185,12 +183,10 @@ class Router:
 
     def _quiet(self, recipient: str, severity: str, now: datetime) -> datetime | None:
         prefs = self.notify.recipients.get(recipient.lower())
-        if prefs is None or prefs.quiet_window() is None or severity in prefs.quiet_except:
+        window = prefs.quiet_window() if prefs is not None else None
+        if prefs is None or window is None or severity in prefs.quiet_except:
             return None
-        zone = ZoneInfo(prefs.timezone or self.timezone)
-        window = prefs.quiet_window()
-        assert window is not None
-        return quiet_until(now, window, zone)
+        return quiet_until(now, window, ZoneInfo(prefs.timezone or self.timezone))
 
     def _queue_resolved(self, session: Session, alert: Alert, now: datetime) -> int:
         """Tell the channels that want it, on the same recipients that heard of the alert."""
@@ -214,9 +210,14 @@ class Router:
         return queued
 
 
-def _invoices(alert: Alert) -> list[str]:
+def held_by(silence: Silence) -> str:
+    return (f"silenced by #{silence.id} until {silence.expires_at:%Y-%m-%d %H:%M} UTC: "
+            f"{silence.reason}")
+
+
+def invoices_of(details: dict[str, Any] | None) -> list[str]:
     """The invoice numbers an alert is about, as rules put them in its details."""
-    details = alert.details or {}
+    details = details or {}
     found = [str(i) for i in details.get("invoices") or []]
     if details.get("invoice"):
         found.append(str(details["invoice"]))
@@ -232,15 +233,12 @@ def release_silenced(session: Session, now: datetime) -> dict[str, int]:
         .join(Alert, Alert.id == Delivery.alert_id)  # type: ignore[arg-type]
         .where(Delivery.status == "silenced", Delivery.next_attempt_at <= now)  # type: ignore[arg-type]
     ).all()
+    silences = active_silences(session, now) if rows else []
     for delivery_id, rule, customer_id, details, state in rows:
-        invoices = _invoices(Alert(rule=rule, dedupe_key="", severity="", title="",
-                                   details=details or {}))
-        silence = active_silence(session, rule, customer_id, invoices, now)
+        silence = matching_silence(silences, rule, customer_id, invoices_of(details))
         values: dict[str, Any]
         if silence is not None:  # another silence still covers it
-            values = {"next_attempt_at": silence.expires_at,
-                      "detail": f"silenced by #{silence.id} until "
-                                f"{silence.expires_at:%Y-%m-%d %H:%M} UTC: {silence.reason}"}
+            values = {"next_attempt_at": silence.expires_at, "detail": held_by(silence)}
         elif state == "open":
             values = {"status": "pending", "next_attempt_at": now,
                       "detail": "silence ended while the alert was still open"}

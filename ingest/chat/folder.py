@@ -15,6 +15,7 @@ import hashlib
 import logging
 import time
 import zipfile
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,7 +101,7 @@ def zip_complete(path: Path) -> bool:
     return True
 
 
-class ExportConnector:
+class ExportConnector(ABC):
     """The shell of every export-folder connector; a subclass says which files it takes
     (`suffixes`, `is_export_dir`) and reads one into records (`read`)."""
 
@@ -121,8 +122,9 @@ class ExportConnector:
     def is_export_dir(self, path: Path) -> bool:
         return False
 
+    @abstractmethod
     def read(self, export: ExportFile, start: int) -> Iterator[ChatRecord | Rejected]:
-        raise NotImplementedError
+        """The records of one export file, from byte `start` (appendable formats)."""
 
     # --- the connector contract -----------------------------------------------------
     def exports(self) -> list[ExportFile]:

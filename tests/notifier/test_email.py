@@ -197,3 +197,17 @@ def test_an_update_replies_in_the_first_emails_thread(
     first, update = smtp_server.received
     assert update.message["In-Reply-To"] == first.message["Message-ID"]
     assert update.message["Subject"].startswith("Re: [HIGH] Now high: ")
+
+
+def test_a_connection_the_server_dropped_is_opened_again(
+    sqlite_engine: Engine, smtp_server: SmtpServer,  # noqa: F811
+) -> None:
+    cid = customer(sqlite_engine, "C1", "ana@halden.example")
+    router, outbox = setup(sqlite_engine, email_config(smtp_server))
+    record(sqlite_engine, router, [finding("first", cid)], NOW)
+    assert outbox.deliver(NOW)["sent"] == 1  # the channel keeps its connection open
+    smtp_server.stop()
+    smtp_server.start()  # the kept connection is now dead
+    record(sqlite_engine, router, [finding("second", cid)], NOW + timedelta(minutes=1))
+    assert outbox.deliver(NOW + timedelta(minutes=1))["sent"] == 1
+    assert len(smtp_server.received) == 2

@@ -224,3 +224,41 @@ def test_daily_digest_per_owner_once_a_day_at_their_local_time(
     assert "Coastal Fabrication: USD 4,500.00 due 2026-11-20 (INV-7)" in text
     assert "ben's" not in text and "ben's" in mails["ben@halden.example"].text()
     assert mails["ben@halden.example"].message["Subject"].startswith("Daily digest 2026-11-20")
+
+
+# -- resolved notices -----------------------------------------------------------------------
+
+def test_resolution_is_told_only_where_wanted_and_only_to_who_heard(sqlite_engine: Engine) -> None:
+    cid = customer(sqlite_engine, "C1", None)
+    policy = NotifyConfig()
+    told, quiet = Recorder(), Recorder()
+    router = Router({"told": ConsoleChannelConfig(type="console", send_resolved=True),
+                     "quiet": ConsoleChannelConfig(type="console")}, policy)
+    outbox = Outbox(sqlite_engine, {"told": told, "quiet": quiet}, policy)
+    record(sqlite_engine, router, [finding("heard", cid), finding("never sent", cid)], NOW)
+    outbox.deliver(NOW)
+    record(sqlite_engine, router, [finding("never sent", cid)], NOW + timedelta(minutes=5))
+    outbox.deliver(NOW + timedelta(minutes=5))
+    assert [(n.kind, n.alerts[0].event) for n in told.sent] == [("group", "new"),
+                                                                 ("update", "resolved")]
+    assert told.sent[1].alerts[0].title.endswith("heard")
+    assert told.sent[1].subject.startswith("[WARNING] Resolved: ")
+    assert len(quiet.sent) == 1  # a channel without send_resolved hears nothing more
+
+
+def test_a_second_silence_keeps_holding_when_the_first_ends(sqlite_engine: Engine) -> None:
+    cid = customer(sqlite_engine, "C1", None)
+    router, outbox, channel = rig(sqlite_engine)
+    with session_scope(sqlite_engine) as session:
+        add_silence(session, reason="short", created_by="ana", customer="C1",
+                    expires_at=NOW + timedelta(hours=1), now=NOW)
+        add_silence(session, reason="payment plan", created_by="ben", rule="unanswered",
+                    expires_at=NOW + timedelta(hours=5), now=NOW)
+    record(sqlite_engine, router, [finding("a", cid)], NOW)
+    outbox.deliver(NOW + timedelta(hours=2))
+    assert channel.sent == []
+    with Session(sqlite_engine) as session:
+        held = session.scalars(select(Delivery)).one()
+        assert held.status == "silenced" and held.detail.endswith("UTC: payment plan")
+    outbox.deliver(NOW + timedelta(hours=5, minutes=1))
+    assert len(channel.sent) == 1
