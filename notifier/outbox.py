@@ -134,7 +134,8 @@ class Outbox:
             # before the next: of one worker's unrecorded groups on one channel, only the
             # oldest can have been in flight. The others were never tried.
             in_flight: dict[tuple[str | None, str], str] = {}
-            for key, members in sorted(groups.items(), key=lambda kv: min(r.id or 0 for r in kv[1])):
+            oldest_first = sorted(groups.items(), key=lambda kv: min(r.id or 0 for r in kv[1]))
+            for key, members in oldest_first:
                 in_flight.setdefault((members[0].claimed_by, members[0].channel), key)
             for key, members in groups.items():
                 if in_flight.get((members[0].claimed_by, members[0].channel)) != key:
