@@ -95,10 +95,7 @@ def users_add(
     from review.auth import AuthError, add_user
 
     config = load_config_or_exit()
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = _read_password(password_stdin)
     engine = _engine(config)
     try:
         with session_scope(engine) as session:
@@ -109,6 +106,70 @@ def users_add(
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
     out.print(f"user {user.email} added as {user.role}")
+
+
+def _read_password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+def _change_user(email: str, action: str, change: Any) -> None:
+    """Apply `change(session, user)` to the user with `email` and audit it as `action`."""
+    from review import audit
+    from review.auth import AuthError, find_user, login_target
+
+    config = load_config_or_exit()
+    engine = _engine(config)
+    try:
+        with session_scope(engine) as session:
+            user = find_user(session, email)
+            change(session, user)
+            # Recorded against the address, as failed sign-ins are, so it resets their count.
+            audit.append(session, _cli_actor(), action, "user", login_target(user.email),
+                         {"email": user.email})
+    except AuthError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+
+
+@users_app.command("set-password")
+def users_set_password(
+    email: Annotated[str, typer.Argument(help="The user's sign-in e-mail.")],
+    password_stdin: Annotated[bool, typer.Option(
+        "--password-stdin", help="Read the password from standard input (for scripts).")] = False,
+) -> None:
+    """Reset a password: ends the user's sessions and lifts a sign-in lockout."""
+    from review.auth import set_password
+
+    password = _read_password(password_stdin)
+    _change_user(email, "user.password_set", lambda s, u: set_password(s, u, password))
+    out.print(f"password of {email.strip().lower()} changed; their sessions ended")
+
+
+@users_app.command("disable")
+def users_disable(email: Annotated[str, typer.Argument(help="The user's sign-in e-mail.")]) -> None:
+    """Stop a user signing in; their open sessions end at once. Decisions they made stay."""
+    from review.auth import set_active
+
+    _change_user(email, "user.disabled", lambda s, u: set_active(s, u, False))
+    out.print(f"user {email.strip().lower()} disabled; their sessions ended")
+
+
+@users_app.command("enable")
+def users_enable(email: Annotated[str, typer.Argument(help="The user's sign-in e-mail.")]) -> None:
+    """Let a disabled user sign in again."""
+    from review.auth import set_active
+
+    _change_user(email, "user.enabled", lambda s, u: set_active(s, u, True))
+    out.print(f"user {email.strip().lower()} enabled")
+
+
+@users_app.command("unlock")
+def users_unlock(email: Annotated[str, typer.Argument(help="The locked sign-in e-mail.")]) -> None:
+    """Lift the lockout after too many failed sign-ins (`[review] login_max_failures`)."""
+    _change_user(email, "login.unlocked", lambda s, u: None)
+    out.print(f"sign-in for {email.strip().lower()} unlocked")
 
 
 @users_app.command("list")

@@ -18,7 +18,7 @@ from functools import cache
 from sqlalchemy import delete, func, select
 from sqlmodel import Session
 
-from commwatch.store import User, WebSession
+from commwatch.store import AuditEntry, User, WebSession
 
 ROLES = ("reviewer", "collector", "admin")
 # scrypt cost: 16 MiB and ~50 ms a check, the interactive-login setting of RFC 7914.
@@ -83,6 +83,78 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
         check_password(password, _dummy_hash())
         return None
     return user if check_password(password, user.password_hash) else None
+
+
+# Audit actions that start a fresh count of failed sign-ins for an address.
+LOCKOUT_RESETS = ("login.unlocked", "user.password_set")
+_TARGET_LENGTH = 64  # audit_log.target_id
+
+
+def login_target(email: str) -> str:
+    """The address as the audit log's target id records it (the column holds 64 characters)."""
+    return email.strip().lower()[:_TARGET_LENGTH]
+
+
+def locked_until(session: Session, email: str, now: datetime, max_failures: int,
+                 window: timedelta) -> datetime | None:
+    """When sign-in for `email` opens again, or None if it is open now.
+
+    Counts the failed sign-ins the audit log holds for the address within `window`, since
+    its user last signed in and since an admin last unlocked it or reset its password. The
+    address need not belong to a user: unknown addresses lock the same way, so a lockout
+    does not tell which users exist."""
+    target = login_target(email)
+    since = now - window
+    user = session.scalars(select(User).where(User.email == email.strip().lower())).first()
+    if user is not None and user.last_login_at is not None:
+        since = max(since, user.last_login_at)
+    reset = session.execute(
+        select(func.max(AuditEntry.at)).where(
+            AuditEntry.action.in_(LOCKOUT_RESETS),  # type: ignore[attr-defined]
+            AuditEntry.target_id == target)
+    ).scalar_one_or_none()
+    if reset is not None:
+        since = max(since, reset)
+    failures = list(session.scalars(
+        select(AuditEntry.at).where(
+            AuditEntry.action == "login.failed", AuditEntry.target_id == target,
+            AuditEntry.at > since)  # type: ignore[operator]
+        .order_by(AuditEntry.at.desc()).limit(max_failures)  # type: ignore[attr-defined]
+    ))
+    if len(failures) < max_failures:
+        return None
+    # Open again once the oldest of the last `max_failures` failures leaves the window.
+    return failures[-1] + window
+
+
+def find_user(session: Session, email: str) -> User:
+    found = session.scalars(select(User).where(User.email == email.strip().lower())).first()
+    if found is None:
+        raise AuthError(f"no user {email.strip().lower()}")
+    return found
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    """A new password; every session of the user ends."""
+    if len(password) < MIN_PASSWORD:
+        raise AuthError(f"the password needs at least {MIN_PASSWORD} characters")
+    user.password_hash = hash_password(password)
+    session.add(user)
+    end_sessions_of(session, user)
+
+
+def set_active(session: Session, user: User, active: bool) -> None:
+    """Disable or re-enable a user; disabling ends every session of the user."""
+    user.active = active
+    session.add(user)
+    if not active:
+        end_sessions_of(session, user)
+
+
+def end_sessions_of(session: Session, user: User) -> int:
+    assert user.id is not None
+    result = session.execute(delete(WebSession).where(WebSession.user_id == user.id))  # type: ignore[arg-type]
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def _token_hash(token: str) -> str:

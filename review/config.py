@@ -16,6 +16,11 @@ class ReviewConfig(StrictModel):
     # are set they must agree. Unset, it is [notify] review_url.
     base_url: str | None = None
     session_hours: float = Field(default=12, gt=0, le=24 * 30)
+    # Sign-in throttling: after this many failed sign-ins for one e-mail address within
+    # `login_lockout_minutes`, further attempts are refused unchecked until the window
+    # passes, an admin runs `commwatch users unlock`, or the password is reset.
+    login_max_failures: int = Field(default=5, ge=1, le=1000)
+    login_lockout_minutes: float = Field(default=15, gt=0, le=24 * 60)
     # Secure cookies need TLS in front of the UI; unset, they are on when base_url is https.
     secure_cookies: bool | None = None
     # Reviewers see customers and senders masked until they re-identify with a reason.

@@ -3,6 +3,7 @@ and holds what every page shares: the signed-in user, roles, CSRF, security head
 
 from __future__ import annotations
 
+import math
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -188,10 +189,11 @@ def create_app(engine: Engine, config: ReviewConfig, base_url: str,
         return render(None, request, "error.html", exc.status, message=text)
 
     @app.get("/login", response_class=HTMLResponse)
-    def login_page(request: Request, next: str = "/queue", failed: int = 0) -> Response:
+    def login_page(request: Request, next: str = "/queue", failed: int = 0,
+                   locked: int = 0) -> Response:
         token = secrets.token_urlsafe(32)
         response = render(None, request, "login.html", next=_safe_next(next),
-                          login_csrf=token, failed=bool(failed))
+                          login_csrf=token, failed=bool(failed), locked=max(0, min(locked, 1440)))
         # Login has no session yet: a cookie-and-field pair stops another site posting it.
         response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
                             secure=settings(request).secure, max_age=3600)
@@ -207,15 +209,30 @@ def create_app(engine: Engine, config: ReviewConfig, base_url: str,
         email, password = field(form, "email", 320).lower(), form.get("password")
         nxt = _safe_next(field(form, "next", 2000))
         root = request.scope.get("root_path", "")
+        client = request.client.host if request.client else ""
+        now, window = s.clock(), timedelta(minutes=s.config.login_lockout_minutes)
         with session_scope(s.engine) as session:
-            user = auth.authenticate(session, email, password if isinstance(password, str) else "")
-            if user is None:
-                audit.append(session, email or "(blank)", "login.failed", "user", email,
-                             {"client": request.client.host if request.client else ""})
+            until = auth.locked_until(session, email, now, s.config.login_max_failures, window)
+            if until is not None:
+                # Refused unchecked: no password is tried while the address is locked.
+                audit.append(session, email or "(blank)", "login.throttled", "user",
+                             auth.login_target(email),
+                             {"client": client, "until": until.isoformat()}, at=now)
+                user = None
             else:
-                cookie_token = auth.start_session(
-                    session, user, s.clock(), timedelta(hours=s.config.session_hours))
-                audit.append(session, user.email, "login", "user", user.id or 0, {})
+                user = auth.authenticate(session, email,
+                                         password if isinstance(password, str) else "")
+                if user is None:
+                    audit.append(session, email or "(blank)", "login.failed", "user",
+                                 auth.login_target(email), {"client": client}, at=now)
+                else:
+                    cookie_token = auth.start_session(
+                        session, user, now, timedelta(hours=s.config.session_hours))
+                    audit.append(session, user.email, "login", "user", user.id or 0, {}, at=now)
+        if until is not None:
+            minutes = max(1, math.ceil((until - now).total_seconds() / 60))
+            return RedirectResponse(
+                f"{root}/login?{urlencode({'next': nxt, 'locked': minutes})}", status_code=303)
         if user is None:
             return RedirectResponse(f"{root}/login?{urlencode({'next': nxt, 'failed': 1})}",
                                     status_code=303)

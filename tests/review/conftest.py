@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -55,3 +56,13 @@ def client_as(
     yield make
     for c in clients:
         c.close()
+
+
+@pytest.fixture
+def cli_config(tmp_path: Path, sqlite_engine: Engine) -> Path:
+    """A config file for `commwatch` commands on `sqlite_engine`'s store."""
+    db = sqlite_engine.url.database
+    config = tmp_path / "config.toml"
+    config.write_text(f'[database]\nurl = "sqlite:///{db}"\n[organisation]\nname = "H"\n'
+                      'own_domains = ["halden-supply.example"]\n')
+    return config

@@ -122,15 +122,6 @@ def test_a_rolled_back_decision_leaves_no_entry_and_no_gap(engine: Engine) -> No
     assert check(engine).ok and check(engine).entries == 3
 
 
-@pytest.fixture
-def cli_config(tmp_path: Path, sqlite_engine: Engine) -> Path:
-    db = sqlite_engine.url.database
-    config = tmp_path / "config.toml"
-    config.write_text(f'[database]\nurl = "sqlite:///{db}"\n[organisation]\nname = "H"\n'
-                      'own_domains = ["halden-supply.example"]\n')
-    return config
-
-
 def test_cli_verify_and_export(cli_config: Path, sqlite_engine: Engine, tmp_path: Path) -> None:
     fill(sqlite_engine, 3)
     runner = CliRunner()
