@@ -4,6 +4,7 @@ transaction, so there is no decision without its audit entry and no entry withou
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -15,6 +16,10 @@ from commwatch.store import Alert, AlertAck, Message, Proposal, Review, ReviewCa
 from review import audit
 
 TAG_DISPOSITIONS = ("confirmed", "false_positive")
+# A tag the tagger should have given but did not, added by a reviewer with the words that
+# show it; "withdrawn" takes such an addition back. Both feed recall figures and labels.
+MISSED, WITHDRAWN = "missed", "withdrawn"
+LABEL_DECISIONS = (*TAG_DISPOSITIONS, MISSED, WITHDRAWN)
 VERDICTS = ("compliant", "non_compliant", "questionable")
 MESSAGE_ACTIONS = ("confirm_all", "false_positive_all", *VERDICTS, "escalate", "assign", "note")
 CASE_STATES = ("new", "assigned", "escalated", "closed")
@@ -34,7 +39,7 @@ def _case(session: Session, message_id: int, actor: str, now: datetime) -> Revie
 
 
 def tag_decisions(session: Session, message_ids: Iterable[int]) -> dict[int, dict[str, str]]:
-    """The latest confirm / false positive per message and tag."""
+    """The latest confirm / false positive / missed / withdrawn per message and tag."""
     ids = list(message_ids)
     found: dict[int, dict[str, str]] = {}
     if not ids:
@@ -43,12 +48,27 @@ def tag_decisions(session: Session, message_ids: Iterable[int]) -> dict[int, dic
         select(Review.target_id, Review.tag, Review.disposition)
         .where(Review.target_type == "message", Review.target_id.in_(ids),  # type: ignore[attr-defined]
                Review.tag.is_not(None),  # type: ignore[union-attr]
-               Review.disposition.in_(TAG_DISPOSITIONS))  # type: ignore[attr-defined]
+               Review.disposition.in_(LABEL_DECISIONS))  # type: ignore[attr-defined]
         .order_by(Review.id)
     )
     for message_id, tag, disposition in rows:
         found.setdefault(message_id, {})[tag] = disposition
     return found
+
+
+def missed_tags(decisions: dict[str, str], tagged: Iterable[str]) -> list[str]:
+    """Tags reviewers added to a message (latest decision "missed") that it does not carry."""
+    current = set(tagged)
+    return sorted(t for t, d in decisions.items() if d == MISSED and t not in current)
+
+
+def addable_tags(message: Message, tagged: Iterable[str]) -> list[str]:
+    """Tags a reviewer may add to `message`: those of its direction it does not carry."""
+    from nlp.labels import INBOUND_TAGS, OUTBOUND_TAGS
+
+    pool = OUTBOUND_TAGS if message.direction == "outbound" else INBOUND_TAGS
+    current = set(tagged)
+    return [t for t in pool if t not in current]
 
 
 def _record(session: Session, actor: str, message: Message, disposition: str, note: str,
@@ -94,6 +114,52 @@ def decide_tag(session: Session, actor: str, message_id: int, tag: str, disposit
     case.updated_by, case.updated_at = actor, now
     session.add(case)
     return review
+
+
+def add_missed_tag(session: Session, actor: str, message_id: int, tag: str, evidence: str,
+                   note: str, now: datetime) -> Review:
+    """Record that `message_id` should carry `tag`, with the words of its new text that show
+    it (kept as offsets, as the tagger's evidence is)."""
+    message = session.get(Message, message_id)
+    if message is None:
+        raise DecisionError(f"message {message_id} does not exist")
+    tagged = [s.tag for s in _signals(session, message_id)]
+    if tag in tagged:
+        raise DecisionError(f"message {message_id} already has the {tag!r} tag: confirm it "
+                            "instead")
+    if tag not in addable_tags(message, tagged):
+        raise DecisionError(f"{tag!r} is not a tag for an {message.direction} message")
+    words = " ".join(evidence.split())
+    if not words:
+        raise DecisionError("quote the words of the message that show the tag")
+    start = _find_words(message.new_text or "", words)
+    if start is None:
+        raise DecisionError(f"the words {words[:80]!r} are not in the message's new text")
+    review = _record(session, actor, message, MISSED, note, now, tag,
+                     {"evidence": {"start": start[0], "end": start[1],
+                                   "text": (message.new_text or "")[start[0]:start[1]]}})
+    case = _case(session, message_id, actor, now)
+    case.updated_by, case.updated_at = actor, now
+    session.add(case)
+    return review
+
+
+def withdraw_missed_tag(session: Session, actor: str, message_id: int, tag: str, note: str,
+                        now: datetime) -> Review:
+    """Take back a tag added as missed."""
+    message = session.get(Message, message_id)
+    if message is None:
+        raise DecisionError(f"message {message_id} does not exist")
+    if tag_decisions(session, [message_id]).get(message_id, {}).get(tag) != MISSED:
+        raise DecisionError(f"no reviewer added {tag!r} to message {message_id}")
+    return _record(session, actor, message, WITHDRAWN, note, now, tag)
+
+
+def _find_words(text: str, words: str) -> tuple[int, int] | None:
+    """Where `words` occur in `text`, ignoring case and differences in white space."""
+    pattern = r"\s+".join(re.escape(w) for w in words.split())
+    found = re.search(pattern, text, re.IGNORECASE)
+    return (found.start(), found.end()) if found else None
 
 
 def decide_message(session: Session, actor: str, message_id: int, action: str, note: str,

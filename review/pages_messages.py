@@ -26,11 +26,16 @@ from commwatch.store import (
 from review import audit
 from review.decisions import (
     MESSAGE_ACTIONS,
+    MISSED,
     DecisionError,
     acknowledge,
+    add_missed_tag,
+    addable_tags,
     decide_message,
     decide_tag,
+    missed_tags,
     tag_decisions,
+    withdraw_missed_tag,
 )
 from review.privacy import customer_scope
 from review.queue import STATES, TAG_SEVERITY, Filters, load_queue
@@ -141,6 +146,14 @@ def message_page(request: Request, message_id: int) -> Response:
             select(Message).where(Message.thread_id == message.thread_id)
             .order_by(Message.sent_at))) if message.thread_id else [message]
         decisions = tag_decisions(session, [message_id]).get(message_id, {})
+        tagged = [sig.tag for sig in signals]
+        missed = [(r.tag, r.details.get("evidence", {}), r.actor) for r in session.scalars(
+            select(Review).where(Review.target_type == "message",
+                                 Review.target_id == message_id, Review.disposition == MISSED)
+            .order_by(Review.id)) if r.tag in missed_tags(decisions, tagged)]
+        missed = list({tag: (tag, ev, who) for tag, ev, who in missed}.values())
+        spans += [(int(ev["start"]), int(ev["end"]), tag) for tag, ev, _ in missed
+                  if "start" in ev and "end" in ev]
         case = session.scalars(
             select(ReviewCase).where(ReviewCase.message_id == message_id)).first()
         history = list(session.scalars(
@@ -162,6 +175,7 @@ def message_page(request: Request, message_id: int) -> Response:
         quoted=masker.text(quoted, scope, names), thread=thread, decisions=decisions,
         case=case, history=history, alerts=alerts, snapshot=snapshot, scope=scope,
         masked=masker.masks(scope), names=names, actions=MESSAGE_ACTIONS,
+        missed=missed, addable=addable_tags(message, tagged),
         severity=TAG_SEVERITY, attachments=[str(a.get("filename") or a.get("name") or "")
                                             for a in message.attachments or []],
     )
@@ -176,6 +190,33 @@ async def message_tag(request: Request, message_id: int, tag: str) -> Response:
         try:
             decide_tag(session, ctx.email, message_id, tag, field(form, "disposition", 32),
                        field(form, "note"), ctx.now)
+        except DecisionError as exc:
+            return _refused(ctx, request, str(exc))
+    return back(request, f"/messages/{message_id}")
+
+
+@router.post("/messages/{message_id}/missed")
+async def message_missed(request: Request, message_id: int) -> Response:
+    ctx, form = await posted(request)
+    ctx.require("reviewer", "admin")
+    with session_scope(ctx.settings.engine) as session:
+        _load_message(session, ctx, message_id)
+        try:
+            add_missed_tag(session, ctx.email, message_id, field(form, "tag", 32),
+                           field(form, "evidence"), field(form, "note"), ctx.now)
+        except DecisionError as exc:
+            return _refused(ctx, request, str(exc))
+    return back(request, f"/messages/{message_id}")
+
+
+@router.post("/messages/{message_id}/missed/{tag}/withdraw")
+async def message_missed_withdraw(request: Request, message_id: int, tag: str) -> Response:
+    ctx, form = await posted(request)
+    ctx.require("reviewer", "admin")
+    with session_scope(ctx.settings.engine) as session:
+        _load_message(session, ctx, message_id)
+        try:
+            withdraw_missed_tag(session, ctx.email, message_id, tag, field(form, "note"), ctx.now)
         except DecisionError as exc:
             return _refused(ctx, request, str(exc))
     return back(request, f"/messages/{message_id}")

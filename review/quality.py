@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from commwatch.store import Message, Review, Signal
 from nlp.jobs import local_sent_at
-from review.decisions import TAG_DISPOSITIONS
+from review.decisions import LABEL_DECISIONS, MISSED
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,7 @@ class TagQuality:
     confirmed: int
     false_positive: int
     tagged: int  # messages carrying the tag now, reviewed or not
+    missed: int = 0  # messages reviewers added the tag to: the tagger's misses they found
 
     @property
     def precision(self) -> float | None:
@@ -33,12 +34,12 @@ class TagQuality:
 
 
 def _latest(session: Session) -> dict[tuple[int, str], str]:
-    """The latest confirm / false positive per (message, tag): a changed mind counts once."""
+    """The latest decision per (message, tag): a changed mind counts once."""
     latest: dict[tuple[int, str], str] = {}
     rows = session.execute(
         select(Review.target_id, Review.tag, Review.disposition)
         .where(Review.target_type == "message", Review.tag.is_not(None),  # type: ignore[union-attr]
-               Review.disposition.in_(TAG_DISPOSITIONS))  # type: ignore[attr-defined]
+               Review.disposition.in_(LABEL_DECISIONS))  # type: ignore[attr-defined]
         .order_by(Review.id)
     )
     for message_id, tag, disposition in rows:
@@ -51,18 +52,23 @@ def tag_quality(session: Session) -> list[TagQuality]:
     tagged: dict[str, int] = {}
     for (tag,) in session.execute(select(Signal.tag)):
         tagged[tag] = tagged.get(tag, 0) + 1
-    counts: dict[str, list[int]] = {}
+    counts: dict[str, dict[str, int]] = {}
     for (_, tag), disposition in _latest(session).items():
-        c = counts.setdefault(tag, [0, 0])
-        c[0 if disposition == "confirmed" else 1] += 1
-    return [TagQuality(tag, sum(counts.get(tag, [0, 0])), counts.get(tag, [0, 0])[0],
-                       counts.get(tag, [0, 0])[1], tagged.get(tag, 0))
-            for tag in sorted(set(tagged) | set(counts))]
+        c = counts.setdefault(tag, {})
+        c[disposition] = c.get(disposition, 0) + 1
+    rows = []
+    for tag in sorted(set(tagged) | set(counts)):
+        c = counts.get(tag, {})
+        confirmed, rejected = c.get("confirmed", 0), c.get("false_positive", 0)
+        rows.append(TagQuality(tag, confirmed + rejected, confirmed, rejected,
+                               tagged.get(tag, 0), c.get(MISSED, 0)))
+    return rows
 
 
 def labelled_examples(session: Session) -> Iterator[dict[str, object]]:
     """Messages whose every current tag has a reviewer's decision, one TAXONOMY evaluation
-    input object each: the confirmed tags are the labels (none when all were rejected)."""
+    input object each: the labels are the confirmed tags and those reviewers added as
+    missed (none when all were rejected)."""
     latest = _latest(session)
     by_message: dict[int, dict[str, str]] = {}
     for (message_id, tag), disposition in latest.items():
@@ -79,7 +85,7 @@ def labelled_examples(session: Session) -> Iterator[dict[str, object]]:
         decided, current = by_message[message.id], signals.get(message.id, {})
         if not set(current) <= set(decided):
             continue  # a tag nobody looked at yet: the labels would be incomplete
-        labels = sorted(t for t, d in decided.items() if d == "confirmed")
+        labels = sorted(t for t, d in decided.items() if d in ("confirmed", MISSED))
         sent = local_sent_at(message)
         example: dict[str, object] = {
             "id": f"message-{message.id}", "text": message.new_text,
