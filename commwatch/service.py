@@ -44,7 +44,7 @@ from monitor.sweep import collection_deferred
 from monitor.view import MonitorContext, StoreView
 from nlp.jobs import tag_pending
 from nlp.pipeline import Tagger, default_tagger
-from notifier import Channel, Outbox, Router, build_channel, queue_digests
+from notifier import Channel, Outbox, Router, build_channel, queue_digests, queue_reminders
 from notifier.config import EmailChannelConfig
 
 log = logging.getLogger(__name__)
@@ -230,6 +230,10 @@ class Service:
             with session_scope(self.engine) as session:
                 queued = queue_digests(session, now, self.config.notify, fallback,
                                        self.config.calendar.timezone)
+        reminded = 0
+        if self.config.notify.reminders.after_hours:
+            with session_scope(self.engine) as session:
+                reminded = queue_reminders(session, self.router, now)
         try:
             counts = self.outbox.deliver(now)
         finally:
@@ -237,7 +241,7 @@ class Service:
                 close = getattr(channel, "close", None)
                 if close is not None:
                     close()
-        return {**counts, "digests_queued": queued}
+        return {**counts, "digests_queued": queued, "reminders_queued": reminded}
 
     def jobs(self) -> list[Job]:
         sched = self.config.scheduler

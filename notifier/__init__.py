@@ -5,6 +5,7 @@ from notifier.channels import Channel, ConsoleChannel, DeliveryResult, JsonlChan
 from notifier.digest import queue_digests
 from notifier.notice import Notice
 from notifier.outbox import Outbox, deliver
+from notifier.reminders import queue_reminders
 from notifier.route import Router
 
 __all__ = [
@@ -18,4 +19,5 @@ __all__ = [
     "build_channel",
     "deliver",
     "queue_digests",
+    "queue_reminders",
 ]

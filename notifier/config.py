@@ -224,6 +224,27 @@ class DigestConfig(StrictModel):
         return value
 
 
+class ReminderConfig(StrictModel):
+    """Reminders of alerts still open and unacknowledged: after `after_hours` (per severity)
+    since the last notice, the same recipients hear again, up to `max_reminders` times.
+    Acknowledging the alert in the review UI, resolving it or silencing it stops them."""
+
+    after_hours: dict[Severity, float] = Field(
+        default_factory=dict,
+        description="hours since the last notice before a reminder, per severity; "
+        "a severity not listed is never reminded of",
+    )
+    max_reminders: int = Field(default=3, ge=1, le=100)
+
+    @field_validator("after_hours")
+    @classmethod
+    def _positive(cls, value: dict[str, float]) -> dict[str, float]:
+        for severity, hours in value.items():
+            if hours <= 0:
+                raise ValueError(f"{severity}: hours must be above 0, not {hours}")
+        return value
+
+
 class NotifyConfig(StrictModel):
     """Delivery policy shared by every channel."""
 
@@ -246,6 +267,7 @@ class NotifyConfig(StrictModel):
     batch_size: int = Field(default=200, ge=1, le=10_000)
     recipients: dict[str, RecipientConfig] = Field(default_factory=dict)
     digest: DigestConfig = Field(default_factory=DigestConfig)
+    reminders: ReminderConfig = Field(default_factory=ReminderConfig)
 
     @field_validator("recipients")
     @classmethod

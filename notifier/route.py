@@ -27,7 +27,7 @@ from notifier.config import (
 from notifier.silences import active_silences, matching_silence
 from notifier.timing import quiet_until
 
-EVENTS = ("new", "reopened", "escalated", "resolved")
+EVENTS = ("new", "reopened", "escalated", "resolved", "reminder")
 
 
 def topic_of(alert: Alert) -> str:
