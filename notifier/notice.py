@@ -9,8 +9,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlalchemy import func, select
+from sqlmodel import Session, col
 
 from commwatch.store import Alert, CreditSnapshot, Customer, Message, Signal
 
@@ -165,6 +165,53 @@ def _event_word(alert: AlertView) -> str:
             "resolved": "Resolved", "reminder": "Still open"}.get(alert.event, "Update")
 
 
+@dataclass
+class NoticeData:
+    """The rows the notices of one claimed batch show, read in a few queries for the batch
+    rather than a few per notice."""
+
+    alerts: dict[int, Alert] = field(default_factory=dict)
+    messages: dict[int, Message] = field(default_factory=dict)
+    signals: dict[int, list[Signal]] = field(default_factory=dict)
+    customers: dict[int, Customer] = field(default_factory=dict)
+    snapshots: dict[int, CreditSnapshot] = field(default_factory=dict)
+
+
+def preload(session: Session, alert_ids: Sequence[int]) -> NoticeData:
+    """Read the alerts, their messages and signals, their customers and each customer's
+    latest credit snapshot, for every notice of a batch at once."""
+    data = NoticeData()
+    ids = sorted(set(alert_ids))
+    for chunk in _chunks(ids):
+        data.alerts.update((a.id or 0, a) for a in session.scalars(
+            select(Alert).where(col(Alert.id).in_(chunk))))
+    message_ids = sorted({a.message_id for a in data.alerts.values() if a.message_id})
+    for chunk in _chunks(message_ids):
+        data.messages.update((m.id or 0, m) for m in session.scalars(
+            select(Message).where(col(Message.id).in_(chunk))))
+        for s in session.scalars(select(Signal).where(col(Signal.message_id).in_(chunk))
+                                 .order_by(col(Signal.message_id), col(Signal.start))):
+            data.signals.setdefault(s.message_id, []).append(s)
+    customer_ids = sorted({a.customer_id for a in data.alerts.values() if a.customer_id})
+    for chunk in _chunks(customer_ids):
+        data.customers.update((c.id or 0, c) for c in session.scalars(
+            select(Customer).where(col(Customer.id).in_(chunk))))
+        latest = (select(col(CreditSnapshot.customer_id),
+                         func.max(col(CreditSnapshot.taken_on)).label("taken_on"))
+                  .where(col(CreditSnapshot.customer_id).in_(chunk))
+                  .group_by(col(CreditSnapshot.customer_id)).subquery())
+        for snap in session.scalars(select(CreditSnapshot).join(
+                latest, (col(CreditSnapshot.customer_id) == latest.c.customer_id)
+                & (col(CreditSnapshot.taken_on) == latest.c.taken_on))
+                .order_by(col(CreditSnapshot.id))):
+            data.snapshots[snap.customer_id] = snap  # the last of a day, as by id
+    return data
+
+
+def _chunks(ids: Sequence[int], size: int = 500) -> list[Sequence[int]]:
+    return [ids[i:i + size] for i in range(0, len(ids), size)]
+
+
 def load_notice(
     session: Session,
     *,
@@ -175,26 +222,18 @@ def load_notice(
     members: Sequence[tuple[str, int, str]],
     review_url: str,
     reply_to: str = "",
+    data: NoticeData | None = None,
 ) -> Notice:
-    """Read everything a notice shows. `members` are (delivery key, alert id, event)."""
-    ids = [alert_id for _, alert_id, _ in members]
-    alerts = {a.id: a for a in session.scalars(select(Alert).where(Alert.id.in_(ids)))}  # type: ignore[union-attr,attr-defined]
-    message_ids = {a.message_id for a in alerts.values() if a.message_id}
-    messages = {
-        m.id: m for m in session.scalars(select(Message).where(Message.id.in_(message_ids)))  # type: ignore[union-attr]
-    } if message_ids else {}
-    signals: dict[int, list[Signal]] = {}
-    if message_ids:
-        for s in session.scalars(
-            select(Signal).where(Signal.message_id.in_(message_ids)).order_by(Signal.start)  # type: ignore[attr-defined,arg-type]
-        ):
-            signals.setdefault(s.message_id, []).append(s)
+    """Read everything a notice shows. `members` are (delivery key, alert id, event); `data`
+    is what `preload` read for the batch (read here when not given)."""
+    if data is None:
+        data = preload(session, [alert_id for _, alert_id, _ in members])
     views = []
     for delivery_key, alert_id, event in members:
-        alert = alerts[alert_id]
-        message = messages.get(alert.message_id) if alert.message_id else None
+        alert = data.alerts[alert_id]
+        message = data.messages.get(alert.message_id) if alert.message_id else None
         evidence = tuple(
-            _evidence(message.new_text, s) for s in signals.get(message.id or 0, [])
+            _evidence(message.new_text, s) for s in data.signals.get(message.id or 0, [])
         ) if message is not None else ()
         views.append(AlertView(
             alert_id=alert_id, delivery_key=delivery_key, rule=alert.rule,
@@ -213,11 +252,11 @@ def load_notice(
     customer = credit = None
     if len(customer_ids) == 1:
         customer_id = customer_ids.pop()
-        row = session.get(Customer, customer_id)
+        row = data.customers.get(customer_id)
         if row is not None:
             customer = CustomerView(customer_id, row.external_id, row.name, row.tier,
                                     row.owner, f"{review_url}/customers/{customer_id}")
-            credit = _credit(session, row)
+            credit = _credit(row, data.snapshots.get(customer_id))
     return Notice(key=key, channel=channel, recipient=recipient, kind=kind,
                   alerts=tuple(views), customer=customer, credit=credit, reply_to=reply_to)
 
@@ -244,11 +283,7 @@ def _evidence(text: str, signal: Signal) -> Evidence:
                     after, rule)
 
 
-def _credit(session: Session, customer: Customer) -> CreditView | None:
-    snap = session.scalars(
-        select(CreditSnapshot).where(CreditSnapshot.customer_id == customer.id)
-        .order_by(CreditSnapshot.taken_on.desc()).limit(1)  # type: ignore[attr-defined]
-    ).first()
+def _credit(customer: Customer, snap: CreditSnapshot | None) -> CreditView | None:
     if snap is None and customer.credit_limit is None:
         return None
     return CreditView(

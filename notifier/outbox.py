@@ -26,13 +26,13 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commwatch.store import ChannelState, Delivery, DeliveryAttempt, session_scope
 from notifier.channels import Channel, DeliveryResult
 from notifier.config import NotifyConfig
 from notifier.digest import load_digest
-from notifier.notice import Notice, load_notice
+from notifier.notice import Notice, NoticeData, load_notice, preload
 from notifier.route import release_silenced
 from notifier.timing import backoff
 
@@ -68,6 +68,39 @@ class _Group:
     @property
     def first_id(self) -> int:
         return min(r.id or 0 for r in self.rows)
+
+
+@dataclass
+class _Batch:
+    """What the notices of one claim show, read once for the claim; and, per topic, the
+    channel's reference of the first notice sent on it, which later notices reply to."""
+
+    data: NoticeData
+    threads: dict[tuple[str, str], str]
+
+    @classmethod
+    def read(cls, session: Session, channel: str, groups: list[_Group]) -> _Batch:
+        rows = [r for g in groups for r in g.rows if r.event != "digest"]
+        topics = sorted({r.topic for r in rows if r.topic})
+        threads: dict[tuple[str, str], str] = {}
+        for i in range(0, len(topics), 500):
+            for recipient, topic, ref in session.execute(
+                select(col(Delivery.recipient), col(Delivery.topic), col(Delivery.external_ref))
+                .where(col(Delivery.channel) == channel, col(Delivery.topic).in_(topics[i:i + 500]),
+                       col(Delivery.status) == "sent", col(Delivery.external_ref) != "")
+                .order_by(col(Delivery.id))
+            ):
+                threads.setdefault((recipient, topic), ref)
+        return cls(preload(session, [r.alert_id for r in rows]), threads)
+
+    def reply_to(self, first: Delivery) -> str:
+        return self.threads.get((first.recipient, first.topic), "") if first.topic else ""
+
+    def sent(self, rows: list[Delivery], ref: str) -> None:
+        """A notice went out: later notices of the claim on its topic reply to it."""
+        for row in rows:
+            if row.topic:
+                self.threads.setdefault((row.recipient, row.topic), ref)
 
 
 class Outbox:
@@ -173,10 +206,14 @@ class Outbox:
             groups = self._claim(name, now)
             if not groups:
                 return
+            with Session(self.engine) as session:
+                batch = _Batch.read(session, name, groups)
             for index, group in enumerate(groups):
                 with Session(self.engine) as session:
-                    notice = self._notice(session, group.key, group.rows)
+                    notice = self._notice(session, group.key, group.rows, batch)
                 result = _safe_send(channel, notice)
+                if result.ok and result.external_ref:
+                    batch.sent(group.rows, result.external_ref)
                 with session_scope(self.engine) as session:
                     self._record(session, name, group, result, now, counts)
                 if not result.ok and result.scope == "channel":
@@ -229,22 +266,19 @@ class Outbox:
                 session.expunge(row)
             return groups
 
-    def _notice(self, session: Session, key: str, rows: list[Delivery]) -> Notice:
+    def _notice(self, session: Session, key: str, rows: list[Delivery],
+                batch: _Batch | None = None) -> Notice:
         first = min(rows, key=lambda r: r.id or 0)
         if first.event == "digest":
             return load_digest(session, key, first, self.notify.review_url)
-        reply_to = session.scalar(
-            select(Delivery.external_ref).where(
-                Delivery.channel == first.channel, Delivery.recipient == first.recipient,
-                Delivery.topic == first.topic, Delivery.status == "sent",
-                Delivery.external_ref != "", Delivery.id < first.id,  # type: ignore[operator]
-            ).order_by(Delivery.id).limit(1)  # type: ignore[arg-type]
-        ) if first.topic else None
+        if batch is None:
+            batch = _Batch.read(session, first.channel, [_Group(key, rows)])
         kind = "group" if len(rows) > 1 else ("update" if first.event != "new" else "alert")
         return load_notice(
             session, key=key, channel=first.channel, recipient=first.recipient, kind=kind,
             members=[(r.idempotency_key, r.alert_id, r.event) for r in rows],
-            review_url=self.notify.review_url, reply_to=reply_to or "",
+            review_url=self.notify.review_url, reply_to=batch.reply_to(first),
+            data=batch.data,
         )
 
     def _record(

@@ -103,3 +103,18 @@ def test_a_notice_still_on_its_way_is_not_overtaken(sqlite_engine: Engine) -> No
 def test_reminder_hours_must_be_positive(hours: float) -> None:
     with pytest.raises(ValueError, match="hours must be above 0"):
         NotifyConfig(reminders={"after_hours": {"high": hours}})  # type: ignore[arg-type]
+
+
+def test_updates_reply_to_the_first_notice_on_their_topic_within_one_batch(
+    sqlite_engine: Engine,
+) -> None:
+    """A warning and its escalation claimed together: the escalation still replies to the
+    warning's message, which went out moments before in the same batch."""
+    router, outbox, channel = rig(sqlite_engine, reminders={"after_hours": HOURS})
+    record(sqlite_engine, router, [finding("x", severity="warning")], NOW)
+    record(sqlite_engine, router, [finding("x", severity="critical")], NOW + timedelta(minutes=1))
+    outbox.deliver(NOW + timedelta(minutes=2))
+    assert [n.alerts[0].event for n in channel.sent] == ["new", "escalated"]
+    assert channel.sent[0].reply_to == "" and channel.sent[1].reply_to == "ref-1"
+    step(sqlite_engine, router, outbox, timedelta(hours=5), [finding("x", severity="critical")])
+    assert channel.sent[2].alerts[0].event == "reminder" and channel.sent[2].reply_to == "ref-1"
