@@ -12,23 +12,33 @@ charged twice") is kept as counter-evidence, not as evidence.
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Iterable, Sequence
+from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from spacy.attrs import NORM, ORTH, SENT_START
+from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LOWER, NORM, ORTH, SENT_START
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 
+from nlp.cues import CueIndex, Cues, CueSet, DocCues
 from nlp.labels import ALL_TAGS
+from nlp.tokenpatterns import COLUMNS, TokenPattern, compile_pattern
 
 DATA = Path(__file__).resolve().parent / "data"
 LEXICONS = DATA / "lexicons"
 CUES = DATA / "cues.json"
 DEFAULT_WEIGHT = 0.99
+
+# `doc.to_array` columns: the token-pattern columns (`nlp.tokenpatterns.COLUMNS`), then IDX.
+_COLUMNS = [NORM, LOWER, ORTH, IS_PUNCT, IS_SPACE, IDX]
+_NORM, _LOWER, _ORTH, _IDX = 0, 1, 2, 5
+assert COLUMNS == ("NORM", "LOWER", "ORTH", "IS_PUNCT", "IS_SPACE")
+
+__all__ = ["CueSet", "Cues", "Hit", "LexiconError", "LexiconMatcher", "read_lexicon_folder",
+           "read_lexicons"]
 
 if not Doc.has_extension("cw_hits"):
     Doc.set_extension("cw_hits", default=None)
@@ -96,50 +106,18 @@ def read_lexicons(extra_folders: Iterable[Path | str] = ()) -> list[dict[str, An
 
 
 @dataclass(frozen=True, slots=True)
+class _TokenMatcher:
+    key: int
+    anchors: list[frozenset[str]]
+    anchor_hashes: list[frozenset[int]]
+    matcher: Matcher
+    fast: TokenPattern | None
+
+
+@dataclass(frozen=True, slots=True)
 class _Words:
     norms: list[str]
     texts: list[str]
-
-
-class CueSet:
-    """Cue phrases (NORM words), found in a word sequence with one regex search."""
-
-    def __init__(self, phrases: Iterable[str]) -> None:
-        words = sorted({" ".join(p.lower().split()) for p in phrases if p.strip()}, key=len)
-        self.phrases = [tuple(p.split()) for p in words]
-        self._regex = (
-            re.compile("|".join(re.escape(f" {p} ") for p in reversed(words))) if words else None
-        )
-
-    def found_in(self, words: Sequence[str]) -> bool:
-        return self._regex is not None and bool(self._regex.search(f" {' '.join(words)} "))
-
-    def blank_out(self, words: list[str]) -> list[str]:
-        """`words` with every occurrence of a phrase blanked (same length)."""
-        if self._regex is None or not self.found_in(words):
-            return words
-        return _without(words, self.phrases)
-
-
-class Cues:
-    """Negation and hypothetical cue words from `cues.json`, as NORM token sequences."""
-
-    def __init__(self, raw: dict[str, Any]) -> None:
-        self.negation = {c.lower() for c in raw.get("negation", [])}
-        self.window = int(raw.get("negation_window", 4))
-        self.conditional = CueSet(raw.get("conditional", []))
-        self.counterfactual = CueSet(raw.get("counterfactual", []))
-        self.breakers = {c.lower() for c in raw.get("scope_breakers", [])}
-        self.conditional_exempt = set(raw.get("conditional_exempt_labels", []))
-        # "We'll pay once the dispute is resolved": a condition after the match, with no
-        # time anywhere in the sentence, makes a promise no promise (a time makes it one).
-        self.conditional_after = CueSet(raw.get("conditional_after", []))
-        self.conditional_after_labels = set(raw.get("conditional_after_labels", []))
-        self.time_words = {c.lower() for c in raw.get("time_words", [])}
-        # "We would be grateful if you could reissue…" is a request, not a condition.
-        self.polite_if = CueSet(raw.get("polite_if", []))
-        self.future_markers = CueSet(raw.get("future_markers", []))
-        self.future_labels = set(raw.get("future_labels", []))
 
 
 def _sentence_bounds(doc: Doc) -> list[tuple[int, int]]:
@@ -165,19 +143,6 @@ def _anchors(pattern: list[dict[str, Any]]) -> list[frozenset[str]]:
     return anchors
 
 
-def _without(words: list[str], phrases: Sequence[tuple[str, ...]]) -> list[str]:
-    """`words` with every occurrence of the phrases blanked out."""
-    if not phrases:
-        return words
-    out = list(words)
-    for phrase in phrases:
-        n = len(phrase)
-        for i in range(len(out) - n + 1):
-            if tuple(out[i : i + n]) == phrase:
-                out[i : i + n] = [""] * n
-    return out
-
-
 @Language.factory(
     "commwatch_lexicon",
     default_config={"extra_folders": [], "attr": "NORM"},
@@ -194,6 +159,7 @@ class LexiconMatcher:
     def __init__(self, nlp: Language, patterns: list[dict[str, Any]], attr: str = "NORM") -> None:
         self.patterns = patterns
         self.cues = Cues(json.loads(CUES.read_text(encoding="utf-8")))
+        self.cue_index = CueIndex(self.cues, nlp.vocab.strings)
         self.phrases = PhraseMatcher(nlp.vocab, attr=attr)
         self.info: dict[int, tuple[str, str, float]] = {}
         self.own_negation: dict[int, bool] = {}
@@ -211,9 +177,10 @@ class LexiconMatcher:
                 token_patterns.setdefault(key, []).append(entry["pattern"])
         for key, docs in phrase_docs.items():
             self.phrases.add(key, docs)
-        # One Matcher per token pattern, with the word sets it cannot match without: a
-        # Matcher call costs tens of microseconds even when nothing can match.
-        self.token_matchers: list[tuple[list[frozenset[str]], Matcher]] = []
+        # Per token pattern: the word sets it cannot match without (as hashes), spaCy's
+        # Matcher (which also validates it) and, for the patterns `nlp.tokenpatterns` can
+        # read, that compiled form, which is what runs.
+        self.token_matchers: list[_TokenMatcher] = []
         for key, pats in token_patterns.items():
             for pattern in pats:
                 matcher = Matcher(nlp.vocab, validate=True)
@@ -223,30 +190,45 @@ class LexiconMatcher:
                     raise LexiconError(
                         f"token pattern for {key.split('|')[1]}: {exc}"
                     ) from None
-                self.token_matchers.append((_anchors(pattern), matcher))
+                anchors = _anchors(pattern)
+                self.token_matchers.append(_TokenMatcher(
+                    strings.add(key),
+                    anchors,
+                    [frozenset(strings.add(w) for w in anchor) for anchor in anchors],
+                    matcher,
+                    compile_pattern(pattern, strings.add),
+                ))
 
     def __call__(self, doc: Doc) -> Doc:
-        strings = doc.vocab.strings
-        # Read each token once: token patterns are tried only where their words occur, and
-        # the cue checks look at the words around every match.
-        words = _Words(
-            [strings[h] for h in doc.to_array(NORM).tolist()],
-            [strings[h] for h in doc.to_array(ORTH).tolist()],
-        )
+        if not len(doc):
+            doc._.cw_hits = []
+            return doc
+        # One read of the token columns; the cue checks and token patterns work on hashes.
+        columns = doc.to_array(_COLUMNS).T
+        norms = columns[_NORM].tolist()
+        orths = columns[_ORTH].tolist()
         matches = self.phrases(doc)
         if self.token_matchers:
-            matches += self._token_matches(doc, words)
+            matches += self._token_matches(doc, columns, norms, orths)
         if not matches:
             doc._.cw_hits = []
             return doc
+        starts = columns[_IDX].tolist()
+        lengths = self.cue_index.orth_length
+        cues = DocCues(self.cue_index, norms, orths)
+        words: _Words | None = None
         hits = []
         for match_id, start, end in sorted(set(matches), key=lambda m: (m[1], -m[2])):
             label, rule, weight = self.info[match_id]
-            blocked = self._blocked(doc, words, start, end, label)
-            span = doc[start:end]
+            blocked = cues.blocked(start, end, label) if cues.exact else None
+            if blocked is None:
+                if words is None:
+                    strings = doc.vocab.strings
+                    words = _Words([strings[h] for h in norms], [strings[h] for h in orths])
+                blocked = self._blocked(doc, words, start, end, label)
             hits.append(
-                Hit(label, rule, start, end, span.start_char, span.end_char, weight,
-                    not blocked, blocked)
+                Hit(label, rule, start, end, starts[start],
+                    starts[end - 1] + lengths[orths[end - 1]], weight, not blocked, blocked)
             )
         doc._.cw_hits = hits
         return doc
@@ -255,25 +237,57 @@ class LexiconMatcher:
         for doc in docs:
             yield self(doc)
 
-    def _token_matches(self, doc: Doc, words: _Words) -> list[tuple[int, int, int]]:
-        """Token patterns, run only on the sentences holding their anchor words (a Matcher
-        pass costs in proportion to the tokens it reads)."""
-        present = set(words.norms) | {w.lower() for w in words.texts} | set(words.texts)
+    def _token_matches(
+        self, doc: Doc, columns: Any, norms: list[int], orths: list[int]
+    ) -> list[tuple[int, int, int]]:
+        """Token patterns whose words all occur in the doc, within its sentences; in the
+        order of sentences, then patterns."""
+        present = set(norms)
+        present.update(orths)
+        present.update(columns[_LOWER].tolist())
         wanted = [
-            (anchors, matcher) for anchors, matcher in self.token_matchers
-            if all(not anchor.isdisjoint(present) for anchor in anchors)
+            (number, tm) for number, tm in enumerate(self.token_matchers)
+            if all(not anchor.isdisjoint(present) for anchor in tm.anchor_hashes)
         ]
         if not wanted:
             return []
-        found: list[tuple[int, int, int]] = []
         bounds = _sentence_bounds(doc)
-        for start, end in bounds:
-            here = set(words.norms[start:end]) | {w.lower() for w in words.texts[start:end]}
-            here.update(words.texts[start:end])
-            for anchors, matcher in wanted:
-                if all(not anchor.isdisjoint(here) for anchor in anchors):
-                    found += [(key, start + s, start + e) for key, s, e in matcher(doc[start:end])]
-        return found
+        sentence_starts = [s for s, _e in bounds]
+        found: list[tuple[int, int, int, int, int]] = []  # sentence, pattern, key, start, end
+        table: list[list[int]] | None = None
+        for number, tm in wanted:
+            if tm.fast is None:
+                found += self._spacy_matches(doc, number, tm, bounds)
+                continue
+            if table is None:
+                table = [columns[i].tolist() for i in range(len(COLUMNS))]
+            for start in tm.fast.candidates(table, 0, len(norms)):
+                sentence = bisect_right(sentence_starts, start) - 1
+                if sentence < 0:
+                    continue  # before the first sentence start: never matched
+                hi = bounds[sentence][1]
+                found += [
+                    (sentence, number, tm.key, start, end)
+                    for end in tm.fast.ends_at(table, start, hi)
+                ]
+        found.sort(key=lambda f: (f[0], f[1]))
+        return [(key, start, end) for _s, _n, key, start, end in found]
+
+    @staticmethod
+    def _spacy_matches(
+        doc: Doc, number: int, tm: _TokenMatcher, bounds: list[tuple[int, int]]
+    ) -> list[tuple[int, int, int, int, int]]:
+        """A pattern beyond `nlp.tokenpatterns`, with spaCy's Matcher on the sentences that
+        hold its words."""
+        out = []
+        for sentence, (start, end) in enumerate(bounds):
+            here: set[str] = set()
+            for token in doc[start:end]:
+                here.update((token.norm_, token.lower_, token.text))
+            if all(not anchor.isdisjoint(here) for anchor in tm.anchors):
+                out += [(sentence, number, key, start + s, start + e)
+                        for key, s, e in tm.matcher(doc[start:end])]
+        return out
 
     def _clause(self, words: _Words, start: int) -> tuple[list[str], int]:
         """NORMs from the start of the match's sentence up to the match, and the clause start."""
