@@ -19,10 +19,10 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-# Per-NORM flag bits.
-NEG, BREAKER, TIME, ODD = 1, 2, 4, 8
+# Per-NORM flag bits (FIRST: the first word of a cue phrase).
+NEG, BREAKER, TIME, ODD, FIRST = 1, 2, 4, 8, 16
 # Per-ORTH flag bits.
-STOP, DIGIT = 1, 2
+STOP, DIGIT = 32, 64
 # Cue phrase sets, by index into DocCues.found.
 POLITE, FUTURE, COUNTERFACTUAL, CONDITIONAL, CONDITIONAL_AFTER = range(5)
 _FLAG_CACHE_LIMIT = 200_000  # distinct hashes kept; the caches restart when full
@@ -115,6 +115,7 @@ class CueIndex:
             for phrase in cue_set.phrases:
                 hashes = tuple(strings.add(w) for w in phrase)
                 self.first.setdefault(hashes[0], []).append((index, hashes, len(hashes)))
+        self.odd: set[int] = set()  # NORMs with the ODD flag
         self.norm_flags = _Flags(self._norm_flags)
         self.orth_flags = _Flags(self._orth_flags)
         self.orth_length = _Flags(lambda h: len(self.strings[h]))
@@ -126,9 +127,10 @@ class CueIndex:
         norm = self.strings[key]
         cues = self.cues
         flags = (NEG * (norm in cues.negation) | BREAKER * (norm in cues.breakers)
-                 | TIME * (norm in cues.time_words))
+                 | TIME * (norm in cues.time_words) | FIRST * (key in self.first))
         if not norm or (" " in norm and not norm.isspace()):
             flags |= ODD  # a phrase regex could match across its space: reference only
+            self.odd.add(key)
         return flags
 
     def _orth_flags(self, key: int) -> int:
@@ -139,24 +141,23 @@ class CueIndex:
 class DocCues:
     """The cue flags and cue phrase occurrences of one doc, and the decision for a match."""
 
-    __slots__ = ("index", "norms", "nflags", "oflags", "found", "stops", "breakers", "exact",
-                 "n")
+    __slots__ = ("index", "flags", "found", "stops", "breakers", "exact", "n")
 
     def __init__(self, index: CueIndex, norms: list[int], orths: list[int]) -> None:
         self.index = index
-        self.norms = norms
         self.n = len(norms)
-        norm_flags = index.norm_flags
-        self.nflags = nflags = [norm_flags[h] for h in norms]
-        orth_flags = index.orth_flags
-        self.oflags = oflags = [orth_flags[h] for h in orths]
-        self.stops = [i for i, f in enumerate(oflags) if f & STOP]
-        self.breakers = [i for i, f in enumerate(nflags) if f & BREAKER]
-        self.exact = index.window is not None and not any(f & ODD for f in nflags)
+        norm_flags, orth_flags = index.norm_flags, index.orth_flags
+        # NORM flags in the low bits, ORTH flags above them; most tokens have none.
+        self.flags = flags = [norm_flags[a] | orth_flags[b] for a, b in zip(norms, orths,
+                                                                            strict=True)]
+        marked = [(i, f) for i, f in enumerate(flags) if f]
+        self.stops = [i for i, f in marked if f & STOP]
+        self.breakers = [i for i, f in marked if f & BREAKER]
+        self.exact = index.window is not None and (not index.odd or index.odd.isdisjoint(norms))
         found: list[list[tuple[int, int]]] = [[], [], [], [], []]
         first = index.first
-        for i, h in enumerate(norms):
-            phrases = first.get(h)
+        for i, _f in marked:
+            phrases = first.get(norms[i])
             if phrases is None:
                 continue
             for which, phrase, size in phrases:
@@ -186,11 +187,11 @@ class DocCues:
                 break
         if self.found[POLITE] and self._inside(POLITE, clause, start):
             return None  # the reference blanks it out of the clause first
-        nflags = self.nflags
-        if not any(f & NEG for f in nflags[start:end]):
+        flags = self.flags
+        if not any(f & NEG for f in flags[start:end]):
             window = self.index.window
             assert window is not None
-            if any(f & NEG for f in nflags[max(clause, start - window) : start]):
+            if any(f & NEG for f in flags[max(clause, start - window) : start]):
                 return "negation"
         if label in cues.future_labels and self._inside(FUTURE, max(clause, start - 3), start):
             return "future"
@@ -211,5 +212,5 @@ class DocCues:
         if not self._inside(CONDITIONAL_AFTER, end, hi):
             return False
         around = range(max(0, end - 20), min(self.n, end + 12))
-        nflags, oflags = self.nflags, self.oflags
-        return not any(nflags[i] & TIME or oflags[i] & DIGIT for i in around)
+        flags = self.flags
+        return not any(flags[i] & (TIME | DIGIT) for i in around)

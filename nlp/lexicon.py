@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import json
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LOWER, NORM, ORTH, SENT_START
+import numpy as np
+from spacy.attrs import IDX, NORM, ORTH, SENT_START
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
@@ -32,10 +33,15 @@ LEXICONS = DATA / "lexicons"
 CUES = DATA / "cues.json"
 DEFAULT_WEIGHT = 0.99
 
-# `doc.to_array` columns: the token-pattern columns (`nlp.tokenpatterns.COLUMNS`), then IDX.
-_COLUMNS = [NORM, LOWER, ORTH, IS_PUNCT, IS_SPACE, IDX]
-_NORM, _LOWER, _ORTH, _IDX = 0, 1, 2, 5
-assert COLUMNS == ("NORM", "LOWER", "ORTH", "IS_PUNCT", "IS_SPACE")
+_WORDS = [NORM, ORTH]
+# Columns of `nlp.tokenpatterns` tables.
+_NORM, _LOWER, _ORTH = 0, 1, 2
+assert COLUMNS[:3] == ("NORM", "LOWER", "ORTH")
+
+
+def _BY_START_LONGEST(match: tuple[int, int, int]) -> tuple[int, int]:
+    return match[1], -match[2]
+
 
 __all__ = ["CueSet", "Cues", "Hit", "LexiconError", "LexiconMatcher", "read_lexicon_folder",
            "read_lexicons"]
@@ -123,8 +129,34 @@ class _Words:
 def _sentence_bounds(doc: Doc) -> list[tuple[int, int]]:
     if not doc.has_annotation("SENT_START"):
         return [(0, len(doc))]
-    starts = [i for i, v in enumerate(doc.to_array(SENT_START).tolist()) if v == 1] or [0]
+    starts = np.flatnonzero(doc.to_array(SENT_START) == 1).tolist() or [0]
     return list(zip(starts, [*starts[1:], len(doc)], strict=True))
+
+
+class _Lookup(dict[int, int]):
+    """ORTH hash -> a lexeme attribute, looked up on first use."""
+
+    def __init__(self, compute: Callable[[int], int]) -> None:
+        super().__init__()
+        self.compute = compute
+
+    def __missing__(self, orth: int) -> int:
+        if len(self) >= 200_000:
+            self.clear()
+        value = self[orth] = self.compute(orth)
+        return value
+
+
+class _ByOrth:
+    """A token column read through a `_Lookup` by each token's ORTH, on demand."""
+
+    __slots__ = ("orths", "lookup")
+
+    def __init__(self, orths: list[int], lookup: _Lookup) -> None:
+        self.orths, self.lookup = orths, lookup
+
+    def __getitem__(self, i: int) -> int:
+        return self.lookup[self.orths[i]]
 
 
 def _anchors(pattern: list[dict[str, Any]]) -> list[frozenset[str]]:
@@ -198,27 +230,50 @@ class LexiconMatcher:
                     matcher,
                     compile_pattern(pattern, strings.add),
                 ))
+        # Compiled patterns whose first token is one word test on NORM or ORTH, by that
+        # column and word: one pass over each column finds where they can start. The rest
+        # run where the doc holds all their anchor words.
+        vocab = nlp.vocab
+        self.lexeme_columns = (
+            _Lookup(lambda orth: vocab[orth].lower),
+            _Lookup(lambda orth: int(vocab[orth].is_punct)),
+            _Lookup(lambda orth: int(vocab[orth].is_space)),
+        )
+        self.by_lead: dict[int, dict[int, list[int]]] = {}
+        self.by_anchors: list[int] = []
+        for number, tm in enumerate(self.token_matchers):
+            lead = tm.fast.lead if tm.fast is not None else None
+            if lead is not None and len(lead) == 1 and len(lead[0]) == 1 and lead[0][0][0] in (
+                _NORM, _ORTH
+            ):
+                column, value = lead[0][0]
+                words = value if isinstance(value, frozenset) else (value,)
+                index = self.by_lead.setdefault(column, {})
+                for word in words:
+                    index.setdefault(word, []).append(number)
+            else:
+                self.by_anchors.append(number)
 
     def __call__(self, doc: Doc) -> Doc:
         if not len(doc):
             doc._.cw_hits = []
             return doc
-        # One read of the token columns; the cue checks and token patterns work on hashes.
-        columns = doc.to_array(_COLUMNS).T
-        norms = columns[_NORM].tolist()
-        orths = columns[_ORTH].tolist()
+        # The cue checks and token patterns work on hash columns, read once.
+        columns = doc.to_array(_WORDS).T
+        norms = columns[0].tolist()
+        orths = columns[1].tolist()
         matches = self.phrases(doc)
         if self.token_matchers:
-            matches += self._token_matches(doc, columns, norms, orths)
+            matches += self._token_matches(doc, norms, orths)
         if not matches:
             doc._.cw_hits = []
             return doc
-        starts = columns[_IDX].tolist()
+        starts = doc.to_array(IDX).tolist()
         lengths = self.cue_index.orth_length
         cues = DocCues(self.cue_index, norms, orths)
         words: _Words | None = None
         hits = []
-        for match_id, start, end in sorted(set(matches), key=lambda m: (m[1], -m[2])):
+        for match_id, start, end in sorted(set(matches), key=_BY_START_LONGEST):
             label, rule, weight = self.info[match_id]
             blocked = cues.blocked(start, end, label) if cues.exact else None
             if blocked is None:
@@ -238,40 +293,57 @@ class LexiconMatcher:
             yield self(doc)
 
     def _token_matches(
-        self, doc: Doc, columns: Any, norms: list[int], orths: list[int]
+        self, doc: Doc, norms: list[int], orths: list[int]
     ) -> list[tuple[int, int, int]]:
-        """Token patterns whose words all occur in the doc, within its sentences; in the
-        order of sentences, then patterns."""
-        present = set(norms)
-        present.update(orths)
-        present.update(columns[_LOWER].tolist())
-        wanted = [
-            (number, tm) for number, tm in enumerate(self.token_matchers)
-            if all(not anchor.isdisjoint(present) for anchor in tm.anchor_hashes)
-        ]
-        if not wanted:
+        """Token pattern matches within sentences, in the order of sentences, then patterns."""
+        candidates: dict[int, list[int]] = {}  # pattern number -> where it may start
+        for column, index in self.by_lead.items():
+            values = norms if column == _NORM else orths
+            for i in [i for i, h in enumerate(values) if h in index]:
+                for number in index[values[i]]:
+                    candidates.setdefault(number, []).append(i)
+        table: list[list[int]] | None = None
+        spacy_only = []
+        if self.by_anchors:
+            table = self._table(doc, norms, orths)
+            lower = self.lexeme_columns[0]
+            present = {*norms, *orths, *[lower[h] for h in orths]}
+            for number in self.by_anchors:
+                tm = self.token_matchers[number]
+                if any(anchor.isdisjoint(present) for anchor in tm.anchor_hashes):
+                    continue
+                if tm.fast is None:
+                    spacy_only.append(number)
+                else:
+                    candidates[number] = tm.fast.candidates(table, 0, len(norms))
+        if not candidates and not spacy_only:
             return []
+        if table is None:
+            table = self._table(doc, norms, orths)
         bounds = _sentence_bounds(doc)
         sentence_starts = [s for s, _e in bounds]
         found: list[tuple[int, int, int, int, int]] = []  # sentence, pattern, key, start, end
-        table: list[list[int]] | None = None
-        for number, tm in wanted:
-            if tm.fast is None:
-                found += self._spacy_matches(doc, number, tm, bounds)
-                continue
-            if table is None:
-                table = [columns[i].tolist() for i in range(len(COLUMNS))]
-            for start in tm.fast.candidates(table, 0, len(norms)):
+        for number, starts in candidates.items():
+            tm = self.token_matchers[number]
+            assert tm.fast is not None
+            for start in starts:
                 sentence = bisect_right(sentence_starts, start) - 1
                 if sentence < 0:
                     continue  # before the first sentence start: never matched
-                hi = bounds[sentence][1]
                 found += [
                     (sentence, number, tm.key, start, end)
-                    for end in tm.fast.ends_at(table, start, hi)
+                    for end in tm.fast.ends_at(table, start, bounds[sentence][1])
                 ]
+        for number in spacy_only:
+            found += self._spacy_matches(doc, number, self.token_matchers[number], bounds)
         found.sort(key=lambda f: (f[0], f[1]))
         return [(key, start, end) for _s, _n, key, start, end in found]
+
+    def _table(self, doc: Doc, norms: list[int], orths: list[int]) -> list[Any]:
+        """The columns `nlp.tokenpatterns` reads (COLUMNS order). LOWER, IS_PUNCT and IS_SPACE
+        are the lexeme's, so they are looked up by ORTH only for the tokens a pattern tries."""
+        return [norms, _ByOrth(orths, self.lexeme_columns[0]), orths,
+                _ByOrth(orths, self.lexeme_columns[1]), _ByOrth(orths, self.lexeme_columns[2])]
 
     @staticmethod
     def _spacy_matches(

@@ -121,21 +121,22 @@ class TokenPattern:
 
     def ends_at(self, columns: Sequence[Sequence[int]], start: int, hi: int) -> list[int]:
         """The ends of the matches starting at `start`, ascending, none past `hi`."""
-        return sorted(end for end in self._ends(columns, 0, start, hi) if end > start)
-
-    def _ends(self, columns: Sequence[Sequence[int]], k: int, pos: int, hi: int) -> set[int]:
-        if k == len(self.elements):
-            return {pos}
-        tests, low, high = self.elements[k]
-        found: set[int] = set()
-        count = 0
-        while True:
-            if count >= low:
-                found |= self._ends(columns, k + 1, pos, hi)
-            if count == high or pos >= hi or not _fits(tests, columns, pos):
-                return found
-            pos += 1
-            count += 1
+        current = {start}
+        for tests, low, high in self.elements:
+            reached: set[int] = set()
+            for pos in current:
+                count = 0
+                while True:
+                    if count >= low:
+                        reached.add(pos)
+                    if count == high or pos >= hi or not _fits(tests, columns, pos):
+                        break
+                    pos += 1
+                    count += 1
+            if not reached:
+                return []
+            current = reached
+        return sorted(end for end in current if end > start)
 
 
 def _fits(tests: tuple[_Test, ...], columns: Sequence[Sequence[int]], i: int) -> bool:
