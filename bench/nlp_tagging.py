@@ -73,10 +73,10 @@ def run_side(side: str, path: Path, profile: bool) -> dict[str, float]:
 
         nlp = spacy.blank("en")
         list(nlp.tokenizer.pipe(texts[:256]))
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         tokens = sum(len(doc) for doc in nlp.tokenizer.pipe(texts, batch_size=256))
-        seconds = time.perf_counter() - start
-        return {"seconds": seconds, "messages": len(texts), "tokens": tokens,
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+        return {"seconds": seconds, "cpu": cpu, "messages": len(texts), "tokens": tokens,
                 "rss": peak_rss_mb()}
     from nlp.pipeline import Tagger
 
@@ -90,18 +90,19 @@ def run_side(side: str, path: Path, profile: bool) -> dict[str, float]:
 
         profiler = cProfile.Profile()
         profiler.enable()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     tagged = 0
     for i in range(0, len(texts), 256):
         results = tagger.tag(texts[i : i + 256], directions[i : i + 256], sent_ats[i : i + 256])
         tagged += sum(len(r.labels) for r in results)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     if profiler is not None:
         import pstats
 
         profiler.disable()
         pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(30)
-    return {"seconds": seconds, "messages": len(texts), "tags": tagged, "rss": peak_rss_mb()}
+    return {"seconds": seconds, "cpu": cpu, "messages": len(texts), "tags": tagged,
+            "rss": peak_rss_mb()}
 
 
 def main() -> None:
@@ -129,15 +130,19 @@ def main() -> None:
             if args.profile:
                 sys.stderr.write(done.stderr)
             results[side] = json.loads(done.stdout.strip().splitlines()[-1])
-    print(f"{'':40} {'messages':>9} {'seconds':>8} {'msgs/s':>8} {'peak RSS MB':>12}")
+    print(f"{'':36} {'messages':>9} {'seconds':>8} {'msgs/s':>8} {'CPU s':>7} "
+          f"{'msgs/CPU s':>10} {'peak RSS MB':>12}")
     for side, label in (("tokenizer", "spaCy blank('en') tokenizer only"),
                         ("commwatch", "commwatch Tagger.tag (full)")):
         r = results[side]
-        print(f"{label:40} {r['messages']:>9} {r['seconds']:>8.2f} "
-              f"{r['messages'] / r['seconds']:>8.0f} {r['rss']:>12.0f}")
+        print(f"{label:36} {r['messages']:>9} {r['seconds']:>8.2f} "
+              f"{r['messages'] / r['seconds']:>8.0f} {r['cpu']:>7.2f} "
+              f"{r['messages'] / r['cpu']:>10.0f} {r['rss']:>12.0f}")
     ratio = results["tokenizer"]["seconds"] / results["commwatch"]["seconds"]
-    print(f"\ncommwatch runs at {ratio:.1%} of the tokenizer-only rate "
-          f"(targets: >= 1,000 msgs/s and >= 40%)")
+    cpu_ratio = results["tokenizer"]["cpu"] / results["commwatch"]["cpu"]
+    # On a shared machine wall time counts the waits for a core; CPU time does not.
+    print(f"\ncommwatch runs at {ratio:.1%} of the tokenizer-only rate by wall time, "
+          f"{cpu_ratio:.1%} by CPU time (targets: >= 1,000 msgs/s and >= 40%)")
 
 
 if __name__ == "__main__":

@@ -15,10 +15,11 @@ from collections.abc import Iterable
 from functools import partial
 
 import numpy as np
-from spacy.attrs import NORM, ORTH, SENT_START
+from spacy.attrs import IDX, NORM, ORTH, SENT_START
 from spacy.language import Language
 from spacy.ml.extract_ngrams import extract_ngrams
 from spacy.ml.models.textcat import NEG_VALUE, resize_and_set_ref
+from spacy.strings import StringStore
 from spacy.tokens import Doc
 from spacy.util import registry
 from thinc.api import Logistic, Model, SparseLinear_v2, chain, resizable, with_cpu
@@ -36,19 +37,50 @@ def split_sentences(doc: Doc) -> Doc:
     n = len(doc)
     if n == 0:
         return doc
-    strings = doc.vocab.strings
-    texts = [strings[h] for h in doc.to_array(ORTH).tolist()]
+    kinds = _kinds(doc.vocab.strings)
     starts = [-1] * n
     starts[0] = 1
     boundary = False
-    for i, text in enumerate(texts):
-        if boundary and not (text in _CLOSERS or text.isspace()):
+    for i, kind in enumerate([kinds[h] for h in doc.to_array(ORTH).tolist()]):
+        if boundary and not kind & _SOFT:
             starts[i] = 1
             boundary = False
-        if text in _ENDERS or "\n" in text:
+        if kind & _ENDS:
             boundary = True
     doc.from_array([SENT_START], np.array(starts, dtype=np.int64).astype(np.uint64)[:, None])
     return doc
+
+
+_SOFT, _ENDS = 1, 2  # a closer or whitespace (a boundary waits past it); ends a sentence
+
+
+class _Kinds(dict[int, int]):
+    """ORTH hash -> _SOFT | _ENDS bits, worked out on first sight of a hash."""
+
+    def __init__(self, strings: StringStore) -> None:
+        super().__init__()
+        self.strings = strings
+
+    def __missing__(self, orth: int) -> int:
+        if len(self) >= 200_000:
+            self.clear()
+        text = self.strings[orth]
+        kind = (_SOFT * (text in _CLOSERS or text.isspace())
+                | _ENDS * (text in _ENDERS or "\n" in text))
+        self[orth] = kind
+        return kind
+
+
+_KINDS: dict[int, _Kinds] = {}  # by id of the StringStore
+
+
+def _kinds(strings: StringStore) -> _Kinds:
+    kinds = _KINDS.get(id(strings))
+    if kinds is None or kinds.strings is not strings:
+        if len(_KINDS) >= 8:
+            _KINDS.clear()  # pipelines come and go in tests; one or two live in a process
+        kinds = _KINDS[id(strings)] = _Kinds(strings)
+    return kinds
 
 
 @registry.architectures("commwatch.TextCatNormBOW.v1")
@@ -91,6 +123,24 @@ def sentence_spans(doc: Doc) -> Iterable[tuple[int, int]]:
         tokens = [t for t in sent if not t.is_space]
         if tokens:
             yield tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
+
+
+def sentence_chars(doc: Doc) -> list[tuple[int, int]]:
+    """(start_char, end_char) of each of `doc.sents`, trailing whitespace included, read from
+    the doc's arrays rather than through Span objects."""
+    n = len(doc)
+    if n == 0:
+        return []
+    columns = doc.to_array([SENT_START, IDX, ORTH])
+    starts = np.flatnonzero(columns[:, 0] == 1).tolist()
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    idx = columns[:, 1].tolist()
+    orths = columns[:, 2].tolist()
+    strings = doc.vocab.strings
+    ends = [*starts[1:], n]
+    return [(idx[s], idx[e - 1] + len(strings[orths[e - 1]]))
+            for s, e in zip(starts, ends, strict=True)]
 
 
 def text_of(doc: Doc) -> str:

@@ -12,23 +12,39 @@ charged twice") is kept as counter-evidence, not as evidence.
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Iterable, Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from spacy.attrs import NORM, ORTH, SENT_START
+import numpy as np
+from spacy.attrs import IDX, NORM, ORTH, SENT_START
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 
+from nlp.cues import CueIndex, Cues, CueSet, DocCues
 from nlp.labels import ALL_TAGS
+from nlp.tokenpatterns import COLUMNS, TokenPattern, compile_pattern
 
 DATA = Path(__file__).resolve().parent / "data"
 LEXICONS = DATA / "lexicons"
 CUES = DATA / "cues.json"
 DEFAULT_WEIGHT = 0.99
+
+_WORDS = [NORM, ORTH]
+# Columns of `nlp.tokenpatterns` tables.
+_NORM, _LOWER, _ORTH = 0, 1, 2
+assert COLUMNS[:3] == ("NORM", "LOWER", "ORTH")
+
+
+def _BY_START_LONGEST(match: tuple[int, int, int]) -> tuple[int, int]:
+    return match[1], -match[2]
+
+
+__all__ = ["CueSet", "Cues", "Hit", "LexiconError", "LexiconMatcher", "read_lexicon_folder",
+           "read_lexicons"]
 
 if not Doc.has_extension("cw_hits"):
     Doc.set_extension("cw_hits", default=None)
@@ -96,57 +112,51 @@ def read_lexicons(extra_folders: Iterable[Path | str] = ()) -> list[dict[str, An
 
 
 @dataclass(frozen=True, slots=True)
+class _TokenMatcher:
+    key: int
+    anchors: list[frozenset[str]]
+    anchor_hashes: list[frozenset[int]]
+    matcher: Matcher
+    fast: TokenPattern | None
+
+
+@dataclass(frozen=True, slots=True)
 class _Words:
     norms: list[str]
     texts: list[str]
 
 
-class CueSet:
-    """Cue phrases (NORM words), found in a word sequence with one regex search."""
-
-    def __init__(self, phrases: Iterable[str]) -> None:
-        words = sorted({" ".join(p.lower().split()) for p in phrases if p.strip()}, key=len)
-        self.phrases = [tuple(p.split()) for p in words]
-        self._regex = (
-            re.compile("|".join(re.escape(f" {p} ") for p in reversed(words))) if words else None
-        )
-
-    def found_in(self, words: Sequence[str]) -> bool:
-        return self._regex is not None and bool(self._regex.search(f" {' '.join(words)} "))
-
-    def blank_out(self, words: list[str]) -> list[str]:
-        """`words` with every occurrence of a phrase blanked (same length)."""
-        if self._regex is None or not self.found_in(words):
-            return words
-        return _without(words, self.phrases)
-
-
-class Cues:
-    """Negation and hypothetical cue words from `cues.json`, as NORM token sequences."""
-
-    def __init__(self, raw: dict[str, Any]) -> None:
-        self.negation = {c.lower() for c in raw.get("negation", [])}
-        self.window = int(raw.get("negation_window", 4))
-        self.conditional = CueSet(raw.get("conditional", []))
-        self.counterfactual = CueSet(raw.get("counterfactual", []))
-        self.breakers = {c.lower() for c in raw.get("scope_breakers", [])}
-        self.conditional_exempt = set(raw.get("conditional_exempt_labels", []))
-        # "We'll pay once the dispute is resolved": a condition after the match, with no
-        # time anywhere in the sentence, makes a promise no promise (a time makes it one).
-        self.conditional_after = CueSet(raw.get("conditional_after", []))
-        self.conditional_after_labels = set(raw.get("conditional_after_labels", []))
-        self.time_words = {c.lower() for c in raw.get("time_words", [])}
-        # "We would be grateful if you could reissue…" is a request, not a condition.
-        self.polite_if = CueSet(raw.get("polite_if", []))
-        self.future_markers = CueSet(raw.get("future_markers", []))
-        self.future_labels = set(raw.get("future_labels", []))
-
-
 def _sentence_bounds(doc: Doc) -> list[tuple[int, int]]:
     if not doc.has_annotation("SENT_START"):
         return [(0, len(doc))]
-    starts = [i for i, v in enumerate(doc.to_array(SENT_START).tolist()) if v == 1] or [0]
+    starts = np.flatnonzero(doc.to_array(SENT_START) == 1).tolist() or [0]
     return list(zip(starts, [*starts[1:], len(doc)], strict=True))
+
+
+class _Lookup(dict[int, int]):
+    """ORTH hash -> a lexeme attribute, looked up on first use."""
+
+    def __init__(self, compute: Callable[[int], int]) -> None:
+        super().__init__()
+        self.compute = compute
+
+    def __missing__(self, orth: int) -> int:
+        if len(self) >= 200_000:
+            self.clear()
+        value = self[orth] = self.compute(orth)
+        return value
+
+
+class _ByOrth:
+    """A token column read through a `_Lookup` by each token's ORTH, on demand."""
+
+    __slots__ = ("orths", "lookup")
+
+    def __init__(self, orths: list[int], lookup: _Lookup) -> None:
+        self.orths, self.lookup = orths, lookup
+
+    def __getitem__(self, i: int) -> int:
+        return self.lookup[self.orths[i]]
 
 
 def _anchors(pattern: list[dict[str, Any]]) -> list[frozenset[str]]:
@@ -165,19 +175,6 @@ def _anchors(pattern: list[dict[str, Any]]) -> list[frozenset[str]]:
     return anchors
 
 
-def _without(words: list[str], phrases: Sequence[tuple[str, ...]]) -> list[str]:
-    """`words` with every occurrence of the phrases blanked out."""
-    if not phrases:
-        return words
-    out = list(words)
-    for phrase in phrases:
-        n = len(phrase)
-        for i in range(len(out) - n + 1):
-            if tuple(out[i : i + n]) == phrase:
-                out[i : i + n] = [""] * n
-    return out
-
-
 @Language.factory(
     "commwatch_lexicon",
     default_config={"extra_folders": [], "attr": "NORM"},
@@ -194,6 +191,7 @@ class LexiconMatcher:
     def __init__(self, nlp: Language, patterns: list[dict[str, Any]], attr: str = "NORM") -> None:
         self.patterns = patterns
         self.cues = Cues(json.loads(CUES.read_text(encoding="utf-8")))
+        self.cue_index = CueIndex(self.cues, nlp.vocab.strings)
         self.phrases = PhraseMatcher(nlp.vocab, attr=attr)
         self.info: dict[int, tuple[str, str, float]] = {}
         self.own_negation: dict[int, bool] = {}
@@ -211,9 +209,10 @@ class LexiconMatcher:
                 token_patterns.setdefault(key, []).append(entry["pattern"])
         for key, docs in phrase_docs.items():
             self.phrases.add(key, docs)
-        # One Matcher per token pattern, with the word sets it cannot match without: a
-        # Matcher call costs tens of microseconds even when nothing can match.
-        self.token_matchers: list[tuple[list[frozenset[str]], Matcher]] = []
+        # Per token pattern: the word sets it cannot match without (as hashes), spaCy's
+        # Matcher (which also validates it) and, for the patterns `nlp.tokenpatterns` can
+        # read, that compiled form, which is what runs.
+        self.token_matchers: list[_TokenMatcher] = []
         for key, pats in token_patterns.items():
             for pattern in pats:
                 matcher = Matcher(nlp.vocab, validate=True)
@@ -223,30 +222,68 @@ class LexiconMatcher:
                     raise LexiconError(
                         f"token pattern for {key.split('|')[1]}: {exc}"
                     ) from None
-                self.token_matchers.append((_anchors(pattern), matcher))
+                anchors = _anchors(pattern)
+                self.token_matchers.append(_TokenMatcher(
+                    strings.add(key),
+                    anchors,
+                    [frozenset(strings.add(w) for w in anchor) for anchor in anchors],
+                    matcher,
+                    compile_pattern(pattern, strings.add),
+                ))
+        # Compiled patterns whose first token is one word test on NORM or ORTH, by that
+        # column and word: one pass over each column finds where they can start. The rest
+        # run where the doc holds all their anchor words.
+        vocab = nlp.vocab
+        self.lexeme_columns = (
+            _Lookup(lambda orth: vocab[orth].lower),
+            _Lookup(lambda orth: int(vocab[orth].is_punct)),
+            _Lookup(lambda orth: int(vocab[orth].is_space)),
+        )
+        self.by_lead: dict[int, dict[int, list[int]]] = {}
+        self.by_anchors: list[int] = []
+        for number, tm in enumerate(self.token_matchers):
+            lead = tm.fast.lead if tm.fast is not None else None
+            if lead is not None and len(lead) == 1 and len(lead[0]) == 1 and lead[0][0][0] in (
+                _NORM, _ORTH
+            ):
+                column, value = lead[0][0]
+                words = value if isinstance(value, frozenset) else (value,)
+                index = self.by_lead.setdefault(column, {})
+                for word in words:
+                    index.setdefault(word, []).append(number)
+            else:
+                self.by_anchors.append(number)
 
     def __call__(self, doc: Doc) -> Doc:
-        strings = doc.vocab.strings
-        # Read each token once: token patterns are tried only where their words occur, and
-        # the cue checks look at the words around every match.
-        words = _Words(
-            [strings[h] for h in doc.to_array(NORM).tolist()],
-            [strings[h] for h in doc.to_array(ORTH).tolist()],
-        )
+        if not len(doc):
+            doc._.cw_hits = []
+            return doc
+        # The cue checks and token patterns work on hash columns, read once.
+        columns = doc.to_array(_WORDS).T
+        norms = columns[0].tolist()
+        orths = columns[1].tolist()
         matches = self.phrases(doc)
         if self.token_matchers:
-            matches += self._token_matches(doc, words)
+            matches += self._token_matches(doc, norms, orths)
         if not matches:
             doc._.cw_hits = []
             return doc
+        starts = doc.to_array(IDX).tolist()
+        lengths = self.cue_index.orth_length
+        cues = DocCues(self.cue_index, norms, orths)
+        words: _Words | None = None
         hits = []
-        for match_id, start, end in sorted(set(matches), key=lambda m: (m[1], -m[2])):
+        for match_id, start, end in sorted(set(matches), key=_BY_START_LONGEST):
             label, rule, weight = self.info[match_id]
-            blocked = self._blocked(doc, words, start, end, label)
-            span = doc[start:end]
+            blocked = cues.blocked(start, end, label) if cues.exact else None
+            if blocked is None:
+                if words is None:
+                    strings = doc.vocab.strings
+                    words = _Words([strings[h] for h in norms], [strings[h] for h in orths])
+                blocked = self._blocked(doc, words, start, end, label)
             hits.append(
-                Hit(label, rule, start, end, span.start_char, span.end_char, weight,
-                    not blocked, blocked)
+                Hit(label, rule, start, end, starts[start],
+                    starts[end - 1] + lengths[orths[end - 1]], weight, not blocked, blocked)
             )
         doc._.cw_hits = hits
         return doc
@@ -255,25 +292,74 @@ class LexiconMatcher:
         for doc in docs:
             yield self(doc)
 
-    def _token_matches(self, doc: Doc, words: _Words) -> list[tuple[int, int, int]]:
-        """Token patterns, run only on the sentences holding their anchor words (a Matcher
-        pass costs in proportion to the tokens it reads)."""
-        present = set(words.norms) | {w.lower() for w in words.texts} | set(words.texts)
-        wanted = [
-            (anchors, matcher) for anchors, matcher in self.token_matchers
-            if all(not anchor.isdisjoint(present) for anchor in anchors)
-        ]
-        if not wanted:
+    def _token_matches(
+        self, doc: Doc, norms: list[int], orths: list[int]
+    ) -> list[tuple[int, int, int]]:
+        """Token pattern matches within sentences, in the order of sentences, then patterns."""
+        candidates: dict[int, list[int]] = {}  # pattern number -> where it may start
+        for column, index in self.by_lead.items():
+            values = norms if column == _NORM else orths
+            for i in [i for i, h in enumerate(values) if h in index]:
+                for number in index[values[i]]:
+                    candidates.setdefault(number, []).append(i)
+        table: list[list[int]] | None = None
+        spacy_only = []
+        if self.by_anchors:
+            table = self._table(doc, norms, orths)
+            lower = self.lexeme_columns[0]
+            present = {*norms, *orths, *[lower[h] for h in orths]}
+            for number in self.by_anchors:
+                tm = self.token_matchers[number]
+                if any(anchor.isdisjoint(present) for anchor in tm.anchor_hashes):
+                    continue
+                if tm.fast is None:
+                    spacy_only.append(number)
+                else:
+                    candidates[number] = tm.fast.candidates(table, 0, len(norms))
+        if not candidates and not spacy_only:
             return []
-        found: list[tuple[int, int, int]] = []
+        if table is None:
+            table = self._table(doc, norms, orths)
         bounds = _sentence_bounds(doc)
-        for start, end in bounds:
-            here = set(words.norms[start:end]) | {w.lower() for w in words.texts[start:end]}
-            here.update(words.texts[start:end])
-            for anchors, matcher in wanted:
-                if all(not anchor.isdisjoint(here) for anchor in anchors):
-                    found += [(key, start + s, start + e) for key, s, e in matcher(doc[start:end])]
-        return found
+        sentence_starts = [s for s, _e in bounds]
+        found: list[tuple[int, int, int, int, int]] = []  # sentence, pattern, key, start, end
+        for number, starts in candidates.items():
+            tm = self.token_matchers[number]
+            assert tm.fast is not None
+            for start in starts:
+                sentence = bisect_right(sentence_starts, start) - 1
+                if sentence < 0:
+                    continue  # before the first sentence start: never matched
+                found += [
+                    (sentence, number, tm.key, start, end)
+                    for end in tm.fast.ends_at(table, start, bounds[sentence][1])
+                ]
+        for number in spacy_only:
+            found += self._spacy_matches(doc, number, self.token_matchers[number], bounds)
+        found.sort(key=lambda f: (f[0], f[1]))
+        return [(key, start, end) for _s, _n, key, start, end in found]
+
+    def _table(self, doc: Doc, norms: list[int], orths: list[int]) -> list[Any]:
+        """The columns `nlp.tokenpatterns` reads (COLUMNS order). LOWER, IS_PUNCT and IS_SPACE
+        are the lexeme's, so they are looked up by ORTH only for the tokens a pattern tries."""
+        return [norms, _ByOrth(orths, self.lexeme_columns[0]), orths,
+                _ByOrth(orths, self.lexeme_columns[1]), _ByOrth(orths, self.lexeme_columns[2])]
+
+    @staticmethod
+    def _spacy_matches(
+        doc: Doc, number: int, tm: _TokenMatcher, bounds: list[tuple[int, int]]
+    ) -> list[tuple[int, int, int, int, int]]:
+        """A pattern beyond `nlp.tokenpatterns`, with spaCy's Matcher on the sentences that
+        hold its words."""
+        out = []
+        for sentence, (start, end) in enumerate(bounds):
+            here: set[str] = set()
+            for token in doc[start:end]:
+                here.update((token.norm_, token.lower_, token.text))
+            if all(not anchor.isdisjoint(here) for anchor in tm.anchors):
+                out += [(sentence, number, key, start + s, start + e)
+                        for key, s, e in tm.matcher(doc[start:end])]
+        return out
 
     def _clause(self, words: _Words, start: int) -> tuple[list[str], int]:
         """NORMs from the start of the match's sentence up to the match, and the clause start."""

@@ -37,7 +37,7 @@ import nlp.lexicon  # noqa: F401  (registers commwatch_lexicon)
 import nlp.signals  # noqa: F401  (registers commwatch_signals)
 import nlp.tone  # noqa: F401  (registers commwatch_tone)
 from ingest.quotes import new_text_span
-from nlp.components import text_of
+from nlp.components import sentence_chars, text_of
 from nlp.labels import ALL_TAGS, CLASSIFIER_TAGS, INBOUND_TAGS, OUTBOUND_TAGS
 from nlp.lexicon import CUES, LexiconError, read_lexicons
 from nlp.signals import Evidence
@@ -215,11 +215,15 @@ def _extract(doc: Doc, result: Tagging) -> None:
     text = text_of(doc)
     refs = [r.text for r in invoice_refs(text)]
 
+    bounds: list[tuple[int, int]] | None = None
+
     def focus(label: str) -> list[tuple[int, int]]:
+        nonlocal bounds
         spans = [(e.start, e.end) for e in result.evidence if e.label == label]
+        if bounds is None:
+            bounds = sentence_chars(doc)
         sentences = []
-        for sent in doc.sents:
-            s, e = sent.start_char, sent.end_char
+        for s, e in bounds:
             if any(s <= a < e for a, _b in spans):
                 sentences.append((s, e))
         return sentences or spans

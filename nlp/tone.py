@@ -43,9 +43,9 @@ if not Doc.has_extension("tone"):
 __all__ = ["ToneLexicon", "ToneScorer", "doc_polarity", "textblob_polarity", "tone_of"]
 
 _CHUNK_CACHE_LIMIT = 100_000  # distinct chunks kept; the cache restarts when full
-# A tokenized chunk: its words lower-cased, and its first word as written (which decides
-# whether pattern could join it with the previous chunk into one emoticon).
-_Chunk = tuple[tuple[str, ...], str]
+# A tokenized chunk: its words lower-cased, and the endings of the previous chunk with which
+# pattern would join its first word (as written) into one emoticon, if any.
+_Chunk = tuple[tuple[str, ...], tuple[str, ...] | None]
 
 
 def _joins() -> dict[str, tuple[str, ...]]:
@@ -104,29 +104,28 @@ class ToneLexicon:
 
     def words(self, text: str) -> list[str]:
         """The lower-cased words TextBlob scores for `text`, in order."""
-        joins = self._joins
+        chunks = self._chunks
         out: list[str] = []
         last = ""
         for chunk in text.split():
-            lowered, first = self._chunk(chunk)
-            tails = joins.get(first)
+            cached = chunks.get(chunk)
+            if cached is None:
+                cached = self._chunk(chunk)
+            lowered, tails = cached
             if tails is not None and last.endswith(tails):
                 # Pattern joins a face across the space: tokenize the text as it does. This is
                 # rare but not exotic: every quoted reply has "wrote:" then "> …".
                 return " ".join(self._tokenize(text)).lower().split()
             last = chunk  # pattern only adds spaces inside a chunk, so its end is the text's
-            out.extend(lowered)
+            out += lowered
         return out
 
     def _chunk(self, chunk: str) -> _Chunk:
-        cached = self._chunks.get(chunk)
-        if cached is not None:
-            return cached
         if chunk.isalpha():  # pattern leaves a chunk of letters as it is
             words: list[str] = [chunk]
         else:
             words = " ".join(self._tokenize(chunk)).split()
-        cached = (tuple(w.lower() for w in words), words[0] if words else "")
+        cached = (tuple(w.lower() for w in words), self._joins.get(words[0]) if words else None)
         if len(self._chunks) >= _CHUNK_CACHE_LIMIT:
             self._chunks.clear()
         self._chunks[chunk] = cached
@@ -161,6 +160,8 @@ class ToneLexicon:
                 continue
             if w in negations:
                 negated = True
+            elif not negated and modifier is None and w.isalpha():
+                continue  # nothing below can apply to a plain unknown word
             elif negated and len(w.strip("'")) > 1:  # "not a good" keeps it, "not that" not
                 negated = False
             if negated and modifier is not None and modifier.endswith("ly"):

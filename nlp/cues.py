@@ -1,0 +1,216 @@
+"""Negation, hypothetical and condition cues (`data/cues.json`) and where they sit in a doc.
+
+`Cues` holds the cue words and phrases. `DocCues` reads one doc's NORM and ORTH hash columns
+once: per token a few flag bits (negation word, scope breaker, time word, line or sentence
+break, digit), and every occurrence of every cue phrase as a token range. Deciding whether a
+lexicon match is negated, hypothetical or conditional is then a few look-ups in those ranges
+instead of rebuilding and searching the words around each match.
+
+The decision is the one `nlp.lexicon` spells out on word lists (`LexiconMatcher._blocked`, the
+reference): a phrase "is in" a stretch of words exactly when one of its occurrences lies
+inside that stretch. The two cases where the word-list version does something a range look-up
+cannot — a polite "if you could" blanked out of the clause before the condition check, and a
+NORM with a space inside it — are left to the reference (`DocCues.exact` is False).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+# Per-NORM flag bits (FIRST: the first word of a cue phrase).
+NEG, BREAKER, TIME, ODD, FIRST = 1, 2, 4, 8, 16
+# Per-ORTH flag bits.
+STOP, DIGIT = 32, 64
+# Cue phrase sets, by index into DocCues.found.
+POLITE, FUTURE, COUNTERFACTUAL, CONDITIONAL, CONDITIONAL_AFTER = range(5)
+_FLAG_CACHE_LIMIT = 200_000  # distinct hashes kept; the caches restart when full
+
+
+class CueSet:
+    """Cue phrases (NORM words), found in a word sequence with one regex search."""
+
+    def __init__(self, phrases: Iterable[str]) -> None:
+        words = sorted({" ".join(p.lower().split()) for p in phrases if p.strip()}, key=len)
+        self.phrases = [tuple(p.split()) for p in words]
+        self._regex = (
+            re.compile("|".join(re.escape(f" {p} ") for p in reversed(words))) if words else None
+        )
+
+    def found_in(self, words: Sequence[str]) -> bool:
+        return self._regex is not None and bool(self._regex.search(f" {' '.join(words)} "))
+
+    def blank_out(self, words: list[str]) -> list[str]:
+        """`words` with every occurrence of a phrase blanked (same length)."""
+        if self._regex is None or not self.found_in(words):
+            return words
+        return _without(words, self.phrases)
+
+
+def _without(words: list[str], phrases: Sequence[tuple[str, ...]]) -> list[str]:
+    """`words` with every occurrence of the phrases blanked out."""
+    if not phrases:
+        return words
+    out = list(words)
+    for phrase in phrases:
+        n = len(phrase)
+        for i in range(len(out) - n + 1):
+            if tuple(out[i : i + n]) == phrase:
+                out[i : i + n] = [""] * n
+    return out
+
+
+class Cues:
+    """Negation and hypothetical cue words from `cues.json`, as NORM token sequences."""
+
+    def __init__(self, raw: dict[str, Any]) -> None:
+        self.negation = {c.lower() for c in raw.get("negation", [])}
+        self.window = int(raw.get("negation_window", 4))
+        self.conditional = CueSet(raw.get("conditional", []))
+        self.counterfactual = CueSet(raw.get("counterfactual", []))
+        self.breakers = {c.lower() for c in raw.get("scope_breakers", [])}
+        self.conditional_exempt = set(raw.get("conditional_exempt_labels", []))
+        # "We'll pay once the dispute is resolved": a condition after the match, with no
+        # time anywhere in the sentence, makes a promise no promise (a time makes it one).
+        self.conditional_after = CueSet(raw.get("conditional_after", []))
+        self.conditional_after_labels = set(raw.get("conditional_after_labels", []))
+        self.time_words = {c.lower() for c in raw.get("time_words", [])}
+        # "We would be grateful if you could reissue…" is a request, not a condition.
+        self.polite_if = CueSet(raw.get("polite_if", []))
+        self.future_markers = CueSet(raw.get("future_markers", []))
+        self.future_labels = set(raw.get("future_labels", []))
+
+
+def is_stop(text: str) -> bool:
+    """A token that ends the stretch cues are looked for in: sentence punctuation, a line break."""
+    return text in {".", "!", "?"} or "\n" in text
+
+
+class _Flags(dict[int, int]):
+    """Hash -> flag bits, worked out on first sight of a hash."""
+
+    def __init__(self, compute: Callable[[int], int]) -> None:
+        super().__init__()
+        self.compute = compute
+
+    def __missing__(self, key: int) -> int:
+        if len(self) >= _FLAG_CACHE_LIMIT:
+            self.clear()
+        value = self[key] = self.compute(key)
+        return value
+
+
+class CueIndex:
+    """The cues of one pipeline on hashes: flag tables and phrases by their first word."""
+
+    def __init__(self, cues: Cues, strings: Any) -> None:
+        self.cues = cues
+        self.strings = strings
+        sets = (cues.polite_if, cues.future_markers, cues.counterfactual, cues.conditional,
+                cues.conditional_after)
+        # First word's hash -> (set index, phrase as hashes, length), for every phrase.
+        self.first: dict[int, list[tuple[int, tuple[int, ...], int]]] = {}
+        for index, cue_set in enumerate(sets):
+            for phrase in cue_set.phrases:
+                hashes = tuple(strings.add(w) for w in phrase)
+                self.first.setdefault(hashes[0], []).append((index, hashes, len(hashes)))
+        self.odd: set[int] = set()  # NORMs with the ODD flag
+        self.norm_flags = _Flags(self._norm_flags)
+        self.orth_flags = _Flags(self._orth_flags)
+        self.orth_length = _Flags(lambda h: len(self.strings[h]))
+        # A window of 0 or less reads the clause differently ([-0:] is all of it): left to
+        # the reference.
+        self.window = cues.window if cues.window > 0 else None
+
+    def _norm_flags(self, key: int) -> int:
+        norm = self.strings[key]
+        cues = self.cues
+        flags = (NEG * (norm in cues.negation) | BREAKER * (norm in cues.breakers)
+                 | TIME * (norm in cues.time_words) | FIRST * (key in self.first))
+        if not norm or (" " in norm and not norm.isspace()):
+            flags |= ODD  # a phrase regex could match across its space: reference only
+            self.odd.add(key)
+        return flags
+
+    def _orth_flags(self, key: int) -> int:
+        text = self.strings[key]
+        return STOP * is_stop(text) | DIGIT * any(c.isdigit() for c in text)
+
+
+class DocCues:
+    """The cue flags and cue phrase occurrences of one doc, and the decision for a match."""
+
+    __slots__ = ("index", "flags", "found", "stops", "breakers", "exact", "n")
+
+    def __init__(self, index: CueIndex, norms: list[int], orths: list[int]) -> None:
+        self.index = index
+        self.n = len(norms)
+        norm_flags, orth_flags = index.norm_flags, index.orth_flags
+        # NORM flags in the low bits, ORTH flags above them; most tokens have none.
+        self.flags = flags = [norm_flags[a] | orth_flags[b] for a, b in zip(norms, orths,
+                                                                            strict=True)]
+        marked = [(i, f) for i, f in enumerate(flags) if f]
+        self.stops = [i for i, f in marked if f & STOP]
+        self.breakers = [i for i, f in marked if f & BREAKER]
+        self.exact = index.window is not None and (not index.odd or index.odd.isdisjoint(norms))
+        found: list[list[tuple[int, int]]] = [[], [], [], [], []]
+        first = index.first
+        for i, _f in marked:
+            phrases = first.get(norms[i])
+            if phrases is None:
+                continue
+            for which, phrase, size in phrases:
+                if size == 1 or tuple(norms[i : i + size]) == phrase:
+                    found[which].append((i, i + size))
+        self.found = found
+
+    def _inside(self, which: int, lo: int, hi: int) -> bool:
+        return any(lo <= s and e <= hi for s, e in self.found[which])
+
+    def blocked(self, start: int, end: int, label: str) -> str | None:
+        """"negation", "future", "hypothetical" or "" as `LexiconMatcher._blocked` decides,
+        or None when only the reference can tell (see the module docstring)."""
+        cues = self.index.cues
+        # The words looked at: back from the match to a stop, at most 40 of them.
+        lo = max(0, start - 40)
+        for i in reversed(self.stops):
+            if i < start:
+                lo = max(lo, i + 1)
+                break
+        # The clause: after the last scope breaker among them.
+        clause = lo
+        for i in reversed(self.breakers):
+            if i < start:
+                if i >= lo:
+                    clause = i + 1
+                break
+        if self.found[POLITE] and self._inside(POLITE, clause, start):
+            return None  # the reference blanks it out of the clause first
+        flags = self.flags
+        if not any(f & NEG for f in flags[start:end]):
+            window = self.index.window
+            assert window is not None
+            if any(f & NEG for f in flags[max(clause, start - window) : start]):
+                return "negation"
+        if label in cues.future_labels and self._inside(FUTURE, max(clause, start - 3), start):
+            return "future"
+        if self._inside(COUNTERFACTUAL, lo, start):
+            return "hypothetical"
+        if label not in cues.conditional_exempt and self._inside(CONDITIONAL, clause, start):
+            return "hypothetical"
+        if label in cues.conditional_after_labels and self._condition_follows(end):
+            return "hypothetical"
+        return ""
+
+    def _condition_follows(self, end: int) -> bool:
+        hi = min(end + 6, self.n)
+        for i in self.stops:
+            if i >= end:
+                hi = min(hi, i)
+                break
+        if not self._inside(CONDITIONAL_AFTER, end, hi):
+            return False
+        around = range(max(0, end - 20), min(self.n, end + 12))
+        flags = self.flags
+        return not any(flags[i] & (TIME | DIGIT) for i in around)

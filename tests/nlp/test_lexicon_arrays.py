@@ -1,0 +1,100 @@
+"""The lexicon's array paths agree with their references: cue decisions on hash columns with
+`LexiconMatcher._blocked` (word lists), compiled token patterns with spaCy's `Matcher`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from spacy.attrs import IS_PUNCT, IS_SPACE, LOWER, NORM, ORTH
+from spacy.matcher import Matcher
+
+from nlp import Tagger
+from nlp.cues import DocCues
+from nlp.dataset import DEV_FILE, read_examples
+from nlp.lexicon import _Words
+from nlp.tokenpatterns import compile_pattern
+
+EXTRA_TEXTS = [
+    "We would be grateful if you could resend the invoice, we will not pay until then.",
+    "If you could not send the invoice we'll pay Friday.",
+    "Payment will be transferred once the credit note is issued",
+    "We'll pay as soon as possible, hopefully by the 30th.",
+    "Had we been charged twice we would have complained.  Odd  spacing\there.",
+    "STOP!!\nStop . \n stop",
+]
+
+
+@pytest.fixture(scope="module")
+def tagger() -> Tagger:
+    return Tagger()
+
+
+@pytest.fixture(scope="module")
+def docs(tagger: Tagger) -> list[Any]:
+    texts = [e.text for e in read_examples(DEV_FILE)] + EXTRA_TEXTS
+    only = ["commwatch_sentences"]
+    return list(tagger.nlp.pipe(texts, disable=[n for n in tagger.nlp.pipe_names if n not in only]))
+
+
+def test_cue_decisions_match_the_word_list_reference(tagger: Tagger, docs: list[Any]) -> None:
+    lexicon = tagger.nlp.get_pipe("commwatch_lexicon")
+    labels = ["dispute", "promise_to_pay", "payment_confirmation", "hardship"]
+    checked = 0
+    for doc in docs:
+        strings = doc.vocab.strings
+        norms, orths = doc.to_array(NORM).tolist(), doc.to_array(ORTH).tolist()
+        words = _Words([strings[h] for h in norms], [strings[h] for h in orths])
+        cues = DocCues(lexicon.cue_index, norms, orths)
+        for start in range(len(doc)):
+            for end in range(start + 1, min(len(doc), start + 2) + 1):
+                for label in labels:
+                    got = cues.blocked(start, end, label) if cues.exact else None
+                    if got is not None:
+                        checked += 1
+                        assert got == lexicon._blocked(doc, words, start, end, label), (
+                            doc[start:end].text, doc.text, label)
+    assert checked > 10_000
+
+
+PATTERNS: list[list[dict[str, Any]]] = [
+    [{"LOWER": "pay"}, {"OP": "{0,4}"}, {"NORM": {"IN": ["on", "by", "friday"]}}],
+    [{"NORM": {"IN": ["will", "shall"]}}, {"NORM": "be", "OP": "?"},
+     {"IS_PUNCT": False, "OP": "+"}],
+    [{"TEXT": {"IN": ["STOP", "Stop", "stop"]}}, {"IS_PUNCT": True, "OP": "*"},
+     {"IS_SPACE": True, "OP": "*"}],
+    [{"ORTH": "we"}, {"OP": "{2}"}, {"LOWER": "the", "OP": "{1,}"}],
+    [{"IS_PUNCT": False, "OP": "{,2}"}, {"LOWER": "invoice"}],
+    [{"NORM": "not"}, {"OP": "*"}, {"NORM": {"IN": ["pay", "paid"]}}],
+]
+
+
+@pytest.mark.parametrize("pattern", PATTERNS, ids=lambda p: str(p)[:60])
+def test_compiled_token_patterns_match_spacy(
+    tagger: Tagger, docs: list[Any], pattern: list[dict[str, Any]]
+) -> None:
+    vocab = tagger.nlp.vocab
+    compiled = compile_pattern(pattern, vocab.strings.add)
+    assert compiled is not None
+    matcher = Matcher(vocab)
+    matcher.add("p", [pattern])
+    found = 0
+    for doc in docs:
+        columns = [a.tolist() for a in doc.to_array([NORM, LOWER, ORTH, IS_PUNCT, IS_SPACE]).T]
+        for sent in doc.sents:
+            expected = {(sent.start + s, sent.start + e) for _k, s, e in matcher(sent)}
+            assert set(compiled.matches(columns, sent.start, sent.end)) == expected
+            found += len(expected)
+    assert found > 0
+
+
+@pytest.mark.parametrize("pattern", [
+    [{"LEMMA": "pay"}],
+    [{"LOWER": {"REGEX": "^pay"}}],
+    [{"LOWER": "pay", "OP": "!"}],
+    [{"OP": "?"}],
+])
+def test_other_token_patterns_stay_with_spacy(
+    tagger: Tagger, pattern: list[dict[str, Any]]
+) -> None:
+    assert compile_pattern(pattern, tagger.nlp.vocab.strings.add) is None
