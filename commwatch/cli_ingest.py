@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commwatch.cli_base import app, err, load_config_or_exit, open_service, out, parse_when
 from commwatch.config import Config
@@ -96,7 +96,7 @@ def sources_test(name: Annotated[str, typer.Argument(help="The source's name in 
         out.print(f"[green]✓[/green] {escape(line)}", soft_wrap=True)
 
 
-def _engine(config: Config):  # type: ignore[no-untyped-def]
+def _engine(config: Config):
     return open_service(config).engine
 
 
@@ -107,9 +107,9 @@ def quarantine_list(
     """Items held in quarantine, with their reason."""
     config = load_config_or_exit()
     with Session(_engine(config)) as session:
-        query = select(QuarantineItem).order_by(QuarantineItem.id)  # type: ignore[arg-type]
+        query = select(QuarantineItem).order_by(col(QuarantineItem.id))
         if not show_all:
-            query = query.where(QuarantineItem.status == "held")
+            query = query.where(col(QuarantineItem.status) == "held")
         rows = list(session.scalars(query))
     table = Table(title=f"quarantine ({len(rows)})")
     for column in ("id", "source", "item", "status", "tries", "since (UTC)", "reason"):
