@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -9,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from commwatch.cli_base import app, err, load_config_or_exit, open_service, out, parse_when
@@ -64,7 +65,7 @@ def ingest(
                     service.engine,
                     build_connector(name, config.sources[name]),
                     service.directions,
-                    progress=lambda n, task=task: progress.advance(task, n),
+                    progress=partial(progress.advance, task),
                     since=start,
                 )
             except SourceError as exc:
@@ -96,7 +97,7 @@ def sources_test(name: Annotated[str, typer.Argument(help="The source's name in 
         out.print(f"[green]✓[/green] {escape(line)}", soft_wrap=True)
 
 
-def _engine(config: Config):
+def _engine(config: Config) -> Engine:
     return open_service(config).engine
 
 

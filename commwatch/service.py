@@ -224,9 +224,9 @@ class Service:
         digest = self.config.notify.digest
         queued = 0
         if digest.enabled:
-            channel = self.config.channels[digest.channel]
-            fallback = [str(a) for a in channel.fallback] if isinstance(
-                channel, EmailChannelConfig) else []
+            digest_via = self.config.channels[digest.channel]
+            fallback = [str(a) for a in digest_via.fallback] if isinstance(
+                digest_via, EmailChannelConfig) else []
             with session_scope(self.engine) as session:
                 queued = queue_digests(session, now, self.config.notify, fallback,
                                        self.config.calendar.timezone)

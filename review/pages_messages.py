@@ -251,7 +251,8 @@ def reidentify(ctx: Ctx, session: Session, scope: str, reason: str) -> None:
     assert web is not None
     web.reidentified = sorted({*web.reidentified, scope})
     session.add(web)
-    audit.append(session, ctx.email, "reidentify", *scope.split(":", 1), {"reason": reason},
+    target_type, _, target_id = scope.partition(":")
+    audit.append(session, ctx.email, "reidentify", target_type, target_id, {"reason": reason},
                  ctx.now)
 
 
