@@ -83,7 +83,9 @@ def ingest(
 
 
 @sources_app.command("test")
-def sources_test(name: Annotated[str, typer.Argument(help="The source's name in the config.")]) -> None:
+def sources_test(
+    name: Annotated[str, typer.Argument(help="The source's name in the config.")],
+) -> None:
     """Connect to a source, log in, list its folders, and say exactly what failed."""
     config = load_config_or_exit()
     _source_names(config, name)
@@ -135,7 +137,8 @@ def quarantine_show(
         raise typer.Exit(1)
     data = bytes(item.raw)
     out.print(f"#{item.id} from source {escape(item.source)}, item {escape(item.item_key)}")
-    out.print(f"status {item.status}, {item.attempts} tries, held since {item.created_at:%Y-%m-%d %H:%M} UTC")
+    out.print(f"status {item.status}, {item.attempts} tries, "
+              f"held since {item.created_at:%Y-%m-%d %H:%M} UTC")
     out.print(f"reason: {escape(item.reason)}")
     out.print(f"{len(data)} bytes; the first 2 KiB:")
     out.print(escape(data[:2048].decode("utf-8", errors="backslashreplace")), highlight=False)
@@ -146,7 +149,9 @@ def quarantine_show(
 
 @quarantine_app.command("retry")
 def quarantine_retry(
-    item_ids: Annotated[list[int] | None, typer.Argument(help="Ids to retry (default: all held).")] = None,
+    item_ids: Annotated[
+        list[int] | None, typer.Argument(help="Ids to retry (default: all held).")
+    ] = None,
 ) -> None:
     """Parse held items again (e.g. after an upgrade); those that parse are stored."""
     config = load_config_or_exit()

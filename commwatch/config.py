@@ -193,7 +193,8 @@ def _describe(error: dict[str, Any], raw: Any) -> str:
         return f"{key}: required key is missing"
     if kind == "union_tag_invalid":
         expected = error.get("ctx", {}).get("expected_tags", "")
-        return f"{key}.type: unknown type {error['input'].get('type')!r}; expected one of {expected}"
+        return (f"{key}.type: unknown type {error['input'].get('type')!r}; "
+                f"expected one of {expected}")
     if kind == "union_tag_not_found":
         return f"{key}: missing key `type`"
     message = error["msg"].removeprefix("Value error, ")
@@ -224,7 +225,8 @@ def load_config(path: Path | str | None = None) -> Config:
     try:
         text = chosen.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(chosen, ["file not found (use --config PATH or $COMMWATCH_CONFIG)"]) from None
+        raise ConfigError(
+            chosen, ["file not found (use --config PATH or $COMMWATCH_CONFIG)"]) from None
     except OSError as exc:
         raise ConfigError(chosen, [f"cannot read: {exc.strerror}"]) from None
     try:

@@ -347,7 +347,8 @@ class Service:
             )
 
         def _stop(signum: int, _frame: FrameType | None) -> None:
-            log.warning("received %s, stopping after running jobs finish", signal.Signals(signum).name)
+            log.warning("received %s, stopping after running jobs finish",
+                        signal.Signals(signum).name)
             stop.set()
 
         previous = {

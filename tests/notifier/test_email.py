@@ -25,7 +25,9 @@ DISPUTE = ("Hello, we received invoice INV-1042 but the unit price is wrong, we 
            "issued. Regards, Jan")
 
 
-def email_config(server: SmtpServer, tmp_path: Path | None = None, **extra: Any) -> EmailChannelConfig:
+def email_config(
+    server: SmtpServer, tmp_path: Path | None = None, **extra: Any,
+) -> EmailChannelConfig:
     data = {"type": "email", "host": server.host, "port": server.port, "security": "plain",
             "from_address": "alerts@halden.example", "fallback": ["ar-team@halden.example"],
             **extra}
