@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commwatch.store import ChannelState, Delivery, DeliveryAttempt
 from notifier import Outbox, Router, build_channel
@@ -123,7 +123,8 @@ def test_smtp_down_then_up_delivers_every_alert_once_in_order(
         state = session.scalars(select(ChannelState)).one()
         assert state.failures >= 2 and "cannot reach" in state.last_error
         # Only the head of the queue was tried each time.
-        attempts = [d.attempts for d in session.scalars(select(Delivery).order_by(Delivery.id))]
+        attempts = [d.attempts for d in session.scalars(
+            select(Delivery).order_by(col(Delivery.id)))]
         assert attempts[0] >= 2 and attempts[1:] == [0, 0, 0, 0]
     smtp_server.start()
     assert outbox.deliver(when + timedelta(hours=1))["sent"] == 5
