@@ -7,11 +7,11 @@ import json
 import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import typer
 from rich.table import Table
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlmodel import Session, col
 
 from commwatch.cli_base import app, err, load_config_or_exit, open_service, out, parse_when
@@ -176,13 +176,13 @@ def alerts_retry(
             query = query.where(col(Delivery.alert_id).in_(alert_ids))
         if channel:
             query = query.where(col(Delivery.channel) == channel)
-        result = session.execute(query.values(
+        result = cast(CursorResult[Any], session.execute(query.values(
             status="pending", next_attempt_at=now, created_at=now,
-            detail=f"queued again by {getpass.getuser()} at {now:%Y-%m-%d %H:%M} UTC"))
+            detail=f"queued again by {getpass.getuser()} at {now:%Y-%m-%d %H:%M} UTC")))
         if channel:
             session.execute(update(ChannelState).where(col(ChannelState.channel) == channel)
                             .values(blocked_until=None))
-    count = result.rowcount or 0  # type: ignore[attr-defined]
+    count = result.rowcount or 0
     out.print(f"{count} failed deliver{'y' if count == 1 else 'ies'} queued again; "
               "the notify job sends them on its next run")
 

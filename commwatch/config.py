@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_core import ErrorDetails
 
 from commwatch.configbase import ConfigPath, MaybeSecret, Secret, StrictModel
 from ingest.config import CustomerMasterConfig, SourceConfig
@@ -173,7 +174,7 @@ class Config(StrictModel):
 _UNION_TAGS = {"plain", "secret"}
 
 
-def _describe(error: dict[str, Any], raw: Any) -> str:
+def _describe(error: ErrorDetails, raw: Any) -> str:
     """One line for one pydantic error: dotted key path, then what was wrong."""
     parts: list[str] = []
     node = raw
@@ -214,7 +215,7 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
             {**data, "path": path}, context={"base_dir": path.parent.resolve()}
         )
     except ValidationError as exc:
-        problems = [_describe(e, data) for e in exc.errors()]  # type: ignore[arg-type]
+        problems = [_describe(e, data) for e in exc.errors()]
         raise ConfigError(path, problems) from None
     return config
 

@@ -22,9 +22,9 @@ import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
@@ -143,12 +143,12 @@ class Outbox:
         ).all()
         failed = 0
         for channel in gone:
-            result = session.execute(
+            result = cast(CursorResult[Any], session.execute(
                 update(Delivery)
                 .where(col(Delivery.status) == "pending", col(Delivery.channel) == channel)
                 .values(status="failed", detail=f"channel {channel!r} is not configured")
-            )
-            failed += result.rowcount or 0  # type: ignore[attr-defined]
+            ))
+            failed += result.rowcount or 0
         return failed
 
     # -- recovery ---------------------------------------------------------------------------
@@ -356,15 +356,15 @@ class Outbox:
         self, session: Session, name: str, now: datetime, reason: str, counts: dict[str, int]
     ) -> None:
         """Deliveries whose give-up time passed while their channel was down fail, visibly."""
-        result = session.execute(
+        result = cast(CursorResult[Any], session.execute(
             update(Delivery)
             .where(col(Delivery.channel) == name, col(Delivery.status) == "pending",
                    col(Delivery.created_at) <= now - self.give_up)
             .values(status="failed",
                     detail=f"gave up: channel {name} failed until the give-up time; last error: "
                            f"{reason}")
-        )
-        counts["failed"] += result.rowcount or 0  # type: ignore[attr-defined]
+        ))
+        counts["failed"] += result.rowcount or 0
 
 
 def _group(rows: list[Delivery]) -> list[_Group]:
