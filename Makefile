@@ -24,7 +24,7 @@ test: install
 
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/mypy commwatch ingest nlp monitor notifier
+	$(BIN)/mypy commwatch ingest nlp monitor notifier review
 
 clean:
 	rm -rf var/ test-artifacts/

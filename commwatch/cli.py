@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import sys
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commwatch import (
     cli_alerts,  # noqa: F401  (registers alerts, silences)
@@ -102,26 +101,29 @@ def status(
         counts = {
             "customers": _count(session, Customer),
             "messages": _count(session, Message),
-            "messages_inbound": _count(session, Message, Message.direction == "inbound"),
-            "messages_outbound": _count(session, Message, Message.direction == "outbound"),
-            "messages_unmatched": _count(session, Message, Message.customer_match == "unmatched"),
+            "messages_inbound": _count(session, Message, col(Message.direction) == "inbound"),
+            "messages_outbound": _count(session, Message, col(Message.direction) == "outbound"),
+            "messages_unmatched": _count(
+                session, Message, col(Message.customer_match) == "unmatched"),
             "threads": _count(session, Thread),
-            "threads_awaiting_us": _count(session, Thread, Thread.state == "awaiting_us"),
+            "threads_awaiting_us": _count(session, Thread, col(Thread.state) == "awaiting_us"),
             "signals": _count(session, Signal),
             "alerts": _count(session, Alert),
-            "alerts_open": _count(session, Alert, Alert.state == "open"),
-            "deliveries_pending": _count(session, Delivery, Delivery.status == "pending"),
-            "deliveries_failed": _count(session, Delivery, Delivery.status == "failed"),
-            "quarantined": _count(session, QuarantineItem, QuarantineItem.status == "held"),
+            "alerts_open": _count(session, Alert, col(Alert.state) == "open"),
+            "deliveries_pending": _count(session, Delivery, col(Delivery.status) == "pending"),
+            "deliveries_failed": _count(session, Delivery, col(Delivery.status) == "failed"),
+            "quarantined": _count(session, QuarantineItem, col(QuarantineItem.status) == "held"),
         }
         by_tag = dict(
-            session.execute(select(Signal.tag, func.count()).group_by(Signal.tag)).all()  # type: ignore[arg-type]
+            session.execute(select(col(Signal.tag), func.count()).group_by(col(Signal.tag))).all()
         )
         latest = (
-            select(JobRun.job, func.max(JobRun.id).label("id")).group_by(JobRun.job).subquery()
+            select(col(JobRun.job), func.max(col(JobRun.id)).label("id"))
+            .group_by(col(JobRun.job)).subquery()
         )
         runs = list(
-            session.scalars(select(JobRun).join(latest, JobRun.id == latest.c.id).order_by(JobRun.job))  # type: ignore[arg-type]
+            session.scalars(select(JobRun).join(latest, col(JobRun.id) == latest.c.id)
+                            .order_by(col(JobRun.job)))
         )
     if as_json:
         print(
@@ -199,4 +201,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

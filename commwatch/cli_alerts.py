@@ -7,12 +7,12 @@ import json
 import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import typer
 from rich.table import Table
-from sqlalchemy import select, update
-from sqlmodel import Session
+from sqlalchemy import CursorResult, select, update
+from sqlmodel import Session, col
 
 from commwatch.cli_base import app, err, load_config_or_exit, open_service, out, parse_when
 from commwatch.store import (
@@ -65,20 +65,20 @@ def alerts_list(
         raise typer.Exit(2)
     service = open_service(load_config_or_exit())
     with Session(service.engine) as session:
-        query = select(Alert).order_by(Alert.id.desc()).limit(limit)  # type: ignore[union-attr]
+        query = select(Alert).order_by(col(Alert.id).desc()).limit(limit)
         if state != "all":
-            query = query.where(Alert.state == state)
+            query = query.where(col(Alert.state) == state)
         if rule:
-            query = query.where(Alert.rule == rule)
+            query = query.where(col(Alert.rule) == rule)
         if delivery:
-            query = query.where(Alert.id.in_(  # type: ignore[union-attr]
-                select(Delivery.alert_id).where(Delivery.status == delivery)))
+            query = query.where(col(Alert.id).in_(
+                select(col(Delivery.alert_id)).where(col(Delivery.status) == delivery)))
         alerts = list(session.scalars(query))
         deliveries: dict[int, list[Delivery]] = {}
         for d in session.scalars(select(Delivery).where(
-                Delivery.alert_id.in_([a.id for a in alerts]))):  # type: ignore[attr-defined]
+                col(Delivery.alert_id).in_([a.id for a in alerts]))):
             deliveries.setdefault(d.alert_id, []).append(d)
-        blocked = list(session.scalars(select(ChannelState).where(ChannelState.failures > 0)))
+        blocked = list(session.scalars(select(ChannelState).where(col(ChannelState.failures) > 0)))
     if as_json:
         typer.echo(json.dumps([{
             "id": a.id, "rule": a.rule, "severity": a.severity, "state": a.state,
@@ -124,11 +124,11 @@ def alerts_show(
             raise typer.Exit(1)
         customer = session.get(Customer, alert.customer_id) if alert.customer_id else None
         deliveries = list(session.scalars(
-            select(Delivery).where(Delivery.alert_id == alert_id).order_by(Delivery.id)))  # type: ignore[arg-type]
+            select(Delivery).where(col(Delivery.alert_id) == alert_id).order_by(col(Delivery.id))))
         attempts: dict[int, list[DeliveryAttempt]] = {}
         for a in session.scalars(select(DeliveryAttempt).where(
-                DeliveryAttempt.delivery_id.in_([d.id for d in deliveries]))  # type: ignore[attr-defined]
-                .order_by(DeliveryAttempt.id)):  # type: ignore[arg-type]
+                col(DeliveryAttempt.delivery_id).in_([d.id for d in deliveries]))
+                .order_by(col(DeliveryAttempt.id))):
             attempts.setdefault(a.delivery_id, []).append(a)
     if as_json:
         typer.echo(json.dumps({
@@ -171,18 +171,18 @@ def alerts_retry(
     service = open_service(load_config_or_exit())
     now = _now()
     with session_scope(service.engine) as session:
-        query = update(Delivery).where(Delivery.status == "failed")
+        query = update(Delivery).where(col(Delivery.status) == "failed")
         if alert_ids:
-            query = query.where(Delivery.alert_id.in_(alert_ids))  # type: ignore[attr-defined]
+            query = query.where(col(Delivery.alert_id).in_(alert_ids))
         if channel:
-            query = query.where(Delivery.channel == channel)
-        result = session.execute(query.values(
+            query = query.where(col(Delivery.channel) == channel)
+        result = cast(CursorResult[Any], session.execute(query.values(
             status="pending", next_attempt_at=now, created_at=now,
-            detail=f"queued again by {getpass.getuser()} at {now:%Y-%m-%d %H:%M} UTC"))
+            detail=f"queued again by {getpass.getuser()} at {now:%Y-%m-%d %H:%M} UTC")))
         if channel:
-            session.execute(update(ChannelState).where(ChannelState.channel == channel)
+            session.execute(update(ChannelState).where(col(ChannelState.channel) == channel)
                             .values(blocked_until=None))
-    count = result.rowcount or 0  # type: ignore[attr-defined]
+    count = result.rowcount or 0
     out.print(f"{count} failed deliver{'y' if count == 1 else 'ies'} queued again; "
               "the notify job sends them on its next run")
 
@@ -242,10 +242,10 @@ def silences_list(
     service = open_service(load_config_or_exit())
     now = _now()
     with Session(service.engine) as session:
-        query = select(Silence, Customer.external_id).outerjoin(
-            Customer, Customer.id == Silence.customer_id).order_by(Silence.id)  # type: ignore[arg-type]
+        query = select(Silence, col(Customer.external_id)).outerjoin(
+            Customer, col(Customer.id) == col(Silence.customer_id)).order_by(col(Silence.id))
         if not show_all:
-            query = query.where(Silence.expires_at > now, Silence.ended_at.is_(None))  # type: ignore[arg-type,union-attr]
+            query = query.where(col(Silence.expires_at) > now, col(Silence.ended_at).is_(None))
         rows = session.execute(query).all()
 
     def state(silence: Silence) -> str:

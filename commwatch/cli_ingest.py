@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -9,8 +10,8 @@ import typer
 from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlalchemy import Engine, select
+from sqlmodel import Session, col
 
 from commwatch.cli_base import app, err, load_config_or_exit, open_service, out, parse_when
 from commwatch.config import Config
@@ -64,7 +65,7 @@ def ingest(
                     service.engine,
                     build_connector(name, config.sources[name]),
                     service.directions,
-                    progress=lambda n, task=task: progress.advance(task, n),
+                    progress=partial(progress.advance, task),
                     since=start,
                 )
             except SourceError as exc:
@@ -82,7 +83,9 @@ def ingest(
 
 
 @sources_app.command("test")
-def sources_test(name: Annotated[str, typer.Argument(help="The source's name in the config.")]) -> None:
+def sources_test(
+    name: Annotated[str, typer.Argument(help="The source's name in the config.")],
+) -> None:
     """Connect to a source, log in, list its folders, and say exactly what failed."""
     config = load_config_or_exit()
     _source_names(config, name)
@@ -96,7 +99,7 @@ def sources_test(name: Annotated[str, typer.Argument(help="The source's name in 
         out.print(f"[green]✓[/green] {escape(line)}", soft_wrap=True)
 
 
-def _engine(config: Config):  # type: ignore[no-untyped-def]
+def _engine(config: Config) -> Engine:
     return open_service(config).engine
 
 
@@ -107,9 +110,9 @@ def quarantine_list(
     """Items held in quarantine, with their reason."""
     config = load_config_or_exit()
     with Session(_engine(config)) as session:
-        query = select(QuarantineItem).order_by(QuarantineItem.id)  # type: ignore[arg-type]
+        query = select(QuarantineItem).order_by(col(QuarantineItem.id))
         if not show_all:
-            query = query.where(QuarantineItem.status == "held")
+            query = query.where(col(QuarantineItem.status) == "held")
         rows = list(session.scalars(query))
     table = Table(title=f"quarantine ({len(rows)})")
     for column in ("id", "source", "item", "status", "tries", "since (UTC)", "reason"):
@@ -134,7 +137,8 @@ def quarantine_show(
         raise typer.Exit(1)
     data = bytes(item.raw)
     out.print(f"#{item.id} from source {escape(item.source)}, item {escape(item.item_key)}")
-    out.print(f"status {item.status}, {item.attempts} tries, held since {item.created_at:%Y-%m-%d %H:%M} UTC")
+    out.print(f"status {item.status}, {item.attempts} tries, "
+              f"held since {item.created_at:%Y-%m-%d %H:%M} UTC")
     out.print(f"reason: {escape(item.reason)}")
     out.print(f"{len(data)} bytes; the first 2 KiB:")
     out.print(escape(data[:2048].decode("utf-8", errors="backslashreplace")), highlight=False)
@@ -145,7 +149,9 @@ def quarantine_show(
 
 @quarantine_app.command("retry")
 def quarantine_retry(
-    item_ids: Annotated[list[int] | None, typer.Argument(help="Ids to retry (default: all held).")] = None,
+    item_ids: Annotated[
+        list[int] | None, typer.Argument(help="Ids to retry (default: all held).")
+    ] = None,
 ) -> None:
     """Parse held items again (e.g. after an upgrade); those that parse are stored."""
     config = load_config_or_exit()

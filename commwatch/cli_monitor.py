@@ -78,7 +78,7 @@ def customers_show(
 ) -> None:
     """Credit snapshot, open promises, disputes, open clocks and recent signals."""
     from sqlalchemy import select
-    from sqlmodel import Session
+    from sqlmodel import Session, col
 
     from commwatch.store import Alert, Customer, Message, PromiseRecord, Proposal, Signal
     from monitor.credit import CreditView
@@ -87,7 +87,7 @@ def customers_show(
     service = open_service(config)
     now = _when(at)
     with Session(service.engine) as session:
-        row = session.scalars(select(Customer).where(Customer.external_id == customer)).first()
+        row = session.scalars(select(Customer).where(col(Customer.external_id) == customer)).first()
         if row is None:
             err.print(f"[red]no customer {customer!r} in the customer master[/red]")
             raise typer.Exit(2)
@@ -103,10 +103,10 @@ def customers_show(
                     table.add_row(key, json.dumps(value, default=str))
             out.print(table)
         statements = session.execute(
-            select(PromiseRecord, Message.channel, Message.sent_at)
-            .join(Message, Message.id == PromiseRecord.message_id)  # type: ignore[arg-type]
-            .where(PromiseRecord.customer_id == row.id)
-            .order_by(PromiseRecord.due_on, Message.sent_at, PromiseRecord.id)  # type: ignore[arg-type]
+            select(PromiseRecord, col(Message.channel), col(Message.sent_at))
+            .join(Message, col(Message.id) == col(PromiseRecord.message_id))
+            .where(col(PromiseRecord.customer_id) == row.id)
+            .order_by(col(PromiseRecord.due_on), col(Message.sent_at), col(PromiseRecord.id))
         ).all()
         # A restatement is listed with the promise it repeats: where and when each was said.
         said_in: dict[int, list[str]] = {}
@@ -123,21 +123,22 @@ def customers_show(
                 table.add_row(str(p.id), f"{p.currency or ''} {p.amount or '?'}", str(p.due_on),
                               p.status, str(p.paid_amount or 0), ", ".join(said), note)
             out.print(table)
-        proposals = list(session.scalars(select(Proposal).where(Proposal.customer_id == row.id)))
+        proposals = list(session.scalars(
+            select(Proposal).where(col(Proposal.customer_id) == row.id)))
         for p in proposals:
             out.print(f"proposal {p.id}: {p.action} [{p.state}] — {'; '.join(p.reasons)}",
                       highlight=False, markup=False)
         alerts = list(session.scalars(
-            select(Alert).where(Alert.customer_id == row.id, Alert.state == "open")
-            .order_by(Alert.created_at)
+            select(Alert).where(col(Alert.customer_id) == row.id, col(Alert.state) == "open")
+            .order_by(col(Alert.created_at))
         ))
         for a in alerts:
             out.print(f"open alert {a.id} [{a.severity}] {a.title}", highlight=False, markup=False)
         signals = session.execute(
-            select(Signal.tag, Signal.evidence_text, Message.sent_at)
-            .join(Message, Message.id == Signal.message_id)  # type: ignore[arg-type]
-            .where(Message.customer_id == row.id)
-            .order_by(Message.sent_at.desc()).limit(10)  # type: ignore[attr-defined]
+            select(col(Signal.tag), col(Signal.evidence_text), col(Message.sent_at))
+            .join(Message, col(Message.id) == col(Signal.message_id))
+            .where(col(Message.customer_id) == row.id)
+            .order_by(col(Message.sent_at).desc()).limit(10)
         ).all()
         for tag, evidence, sent_at in signals:
             out.print(f"{sent_at:%Y-%m-%d} {tag}: {evidence!r}", highlight=False, markup=False)
@@ -149,18 +150,19 @@ def proposals_list(
 ) -> None:
     """Credit proposals with their reasons."""
     from sqlalchemy import select
-    from sqlmodel import Session
+    from sqlmodel import Session, col
 
     from commwatch.store import Customer, Proposal
 
     config = load_config_or_exit()
     service = open_service(config)
     with Session(service.engine) as session:
-        query = select(Proposal, Customer).join(Customer, Customer.id == Proposal.customer_id)  # type: ignore[arg-type]
+        query = select(Proposal, Customer).join(
+            Customer, col(Customer.id) == col(Proposal.customer_id))
         if state:
-            query = query.where(Proposal.state == state)
+            query = query.where(col(Proposal.state) == state)
         table = Table("id", "customer", "action", "state", "reasons", "decided")
-        for p, c in session.execute(query.order_by(Proposal.id)):
+        for p, c in session.execute(query.order_by(col(Proposal.id))):
             decided = f"{p.decided_by} {p.decided_at:%Y-%m-%d}" if p.decided_at else ""
             table.add_row(str(p.id), c.name, p.action, p.state, "; ".join(p.reasons), decided)
         out.print(table)

@@ -200,12 +200,12 @@ def retag(
     when = parse_when(since, "--since", config.organisation.timezone)
     service = open_service(config)
     from sqlalchemy import func, select
-    from sqlmodel import Session
+    from sqlmodel import Session, col
 
     with Session(service.engine) as session:
         query = select(func.count()).select_from(Message)
         if when is not None:
-            query = query.where(Message.sent_at >= when)  # type: ignore[operator]
+            query = query.where(col(Message.sent_at) >= when)
         total = session.execute(query).scalar_one()
     with Progress(console=err, transient=True) as progress:
         task = progress.add_task("re-tagging", total=total)

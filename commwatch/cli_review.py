@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commwatch.cli_base import app, err, load_config_or_exit, out
 from commwatch.config import Config
@@ -179,7 +179,7 @@ def users_list() -> None:
     engine = _engine(config)
     table = Table("email", "name", "role", "active", "last sign-in (UTC)")
     with Session(engine) as session:
-        for u in session.scalars(select(User).order_by(User.email)):
+        for u in session.scalars(select(User).order_by(col(User.email))):
             last = f"{u.last_login_at:%Y-%m-%d %H:%M}" if u.last_login_at else ""
             table.add_row(u.email, u.name, u.role, "yes" if u.active else "no", last)
     out.print(table)

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_core import ErrorDetails
 
 from commwatch.configbase import ConfigPath, MaybeSecret, Secret, StrictModel
 from ingest.config import CustomerMasterConfig, SourceConfig
@@ -173,7 +174,7 @@ class Config(StrictModel):
 _UNION_TAGS = {"plain", "secret"}
 
 
-def _describe(error: dict[str, Any], raw: Any) -> str:
+def _describe(error: ErrorDetails, raw: Any) -> str:
     """One line for one pydantic error: dotted key path, then what was wrong."""
     parts: list[str] = []
     node = raw
@@ -193,7 +194,8 @@ def _describe(error: dict[str, Any], raw: Any) -> str:
         return f"{key}: required key is missing"
     if kind == "union_tag_invalid":
         expected = error.get("ctx", {}).get("expected_tags", "")
-        return f"{key}.type: unknown type {error['input'].get('type')!r}; expected one of {expected}"
+        return (f"{key}.type: unknown type {error['input'].get('type')!r}; "
+                f"expected one of {expected}")
     if kind == "union_tag_not_found":
         return f"{key}: missing key `type`"
     message = error["msg"].removeprefix("Value error, ")
@@ -213,7 +215,7 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
             {**data, "path": path}, context={"base_dir": path.parent.resolve()}
         )
     except ValidationError as exc:
-        problems = [_describe(e, data) for e in exc.errors()]  # type: ignore[arg-type]
+        problems = [_describe(e, data) for e in exc.errors()]
         raise ConfigError(path, problems) from None
     return config
 
@@ -224,7 +226,8 @@ def load_config(path: Path | str | None = None) -> Config:
     try:
         text = chosen.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(chosen, ["file not found (use --config PATH or $COMMWATCH_CONFIG)"]) from None
+        raise ConfigError(
+            chosen, ["file not found (use --config PATH or $COMMWATCH_CONFIG)"]) from None
     except OSError as exc:
         raise ConfigError(chosen, [f"cannot read: {exc.strerror}"]) from None
     try:

@@ -224,9 +224,9 @@ class Service:
         digest = self.config.notify.digest
         queued = 0
         if digest.enabled:
-            channel = self.config.channels[digest.channel]
-            fallback = [str(a) for a in channel.fallback] if isinstance(
-                channel, EmailChannelConfig) else []
+            digest_via = self.config.channels[digest.channel]
+            fallback = [str(a) for a in digest_via.fallback] if isinstance(
+                digest_via, EmailChannelConfig) else []
             with session_scope(self.engine) as session:
                 queued = queue_digests(session, now, self.config.notify, fallback,
                                        self.config.calendar.timezone)
@@ -347,7 +347,8 @@ class Service:
             )
 
         def _stop(signum: int, _frame: FrameType | None) -> None:
-            log.warning("received %s, stopping after running jobs finish", signal.Signals(signum).name)
+            log.warning("received %s, stopping after running jobs finish",
+                        signal.Signals(signum).name)
             stop.set()
 
         previous = {

@@ -172,13 +172,17 @@ ChannelConfig = (
 )
 
 
+def _critical_only() -> list[Severity]:
+    return ["critical"]
+
+
 class RecipientConfig(StrictModel):
     """One person's (or Slack channel's) delivery preferences."""
 
     timezone: str | None = Field(default=None, description="default: [calendar] timezone")
     quiet_hours: str | None = Field(default=None, description='e.g. "19:00-07:00" local time')
     quiet_except: list[Severity] = Field(
-        default_factory=lambda: ["critical"], description="severities delivered even when quiet"
+        default_factory=_critical_only, description="severities delivered even when quiet"
     )
     digest: bool = True
 

@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commwatch.store import Alert, Customer, Delivery, PromiseRecord, insert_ignore
 from notifier.config import SEVERITY_RANK, NotifyConfig, parse_hhmm
@@ -37,7 +37,7 @@ def queue_digests(
         return 0
     at = parse_hhmm(config.at)
     owners = [o.lower() for o in session.scalars(
-        select(Customer.owner_email).where(Customer.owner_email.is_not(None)).distinct()  # type: ignore[union-attr]
+        select(col(Customer.owner_email)).where(col(Customer.owner_email).is_not(None)).distinct()
     ) if o]
     fallback = [f.lower() for f in fallback]
     queued = 0
@@ -49,7 +49,7 @@ def queue_digests(
         if local.time() < at:
             continue
         key = f"digest:{recipient}:{local.date().isoformat()}"
-        if session.scalar(select(Alert.id).where(Alert.dedupe_key == key)) is not None:
+        if session.scalar(select(col(Alert.id)).where(col(Alert.dedupe_key) == key)) is not None:
             continue
         unowned = recipient in fallback and recipient not in owners
         content = _content(session, recipient, unowned, local, now)
@@ -77,19 +77,20 @@ def queue_digests(
 def _content(
     session: Session, recipient: str, unowned: bool, local: datetime, now: datetime
 ) -> dict[str, Any]:
-    owner_match = (Customer.owner_email.is_(None) if unowned  # type: ignore[union-attr]
-                   else Customer.owner_email.ilike(recipient))  # type: ignore[union-attr]
-    customers = dict(session.execute(select(Customer.id, Customer.name).where(owner_match)).all())
+    owner_match = (col(Customer.owner_email).is_(None) if unowned
+                   else col(Customer.owner_email).ilike(recipient))
+    customers = dict(session.execute(
+        select(col(Customer.id), col(Customer.name)).where(owner_match)).all())
     alerts = list(session.scalars(
-        select(Alert).where(Alert.state == "open", Alert.rule != DIGEST_RULE,
-                            Alert.customer_id.in_(customers))  # type: ignore[union-attr]
+        select(Alert).where(col(Alert.state) == "open", col(Alert.rule) != DIGEST_RULE,
+                            col(Alert.customer_id).in_(customers))
     )) if customers else []
     alerts.sort(key=lambda a: (-SEVERITY_RANK.get(a.severity, 0), a.created_at))
     promises = list(session.scalars(
-        select(PromiseRecord).where(PromiseRecord.status == "open",
-                                    PromiseRecord.due_on == local.date(),
-                                    PromiseRecord.customer_id.in_(customers))  # type: ignore[union-attr]
-        .order_by(PromiseRecord.id)  # type: ignore[arg-type]
+        select(PromiseRecord).where(col(PromiseRecord.status) == "open",
+                                    col(PromiseRecord.due_on) == local.date(),
+                                    col(PromiseRecord.customer_id).in_(customers))
+        .order_by(col(PromiseRecord.id))
     )) if customers else []
     severity = alerts[0].severity if alerts else "info"
     high = sum(1 for a in alerts if SEVERITY_RANK.get(a.severity, 0) >= 2)
@@ -120,7 +121,8 @@ def load_digest(session: Session, key: str, delivery: Delivery, review_url: str)
     assert alert is not None
     details = dict(alert.details or {})
     ids = details.get("alert_ids") or []
-    rows = {a.id: a for a in session.scalars(select(Alert).where(Alert.id.in_(ids)))} if ids else {}  # type: ignore[union-attr]
+    rows = {a.id: a for a in session.scalars(
+        select(Alert).where(col(Alert.id).in_(ids)))} if ids else {}
     new = set(details.get("new_ids") or [])
     groups: dict[str, list[dict[str, Any]]] = {}
     for alert_id in ids:

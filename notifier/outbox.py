@@ -22,9 +22,9 @@ import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
@@ -138,16 +138,17 @@ class Outbox:
         """A delivery for a channel no longer in the config can never go: say so."""
         names = sorted(self.channels)
         gone = session.scalars(
-            select(Delivery.channel).where(Delivery.status == "pending",
-                                           Delivery.channel.not_in(names)).distinct()  # type: ignore[attr-defined]
+            select(col(Delivery.channel)).where(col(Delivery.status) == "pending",
+                                           col(Delivery.channel).not_in(names)).distinct()
         ).all()
         failed = 0
         for channel in gone:
-            result = session.execute(
-                update(Delivery).where(Delivery.status == "pending", Delivery.channel == channel)
+            result = cast(CursorResult[Any], session.execute(
+                update(Delivery)
+                .where(col(Delivery.status) == "pending", col(Delivery.channel) == channel)
                 .values(status="failed", detail=f"channel {channel!r} is not configured")
-            )
-            failed += result.rowcount or 0  # type: ignore[attr-defined]
+            ))
+            failed += result.rowcount or 0
         return failed
 
     # -- recovery ---------------------------------------------------------------------------
@@ -156,7 +157,7 @@ class Outbox:
         stale_before = now - timedelta(seconds=self.notify.claim_timeout_seconds)
         with session_scope(self.engine) as session:
             rows = list(session.scalars(
-                select(Delivery).where(Delivery.status == "sending").order_by(Delivery.id)  # type: ignore[arg-type]
+                select(Delivery).where(col(Delivery.status) == "sending").order_by(col(Delivery.id))
             ))
             groups: dict[str, list[Delivery]] = {}
             for row in rows:
@@ -225,16 +226,16 @@ class Outbox:
     def _claim(self, name: str, now: datetime) -> list[_Group]:
         with session_scope(self.engine) as session:
             state = session.scalars(
-                select(ChannelState).where(ChannelState.channel == name)
+                select(ChannelState).where(col(ChannelState.channel) == name)
             ).first()
             self._failing[name] = state is not None and state.failures > 0
             if state is not None and state.blocked_until is not None and state.blocked_until > now:
                 return []
             rows = list(session.scalars(
                 select(Delivery)
-                .where(Delivery.channel == name, Delivery.status == "pending",
-                       Delivery.next_attempt_at <= now)  # type: ignore[arg-type]
-                .order_by(Delivery.id)  # type: ignore[arg-type]
+                .where(col(Delivery.channel) == name, col(Delivery.status) == "pending",
+                       col(Delivery.next_attempt_at) <= now)
+                .order_by(col(Delivery.id))
                 .limit(self.notify.batch_size)
                 .with_for_update(skip_locked=True)
             ))
@@ -243,17 +244,17 @@ class Outbox:
             ids = [r.id for r in rows]
             session.execute(
                 update(Delivery)
-                .where(Delivery.id.in_(ids), Delivery.status == "pending")  # type: ignore[union-attr]
+                .where(col(Delivery.id).in_(ids), col(Delivery.status) == "pending")
                 .values(status="sending", claimed_by=self.worker, claimed_at=now)
             )
             session.flush()
             # Only what this worker claimed: on SQLite another process may have been first.
             session.expire_all()
             mine = list(session.scalars(
-                select(Delivery).where(Delivery.id.in_(ids),  # type: ignore[union-attr]
-                                       Delivery.claimed_by == self.worker,
-                                       Delivery.status == "sending")
-                .order_by(Delivery.id)  # type: ignore[arg-type]
+                select(Delivery).where(col(Delivery.id).in_(ids),
+                                       col(Delivery.claimed_by) == self.worker,
+                                       col(Delivery.status) == "sending")
+                .order_by(col(Delivery.id))
             ))
             groups = _group(mine)
             for group in groups:
@@ -322,7 +323,8 @@ class Outbox:
     ) -> None:
         if (result.ok or result.scope != "channel") and not self._failing.get(name, True):
             return
-        state = session.scalars(select(ChannelState).where(ChannelState.channel == name)).first()
+        state = session.scalars(
+            select(ChannelState).where(col(ChannelState.channel) == name)).first()
         if result.ok or result.scope != "channel":
             self._failing[name] = False
             if state is not None and state.failures:
@@ -346,7 +348,7 @@ class Outbox:
         if ids:
             session.execute(
                 update(Delivery)
-                .where(Delivery.id.in_(ids), Delivery.claimed_by == self.worker)  # type: ignore[union-attr]
+                .where(col(Delivery.id).in_(ids), col(Delivery.claimed_by) == self.worker)
                 .values(status="pending", claimed_by=None, claimed_at=None)
             )
 
@@ -354,15 +356,15 @@ class Outbox:
         self, session: Session, name: str, now: datetime, reason: str, counts: dict[str, int]
     ) -> None:
         """Deliveries whose give-up time passed while their channel was down fail, visibly."""
-        result = session.execute(
+        result = cast(CursorResult[Any], session.execute(
             update(Delivery)
-            .where(Delivery.channel == name, Delivery.status == "pending",
-                   Delivery.created_at <= now - self.give_up)  # type: ignore[operator]
+            .where(col(Delivery.channel) == name, col(Delivery.status) == "pending",
+                   col(Delivery.created_at) <= now - self.give_up)
             .values(status="failed",
                     detail=f"gave up: channel {name} failed until the give-up time; last error: "
                            f"{reason}")
-        )
-        counts["failed"] += result.rowcount or 0  # type: ignore[attr-defined]
+        ))
+        counts["failed"] += result.rowcount or 0
 
 
 def _group(rows: list[Delivery]) -> list[_Group]:

@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commwatch.store import Alert, Customer, Delivery, Silence, insert_ignore
 from notifier.config import (
@@ -194,15 +194,15 @@ class Router:
         if not wanting:
             return 0
         heard = session.execute(
-            select(Delivery.channel, Delivery.recipient)
-            .where(Delivery.alert_id == alert.id, Delivery.status == "sent",
-                   Delivery.channel.in_(wanting))  # type: ignore[attr-defined]
+            select(col(Delivery.channel), col(Delivery.recipient))
+            .where(col(Delivery.alert_id) == alert.id, col(Delivery.status) == "sent",
+                   col(Delivery.channel).in_(wanting))
             .distinct()
         ).all()
         queued = 0
         resolved_before = session.scalar(
             select(func.count()).select_from(Delivery)
-            .where(Delivery.alert_id == alert.id, Delivery.event == "resolved")
+            .where(col(Delivery.alert_id) == alert.id, col(Delivery.event) == "resolved")
         ) or 0
         for channel, recipient in heard:
             queued += self._add(session, alert, channel, self.channels[channel], recipient,
@@ -229,9 +229,10 @@ def release_silenced(session: Session, now: datetime) -> dict[str, int]:
     dropped with the reason if it resolved meanwhile."""
     counts = {"released": 0, "dropped": 0}
     rows = session.execute(
-        select(Delivery.id, Alert.rule, Alert.customer_id, Alert.details, Alert.state)
-        .join(Alert, Alert.id == Delivery.alert_id)  # type: ignore[arg-type]
-        .where(Delivery.status == "silenced", Delivery.next_attempt_at <= now)  # type: ignore[arg-type]
+        select(col(Delivery.id), col(Alert.rule), col(Alert.customer_id), col(Alert.details),
+               col(Alert.state))
+        .join(Alert, col(Alert.id) == col(Delivery.alert_id))
+        .where(col(Delivery.status) == "silenced", col(Delivery.next_attempt_at) <= now)
     ).all()
     silences = active_silences(session, now) if rows else []
     for delivery_id, rule, customer_id, details, state in rows:
@@ -246,5 +247,5 @@ def release_silenced(session: Session, now: datetime) -> dict[str, int]:
         else:
             values = {"status": "dropped", "detail": "alert resolved while silenced"}
             counts["dropped"] += 1
-        session.execute(update(Delivery).where(Delivery.id == delivery_id).values(**values))  # type: ignore[arg-type]
+        session.execute(update(Delivery).where(col(Delivery.id) == delivery_id).values(**values))
     return counts

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commwatch.store import Customer, Delivery, Silence
 
@@ -28,8 +28,8 @@ def active_silence(
 def active_silences(session: Session, now: datetime) -> list[Silence]:
     """Every silence in force at `now` (there are few; matching is done in Python)."""
     return list(session.scalars(select(Silence).where(
-        Silence.expires_at > now,  # type: ignore[arg-type]
-        Silence.ended_at.is_(None),  # type: ignore[union-attr]
+        col(Silence.expires_at) > now,
+        col(Silence.ended_at).is_(None),
     )))
 
 
@@ -65,7 +65,7 @@ def add_silence(
         raise SilenceError(f"expiry {expires_at:%Y-%m-%d %H:%M} UTC is not in the future")
     customer_id = None
     if customer is not None:
-        row = session.scalars(select(Customer).where(Customer.external_id == customer)).first()
+        row = session.scalars(select(Customer).where(col(Customer.external_id) == customer)).first()
         if row is None:
             raise SilenceError(f"no customer with id {customer!r}")
         customer_id = row.id
@@ -84,6 +84,6 @@ def end_silence(session: Session, silence_id: int, now: datetime) -> Silence:
         silence.ended_at = now
         session.add(silence)
         # What it held is looked at again on the next notify run, not when it would expire.
-        session.execute(update(Delivery).where(Delivery.status == "silenced")  # type: ignore[arg-type]
+        session.execute(update(Delivery).where(col(Delivery.status) == "silenced")
                         .values(next_attempt_at=now))
     return silence

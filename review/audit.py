@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select, text, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commwatch.store import AuditEntry, utcnow
 
@@ -54,7 +54,7 @@ def _lock(session: Session) -> None:
     else:
         # SQLite has one writer at a time; a write statement takes that lock now, before
         # the last entry is read, so no other appender can read the same one.
-        session.execute(update(AuditEntry).where(AuditEntry.id == -1).values(actor=""))
+        session.execute(update(AuditEntry).where(col(AuditEntry.id) == -1).values(actor=""))
 
 
 def append(
@@ -69,7 +69,8 @@ def append(
     """Add one entry in the caller's transaction: it commits with the change it records."""
     _lock(session)
     last = session.execute(
-        select(AuditEntry.id, AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1)  # type: ignore[attr-defined]
+        select(col(AuditEntry.id), col(AuditEntry.entry_hash))
+        .order_by(col(AuditEntry.id).desc()).limit(1)
     ).first()
     entry_id = 1 if last is None else int(last[0]) + 1
     prev = GENESIS if last is None else str(last[1])
@@ -99,7 +100,8 @@ def _entries(session: Session, batch: int = 1000) -> Iterator[AuditEntry]:
     after = 0
     while True:
         rows = list(session.scalars(
-            select(AuditEntry).where(AuditEntry.id > after).order_by(AuditEntry.id).limit(batch)  # type: ignore[arg-type]
+            select(AuditEntry).where(col(AuditEntry.id) > after)
+            .order_by(col(AuditEntry.id)).limit(batch)
         ))
         if not rows:
             return

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from sqlalchemy import delete, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commwatch.store import AuditEntry, User, WebSession
 
@@ -67,7 +67,7 @@ def add_user(session: Session, email: str, name: str, role: str, password: str) 
         raise AuthError(f"{email!r} is not an e-mail address")
     if len(password) < MIN_PASSWORD:
         raise AuthError(f"the password needs at least {MIN_PASSWORD} characters")
-    if session.scalars(select(User).where(User.email == email)).first() is not None:
+    if session.scalars(select(User).where(col(User.email) == email)).first() is not None:
         raise AuthError(f"a user {email} already exists")
     user = User(email=email, name=name.strip(), role=role, password_hash=hash_password(password))
     session.add(user)
@@ -77,7 +77,7 @@ def add_user(session: Session, email: str, name: str, role: str, password: str) 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
     user = session.scalars(
-        select(User).where(User.email == email.strip().lower(), User.active.is_(True))  # type: ignore[attr-defined]
+        select(User).where(col(User.email) == email.strip().lower(), col(User.active).is_(True))
     ).first()
     if user is None:
         check_password(password, _dummy_hash())
@@ -105,21 +105,21 @@ def locked_until(session: Session, email: str, now: datetime, max_failures: int,
     does not tell which users exist."""
     target = login_target(email)
     since = now - window
-    user = session.scalars(select(User).where(User.email == email.strip().lower())).first()
+    user = session.scalars(select(User).where(col(User.email) == email.strip().lower())).first()
     if user is not None and user.last_login_at is not None:
         since = max(since, user.last_login_at)
     reset = session.execute(
-        select(func.max(AuditEntry.at)).where(
-            AuditEntry.action.in_(LOCKOUT_RESETS),  # type: ignore[attr-defined]
-            AuditEntry.target_id == target)
+        select(func.max(col(AuditEntry.at))).where(
+            col(AuditEntry.action).in_(LOCKOUT_RESETS),
+            col(AuditEntry.target_id) == target)
     ).scalar_one_or_none()
     if reset is not None:
         since = max(since, reset)
     failures = list(session.scalars(
-        select(AuditEntry.at).where(
-            AuditEntry.action == "login.failed", AuditEntry.target_id == target,
-            AuditEntry.at > since)  # type: ignore[operator]
-        .order_by(AuditEntry.at.desc()).limit(max_failures)  # type: ignore[attr-defined]
+        select(col(AuditEntry.at)).where(
+            col(AuditEntry.action) == "login.failed", col(AuditEntry.target_id) == target,
+            col(AuditEntry.at) > since)
+        .order_by(col(AuditEntry.at).desc()).limit(max_failures)
     ))
     if len(failures) < max_failures:
         return None
@@ -128,7 +128,7 @@ def locked_until(session: Session, email: str, now: datetime, max_failures: int,
 
 
 def find_user(session: Session, email: str) -> User:
-    found = session.scalars(select(User).where(User.email == email.strip().lower())).first()
+    found = session.scalars(select(User).where(col(User.email) == email.strip().lower())).first()
     if found is None:
         raise AuthError(f"no user {email.strip().lower()}")
     return found
@@ -153,7 +153,7 @@ def set_active(session: Session, user: User, active: bool) -> None:
 
 def end_sessions_of(session: Session, user: User) -> int:
     assert user.id is not None
-    result = session.execute(delete(WebSession).where(WebSession.user_id == user.id))  # type: ignore[arg-type]
+    result = session.execute(delete(WebSession).where(col(WebSession.user_id) == user.id))
     return int(getattr(result, "rowcount", 0) or 0)
 
 
@@ -179,7 +179,7 @@ def start_session(session: Session, user: User, now: datetime, lifetime: timedel
                            csrf_token=secrets.token_urlsafe(32), created_at=now,
                            expires_at=now + lifetime))
     # Expired sessions of anyone are swept here rather than by a job of their own.
-    session.execute(delete(WebSession).where(WebSession.expires_at < now))  # type: ignore[arg-type]
+    session.execute(delete(WebSession).where(col(WebSession.expires_at) < now))
     user.last_login_at = now
     session.add(user)
     return token
@@ -189,8 +189,8 @@ def load_session(session: Session, token: str | None, now: datetime) -> SignedIn
     if not token:
         return None
     row = session.execute(
-        select(WebSession, User).join(User, User.id == WebSession.user_id)  # type: ignore[arg-type]
-        .where(WebSession.token_hash == _token_hash(token))
+        select(WebSession, User).join(User, col(User.id) == col(WebSession.user_id))
+        .where(col(WebSession.token_hash) == _token_hash(token))
     ).first()
     if row is None:
         return None
@@ -203,7 +203,7 @@ def load_session(session: Session, token: str | None, now: datetime) -> SignedIn
 
 def end_session(session: Session, token: str | None) -> None:
     if token:
-        session.execute(delete(WebSession).where(WebSession.token_hash == _token_hash(token)))  # type: ignore[arg-type]
+        session.execute(delete(WebSession).where(col(WebSession.token_hash) == _token_hash(token)))
 
 
 def csrf_ok(expected: str, given: str | None) -> bool:

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commwatch.store import Alert, AlertAck, Message, Proposal, Review, ReviewCase, Signal
 from review import audit
@@ -31,7 +31,7 @@ class DecisionError(Exception):
 
 def _case(session: Session, message_id: int, actor: str, now: datetime) -> ReviewCase:
     case = session.scalars(
-        select(ReviewCase).where(ReviewCase.message_id == message_id).with_for_update()
+        select(ReviewCase).where(col(ReviewCase.message_id) == message_id).with_for_update()
     ).first()
     if case is None:
         case = ReviewCase(message_id=message_id, updated_by=actor, updated_at=now)
@@ -45,11 +45,11 @@ def tag_decisions(session: Session, message_ids: Iterable[int]) -> dict[int, dic
     if not ids:
         return found
     rows = session.execute(
-        select(Review.target_id, Review.tag, Review.disposition)
-        .where(Review.target_type == "message", Review.target_id.in_(ids),  # type: ignore[attr-defined]
-               Review.tag.is_not(None),  # type: ignore[union-attr]
-               Review.disposition.in_(LABEL_DECISIONS))  # type: ignore[attr-defined]
-        .order_by(Review.id)
+        select(col(Review.target_id), col(Review.tag), col(Review.disposition))
+        .where(col(Review.target_type) == "message", col(Review.target_id).in_(ids),
+               col(Review.tag).is_not(None),
+               col(Review.disposition).in_(LABEL_DECISIONS))
+        .order_by(col(Review.id))
     )
     for message_id, tag, disposition in rows:
         found.setdefault(message_id, {})[tag] = disposition
@@ -85,7 +85,7 @@ def _record(session: Session, actor: str, message: Message, disposition: str, no
 
 
 def _signals(session: Session, message_id: int) -> list[Signal]:
-    return list(session.scalars(select(Signal).where(Signal.message_id == message_id)))
+    return list(session.scalars(select(Signal).where(col(Signal.message_id) == message_id)))
 
 
 def _close_if_done(session: Session, case: ReviewCase, message_id: int) -> None:
@@ -202,7 +202,7 @@ def acknowledge(session: Session, actor: str, alert_id: int, owner: str, note: s
     alert = session.get(Alert, alert_id)
     if alert is None:
         raise DecisionError(f"alert {alert_id} does not exist")
-    existing = session.scalars(select(AlertAck).where(AlertAck.alert_id == alert_id)).first()
+    existing = session.scalars(select(AlertAck).where(col(AlertAck.alert_id) == alert_id)).first()
     if existing is not None:
         raise DecisionError(f"alert {alert_id} was already acknowledged by "
                             f"{existing.acknowledged_by}")

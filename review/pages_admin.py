@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commwatch.store import AuditEntry, session_scope
 from review import audit
@@ -52,9 +52,9 @@ def audit_page(request: Request, before: int | None = None) -> Response:
     ctx = current(request)
     ctx.require("admin")
     with Session(ctx.settings.engine) as session:
-        query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(AUDIT_PAGE)  # type: ignore[attr-defined]
+        query = select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(AUDIT_PAGE)
         if before:
-            query = query.where(AuditEntry.id < before)
+            query = query.where(col(AuditEntry.id) < before)
         entries = list(session.scalars(query))
         verdict = audit.verify(session)
     return render(ctx, request, "audit.html", entries=entries, verdict=verdict)

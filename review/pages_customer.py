@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commwatch.store import (
     Alert,
@@ -70,7 +70,7 @@ def _customer(session: Session, ctx: Ctx, customer_id: int) -> Customer:
 def customers(request: Request) -> Response:
     ctx = current(request)
     with Session(ctx.settings.engine) as session:
-        rows = [c for c in session.scalars(select(Customer).order_by(Customer.name))
+        rows = [c for c in session.scalars(select(Customer).order_by(col(Customer.name)))
                 if ctx.may_see(c)]
     return render(ctx, request, "customers.html", customers=rows)
 
@@ -81,25 +81,28 @@ def customer_page(request: Request, customer_id: int) -> Response:
     with Session(ctx.settings.engine) as session:
         customer = _customer(session, ctx, customer_id)
         messages = list(session.scalars(
-            select(Message).where(Message.customer_id == customer_id)
-            .order_by(Message.sent_at.desc()).limit(TIMELINE_LIMIT)))  # type: ignore[attr-defined]
+            select(Message).where(col(Message.customer_id) == customer_id)
+            .order_by(col(Message.sent_at).desc()).limit(TIMELINE_LIMIT)))
         tags: dict[int, list[str]] = {}
-        for message_id, tag in session.execute(select(Signal.message_id, Signal.tag).where(
-                Signal.message_id.in_([m.id for m in messages]))):  # type: ignore[attr-defined]
+        for message_id, tag in session.execute(
+                select(col(Signal.message_id), col(Signal.tag))
+                .where(col(Signal.message_id).in_([m.id for m in messages]))):
             tags.setdefault(message_id, []).append(tag)
         clocks = list(session.scalars(
-            select(Thread).where(Thread.customer_id == customer_id, Thread.state == "awaiting_us")
-            .order_by(Thread.last_inbound_at)))
+            select(Thread).where(col(Thread.customer_id) == customer_id,
+                                 col(Thread.state) == "awaiting_us")
+            .order_by(col(Thread.last_inbound_at))))
         promises = list(session.scalars(select(PromiseRecord).where(
-            PromiseRecord.customer_id == customer_id).order_by(PromiseRecord.due_on)))
+            col(PromiseRecord.customer_id) == customer_id).order_by(col(PromiseRecord.due_on))))
         disputes = list(session.scalars(select(DisputeRecord).where(
-            DisputeRecord.customer_id == customer_id).order_by(DisputeRecord.created_at)))
+            col(DisputeRecord.customer_id) == customer_id).order_by(col(DisputeRecord.created_at))))
         snapshots = list(session.scalars(select(CreditSnapshot).where(
-            CreditSnapshot.customer_id == customer_id).order_by(CreditSnapshot.taken_on)))
+            col(CreditSnapshot.customer_id) == customer_id).order_by(col(CreditSnapshot.taken_on))))
         proposals = list(session.scalars(select(Proposal).where(
-            Proposal.customer_id == customer_id).order_by(Proposal.created_at.desc())))  # type: ignore[attr-defined]
+            col(Proposal.customer_id) == customer_id).order_by(col(Proposal.created_at).desc())))
         alerts = list(session.scalars(select(Alert).where(
-            Alert.customer_id == customer_id, Alert.state == "open").order_by(Alert.created_at)))
+            col(Alert.customer_id) == customer_id, col(Alert.state) == "open")
+            .order_by(col(Alert.created_at))))
     days = [s.taken_on.isoformat() for s in snapshots]
     charts = [c for c in (
         chart("Risk score", list(zip(days, [s.risk_score for s in snapshots], strict=True))),

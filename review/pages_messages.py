@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commwatch.store import (
     Alert,
@@ -73,10 +73,10 @@ def queue(request: Request) -> Response:
     owner_only = ctx.email if ctx.role == "collector" else None
     with Session(ctx.settings.engine) as session:
         items, total = load_queue(session, filters, owner_only)
-        customers = [c for c in session.scalars(select(Customer).order_by(Customer.name))
+        customers = [c for c in session.scalars(select(Customer).order_by(col(Customer.name)))
                      if ctx.may_see(c)]
-        tags = sorted({t for (t,) in session.execute(select(Signal.tag).distinct())})
-        channels = sorted({c for (c,) in session.execute(select(Message.channel).distinct())})
+        tags = sorted({t for (t,) in session.execute(select(col(Signal.tag)).distinct())})
+        channels = sorted({c for (c,) in session.execute(select(col(Message.channel)).distinct())})
     owners = sorted({c.owner_email for c in customers if c.owner_email})
     return render(ctx, request, "queue.html", items=items, total=total, filters=filters,
                   customers=customers, tags=tags, channels=channels, owners=owners,
@@ -128,8 +128,8 @@ def _load_message(session: Session, ctx: Ctx, message_id: int) -> tuple[Message,
 
 def latest_snapshot(session: Session, customer_id: int) -> CreditSnapshot | None:
     return session.scalars(
-        select(CreditSnapshot).where(CreditSnapshot.customer_id == customer_id)
-        .order_by(CreditSnapshot.taken_on.desc()).limit(1)  # type: ignore[attr-defined]
+        select(CreditSnapshot).where(col(CreditSnapshot.customer_id) == customer_id)
+        .order_by(col(CreditSnapshot.taken_on).desc()).limit(1)
     ).first()
 
 
@@ -138,32 +138,35 @@ def message_page(request: Request, message_id: int) -> Response:
     ctx = current(request)
     with Session(ctx.settings.engine) as session:
         message, customer = _load_message(session, ctx, message_id)
-        signals = list(session.scalars(select(Signal).where(Signal.message_id == message_id)
-                                       .order_by(Signal.start)))
+        signals = list(session.scalars(select(Signal).where(col(Signal.message_id) == message_id)
+                                       .order_by(col(Signal.start))))
         spans = [(int(e.get("start", s.start)), int(e.get("end", s.end)), s.tag)
                  for s in signals for e in (s.evidence or [{"start": s.start, "end": s.end}])]
         thread = list(session.scalars(
-            select(Message).where(Message.thread_id == message.thread_id)
-            .order_by(Message.sent_at))) if message.thread_id else [message]
+            select(Message).where(col(Message.thread_id) == message.thread_id)
+            .order_by(col(Message.sent_at)))) if message.thread_id else [message]
         decisions = tag_decisions(session, [message_id]).get(message_id, {})
         tagged = [sig.tag for sig in signals]
         missed = [(r.tag, r.details.get("evidence", {}), r.actor) for r in session.scalars(
-            select(Review).where(Review.target_type == "message",
-                                 Review.target_id == message_id, Review.disposition == MISSED)
-            .order_by(Review.id)) if r.tag in missed_tags(decisions, tagged)]
+            select(Review).where(col(Review.target_type) == "message",
+                                 col(Review.target_id) == message_id,
+                                 col(Review.disposition) == MISSED)
+            .order_by(col(Review.id))) if r.tag in missed_tags(decisions, tagged)]
         missed = list({tag: (tag, ev, who) for tag, ev, who in missed}.values())
         spans += [(int(ev["start"]), int(ev["end"]), tag) for tag, ev, _ in missed
                   if "start" in ev and "end" in ev]
         case = session.scalars(
-            select(ReviewCase).where(ReviewCase.message_id == message_id)).first()
+            select(ReviewCase).where(col(ReviewCase.message_id) == message_id)).first()
         history = list(session.scalars(
-            select(Review).where(Review.target_type == "message", Review.target_id == message_id)
-            .order_by(Review.id)))
-        alerts = list(session.scalars(select(Alert).where(Alert.message_id == message_id)))
+            select(Review).where(col(Review.target_type) == "message",
+                                 col(Review.target_id) == message_id)
+            .order_by(col(Review.id))))
+        alerts = list(session.scalars(select(Alert).where(col(Alert.message_id) == message_id)))
         snapshot = latest_snapshot(session, customer.id) if customer and customer.id else None
         names = [customer.name] if customer else []
         names += [c.name or "" for c in session.scalars(
-            select(Contact).where(Contact.customer_id == message.customer_id))] if customer else []
+            select(Contact).where(col(Contact.customer_id) == message.customer_id)
+        )] if customer else []
     names += [m.sender_name for m in thread]
     scope, masker = _scope_of(message), ctx.masker
     quoted = message.body_text.replace(message.new_text, "", 1).strip() \
@@ -248,7 +251,8 @@ def reidentify(ctx: Ctx, session: Session, scope: str, reason: str) -> None:
     assert web is not None
     web.reidentified = sorted({*web.reidentified, scope})
     session.add(web)
-    audit.append(session, ctx.email, "reidentify", *scope.split(":", 1), {"reason": reason},
+    target_type, _, target_id = scope.partition(":")
+    audit.append(session, ctx.email, "reidentify", target_type, target_id, {"reason": reason},
                  ctx.now)
 
 
@@ -278,7 +282,7 @@ def alert_page(request: Request, alert_id: int) -> Response:
     ctx = current(request)
     with Session(ctx.settings.engine) as session:
         alert, customer = _load_alert(session, ctx, alert_id)
-        ack = session.scalars(select(AlertAck).where(AlertAck.alert_id == alert_id)).first()
+        ack = session.scalars(select(AlertAck).where(col(AlertAck.alert_id) == alert_id)).first()
         message = session.get(Message, alert.message_id) if alert.message_id else None
     scope = customer_scope(alert.customer_id, alert.message_id)
     names = [customer.name] if customer else []

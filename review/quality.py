@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commwatch.store import Message, Review, Signal
 from nlp.jobs import local_sent_at
@@ -37,10 +37,10 @@ def _latest(session: Session) -> dict[tuple[int, str], str]:
     """The latest decision per (message, tag): a changed mind counts once."""
     latest: dict[tuple[int, str], str] = {}
     rows = session.execute(
-        select(Review.target_id, Review.tag, Review.disposition)
-        .where(Review.target_type == "message", Review.tag.is_not(None),  # type: ignore[union-attr]
-               Review.disposition.in_(LABEL_DECISIONS))  # type: ignore[attr-defined]
-        .order_by(Review.id)
+        select(col(Review.target_id), col(Review.tag), col(Review.disposition))
+        .where(col(Review.target_type) == "message", col(Review.tag).is_not(None),
+               col(Review.disposition).in_(LABEL_DECISIONS))
+        .order_by(col(Review.id))
     )
     for message_id, tag, disposition in rows:
         latest[(message_id, tag)] = disposition
@@ -50,7 +50,7 @@ def _latest(session: Session) -> dict[tuple[int, str], str]:
 def tag_quality(session: Session) -> list[TagQuality]:
     """How often reviewers confirmed each tag, over the messages they reviewed."""
     tagged: dict[str, int] = {}
-    for (tag,) in session.execute(select(Signal.tag)):
+    for (tag,) in session.execute(select(col(Signal.tag))):
         tagged[tag] = tagged.get(tag, 0) + 1
     counts: dict[str, dict[str, int]] = {}
     for (_, tag), disposition in _latest(session).items():
@@ -76,10 +76,10 @@ def labelled_examples(session: Session) -> Iterator[dict[str, object]]:
     if not by_message:
         return
     signals: dict[int, dict[str, Signal]] = {}
-    for s in session.scalars(select(Signal).where(Signal.message_id.in_(list(by_message)))):  # type: ignore[attr-defined]
+    for s in session.scalars(select(Signal).where(col(Signal.message_id).in_(list(by_message)))):
         signals.setdefault(s.message_id, {})[s.tag] = s
     for message in session.scalars(
-        select(Message).where(Message.id.in_(list(by_message))).order_by(Message.id)  # type: ignore[union-attr]
+        select(Message).where(col(Message.id).in_(list(by_message))).order_by(col(Message.id))
     ):
         assert message.id is not None
         decided, current = by_message[message.id], signals.get(message.id, {})

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import exists, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commwatch.store import Alert, AlertAck, Customer, Message, ReviewCase, Signal
 
@@ -103,41 +103,42 @@ def _window(query: Any, column: Any, filters: Filters) -> Any:
 
 def _customer(query: Any, filters: Filters, owner_only: str | None) -> Any:
     if filters.customer:
-        query = query.where(Customer.id == filters.customer)
+        query = query.where(col(Customer.id) == filters.customer)
     owner = owner_only or filters.owner
     if owner:
-        query = query.where(Customer.owner_email == owner)
+        query = query.where(col(Customer.owner_email) == owner)
     return query
 
 
 def _messages(session: Session, filters: Filters, owner_only: str | None) -> list[Item]:
     query = (
         select(Message, Customer, ReviewCase)
-        .outerjoin(Customer, Customer.id == Message.customer_id)  # type: ignore[arg-type]
-        .outerjoin(ReviewCase, ReviewCase.message_id == Message.id)  # type: ignore[arg-type]
-        .where(exists().where(Signal.message_id == Message.id))
+        .outerjoin(Customer, col(Customer.id) == col(Message.customer_id))
+        .outerjoin(ReviewCase, col(ReviewCase.message_id) == col(Message.id))
+        .where(exists().where(col(Signal.message_id) == col(Message.id)))
     )
     if filters.tag:
-        query = query.where(exists().where(Signal.message_id == Message.id,
-                                           Signal.tag == filters.tag))
+        query = query.where(exists().where(col(Signal.message_id) == col(Message.id),
+                                           col(Signal.tag) == filters.tag))
     if filters.channel:
-        query = query.where(Message.channel == filters.channel)
-    state = ReviewCase.state
+        query = query.where(col(Message.channel) == filters.channel)
+    state = col(ReviewCase.state)
     if filters.state == "new":
-        query = query.where(ReviewCase.id.is_(None))  # type: ignore[union-attr]
+        query = query.where(col(ReviewCase.id).is_(None))
     elif filters.state == "open":
-        query = query.where(ReviewCase.id.is_(None) | (state != "closed"))  # type: ignore[union-attr]
+        query = query.where(col(ReviewCase.id).is_(None) | (state != "closed"))
     elif filters.state in ("assigned", "escalated", "closed"):
         query = query.where(state == filters.state)
     elif filters.state != "all":
         return []
-    query = _customer(_window(query, Message.sent_at, filters), filters, owner_only)
-    rows = session.execute(query.order_by(Message.sent_at).limit(SCAN_LIMIT)).all()  # type: ignore[arg-type]
+    query = _customer(_window(query, col(Message.sent_at), filters), filters, owner_only)
+    rows = session.execute(query.order_by(col(Message.sent_at)).limit(SCAN_LIMIT)).all()
     tags: dict[int, list[str]] = {}
     ids = [m.id for m, _, _ in rows]
     for i in range(0, len(ids), 500):
         for message_id, tag in session.execute(
-            select(Signal.message_id, Signal.tag).where(Signal.message_id.in_(ids[i:i + 500]))  # type: ignore[attr-defined]
+            select(col(Signal.message_id), col(Signal.tag))
+            .where(col(Signal.message_id).in_(ids[i:i + 500]))
         ):
             tags.setdefault(message_id, []).append(tag)
     items = []
@@ -159,28 +160,28 @@ def _messages(session: Session, filters: Filters, owner_only: str | None) -> lis
 
 def _alerts(session: Session, filters: Filters, owner_only: str | None) -> list[Item]:
     query = (
-        select(Alert, Customer, AlertAck, Message.channel)
-        .outerjoin(Customer, Customer.id == Alert.customer_id)  # type: ignore[arg-type]
-        .outerjoin(AlertAck, AlertAck.alert_id == Alert.id)  # type: ignore[arg-type]
-        .outerjoin(Message, Message.id == Alert.message_id)  # type: ignore[arg-type]
+        select(Alert, Customer, AlertAck, col(Message.channel))
+        .outerjoin(Customer, col(Customer.id) == col(Alert.customer_id))
+        .outerjoin(AlertAck, col(AlertAck.alert_id) == col(Alert.id))
+        .outerjoin(Message, col(Message.id) == col(Alert.message_id))
     )
     if filters.tag:
-        query = query.where(exists().where(Signal.message_id == Alert.message_id,
-                                           Signal.tag == filters.tag))
+        query = query.where(exists().where(col(Signal.message_id) == col(Alert.message_id),
+                                           col(Signal.tag) == filters.tag))
     if filters.channel:
-        query = query.where(Message.channel == filters.channel)
+        query = query.where(col(Message.channel) == filters.channel)
     if filters.state in ("open", "acknowledged"):
-        query = query.where(Alert.state == "open")
+        query = query.where(col(Alert.state) == "open")
         if filters.state == "acknowledged":
-            query = query.where(AlertAck.id.is_not(None))  # type: ignore[union-attr]
+            query = query.where(col(AlertAck.id).is_not(None))
     elif filters.state == "new":
-        query = query.where(Alert.state == "open", AlertAck.id.is_(None))  # type: ignore[union-attr]
+        query = query.where(col(Alert.state) == "open", col(AlertAck.id).is_(None))
     elif filters.state == "resolved":
-        query = query.where(Alert.state == "resolved")
+        query = query.where(col(Alert.state) == "resolved")
     elif filters.state != "all":
         return []
-    query = _customer(_window(query, Alert.created_at, filters), filters, owner_only)
-    rows = session.execute(query.order_by(Alert.created_at).limit(SCAN_LIMIT)).all()  # type: ignore[arg-type]
+    query = _customer(_window(query, col(Alert.created_at), filters), filters, owner_only)
+    rows = session.execute(query.order_by(col(Alert.created_at)).limit(SCAN_LIMIT)).all()
     items = []
     for alert, customer, ack, channel in rows:
         state = alert.state if alert.state != "open" else ("acknowledged" if ack else "new")

@@ -111,7 +111,7 @@ templates.env.autoescape = True  # every template, whatever its file name
 
 
 def settings(request: Request) -> Settings:
-    return request.app.state.settings  # type: ignore[no-any-return]
+    return request.app.state.settings
 
 
 def render(ctx: Ctx | None, request: Request, name: str, status: int = 200,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commwatch.config import load_config
 from commwatch.store import Delivery, JobRun, create_store_engine, ensure_schema
@@ -82,8 +82,8 @@ def killed_then_rerun(
     counts = json.loads(lines[-1])["counts"]
     engine = create_store_engine(load_config(config_path).database_url())
     with Session(engine) as session:
-        rows = list(session.scalars(select(Delivery).order_by(Delivery.id)))  # type: ignore[arg-type]
-        runs = list(session.scalars(select(JobRun).where(JobRun.job == "notify")))
+        rows = list(session.scalars(select(Delivery).order_by(col(Delivery.id))))
+        runs = list(session.scalars(select(JobRun).where(col(JobRun.job) == "notify")))
     engine.dispose()
     # The killed run is left "running" in job_runs; the second run recorded its counts.
     assert [r.outcome for r in runs] == ["running", "ok"]

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commwatch.store import ChannelState, Delivery, DeliveryAttempt
 from notifier import Outbox, Router, build_channel
@@ -25,7 +25,9 @@ DISPUTE = ("Hello, we received invoice INV-1042 but the unit price is wrong, we 
            "issued. Regards, Jan")
 
 
-def email_config(server: SmtpServer, tmp_path: Path | None = None, **extra: Any) -> EmailChannelConfig:
+def email_config(
+    server: SmtpServer, tmp_path: Path | None = None, **extra: Any,
+) -> EmailChannelConfig:
     data = {"type": "email", "host": server.host, "port": server.port, "security": "plain",
             "from_address": "alerts@halden.example", "fallback": ["ar-team@halden.example"],
             **extra}
@@ -121,7 +123,8 @@ def test_smtp_down_then_up_delivers_every_alert_once_in_order(
         state = session.scalars(select(ChannelState)).one()
         assert state.failures >= 2 and "cannot reach" in state.last_error
         # Only the head of the queue was tried each time.
-        attempts = [d.attempts for d in session.scalars(select(Delivery).order_by(Delivery.id))]
+        attempts = [d.attempts for d in session.scalars(
+            select(Delivery).order_by(col(Delivery.id)))]
         assert attempts[0] >= 2 and attempts[1:] == [0, 0, 0, 0]
     smtp_server.start()
     assert outbox.deliver(when + timedelta(hours=1))["sent"] == 5

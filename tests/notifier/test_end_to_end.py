@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commwatch.store import Alert, Delivery, JobRun, create_store_engine
 from tests.conftest import ROOT
@@ -163,8 +163,8 @@ def _ran(tmp_path: Path, job: str) -> bool:
     engine = create_store_engine(f"sqlite:///{tmp_path / 'store.db'}")
     try:
         with Session(engine) as session:
-            return session.scalars(select(JobRun).where(JobRun.job == job,
-                                                        JobRun.outcome == "ok")).first() \
+            return session.scalars(select(JobRun).where(col(JobRun.job) == job,
+                                                        col(JobRun.outcome) == "ok")).first() \
                 is not None
     except OperationalError:
         return False

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commwatch.store import Alert, Delivery, PromiseRecord, session_scope
 from notifier import Outbox, Router, build_channel, queue_digests
@@ -33,7 +33,7 @@ def rig(engine: Engine, **notify: object) -> tuple[Router, Outbox, Recorder]:
 def statuses(engine: Engine) -> list[tuple[str, str]]:
     with Session(engine) as session:
         return [(d.event, d.status) for d in
-                session.scalars(select(Delivery).order_by(Delivery.id))]
+                session.scalars(select(Delivery).order_by(col(Delivery.id)))]
 
 
 # -- dedupe and re-alert throttling ---------------------------------------------------------
@@ -95,7 +95,7 @@ def test_a_customer_silence_holds_notices_until_it_expires(engine: Engine) -> No
     outbox.deliver(NOW + timedelta(hours=1))
     assert [n.alerts[0].customer_id for n in channel.sent] == [other]
     with Session(engine) as session:
-        held = session.scalars(select(Delivery).where(Delivery.customer_id == cid)).one()
+        held = session.scalars(select(Delivery).where(col(Delivery.customer_id) == cid)).one()
         assert held.status == "silenced"
         assert held.detail.startswith("silenced by #1 until 2026-11-20 17:00 UTC: in legal review")
     counts = outbox.deliver(NOW + timedelta(hours=2, minutes=1))
@@ -156,8 +156,8 @@ def test_quiet_hours_hold_a_warning_until_morning_but_not_a_critical(
 ) -> None:
     cid = customer(sqlite_engine, "C1", "ana@halden.example")
     config = email_config(smtp_server)
-    policy = NotifyConfig(recipients={"Ana@Halden.example": {
-        "timezone": "America/Chicago", "quiet_hours": "19:00-07:00"}})
+    policy = NotifyConfig.model_validate({"recipients": {"Ana@Halden.example": {
+        "timezone": "America/Chicago", "quiet_hours": "19:00-07:00"}}})
     router = Router({"mail": config}, policy, "UTC")
     outbox = Outbox(sqlite_engine, {"mail": build_channel("mail", config)}, policy)
     night = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)  # 02:00 in Chicago
@@ -166,7 +166,7 @@ def test_quiet_hours_hold_a_warning_until_morning_but_not_a_critical(
     outbox.deliver(night)
     assert [r.message["Subject"][:10] for r in smtp_server.received] == ["[CRITICAL]"]
     with Session(sqlite_engine) as session:
-        held = session.scalars(select(Delivery).where(Delivery.status == "pending")).one()
+        held = session.scalars(select(Delivery).where(col(Delivery.status) == "pending")).one()
         assert held.detail == "held for the recipient's quiet hours until 2026-11-20 13:00 UTC"
     outbox.deliver(datetime(2026, 11, 20, 12, 59, tzinfo=UTC))
     assert len(smtp_server.received) == 1
@@ -183,10 +183,11 @@ def test_daily_digest_per_owner_once_a_day_at_their_local_time(
     ben = customer(engine, "C2", "ben@halden.example", name="Brightline Foods")
     customer(engine, "C3", None, name="Norvik Marine")
     config = email_config(smtp_server)
-    policy = NotifyConfig(
-        digest={"enabled": True, "at": "08:00", "channel": "mail", "only_severities": ["info"]},
-        recipients={"ben@halden.example": {"timezone": "Asia/Singapore"}},
-    )
+    policy = NotifyConfig.model_validate({
+        "digest": {"enabled": True, "at": "08:00", "channel": "mail",
+                   "only_severities": ["info"]},
+        "recipients": {"ben@halden.example": {"timezone": "Asia/Singapore"}},
+    })
     router = Router({"mail": config}, policy, "America/Chicago")
     outbox = Outbox(engine, {"mail": build_channel("mail", config)}, policy)
     yesterday = datetime(2026, 11, 19, 16, 0, tzinfo=UTC)

@@ -10,7 +10,7 @@ from pathlib import Path
 from rich.console import Console
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commwatch.store import ChannelState, Delivery, DeliveryAttempt, session_scope
 from notifier import ConsoleChannel, DeliveryResult, JsonlChannel, Notice, Outbox, Router
@@ -98,7 +98,7 @@ def test_interrupted_send_on_a_channel_that_cannot_tell_is_resent_and_flagged(
     counts = Outbox(sqlite_engine, {"rec": channel}).deliver(NOW + timedelta(minutes=10))
     assert counts["possible_duplicates"] == 1 and counts["sent"] == 2
     with Session(sqlite_engine) as session:
-        rows = session.scalars(select(Delivery).order_by(Delivery.id)).all()
+        rows = session.scalars(select(Delivery).order_by(col(Delivery.id))).all()
         # Groups go one at a time, oldest first: only the first can have been in flight.
         assert [r.duplicate_risk for r in rows] == [True, False]
         # Same notice key as the interrupted send: Message-IDs match, mail systems dedupe.
@@ -124,7 +124,7 @@ def test_message_failure_backs_off_then_succeeds(sqlite_engine: Engine) -> None:
     with Session(sqlite_engine) as session:
         delivery = session.scalars(select(Delivery)).one()
         assert (delivery.status, delivery.attempts) == ("sent", 3)
-        attempts = session.scalars(select(DeliveryAttempt).order_by(DeliveryAttempt.id)).all()
+        attempts = session.scalars(select(DeliveryAttempt).order_by(col(DeliveryAttempt.id))).all()
         assert [(a.number, a.ok, a.detail) for a in attempts] == [
             (1, False, "mailbox busy"), (2, False, "mailbox busy"), (3, True, "ok")]
 
@@ -142,7 +142,7 @@ def test_channel_failure_holds_the_queue_in_order(sqlite_engine: Engine) -> None
         assert state.failures == 1 and state.blocked_until is not None
         assert state.last_error == "connection refused"
         # Only the first delivery was tried; the other three kept their place.
-        assert [d.attempts for d in session.scalars(select(Delivery).order_by(Delivery.id))] \
+        assert [d.attempts for d in session.scalars(select(Delivery).order_by(col(Delivery.id)))] \
             == [1, 0, 0, 0]
     assert outbox.deliver(NOW + timedelta(seconds=1))["sent"] == 0  # still blocked
     outbox.deliver(NOW + timedelta(seconds=11))  # down again: blocked longer

@@ -9,9 +9,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from commwatch.store import Alert, AlertAck, session_scope
-from notifier import queue_reminders
+from monitor import Finding
+from notifier import Outbox, Router, queue_reminders
 from notifier.config import NotifyConfig
 from notifier.silences import add_silence
 from tests.notifier.helpers import customer, finding, record
@@ -21,7 +23,8 @@ NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 HOURS = {"critical": 4.0, "high": 24.0}
 
 
-def step(engine: Engine, router, outbox, at: timedelta, findings: list) -> int:  # type: ignore[no-untyped-def]
+def step(engine: Engine, router: Router, outbox: Outbox, at: timedelta,
+         findings: list[Finding]) -> int:
     """One service round at NOW + `at`: the sweep records findings, then the notify job."""
     when = NOW + at
     record(engine, router, findings, when)
@@ -58,7 +61,9 @@ def test_acknowledging_or_resolving_stops_reminders(sqlite_engine: Engine) -> No
     step(sqlite_engine, router, outbox, timedelta(0),
          [finding("acked", severity="high"), finding("fixed", severity="high")])
     with session_scope(sqlite_engine) as session:
-        acked = session.scalars(select(Alert.id).where(Alert.dedupe_key.contains("acked"))).one()  # type: ignore[attr-defined]
+        acked = session.scalars(
+            select(col(Alert.id)).where(col(Alert.dedupe_key).contains("acked"))).one()
+        assert acked is not None
         session.add(AlertAck(alert_id=acked, acknowledged_by="maria@halden-supply.example",
                              owner="maria@halden-supply.example", acknowledged_at=NOW))
     # "fixed" is no longer found: it resolves, so nothing is left to remind of.

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commwatch.store import ChannelState, Delivery, DeliveryAttempt
 from notifier import Outbox, Router
@@ -40,12 +40,12 @@ def wire(engine: Engine, config: SlackChannelConfig) -> tuple[Router, Outbox]:
 
 def deliveries(engine: Engine) -> list[Delivery]:
     with Session(engine) as session:
-        return list(session.scalars(select(Delivery).order_by(Delivery.id)))  # type: ignore[arg-type]
+        return list(session.scalars(select(Delivery).order_by(col(Delivery.id))))
 
 
 def attempts(engine: Engine) -> list[DeliveryAttempt]:
     with Session(engine) as session:
-        return list(session.scalars(select(DeliveryAttempt).order_by(DeliveryAttempt.id)))  # type: ignore[arg-type]
+        return list(session.scalars(select(DeliveryAttempt).order_by(col(DeliveryAttempt.id))))
 
 
 def channel_state(engine: Engine) -> ChannelState:

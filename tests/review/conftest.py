@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -28,7 +29,7 @@ def seeded(sqlite_engine: Engine) -> Seeded:
     return seed(sqlite_engine)
 
 
-def make_client(engine: Engine, **config: object) -> TestClient:
+def make_client(engine: Engine, **config: Any) -> TestClient:
     app = create_app(engine, ReviewConfig(**config), "http://testserver", clock=lambda: NOW)
     return TestClient(app, follow_redirects=False)
 

@@ -70,6 +70,7 @@ def _message(session, thread: Thread, key: str, text: str, *, customer: int, sen
 def _signal(session, message: Message, tag: str, phrase: str, confidence: float = 0.9,
             values: dict[str, object] | None = None) -> None:
     start = message.new_text.index(phrase)
+    assert message.id is not None
     session.add(Signal(message_id=message.id, tag=tag, start=start, end=start + len(phrase),
                        evidence_text=phrase, confidence=confidence, values=values or {},
                        evidence=[{"label": tag, "start": start, "end": start + len(phrase),
@@ -133,6 +134,7 @@ def seed(engine: Engine) -> Seeded:
             s.add(CreditSnapshot(customer_id=maria.id, taken_on=date(2026, 11, 18 + i),
                                  avg_days_to_pay=days, risk_score=risk, utilisation=0.5 + i / 10,
                                  exposure=Decimal("80000")))
+        assert dispute.id is not None
         s.add(PromiseRecord(message_id=dispute.id, customer_id=maria.id, amount=Decimal("4500"),
                             currency="USD", due_on=date(2026, 11, 13), status="broken"))
         proposal = Proposal(dedupe_key="p1", customer_id=maria.id, action="credit_review",

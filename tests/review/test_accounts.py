@@ -3,13 +3,15 @@ from the command line (disable, enable, unlock, reset a password), each audited.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 from typer.testing import CliRunner
 
 from commwatch.cli import app
@@ -28,7 +30,7 @@ class Clock:
         return self.now
 
 
-def client_at(engine: Engine, clock: Clock, **config: object) -> TestClient:
+def client_at(engine: Engine, clock: Callable[[], datetime], **config: Any) -> TestClient:
     return TestClient(create_app(engine, ReviewConfig(**config), "http://testserver",
                                  clock=clock), follow_redirects=False)
 
@@ -45,7 +47,7 @@ def attempt(client: TestClient, email: str, password: str) -> str:
 def audited(engine: Engine) -> list[tuple[str, str]]:
     with Session(engine) as session:
         return [(e.action, e.target_id)
-                for e in session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+                for e in session.scalars(select(AuditEntry).order_by(col(AuditEntry.id)))]
 
 
 def test_repeated_failures_lock_the_address_until_the_window_passes(

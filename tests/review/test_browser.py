@@ -15,7 +15,7 @@ import pytest
 import uvicorn
 from playwright.sync_api import sync_playwright
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commwatch.store import AlertAck, ReviewCase, create_store_engine, ensure_schema
 from review.config import ReviewConfig
@@ -139,7 +139,7 @@ def test_escalation(served: tuple[str, Seeded, object], page: object) -> None:
     assert "escalated" in state and "head.of.credit@" in state
     with Session(engine) as session:  # type: ignore[arg-type]
         case = session.scalars(select(ReviewCase).where(
-            ReviewCase.message_id == seeded.payload)).one()
+            col(ReviewCase.message_id) == seeded.payload)).one()
         assert case.state == "escalated"
 
 

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commwatch.store import AuditEntry, session_scope
 from nlp.dataset import read_examples
@@ -94,7 +94,7 @@ def test_reviewer_adds_a_missed_tag_with_its_words(
                      page), page
     with Session(sqlite_engine) as session:
         rows = {r.tag: r for r in tag_quality(session)}
-        entry = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+        entry = session.scalars(select(AuditEntry).order_by(col(AuditEntry.id).desc())).first()
     assert rows["billing_query"].missed == 1 and rows["billing_query"].reviewed == 0
     assert entry is not None and entry.action == "disposition.missed"
     quality = client.get("/quality").text

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commwatch.store import AlertAck, AuditEntry, Proposal, Review, ReviewCase, WebSession
 from review import audit
@@ -23,7 +24,7 @@ ClientAs = Callable[..., tuple[TestClient, str]]
 
 def actions(engine: Engine) -> list[str]:
     with Session(engine) as session:
-        return [e.action for e in session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+        return [e.action for e in session.scalars(select(AuditEntry).order_by(col(AuditEntry.id)))]
 
 
 def test_pages_need_a_session(client_as: ClientAs, seeded: Seeded, sqlite_engine: Engine) -> None:
@@ -85,7 +86,7 @@ def test_login_without_csrf_pair_is_refused(seeded: Seeded, sqlite_engine: Engin
 
 def post_routes(client: TestClient, seeded: Seeded) -> list[str]:
     paths = []
-    routes = []
+    routes: list[Any] = []
     for route in client.app.routes:  # type: ignore[attr-defined]
         included = getattr(route, "original_router", None)  # an included APIRouter
         routes += included.routes if included is not None else [route]
@@ -238,7 +239,7 @@ def test_dispositions_escalation_and_notes_are_recorded_and_audited(
     html = client.get(url).text
     assert "head.of.credit@halden-supply.example" in html and "non_compliant" in html
     with Session(sqlite_engine) as session:
-        reviews = list(session.scalars(select(Review).order_by(Review.id)))
+        reviews = list(session.scalars(select(Review).order_by(col(Review.id))))
         case = session.scalars(select(ReviewCase)).one()
     assert [(r.disposition, r.tag) for r in reviews] == [
         ("confirmed", "cease_contact"), ("escalate", None), ("non_compliant", None)]
@@ -279,7 +280,7 @@ def test_proposal_decided_from_the_customer_page_is_audited(
         proposal = session.get(Proposal, seeded.proposal)
         assert proposal and (proposal.state, proposal.decided_by) == (
             "overridden", USERS["collector"])
-        entry = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()  # type: ignore[attr-defined]
+        entry = session.scalars(select(AuditEntry).order_by(col(AuditEntry.id).desc())).first()
         assert entry and entry.action == "proposal.overridden" and "agreed a plan" in entry.details
         assert audit.verify(session).ok
 
@@ -299,7 +300,7 @@ def test_pseudonymised_review_masks_until_reidentified_with_a_reason(
     html = client.get(url).text
     assert "Brightline" in html and "Dana Whitfield" in html
     with Session(sqlite_engine) as session:
-        entry = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()  # type: ignore[attr-defined]
+        entry = session.scalars(select(AuditEntry).order_by(col(AuditEntry.id).desc())).first()
         assert entry and entry.action == "reidentify" and "legal hold request 42" in entry.details
     # collectors and admins are never masked: they work with customers by name
     admin, _ = client_as("admin", pseudonymise=True)
