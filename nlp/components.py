@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import partial
+from typing import Any
 
 import numpy as np
 from spacy.attrs import IDX, NORM, ORTH, SENT_START
@@ -47,7 +48,8 @@ def split_sentences(doc: Doc) -> Doc:
             boundary = False
         if kind & _ENDS:
             boundary = True
-    doc.from_array([SENT_START], np.array(starts, dtype=np.int64).astype(np.uint64)[:, None])
+    column: Any = np.array(starts, dtype=np.int64).astype(np.uint64)[:, None]
+    doc.from_array([SENT_START], column)
     return doc
 
 
@@ -101,7 +103,7 @@ def build_norm_bow_classifier(
         if not no_output_layer:
             fill_defaults["b"] = NEG_VALUE
             output_layer = Logistic()
-        resizable_layer = resizable(
+        resizable_layer: Model[Any, Any] = resizable(
             sparse_linear,
             resize_layer=partial(resize_linear_weighted, fill_defaults=fill_defaults),
         )

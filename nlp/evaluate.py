@@ -52,7 +52,7 @@ def _same_amount(gold: Any, got: Any) -> bool:
 
 
 def report(scored: list[Scored]) -> dict[str, Any]:
-    counts = {tag: Counter() for tag in ALL_TAGS}
+    counts: dict[str, Counter[str]] = {tag: Counter() for tag in ALL_TAGS}
     missed_as: dict[str, Counter[str]] = {tag: Counter() for tag in ALL_TAGS}
     false_with: dict[str, Counter[str]] = {tag: Counter() for tag in ALL_TAGS}
     amount_ok = amount_n = date_ok = date_n = currency_ok = 0

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, select, true, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from commwatch.store import DisputeRecord, Message, PromiseRecord, Signal, session_scope, utcnow
 from nlp.pipeline import Tagger, Tagging
@@ -71,8 +72,8 @@ def _tag_where(
             batch = list(
                 session.scalars(
                     select(Message)
-                    .where(where, Message.id > last_id)  # type: ignore[operator]
-                    .order_by(Message.id)  # type: ignore[arg-type]
+                    .where(where, col(Message.id) > last_id)
+                    .order_by(col(Message.id))
                     .limit(batch_size)
                 )
             )
@@ -99,14 +100,14 @@ def _replace_signals(
     ids = [m.id for m in batch]
     existing: dict[tuple[int, str], Signal] = {
         (s.message_id, s.tag): s
-        for s in session.scalars(select(Signal).where(Signal.message_id.in_(ids)))  # type: ignore[attr-defined]
+        for s in session.scalars(select(Signal).where(col(Signal.message_id).in_(ids)))
     }
     now = utcnow()
     keep: set[int] = set()
     for message, result in zip(batch, results, strict=True):
         for label in result.labels:
             spans = [e for e in result.evidence if e.label == label]
-            fields = {
+            fields: dict[str, Any] = {
                 "start": spans[0].start,
                 "end": spans[0].end,
                 "evidence_text": spans[0].text,
@@ -134,11 +135,11 @@ def _replace_signals(
         # an open promise is cancelled, a settled one keeps its outcome.
         for model in (PromiseRecord, DisputeRecord):
             session.execute(
-                update(model).where(model.signal_id.in_(stale), model.status == "open")  # type: ignore[attr-defined]
+                update(model).where(col(model.signal_id).in_(stale), col(model.status) == "open")
                 .values(status="cancelled")
             )
             session.execute(
-                update(model).where(model.signal_id.in_(stale)).values(signal_id=None)  # type: ignore[attr-defined]
+                update(model).where(col(model.signal_id).in_(stale)).values(signal_id=None)
             )
-        session.execute(delete(Signal).where(Signal.id.in_(stale)))  # type: ignore[union-attr]
+        session.execute(delete(Signal).where(col(Signal.id).in_(stale)))
         counts["removed"] += len(stale)

@@ -399,7 +399,8 @@ class LexiconMatcher:
     def _condition_follows(self, tokens: _Words, end: int) -> bool:
         """A condition cue in the next few words of the sentence, and no time in it."""
         after: list[str] = []
-        for norm, text in zip(tokens.norms[end : end + 12], tokens.texts[end : end + 12]):
+        for norm, text in zip(tokens.norms[end : end + 12], tokens.texts[end : end + 12],
+                              strict=True):
             if text in {".", "!", "?"} or "\n" in text:
                 break
             after.append(norm)

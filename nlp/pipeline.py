@@ -50,7 +50,8 @@ CODE_VERSION = "2"
 CONFIG = """
 [nlp]
 lang = "en"
-pipeline = ["commwatch_sentences","commwatch_lexicon","textcat_multilabel","commwatch_tone","commwatch_signals"]
+pipeline = ["commwatch_sentences", "commwatch_lexicon", "textcat_multilabel",
+    "commwatch_tone", "commwatch_signals"]
 batch_size = 256
 
 [components]

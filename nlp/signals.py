@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 from nlp.components import sentence_spans, text_of
 from nlp.labels import tags_for
@@ -109,7 +109,7 @@ class SignalDecider:
             best = {label: spans[0] for label in labels}
         else:
             textcat = self.nlp.get_pipe(CLASSIFIER)
-            sent_docs = [doc.char_span(s, e, alignment_mode="expand").as_doc() for s, e in spans]
+            sent_docs = [_sentence(doc, s, e).as_doc() for s, e in spans]
             scores = textcat.model.predict(sent_docs)  # type: ignore[attr-defined]
             names = list(textcat.labels)  # type: ignore[attr-defined]
             best = {}
@@ -200,3 +200,10 @@ def _merge(label: str, hits: list[Hit], text: str) -> list[Evidence]:
             continue
         merged.append([hit.start_char, hit.end_char, hit.rule])
     return [Evidence(label, s, e, text[s:e], f"lexicon:{rule}") for s, e, rule in merged]
+
+
+def _sentence(doc: Doc, start: int, end: int) -> Span:
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None:  # "expand" aligns any offsets inside the text; these come from its tokens
+        raise ValueError(f"sentence {start}:{end} is outside the text")
+    return span

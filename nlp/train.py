@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,7 +47,7 @@ def train(
     data: Path = TRAIN_FILE,
     output: Path = MODEL_DIR,
     settings: TrainSettings = TrainSettings(),
-    log: callable = print,  # type: ignore[valid-type]
+    log: Callable[[str], object] = print,
 ) -> dict[str, float]:
     """Train on `data`, write the pipeline to `output`; returns the last epoch's loss."""
     examples = read_examples(data, require_labels=True)
