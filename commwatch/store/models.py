@@ -282,9 +282,13 @@ class FollowUp(SQLModel, table=True):
 
 class Alert(SQLModel, table=True):
     __tablename__ = "alerts"
+    # Each sweep reads and updates one rule's open alerts at a time. With an index on rule
+    # and one on state, SQLite (with no statistics on alerts) walked every open alert of
+    # every rule for each rule.
+    __table_args__ = (Index("ix_alerts_rule_state", "rule", "state"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    rule: str = Field(max_length=128, index=True)
+    rule: str = Field(max_length=128)
     dedupe_key: str = Field(unique=True, max_length=512)
     severity: str = Field(max_length=16)
     state: str = Field(default="open", max_length=16, index=True)
