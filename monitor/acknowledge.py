@@ -302,7 +302,7 @@ class InvoiceView:
             func.lower(col(Message.subject)).like(inv),
             func.lower(cast(col(Message.attachments), Text)).like(inv),
         )
-        rows = self.session.execute(
+        rows = self.session.connection().execute(
             select(col(Message.id), col(Message.thread_id), col(Message.customer_id),
                    col(Message.sender), col(Message.sender_name), col(Message.recipients),
                    col(Message.sent_at), col(Message.subject), col(Message.attachments),

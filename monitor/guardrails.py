@@ -202,7 +202,7 @@ class GuardrailView:
             .where(*where)
             .subquery()
         )
-        rows = self.session.execute(
+        rows = self.session.connection().execute(
             select(ranked, col(Customer.name), col(Customer.owner), col(Customer.owner_email))
             .join(Customer, col(Customer.id) == ranked.c.customer_id)
             .where(ranked.c.position == 1)

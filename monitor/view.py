@@ -90,7 +90,9 @@ def _excerpt() -> Any:
 
 
 class StoreView:
-    """What rules may see; each method is one bounded query."""
+    """What rules may see; each method is one bounded query, executed as Core (rows, not ORM
+    results): a sweep reads tens of thousands of rows, and the ORM's result machinery cost
+    more than the queries."""
 
     def __init__(self, session: Session, context: MonitorContext | None = None) -> None:
         self.session = session
@@ -139,7 +141,7 @@ class StoreView:
         """Promises in the given ledger statuses (the ledger job keeps them current), due on
         or after `due_since` when given."""
         p = PromiseRecord.__table__  # type: ignore[attr-defined]
-        rows = self.session.execute(
+        rows = self.session.connection().execute(
             select(p.c.id, p.c.status, p.c.amount, p.c.paid_amount, p.c.currency, p.c.due_on,
                    p.c.invoices, Message.id, Message.thread_id, p.c.customer_id, Customer.name,
                    Customer.owner, Customer.owner_email, _excerpt())
@@ -166,7 +168,7 @@ class StoreView:
         """Inbound messages since the given time with one of `tags`, whose thread awaits us
         and has had no reply from us since the message. Driven by the index on
         `messages.sent_at`, so a sweep reads only the recent window."""
-        rows = self.session.execute(
+        rows = self.session.connection().execute(
             select(Message.id, Signal.tag, Signal.confidence, Signal.evidence_text,
                    Signal.values, Thread.id, Message.subject, Message.channel, Message.sender,
                    Message.sender_name, Message.sent_at, Message.customer_id, Customer.name,
