@@ -297,7 +297,7 @@ class InvoiceView:
         # The condition of the partial index `ix_messages_invoice_mail`, term for term, and
         # with the patterns written as literals: SQLite uses a partial index only when it can
         # match its condition in the query, and cannot look inside a bound parameter there.
-        inv = literal_column("'%inv%'")
+        inv: Any = literal_column("'%inv%'")
         maybe_invoice = or_(
             func.lower(col(Message.subject)).like(inv),
             func.lower(cast(col(Message.attachments), Text)).like(inv),

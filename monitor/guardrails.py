@@ -196,7 +196,7 @@ class GuardrailView:
                  col(Message.customer_id).is_not(None), sent <= until]
         if since is not None:
             where.append(sent >= since)
-        rows = list(self.session.connection().execute(
+        rows: list[Any] = list(self.session.connection().execute(
             select(col(Message.customer_id), col(Signal.tag), col(Signal.evidence_text),
                    col(Message.id), col(Message.thread_id), col(Message.sender),
                    col(Message.sent_at), col(Message.new_text), col(Signal.id),
@@ -210,15 +210,16 @@ class GuardrailView:
         rows.sort(key=itemgetter(6, 8), reverse=True)
         rows.sort(key=itemgetter(0))
         pauses = []
-        for _customer_id, group in groupby(rows, itemgetter(0)):
+        for _customer_id, grouped in groupby(rows, itemgetter(0)):
+            group = list(grouped)
             (customer_id, tag, evidence_text, message_id, thread_id, sender, sent_at, new_text,
-             _signal_id, name, owner, owner_email) = next(group)
+             _signal_id, name, owner, owner_email) = group[0]
             pauses.append(CustomerPause(
                 customer_id=customer_id, customer_name=name, owner=owner,
                 owner_email=owner_email, tag=tag,
                 evidence=" ".join((evidence_text or new_text or "").split())[:280],
                 message_id=message_id, thread_id=thread_id, sender=sender, said_at=sent_at,
-                signals=1 + sum(1 for _ in group),
+                signals=len(group),
             ))
         return pauses
 
@@ -247,7 +248,8 @@ class GuardrailView:
         busy = sorted(
             customer_id for customer_id, days in times.items()
             if len(days) > more_than
-            and any(nth - day < within_days for day, nth in zip(days, days[more_than:]))
+            and any(nth - day < within_days
+                    for day, nth in zip(days, days[more_than:], strict=False))
         )
         return [
             contact
@@ -272,37 +274,33 @@ class GuardrailView:
     ) -> list[tuple[int, int | None, datetime]]:
         """(message id, customer id, sent at) of each outbound contact in [since, until]:
         read from the partial index on outbound messages alone, not their rows."""
-        return [
-            (message_id, customer_id, sent_at)
-            for message_id, customer_id, sent_at in self.session.connection().execute(
-                select(col(Message.id), col(Message.customer_id), col(Message.sent_at))
-                .where(*_outbound(since, until, channels))
-            ).all()
-        ]
+        rows: Sequence[Any] = self.session.connection().execute(
+            select(col(Message.id), col(Message.customer_id), col(Message.sent_at))
+            .where(*_outbound(since, until, channels))
+        ).all()
+        return [(message_id, customer_id, sent_at) for message_id, customer_id, sent_at in rows]
 
     def customers_by_external_id(self, external_ids: Iterable[str]) -> dict[str, int]:
         wanted = sorted(set(external_ids))
         found: dict[str, int] = {}
         for i in range(0, len(wanted), 1000):
-            found.update(
-                (external_id, customer_id)
-                for external_id, customer_id in self.session.connection().execute(
-                    select(col(Customer.external_id), col(Customer.id))
-                    .where(col(Customer.external_id).in_(wanted[i:i + 1000]))
-                )
-            )
+            rows: Sequence[Any] = self.session.connection().execute(
+                select(col(Customer.external_id), col(Customer.id))
+                .where(col(Customer.external_id).in_(wanted[i:i + 1000]))
+            ).all()
+            found.update((external_id, customer_id) for external_id, customer_id in rows)
         return found
 
     def contact_zone_names(self) -> set[str]:
         """Every time zone a contact has (a handful, however many contacts)."""
-        return set(self.session.connection().execute(
+        return {zone for zone in self.session.connection().execute(
             select(col(Contact.timezone)).distinct().where(col(Contact.timezone).is_not(None))
-        ).scalars())
+        ).scalars() if zone is not None}
 
     def _contacts(self, where: list[Any]) -> list[OutboundContact]:
         # Core rows: the ORM's result machinery cost as much as the query over a week of
         # contacts.
-        rows = self.session.connection().execute(
+        rows: Sequence[Any] = self.session.connection().execute(
             select(col(Message.id), col(Message.customer_id), col(Customer.external_id),
                    col(Customer.name), col(Customer.owner), col(Message.thread_id),
                    col(Message.channel), col(Message.sent_at), col(Message.recipients),
@@ -576,8 +574,10 @@ def _maybe_outside(
     except (ZoneInfoNotFoundError, ValueError):
         return None  # a contact's unknown zone: the exact check reports it as before
     customer_ids = guard.customers_by_external_id(config.timezones)
-    zones_of = {cid: (*shared, ZoneInfo(config.timezones[external_id]))
-                for external_id, cid in customer_ids.items()}
+    zones_of: dict[int | None, tuple[ZoneInfo, ...]] = {
+        cid: (*shared, ZoneInfo(config.timezones[external_id]))
+        for external_id, cid in customer_ids.items()
+    }
     default = (*shared, ZoneInfo(config.default_timezone))
     start, end = config.start, config.end
     maybe: list[int] = []
