@@ -1,6 +1,7 @@
 """Benchmark: one full sweep of the monitor over a large store on SQLite.
 
     python bench/monitor_sweep.py [--customers 50000 --threads 200000 --messages 1000000]
+                                  [--sweeps N] [--profile] [--findings FILE]
 
 Builds a SQLite store (once per size, cached under /tmp) with N customers, threads and
 messages: five messages a thread on average alternating customer/us, 8% of threads waiting
