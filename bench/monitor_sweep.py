@@ -1,6 +1,7 @@
 """Benchmark: one full sweep of the monitor over a large store on SQLite.
 
     python bench/monitor_sweep.py [--customers 50000 --threads 200000 --messages 1000000]
+                                  [--sweeps N] [--profile] [--findings FILE]
 
 Builds a SQLite store (once per size, cached under /tmp) with N customers, threads and
 messages: five messages a thread on average alternating customer/us, 8% of threads waiting
@@ -151,9 +152,10 @@ def build(path: Path, customers: int, threads: int, messages: int, seed: int = 1
     engine.dispose()
 
 
-def timed_rules(seconds: dict[str, float]) -> None:
+def timed_rules(seconds: dict[str, float], recorded: list[Any] | None = None) -> None:
     """Add each rule's evaluation time, and the time spent recording findings, to `seconds`
-    (keyed by rule name, and "record findings")."""
+    (keyed by rule name, and "record findings"); append every finding recorded to
+    `recorded` when given."""
     import commwatch.service
     import monitor.runner
     from monitor.rules import RULES
@@ -169,9 +171,28 @@ def timed_rules(seconds: dict[str, float]) -> None:
 
     for kind, rule in list(RULES.items()):
         RULES[kind] = timed(lambda name, *_: name, rule)
-    record = timed(lambda *_: "record findings", monitor.runner.record_findings)
+    record_findings = monitor.runner.record_findings
+
+    def record_and_keep(session: Any, rule: str, findings: list[Any], *rest: Any) -> Any:
+        if recorded is not None:
+            recorded.extend(findings)
+        return record_findings(session, rule, findings, *rest)
+
+    record = timed(lambda *_: "record findings", record_and_keep)
     monitor.runner.record_findings = record  # type: ignore[assignment]
     commwatch.service.record_findings = record  # type: ignore[attr-defined]
+
+
+def write_findings(path: Path, findings: list[Any]) -> None:
+    """Every field of every finding, one sorted JSON line each: two runs found the same
+    things exactly when the files are equal."""
+    import dataclasses
+    import json
+
+    lines = sorted(json.dumps(dataclasses.asdict(f), sort_keys=True, default=str)
+                   for f in findings)
+    path.write_text("".join(line + "\n" for line in lines))
+    print(f"{len(lines)} findings written to {path}")
 
 
 def main() -> None:
@@ -181,6 +202,9 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=1_000_000)
     parser.add_argument("--sweeps", type=int, default=3)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--findings", type=Path, metavar="FILE",
+                        help="write the last sweep's findings there, one JSON line each, sorted "
+                        "(to check that a change leaves them identical: compare two such files)")
     parser.add_argument("--build-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     size = f"{args.customers}-{args.threads}-{args.messages}"
@@ -213,7 +237,8 @@ def main() -> None:
 
     seconds: dict[str, float] = defaultdict(float)
     warm: list[tuple[float, float]] = []
-    timed_rules(seconds)
+    recorded: list[Any] = []
+    timed_rules(seconds, recorded)
     config = load_config(ROOT / "config.toml")
     service = Service(config, clock=lambda: NOW, engine=create_store_engine(f"sqlite:///{work}"))
     print(f"{args.customers} customers, {args.threads} threads, {args.messages} messages; "
@@ -226,6 +251,7 @@ def main() -> None:
             profiler = cProfile.Profile()
             profiler.enable()
         seconds.clear()
+        recorded.clear()
         start, cpu = time.perf_counter(), time.process_time()
         counts = service._monitor()  # noqa: SLF001  (the monitor job, as the scheduler runs it)
         total, cpu = time.perf_counter() - start, time.process_time() - cpu
@@ -242,6 +268,8 @@ def main() -> None:
         rest = total - sum(seconds.values())
         print("    " + ", ".join(f"{name} {s:.2f}" for name, s in seconds.items())
               + f", other (ledger, credit, follow-ups) {rest:.2f}")
+    if args.findings:
+        write_findings(args.findings, recorded)
     if warm:
         # On a shared machine the fastest warm sweep is the least disturbed one.
         print(f"warm sweeps: fastest {min(warm)[0]:.2f} s (CPU {min(warm)[1]:.2f} s), "

@@ -17,11 +17,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from itertools import groupby
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import bindparam, func, literal_column, or_, select
 from sqlmodel import Session, col
 
 from commwatch.configbase import StrictModel
@@ -155,7 +157,10 @@ class OutboundContact:
 
 
 def _outbound(since: datetime, until: datetime, channels: Sequence[str]) -> list[Any]:
-    where = [col(Message.direction) == "outbound",
+    # 'outbound' as a literal, not a bound parameter: SQLite then sees that the partial index
+    # `ix_messages_outbound_time` answers the test by itself and reads only the index for
+    # the columns it holds (no look-up of each message's row: 4x faster over 30 days).
+    where = [col(Message.direction) == literal_column("'outbound'"),
              col(Message.sent_at) >= since, col(Message.sent_at) <= until]
     if channels:
         where.append(col(Message.channel).in_(channels))
@@ -177,76 +182,125 @@ class GuardrailView:
         self, since: datetime | None, until: datetime, tags: Sequence[str]
     ) -> list[CustomerPause]:
         """Customers with a tagged message of theirs in [since, until], each with the latest
-        such signal (a window query: one row per customer)."""
+        such signal and how many there are, in customer order.
+
+        The tagged messages are few (thousands): they are read once and the latest of each
+        customer is picked here. Window functions over them (latest by ROW_NUMBER, how many
+        by COUNT) sorted them twice and took several times longer than reading them."""
         # The time window is tested on the few tagged messages, not used to pick an index:
         # given `sent_at` bounds, SQLite walks the messages' time index over the whole
-        # window (most of the table) instead of the signals' tag index.
+        # window (most of the table) instead of the signals' tag index. For the same reason
+        # the rows are sorted here, not by an ORDER BY.
         sent = func.coalesce(col(Message.sent_at), None)
         where = [col(Signal.tag).in_(tags), col(Message.direction) == "inbound",
                  col(Message.customer_id).is_not(None), sent <= until]
         if since is not None:
             where.append(sent >= since)
-        order = (col(Message.sent_at).desc(), col(Signal.id).desc())
-        ranked = (
+        rows: list[Any] = list(self.session.connection().execute(
             select(col(Message.customer_id), col(Signal.tag), col(Signal.evidence_text),
                    col(Message.id), col(Message.thread_id), col(Message.sender),
-                   col(Message.sent_at), col(Message.new_text),
-                   func.row_number().over(partition_by=col(Message.customer_id), order_by=order)
-                   .label("position"),
-                   func.count().over(partition_by=col(Message.customer_id)).label("signals"))
+                   col(Message.sent_at), col(Message.new_text), col(Signal.id),
+                   col(Customer.name), col(Customer.owner), col(Customer.owner_email))
             .select_from(Signal)
             .join(Message, col(Message.id) == col(Signal.message_id))
+            .join(Customer, col(Customer.id) == col(Message.customer_id))
             .where(*where)
-            .subquery()
-        )
-        rows = self.session.execute(
-            select(ranked, col(Customer.name), col(Customer.owner), col(Customer.owner_email))
-            .join(Customer, col(Customer.id) == ranked.c.customer_id)
-            .where(ranked.c.position == 1)
-            .order_by(ranked.c.customer_id)
-        ).all()
-        return [
-            CustomerPause(
-                customer_id=r.customer_id, customer_name=r.name, owner=r.owner,
-                owner_email=r.owner_email, tag=r.tag,
-                evidence=" ".join((r.evidence_text or r.new_text or "").split())[:280],
-                message_id=r.id, thread_id=r.thread_id, sender=r.sender, said_at=r.sent_at,
-                signals=r.signals,
-            )
-            for r in rows
-        ]
+        ).all())
+        # Latest first (by time, then signal), then by customer: sorts are stable.
+        rows.sort(key=itemgetter(6, 8), reverse=True)
+        rows.sort(key=itemgetter(0))
+        pauses = []
+        for _customer_id, grouped in groupby(rows, itemgetter(0)):
+            group = list(grouped)
+            (customer_id, tag, evidence_text, message_id, thread_id, sender, sent_at, new_text,
+             _signal_id, name, owner, owner_email) = group[0]
+            pauses.append(CustomerPause(
+                customer_id=customer_id, customer_name=name, owner=owner,
+                owner_email=owner_email, tag=tag,
+                evidence=" ".join((evidence_text or new_text or "").split())[:280],
+                message_id=message_id, thread_id=thread_id, sender=sender, said_at=sent_at,
+                signals=len(group),
+            ))
+        return pauses
 
     def contacts_of_busy_customers(
         self, since: datetime, until: datetime, more_than: int, within_days: float,
         channels: Sequence[str],
     ) -> list[OutboundContact]:
         """Outbound contacts in [since, until] of the customers who got more than `more_than`
-        of them within `within_days` somewhere there. A window query picks those customers
-        (each contact's `more_than`-th successor, LEAD), so the rest cost nothing."""
+        of them within `within_days` somewhere there, so the rest cost nothing.
+
+        Those customers are picked in Python from one index-only read of the partial index
+        on outbound messages (customer and time of each contact, in time order): each
+        contact's `more_than`-th successor of the same customer is compared with it. The
+        same test as a window function (LEAD) in SQL spent most of its time sorting every
+        contact in the window by customer."""
         where = [*_outbound(since, until, channels), col(Message.customer_id).is_not(None)]
         customer = col(Message.customer_id)
-        ranked = (
-            select(customer.label("customer_id"), col(Message.sent_at).label("sent_at"),
-                   func.lead(col(Message.sent_at), more_than)
-                   .over(partition_by=customer, order_by=(col(Message.sent_at), col(Message.id)))
-                   .label("nth"))
-            .where(*where)
-            .subquery()
-        )
         dialect = self.session.get_bind().dialect.name
-        busy = select(ranked.c.customer_id).distinct().where(
-            ranked.c.nth.is_not(None),
-            _days(ranked.c.nth, dialect) - _days(ranked.c.sent_at, dialect) < within_days,
+        times: dict[int, list[Any]] = defaultdict(list)
+        for customer_id, day in self.session.connection().execute(
+            select(customer, _days(col(Message.sent_at), dialect))
+            .where(*where)
+            .order_by(col(Message.sent_at))
+        ).all():
+            times[customer_id].append(day)
+        busy = sorted(
+            customer_id for customer_id, days in times.items()
+            if len(days) > more_than
+            and any(nth - day < within_days
+                    for day, nth in zip(days, days[more_than:], strict=False))
         )
-        return self._contacts(where + [customer.in_(busy)])
+        return [
+            contact
+            for start in range(0, len(busy), 1000)
+            for contact in self._contacts(where + [customer.in_(busy[start : start + 1000])])
+        ]
 
     def outbound_contacts(
-        self, since: datetime, until: datetime, channels: Sequence[str]
+        self, since: datetime, until: datetime, channels: Sequence[str],
+        message_ids: Sequence[int] | None = None,
     ) -> list[OutboundContact]:
-        return self._contacts(_outbound(since, until, channels))
+        """Outbound contacts in [since, until], only those among `message_ids` when given."""
+        where = _outbound(since, until, channels)
+        if message_ids is not None:
+            if not message_ids:
+                return []
+            where.append(col(Message.id).in_(message_ids))
+        return self._contacts(where)
+
+    def outbound_times(
+        self, since: datetime, until: datetime, channels: Sequence[str]
+    ) -> list[tuple[int, int | None, datetime]]:
+        """(message id, customer id, sent at) of each outbound contact in [since, until]:
+        read from the partial index on outbound messages alone, not their rows."""
+        rows: Sequence[Any] = self.session.connection().execute(
+            select(col(Message.id), col(Message.customer_id), col(Message.sent_at))
+            .where(*_outbound(since, until, channels))
+        ).all()
+        return [(message_id, customer_id, sent_at) for message_id, customer_id, sent_at in rows]
+
+    def customers_by_external_id(self, external_ids: Iterable[str]) -> dict[str, int]:
+        wanted = sorted(set(external_ids))
+        found: dict[str, int] = {}
+        for i in range(0, len(wanted), 1000):
+            rows: Sequence[Any] = self.session.connection().execute(
+                select(col(Customer.external_id), col(Customer.id))
+                .where(col(Customer.external_id).in_(wanted[i:i + 1000]))
+            ).all()
+            found.update((external_id, customer_id) for external_id, customer_id in rows)
+        return found
+
+    def contact_zone_names(self) -> set[str]:
+        """Every time zone a contact has (a handful, however many contacts)."""
+        return {zone for zone in self.session.connection().execute(
+            select(col(Contact.timezone)).distinct().where(col(Contact.timezone).is_not(None))
+        ).scalars() if zone is not None}
 
     def _contacts(self, where: list[Any]) -> list[OutboundContact]:
-        rows = self.session.execute(
+        # Core rows: the ORM's result machinery cost as much as the query over a week of
+        # contacts.
+        rows: Sequence[Any] = self.session.connection().execute(
             select(col(Message.id), col(Message.customer_id), col(Customer.external_id),
                    col(Customer.name), col(Customer.owner), col(Message.thread_id),
                    col(Message.channel), col(Message.sent_at), col(Message.recipients),
@@ -495,6 +549,48 @@ def contact_zones(
     return [(config.default_timezone, "default")]
 
 
+# Up to this many contacts that may be outside hours are read by id; more, and the whole
+# window is read (one query either way, in the same order). Contacts outside hours are
+# exceptions: a week with thousands of them is a week that needs the full read anyway.
+_MAYBE_BY_ID = 2000
+
+
+def _maybe_outside(
+    guard: GuardrailView, config: QuietHoursRuleConfig, since: datetime, now: datetime
+) -> list[int] | None:
+    """The outbound contacts in the window that may have gone out outside hours, or None
+    for "any of them may have".
+
+    A contact's zones (`contact_zones`) are among the zones contacts have, plus its
+    customer's zone or else the default; a contact inside hours in all of those is inside
+    hours in its own. Deciding that takes the time and customer of each contact, which the
+    partial index on outbound messages holds: rows (recipients, subject, customer) are read
+    only for the few contacts left, not for a whole week of them. Zones set on contacts
+    count for every contact here (which recipients a message has is in its row), so each
+    one of those rules out fewer.
+    """
+    try:
+        shared = tuple(ZoneInfo(zone) for zone in sorted(guard.contact_zone_names()))
+    except (ZoneInfoNotFoundError, ValueError):
+        return None  # a contact's unknown zone: the exact check reports it as before
+    customer_ids = guard.customers_by_external_id(config.timezones)
+    zones_of: dict[int | None, tuple[ZoneInfo, ...]] = {
+        cid: (*shared, ZoneInfo(config.timezones[external_id]))
+        for external_id, cid in customer_ids.items()
+    }
+    default = (*shared, ZoneInfo(config.default_timezone))
+    start, end = config.start, config.end
+    maybe: list[int] = []
+    for message_id, customer_id, sent_at in guard.outbound_times(since, now, config.channels):
+        for zone in zones_of.get(customer_id, default):
+            if not start <= sent_at.astimezone(zone).time() <= end:
+                if len(maybe) == _MAYBE_BY_ID:
+                    return None
+                maybe.append(message_id)
+                break
+    return maybe
+
+
 def quiet_hours(
     name: str, config: QuietHoursRuleConfig, view: StoreView, now: datetime
 ) -> list[Finding]:
@@ -502,8 +598,9 @@ def quiet_hours(
     from monitor.rules import Finding
 
     guard = GuardrailView(view.session)
+    since = now - timedelta(days=config.lookback_days)
     contacts = guard.outbound_contacts(
-        now - timedelta(days=config.lookback_days), now, config.channels
+        since, now, config.channels, _maybe_outside(guard, config, since, now)
     )
     contact_tz = guard.contact_timezones(r for c in contacts for r in c.recipients)
     hours = f"{config.start:%H:%M}–{config.end:%H:%M}"

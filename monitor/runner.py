@@ -43,9 +43,10 @@ def record_findings(
     """Store one rule's findings; alerts no longer found are resolved.
 
     Set-based, because a sweep re-finds most of its findings every time: one query for the
-    rule's open alerts, one UPDATE per 5,000 for those seen again, an insert only for what
-    is new, one UPDATE per 5,000 for those resolved. Each alert event (new, back after it
-    resolved, severity up, resolved) goes to the sink in the same transaction."""
+    rule's open alerts, an insert only for what is new, one UPDATE per 5,000 for those
+    resolved, then one UPDATE for all those still open (seen again). Each alert event (new,
+    back after it resolved, severity up, resolved) goes to the sink in the same
+    transaction."""
     router = _sink(sink)
     counts = {"findings": len(findings), "new_alerts": 0, "resolved": 0, "queued": 0}
     by_key = {dedupe_key(f): f for f in findings}
@@ -78,12 +79,17 @@ def record_findings(
             )
             alert_id = session.scalar(select(table.c.id).where(table.c.dedupe_key == key))
             counts["queued"] += router.queue(session, alert_id, "reopened", now)
-    for chunk in _chunks(seen):
-        session.execute(update(table).where(table.c.id.in_(chunk)).values(last_seen_at=now))
     gone = [alert_id for key, alert_id in open_ids.items() if key not in by_key]
     for chunk in _chunks(gone):
         session.execute(
             update(table).where(table.c.id.in_(chunk)).values(state="resolved", resolved_at=now)
+        )
+    if seen:
+        # What is still open is what was found again, plus what was inserted or reopened
+        # just now (already seen `now`): one statement, not the ids of all of them.
+        session.execute(
+            update(table).where(table.c.rule == rule, table.c.state == "open")
+            .values(last_seen_at=now)
         )
     if gone and getattr(router, "wants_resolved", True):
         for alert_id in gone:

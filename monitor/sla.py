@@ -261,7 +261,7 @@ class SlaView:
             .where(col(Message.direction) == "inbound", col(Message.automatic).is_(None))
             .where(or_(col(Thread.last_outbound_at).is_(None),
                        col(Message.sent_at) > col(Thread.last_outbound_at)))
-        ))
+        ).all())  # fetched in one call, not row by row
 
 
 def _chunks(items: list[int], size: int) -> Iterable[list[int]]:

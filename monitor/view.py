@@ -90,7 +90,9 @@ def _excerpt() -> Any:
 
 
 class StoreView:
-    """What rules may see; each method is one bounded query."""
+    """What rules may see; each method is one bounded query, executed as Core (rows, not ORM
+    results): a sweep reads tens of thousands of rows, and the ORM's result machinery cost
+    more than the queries."""
 
     def __init__(self, session: Session, context: MonitorContext | None = None) -> None:
         self.session = session
@@ -101,17 +103,27 @@ class StoreView:
 
         Executed as Core, like the other per-sweep queries of thousands of rows: the ORM's
         result machinery would cost more than the query."""
-        rows = self.session.connection().execute(
+        waiting = (Thread.state == "awaiting_us",
+                   Thread.last_inbound_at < received_before)  # type: ignore[operator]
+        connection = self.session.connection()
+        rows = connection.execute(
             select(Thread.id, Thread.subject, Thread.channel, Thread.customer_id,
                    Customer.name, Customer.owner, Customer.owner_email, Message.id,
                    Message.sender, Message.sender_name, Message.sent_at, _excerpt())
             .join(Message, Message.id == Thread.last_inbound_message_id)  # type: ignore[arg-type]
             .join(Customer, Customer.id == Thread.customer_id, isouter=True)  # type: ignore[arg-type]
-            .where(Thread.state == "awaiting_us")
-            .where(Thread.last_inbound_at < received_before)  # type: ignore[operator]
+            .where(*waiting)
             .order_by(Thread.last_inbound_at)  # type: ignore[arg-type]
         ).all()
-        tags = self.tags_of([r[7] for r in rows])
+        # The same threads' messages' tags, by the same condition: lists of thousands of
+        # message ids cost more to send than this join.
+        tags: dict[int, list[str]] = {}
+        for mid, tag in connection.execute(
+            select(Signal.message_id, Signal.tag).distinct()
+            .join(Thread, Thread.last_inbound_message_id == Signal.message_id)  # type: ignore[arg-type]
+            .where(*waiting)
+        ):
+            tags.setdefault(mid, []).append(tag)
         return [
             WaitingThread(
                 thread_id=thread_id, subject=subject, channel=channel, customer_id=customer_id,
@@ -123,24 +135,13 @@ class StoreView:
                  sender_name, sent_at, text) in rows
         ]
 
-    def tags_of(self, message_ids: list[int]) -> dict[int, list[str]]:
-        """The tags of each message, read in chunks of 5,000 ids."""
-        tags: dict[int, list[str]] = {}
-        for start in range(0, len(message_ids), 5000):
-            chunk = message_ids[start : start + 5000]
-            for mid, tag in self.session.connection().execute(
-                select(Signal.message_id, Signal.tag).where(Signal.message_id.in_(chunk))  # type: ignore[attr-defined]
-            ):
-                tags.setdefault(mid, []).append(tag)
-        return tags
-
     def settled_promises(
         self, statuses: tuple[str, ...], due_since: date | None = None
     ) -> list[SettledPromise]:
         """Promises in the given ledger statuses (the ledger job keeps them current), due on
         or after `due_since` when given."""
         p = PromiseRecord.__table__  # type: ignore[attr-defined]
-        rows = self.session.execute(
+        rows = self.session.connection().execute(
             select(p.c.id, p.c.status, p.c.amount, p.c.paid_amount, p.c.currency, p.c.due_on,
                    p.c.invoices, Message.id, Message.thread_id, p.c.customer_id, Customer.name,
                    Customer.owner, Customer.owner_email, _excerpt())
@@ -167,7 +168,7 @@ class StoreView:
         """Inbound messages since the given time with one of `tags`, whose thread awaits us
         and has had no reply from us since the message. Driven by the index on
         `messages.sent_at`, so a sweep reads only the recent window."""
-        rows = self.session.execute(
+        rows = self.session.connection().execute(
             select(Message.id, Signal.tag, Signal.confidence, Signal.evidence_text,
                    Signal.values, Thread.id, Message.subject, Message.channel, Message.sender,
                    Message.sender_name, Message.sent_at, Message.customer_id, Customer.name,

@@ -34,14 +34,25 @@ class UTCDateTime(TypeDecorator[datetime]):
 
         # SQLite hands back the text SQLAlchemy wrote ("2026-11-23 12:00:00.000000");
         # `fromisoformat` reads it in C, several times faster than the generic parser, and a
-        # monitor sweep reads hundreds of thousands of these.
+        # monitor sweep reads hundreds of thousands of these. Read with "+00:00" appended,
+        # the value comes back in UTC from that one call (a separate `replace(tzinfo=UTC)`
+        # cost more than the parsing); text that already carries an offset fails that way
+        # and is read as it is, and a bare date reads "+00:00" as its time: both are then
+        # made UTC as before.
+        parse = datetime.fromisoformat
+
         def process(value: Any) -> datetime | None:
             if value is None:
                 return None
-            if isinstance(value, datetime):
-                parsed = value
+            if isinstance(value, str):
+                try:
+                    parsed = parse(value + "+00:00")
+                except ValueError:
+                    parsed = parse(value)
+                if parsed.tzinfo is UTC:
+                    return parsed
             else:
-                parsed = datetime.fromisoformat(value)
+                parsed = value
             return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
         return process

@@ -270,3 +270,26 @@ def test_business_days_skip_the_weekend(engine: Engine) -> None:
 def test_config_refuses_a_window_that_never_opens() -> None:
     with pytest.raises(ValidationError, match="max_age_days"):
         UnacknowledgedInvoiceRuleConfig(type="unacknowledged_invoice", days=30, max_age_days=10)
+
+
+def test_invoice_emails_are_read_from_their_partial_index(sqlite_engine: Engine) -> None:
+    """The rule's query repeats the condition of `ix_messages_invoice_mail` closely enough
+    for SQLite to use it; otherwise a sweep walks every message we sent in the window."""
+    from sqlalchemy import event
+
+    send_invoice(sqlite_engine)
+    statements: list[tuple[str, Any]] = []
+
+    def keep(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if "lower(messages.subject)" in statement:
+            statements.append((statement, parameters))
+
+    event.listen(sqlite_engine, "before_cursor_execute", keep)
+    try:
+        assert len(findings_at(sqlite_engine)) == 1
+    finally:
+        event.remove(sqlite_engine, "before_cursor_execute", keep)
+    [(statement, parameters)] = statements
+    with sqlite_engine.connect() as conn:
+        plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
+    assert any("USING INDEX ix_messages_invoice_mail" in row[-1] for row in plan), plan

@@ -231,6 +231,38 @@ def quiet(**kwargs: Any) -> QuietHoursRuleConfig:
     return QuietHoursRuleConfig(type="quiet_hours", **{"default_timezone": "UTC", **kwargs})
 
 
+@pytest.mark.parametrize("by_id", [2000, 3], ids=["candidates by id", "whole window"])
+def test_quiet_hours_shortcut_finds_what_reading_every_contact_finds(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, by_id: int
+) -> None:
+    """Only contacts outside hours somewhere they might be are read in full; the findings,
+    and their order, are those of reading every contact in the window."""
+    import random
+
+    from monitor import guardrails
+
+    rng = random.Random(5)
+    customers = [customer(engine, f"C00{i}", f"Customer {i}") for i in range(1, 6)]
+    with session_scope(engine) as session:
+        session.add(Contact(customer_id=customers[0], email="kenji@c1.example",
+                            timezone="Asia/Tokyo"))
+        session.add(Contact(customer_id=customers[1], email="ana@c2.example",
+                            timezone="America/Sao_Paulo"))
+    recipients = [["kenji@c1.example"], ["ANA@c2.example", "x@c2.example"], ["x@c3.example"],
+                  []]
+    for _ in range(60):
+        message(engine, rng.choice([*customers, None]),
+                NOW - timedelta(minutes=rng.randint(0, 9 * 24 * 60)),
+                channel=rng.choice(["email", "call"]), to=rng.choice(recipients))
+    config = quiet(default_timezone="Europe/London",
+                   timezones={"C001": "America/Chicago", "C003": "Australia/Sydney"})
+    monkeypatch.setattr(guardrails, "_MAYBE_BY_ID", by_id)
+    shortcut = run(engine, quiet_hours, config)
+    monkeypatch.setattr(guardrails, "_maybe_outside", lambda *_: None)
+    assert shortcut == run(engine, quiet_hours, config)
+    assert 3 < len(shortcut) < 60
+
+
 @pytest.mark.parametrize(
     ("sent", "config", "flags"),
     [
