@@ -34,7 +34,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commwatch.store import Message, Payment, PromiseRecord, Signal
 from monitor.restatements import RESTATED, SUPERSEDED, Statement, group
@@ -183,8 +183,8 @@ def sync_promises(session: Session) -> dict[str, int]:
     signal went away. Which rows are one promise is decided afterwards, in `update_ledger`."""
     counts = {"created": 0, "updated": 0, "cancelled": 0}
     rows = session.execute(
-        select(Signal, Message).join(Message, Message.id == Signal.message_id)  # type: ignore[arg-type]
-        .where(Signal.tag == "promise_to_pay")
+        select(Signal, Message).join(Message, col(Message.id) == col(Signal.message_id))
+        .where(col(Signal.tag) == "promise_to_pay")
     ).all()
     records = list(session.scalars(select(PromiseRecord)))
     existing: dict[tuple[int, int], PromiseRecord] = {
@@ -255,8 +255,8 @@ def credit_fingerprint(session: Session, today: date) -> tuple[Any, ...]:
 
     return (
         ledger_fingerprint(session, today),
-        tuple(session.execute(select(PromiseRecord.status, func.count()).group_by(
-            PromiseRecord.status).order_by(PromiseRecord.status)).all()),
+        tuple(session.execute(select(col(PromiseRecord.status), func.count()).group_by(
+            col(PromiseRecord.status)).order_by(col(PromiseRecord.status))).all()),
         tuple(session.execute(select(func.count(), func.max(Invoice.id),
                                      func.sum(Invoice.open_amount))).one()),
         tuple(session.execute(select(func.count(), func.sum(Customer.credit_limit))).one()),
@@ -275,8 +275,8 @@ def update_ledger(session: Session, now: datetime, grace_days: int = 3) -> dict[
         select(table.c.id, table.c.customer_id, table.c.message_id, table.c.amount,
                table.c.currency, table.c.due_on, table.c.invoices, table.c.status,
                table.c.paid_amount, table.c.settled_on, table.c.restates_id,
-               table.c.superseded_by_id, Message.sent_at, Message.sent_utc_offset)
-        .join(Message, Message.id == table.c.message_id)  # type: ignore[arg-type]
+               table.c.superseded_by_id, col(Message.sent_at), col(Message.sent_utc_offset))
+        .join(Message, col(Message.id) == table.c.message_id)
         .where(table.c.status != CANCELLED)
     ).all()
     statements = [

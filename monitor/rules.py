@@ -72,7 +72,8 @@ def unanswered_inbound(
                 rule=name,
                 subject=f"thread:{waiting.thread_id}:message:{waiting.message_id}",
                 severity=config.severity,
-                title=f"Unanswered for {_waited(waited)}: {who} — {waiting.subject or '(no subject)'}",
+                title=(f"Unanswered for {_waited(waited)}: {who} — "
+                       f"{waiting.subject or '(no subject)'}"),
                 summary=(
                     f"{waiting.sender_name or waiting.sender} wrote on "
                     f"{waiting.received_at:%Y-%m-%d %H:%M} UTC{tags} and nobody has replied "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
@@ -34,7 +34,7 @@ def _sink(sink: Sink) -> AlertSink:
         return sink  # type: ignore[return-value]
     from notifier.route import Router  # every alert to these channels, as in dry runs
 
-    return Router.plain(list(sink))  # type: ignore[arg-type]
+    return Router.plain(list(sink))
 
 
 def record_findings(
@@ -77,7 +77,9 @@ def record_findings(
                 update(table).where(table.c.dedupe_key == key)
                 .values(state="open", resolved_at=None, last_seen_at=now)
             )
-            alert_id = session.scalar(select(table.c.id).where(table.c.dedupe_key == key))
+            # The row exists: insert_ignore returned None because its dedupe key conflicted.
+            alert_id = cast(int, session.scalar(
+                select(table.c.id).where(table.c.dedupe_key == key)))
             counts["queued"] += router.queue(session, alert_id, "reopened", now)
     gone = [alert_id for key, alert_id in open_ids.items() if key not in by_key]
     for chunk in _chunks(gone):

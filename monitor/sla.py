@@ -180,38 +180,41 @@ class SlaView:
 
     def timelines(self, policies: Sequence[SlaPolicy]) -> list[ThreadTimeline]:
         columns = (
-            Thread.id, Thread.subject, Thread.channel, Thread.state, Thread.customer_id,
-            Customer.name, Customer.tier, Customer.owner, Customer.owner_email,
-            Message.id, Message.sent_at, Message.direction, func.substr(Message.new_text, 1, 600),
+            col(Thread.id), col(Thread.subject), col(Thread.channel), col(Thread.state),
+            col(Thread.customer_id), col(Customer.name), col(Customer.tier),
+            col(Customer.owner), col(Customer.owner_email), col(Message.id),
+            col(Message.sent_at), col(Message.direction),
+            func.substr(col(Message.new_text), 1, 600),
         )
         rows: list[Any] = list(self.session.execute(
             select(*columns)
-            .join(Message, Message.thread_id == Thread.id)  # type: ignore[arg-type]
-            .join(Customer, Customer.id == Thread.customer_id, isouter=True)  # type: ignore[arg-type]
-            .where(Thread.state == "awaiting_us")
-            .where(Message.direction == "inbound", Message.automatic.is_(None))  # type: ignore[union-attr]
-            .where(or_(Thread.last_outbound_at.is_(None),  # type: ignore[union-attr]
-                       Message.sent_at > Thread.last_outbound_at))  # type: ignore[operator]
+            .join(Message, col(Message.thread_id) == col(Thread.id))
+            .join(Customer, col(Customer.id) == col(Thread.customer_id), isouter=True)
+            .where(col(Thread.state) == "awaiting_us")
+            .where(col(Message.direction) == "inbound", col(Message.automatic).is_(None))
+            .where(or_(col(Thread.last_outbound_at).is_(None),
+                       col(Message.sent_at) > col(Thread.last_outbound_at)))
         ))
         resolved_tags = {p.tag for p in policies if p.until == "resolved"}
         if resolved_tags:
-            covered = select(Message.thread_id).join(
-                Signal, Signal.message_id == Message.id  # type: ignore[arg-type]
+            covered = select(col(Message.thread_id)).join(
+                Signal, col(Signal.message_id) == col(Message.id)
             )
             if "*" not in resolved_tags:
-                covered = covered.where(Signal.tag.in_(resolved_tags))  # type: ignore[attr-defined]
+                covered = covered.where(col(Signal.tag).in_(resolved_tags))
             rows += list(self.session.execute(
                 select(*columns)
-                .join(Message, Message.thread_id == Thread.id)  # type: ignore[arg-type]
-                .join(Customer, Customer.id == Thread.customer_id, isouter=True)  # type: ignore[arg-type]
-                .where(Thread.state != "closed", Thread.id.in_(covered))  # type: ignore[union-attr]
-                .where(Message.automatic.is_(None), Message.direction != "internal")  # type: ignore[union-attr]
+                .join(Message, col(Message.thread_id) == col(Thread.id))
+                .join(Customer, col(Customer.id) == col(Thread.customer_id), isouter=True)
+                .where(col(Thread.state) != "closed", col(Thread.id).in_(covered))
+                .where(col(Message.automatic).is_(None), col(Message.direction) != "internal")
             ))
         tags: dict[int, set[str]] = defaultdict(set)
         ids = sorted({r[9] for r in rows})
         for chunk in _chunks(ids, 5000):
             for message_id, tag in self.session.execute(
-                select(Signal.message_id, Signal.tag).where(Signal.message_id.in_(chunk))  # type: ignore[attr-defined]
+                select(col(Signal.message_id), col(Signal.tag))
+                .where(col(Signal.message_id).in_(chunk))
             ):
                 tags[message_id].add(tag)
         by_thread: dict[int, dict[str, Any]] = {}

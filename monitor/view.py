@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func, select, true
-from sqlmodel import Session
+from sqlmodel import Session, col
 
-from monitor.calendar import BusinessCalendar, CalendarConfig
 from commwatch.store import Customer, Message, PromiseRecord, Signal, Thread
+from monitor.calendar import BusinessCalendar, CalendarConfig
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ class MonitorContext:
 def _excerpt() -> Any:
     """The start of a message's new text, cut in the database: an alert shows 280 characters
     and a sweep reads thousands of messages."""
-    return func.substr(Message.new_text, 1, 600)
+    return func.substr(col(Message.new_text), 1, 600)
 
 
 class StoreView:
@@ -103,24 +104,25 @@ class StoreView:
 
         Executed as Core, like the other per-sweep queries of thousands of rows: the ORM's
         result machinery would cost more than the query."""
-        waiting = (Thread.state == "awaiting_us",
-                   Thread.last_inbound_at < received_before)  # type: ignore[operator]
+        waiting = (col(Thread.state) == "awaiting_us",
+                   col(Thread.last_inbound_at) < received_before)
         connection = self.session.connection()
-        rows = connection.execute(
-            select(Thread.id, Thread.subject, Thread.channel, Thread.customer_id,
-                   Customer.name, Customer.owner, Customer.owner_email, Message.id,
-                   Message.sender, Message.sender_name, Message.sent_at, _excerpt())
-            .join(Message, Message.id == Thread.last_inbound_message_id)  # type: ignore[arg-type]
-            .join(Customer, Customer.id == Thread.customer_id, isouter=True)  # type: ignore[arg-type]
+        rows: Sequence[Any] = connection.execute(
+            select(col(Thread.id), col(Thread.subject), col(Thread.channel),
+                   col(Thread.customer_id), col(Customer.name), col(Customer.owner),
+                   col(Customer.owner_email), col(Message.id), col(Message.sender),
+                   col(Message.sender_name), col(Message.sent_at), _excerpt())
+            .join(Message, col(Message.id) == col(Thread.last_inbound_message_id))
+            .join(Customer, col(Customer.id) == col(Thread.customer_id), isouter=True)
             .where(*waiting)
-            .order_by(Thread.last_inbound_at)  # type: ignore[arg-type]
+            .order_by(col(Thread.last_inbound_at))
         ).all()
         # The same threads' messages' tags, by the same condition: lists of thousands of
         # message ids cost more to send than this join.
         tags: dict[int, list[str]] = {}
         for mid, tag in connection.execute(
-            select(Signal.message_id, Signal.tag).distinct()
-            .join(Thread, Thread.last_inbound_message_id == Signal.message_id)  # type: ignore[arg-type]
+            select(col(Signal.message_id), col(Signal.tag)).distinct()
+            .join(Thread, col(Thread.last_inbound_message_id) == col(Signal.message_id))
             .where(*waiting)
         ):
             tags.setdefault(mid, []).append(tag)
@@ -143,10 +145,11 @@ class StoreView:
         p = PromiseRecord.__table__  # type: ignore[attr-defined]
         rows = self.session.connection().execute(
             select(p.c.id, p.c.status, p.c.amount, p.c.paid_amount, p.c.currency, p.c.due_on,
-                   p.c.invoices, Message.id, Message.thread_id, p.c.customer_id, Customer.name,
-                   Customer.owner, Customer.owner_email, _excerpt())
-            .join(Message, Message.id == p.c.message_id)  # type: ignore[arg-type]
-            .join(Customer, Customer.id == p.c.customer_id, isouter=True)  # type: ignore[arg-type]
+                   p.c.invoices, col(Message.id), col(Message.thread_id), p.c.customer_id,
+                   col(Customer.name), col(Customer.owner), col(Customer.owner_email),
+                   _excerpt())
+            .join(Message, col(Message.id) == p.c.message_id)
+            .join(Customer, col(Customer.id) == p.c.customer_id, isouter=True)
             .where(p.c.status.in_(statuses))
             .where(p.c.due_on >= due_since if due_since else true())
             .order_by(p.c.due_on, p.c.id)
@@ -169,20 +172,22 @@ class StoreView:
         and has had no reply from us since the message. Driven by the index on
         `messages.sent_at`, so a sweep reads only the recent window."""
         rows = self.session.connection().execute(
-            select(Message.id, Signal.tag, Signal.confidence, Signal.evidence_text,
-                   Signal.values, Thread.id, Message.subject, Message.channel, Message.sender,
-                   Message.sender_name, Message.sent_at, Message.customer_id, Customer.name,
-                   Customer.owner, Customer.owner_email, _excerpt())
-            .join(Signal, Signal.message_id == Message.id)  # type: ignore[arg-type]
-            .join(Thread, Thread.id == Message.thread_id)  # type: ignore[arg-type]
-            .join(Customer, Customer.id == Message.customer_id, isouter=True)  # type: ignore[arg-type]
-            .where(Message.sent_at >= received_since)  # type: ignore[operator]
-            .where(Message.direction == "inbound")
-            .where(Signal.tag.in_(tags))  # type: ignore[attr-defined]
-            .where(Thread.state == "awaiting_us")
-            .where((Thread.last_outbound_at.is_(None))  # type: ignore[union-attr]
-                   | (Thread.last_outbound_at < Message.sent_at))  # type: ignore[operator]
-            .order_by(Message.sent_at, Message.id, Signal.tag)  # type: ignore[arg-type]
+            select(col(Message.id), col(Signal.tag), col(Signal.confidence),
+                   col(Signal.evidence_text), col(Signal.values), col(Thread.id),
+                   col(Message.subject), col(Message.channel), col(Message.sender),
+                   col(Message.sender_name), col(Message.sent_at), col(Message.customer_id),
+                   col(Customer.name), col(Customer.owner), col(Customer.owner_email),
+                   _excerpt())
+            .join(Signal, col(Signal.message_id) == col(Message.id))
+            .join(Thread, col(Thread.id) == col(Message.thread_id))
+            .join(Customer, col(Customer.id) == col(Message.customer_id), isouter=True)
+            .where(col(Message.sent_at) >= received_since)
+            .where(col(Message.direction) == "inbound")
+            .where(col(Signal.tag).in_(tags))
+            .where(col(Thread.state) == "awaiting_us")
+            .where(col(Thread.last_outbound_at).is_(None)
+                   | (col(Thread.last_outbound_at) < col(Message.sent_at)))
+            .order_by(col(Message.sent_at), col(Message.id), col(Signal.tag))
         ).all()
         return [
             TaggedInbound(

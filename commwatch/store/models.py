@@ -18,12 +18,12 @@ from commwatch.store.types import UTCDateTime, utcnow
 
 def _when(nullable: bool = False, index: bool = False) -> Any:
     if nullable:
-        return Field(default=None, sa_type=UTCDateTime, nullable=True, index=index)  # type: ignore[call-overload]
-    return Field(sa_type=UTCDateTime, nullable=False, index=index)  # type: ignore[call-overload]
+        return Field(default=None, sa_type=UTCDateTime, nullable=True, index=index)
+    return Field(sa_type=UTCDateTime, nullable=False, index=index)
 
 
 def _created() -> Any:
-    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)  # type: ignore[call-overload]
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
 def _json(default: Any) -> Any:
@@ -31,7 +31,7 @@ def _json(default: Any) -> Any:
 
 
 def _money(nullable: bool = True) -> Any:
-    return Field(default=None, sa_type=Numeric(18, 4), nullable=nullable)  # type: ignore[call-overload]
+    return Field(default=None, sa_type=Numeric(18, 4), nullable=nullable)
 
 
 class Customer(SQLModel, table=True):
