@@ -45,7 +45,9 @@ def make_maildir(root: Path, count: int) -> None:
         msg["Message-ID"] = f"<bench{i}@customer{customer}.example>"
         inv = f"INV-{10000 + i % 3000}"
         body = " ".join(PHRASES[(i + k) % len(PHRASES)].format(inv=inv) for k in range(4))
-        quoted = "\n".join(f"> {line}" for line in PHRASES[i % len(PHRASES)].format(inv=inv).split())
+        quoted = "\n".join(
+            f"> {line}" for line in PHRASES[i % len(PHRASES)].format(inv=inv).split()
+        )
         msg.set_content(
             f"Hello team,\n\n{body}\n\nBest regards,\nAP Clerk {customer}\n\n"
             f"On Mon, 2 Nov 2026 at 09:00, AR <ar@halden-supply.example> wrote:\n{quoted}\n"

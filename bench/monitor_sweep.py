@@ -45,7 +45,14 @@ def build(path: Path, customers: int, threads: int, messages: int, seed: int = 1
     from sqlalchemy import insert
 
     from commwatch.store import (
-        Customer, Invoice, Message, Payment, PromiseRecord, Signal, Thread, create_store_engine,
+        Customer,
+        Invoice,
+        Message,
+        Payment,
+        PromiseRecord,
+        Signal,
+        Thread,
+        create_store_engine,
         ensure_schema,
     )
 
@@ -208,7 +215,8 @@ def main() -> None:
     parser.add_argument("--build-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     size = f"{args.customers}-{args.threads}-{args.messages}"
-    path = Path(f"/tmp/commwatch-bench-monitor-v3-{size}.db")
+    # A fixed path on purpose: the generated store is a cache reused by later runs.
+    path = Path(f"/tmp/commwatch-bench-monitor-v3-{size}.db")  # noqa: S108
     if args.build_only:
         build(path.with_suffix(".tmp"), args.customers, args.threads, args.messages)
         return
@@ -223,7 +231,7 @@ def main() -> None:
             if source.exists():
                 source.rename(str(path) + suffix)
         print(f"built {path} in {time.perf_counter() - start:.0f} s")
-    work = Path(f"/tmp/commwatch-bench-monitor-run-{size}.db")
+    work = path.with_name(f"commwatch-bench-monitor-run-{size}.db")  # the run's copy, beside it
     for suffix in ("-wal", "-shm"):
         Path(str(work) + suffix).unlink(missing_ok=True)
     shutil.copyfile(path, work)

@@ -1298,7 +1298,8 @@ again rewrites identical files). Edit the records in the script, not the generat
   about the INV-10035 credit note in a Slack thread, plus an internal AR channel; `chat/whatsapp/`
   is Maria Lopez's WhatsApp chat with Rick Alvarez of Coastal (he repeats the payment plan
   he promised by email, which stays one promise per instalment on the ledger, sends a
-  remittance photo, and asks for a copy of INV-10047 nobody has answered yet); `chat/calls/` holds two call
+  remittance photo, and asks for a copy of INV-10047 nobody has answered yet); `chat/calls/` \
+holds two call
   transcripts: Tom's call to Pennine about the disputed INV-10025 late fee (WebVTT, voice
   tags) and his call to Summit Ridge where Greg Lindqvist promises USD 14,225 for INV-10061
   on 27 November (SRT, "Name:" prefixes). The calls answer Pennine's and Summit Ridge's
@@ -1315,7 +1316,8 @@ and payment reference.
 |----|----------|----------|------|-------|
 {rows}
 
-Threads, over email, chat and calls: {counts['unanswered_threads']} unanswered (last message is inbound),
+Threads, over email, chat and calls: {counts['unanswered_threads']} unanswered \
+(last message is inbound),
 {counts['answered_threads']} answered (we wrote last), {counts['no_reply_outbound_threads']}
 outbound-only (an invoice and a statement nobody replied to).
 
