@@ -31,7 +31,9 @@ from tests.conftest import DEMO
 EXPECTED = json.loads((DEMO / "expected.json").read_text())
 
 
-def commwatch(workdir: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def commwatch(
+    workdir: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     import os
 
     result = subprocess.run(
@@ -53,7 +55,8 @@ def use_database(workdir: Path, url: str) -> dict[str, str]:
 
 
 def alerts_file(workdir: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in (workdir / "var" / "alerts.jsonl").read_text().splitlines()]
+    lines = (workdir / "var" / "alerts.jsonl").read_text().splitlines()
+    return [json.loads(line) for line in lines]
 
 
 def store_counts(url: str) -> dict[str, int]:
@@ -78,7 +81,9 @@ def demo_run(request: pytest.FixtureRequest, demo_copy: Path) -> tuple[Path, str
     return demo_copy, url, env
 
 
-def test_demo_run_alerts_on_unanswered_threads_only(demo_run: tuple[Path, str, dict[str, str]]) -> None:
+def test_demo_run_alerts_on_unanswered_threads_only(
+    demo_run: tuple[Path, str, dict[str, str]],
+) -> None:
     workdir, url, env = demo_run
     result = commwatch(workdir, "run", "--once", env=env)
     assert "created the database schema" in result.stderr
@@ -143,7 +148,8 @@ def test_demo_run_alerts_on_unanswered_threads_only(demo_run: tuple[Path, str, d
     # Northgate's legal threat was answered in Slack (a credit note), so it raises no
     # new-signal alert: the chat reply counts on the email thread.
     assert "legal_escalation" not in said
-    assert status["counts"]["quarantined"] == sum(1 for m in EXPECTED["messages"] if m.get("broken"))
+    broken = sum(1 for m in EXPECTED["messages"] if m.get("broken"))
+    assert status["counts"]["quarantined"] == broken
     assert {r["outcome"] for r in status["last_runs"].values()} == {"ok"}
 
 

@@ -7,7 +7,6 @@ import tomllib
 from pathlib import Path
 
 import pytest
-
 from typer.testing import CliRunner
 
 from commwatch.cli import app

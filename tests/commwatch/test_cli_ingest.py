@@ -12,7 +12,6 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 from sqlmodel import Session
 from typer.testing import CliRunner
@@ -61,7 +60,9 @@ def test_ingest_since_skips_older_messages_for_good(tmp_path: Path) -> None:
     code, output = cli(config, "ingest", "--since", "2026-11-04")
     assert code == 0, output
     assert "stored=2" in output and "skipped_before_since=2" in output
-    assert sorted(m.header_message_id for m in stored(tmp_path)) == ["<d2@b.example>", "<d3@b.example>"]
+    assert sorted(m.header_message_id for m in stored(tmp_path)) == [
+        "<d2@b.example>", "<d3@b.example>",
+    ]
     code, output = cli(config, "ingest")
     assert "stored=0" in output  # the skipped ones are not read again
 
@@ -82,7 +83,9 @@ def test_quarantine_list_show_retry(tmp_path: Path) -> None:
     assert code == 0 and "empty message" in output
     with Session(create_store_engine(f"sqlite:///{tmp_path / 'store.db'}")) as session:
         item = session.scalars(select(QuarantineItem)).one()
-    code, output = cli(config, "quarantine", "show", str(item.id), "--raw", str(tmp_path / "raw.eml"))
+    code, output = cli(
+        config, "quarantine", "show", str(item.id), "--raw", str(tmp_path / "raw.eml")
+    )
     assert code == 0 and "reason: empty message" in output
     assert (tmp_path / "raw.eml").read_bytes() == b""
     code, output = cli(config, "quarantine", "retry")
@@ -178,7 +181,8 @@ def test_idle_turns_a_new_message_into_an_alert_while_running(
                                                   subject="Short shipment on INV-10023",
                                                   body="We only received 40 of 50 units."))
         appended = time.monotonic()
-        while not (alerts.exists() and alerts.read_text().strip()) and time.monotonic() < appended + 30:
+        while (not (alerts.exists() and alerts.read_text().strip())
+               and time.monotonic() < appended + 30):
             time.sleep(0.1)
         assert alerts.exists(), "no alert arrived within 30 s of the APPEND"
         [line] = [json.loads(x) for x in alerts.read_text().splitlines()]

@@ -8,8 +8,10 @@ import pytest
 from nlp import Tagger
 
 FRESH = [
-("Hi, we've received invoice 4471 but the rate charged is $45/hr and our contract says $40. Please correct.", ["dispute"]),
-("These boxes came crushed, half the glassware is broken. Not paying for the broken ones.", ["dispute"]),
+("Hi, we've received invoice 4471 but the rate charged is $45/hr and our contract says $40. "
+ "Please correct.", ["dispute"]),
+("These boxes came crushed, half the glassware is broken. Not paying for the broken ones.",
+ ["dispute"]),
 ("We have no record of ordering SKU 7731 - please credit.", ["dispute"]),
 ("The technician never showed up on Tuesday, so we won't be paying the call-out fee.", ["dispute"]),
 ("You've billed us for March twice, see INV-2201 and INV-2240.", ["dispute"]),
@@ -24,7 +26,8 @@ FRESH = [
 ("Attached is the remittance for last week's payment.", ["payment_confirmation"]),
 ("Did you get our payment from Monday?", ["payment_confirmation"]),
 ("Can you tell me what this 'fuel surcharge' line is?", ["billing_query"]),
-("Please update the PO on invoice 5521 to PO-77812, AP won't process it otherwise.", ["billing_query"]),
+("Please update the PO on invoice 5521 to PO-77812, AP won't process it otherwise.",
+ ["billing_query"]),
 ("What are your bank details for a SWIFT payment?", ["billing_query"]),
 ("Could you send me an up-to-date statement?", ["billing_query"]),
 ("Business has been really slow and we can't cover all our bills right now.", ["hardship"]),

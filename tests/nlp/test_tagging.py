@@ -101,7 +101,9 @@ def test_pii_in_outbound_is_flagged_with_each_finding(tagger: Tagger) -> None:
     text = "Card on file 4111 1111 1111 1111, IBAN DE89 3704 0044 0532 0130 00."
     result = tagger.tag_one(text, "outbound")
     assert result.labels == ["pii_exposure"]
-    assert [e.text for e in result.evidence] == ["4111 1111 1111 1111", "DE89 3704 0044 0532 0130 00"]
+    assert [e.text for e in result.evidence] == [
+        "4111 1111 1111 1111", "DE89 3704 0044 0532 0130 00",
+    ]
     assert tagger.tag_one("Card ending 4242, IBAN DE89 **** 3000.", "outbound").labels == []
 
 
