@@ -121,10 +121,12 @@ def test_appended_dispute_reaches_slack_while_the_service_runs(
                  "Please send a corrected invoice.\n\nJan Novak\nBrightline Builders")
         appended = time.monotonic()
         dovecot.append(user, "INBOX", mail)
-        assert slack.wait_for(lambda: any("Dispute" in p.text for p in slack.posted), 30), \
+        # Generous bounds for a loaded machine (the first tag job loads the model): the point
+        # is that the wake-up chain carries it, not the five-minute job intervals.
+        assert slack.wait_for(lambda: any("Dispute" in p.text for p in slack.posted), 120), \
             output.text
         latency = slack.posted[0].received_at - appended
-        assert latency < 15, latency  # seconds, not the five-minute intervals
+        assert latency < 120, latency  # seconds; the intervals would take 300
     finally:
         process.send_signal(signal.SIGTERM)
         try:
