@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -19,6 +22,7 @@ from commwatch.store import (
     session_scope,
 )
 from ingest import load_customers, run_source
+from ingest.base import Batch, SourceError
 from ingest.config import EmlFolderSourceConfig, MaildirSourceConfig
 from ingest.files import EmlFolderConnector, MaildirConnector
 from tests.factories import OWN, email_bytes, write_maildir
@@ -201,3 +205,65 @@ def test_bad_customer_file_names_file_row_and_column(engine: Engine, tmp_path: P
         with session_scope(engine) as session:
             load_customers(session, csv)
     assert count(engine, Customer) == 0
+
+
+# -- reading ahead: the next batch parsed while this one is stored -------------------------
+
+
+class _Batches(EmlFolderConnector):
+    """An .eml folder handed out 3 files a batch, noting how many items were committed each
+    time the runner asks for another batch, and failing when asked for batch `fail_at`."""
+
+    def __init__(self, folder: Path, read_ahead: bool, engine: Engine,
+                 fail_at: int | None = None) -> None:
+        super().__init__("ahead", EmlFolderSourceConfig.model_validate(
+            {"type": "eml_dir", "path": folder}))
+        self.read_ahead = read_ahead
+        self.engine = engine
+        self.fail_at = fail_at
+        self.committed_when_asked: list[int] = []
+
+    def fetch(self, cursors: dict[str, dict[str, Any]]) -> Iterator[Batch]:
+        items = [item for batch in super().fetch(cursors) for item in batch.items]
+        for n, start in enumerate(range(0, len(items), 3)):
+            self.committed_when_asked.append(count(self.engine, SourceItem))
+            if n == self.fail_at:
+                raise SourceError("the source went away")
+            chunk = items[start:start + 3]
+            yield Batch("", chunk, {"last_key": chunk[-1].key})
+        self.committed_when_asked.append(count(self.engine, SourceItem))  # asked: no more
+
+
+def _eml_folder(tmp_path: Path, n: int) -> Path:
+    folder = tmp_path / "eml"
+    folder.mkdir()
+    for i in range(n):
+        (folder / f"{i:02d}.eml").write_bytes(
+            email_bytes(sent=T0 + timedelta(hours=i), message_id=f"<a{i}@b.example>"))
+    return folder
+
+
+@pytest.mark.parametrize(("read_ahead", "asked"), [
+    (False, [0, 3, 6, 9]),  # each batch committed before the next is asked for
+    (True, [0, 0, 3, 6]),  # the next batch is taken (and parsed) while this one is stored
+])
+def test_next_batch_is_taken_before_this_one_is_committed_only_when_reading_ahead(
+    engine: Engine, tmp_path: Path, read_ahead: bool, asked: list[int]
+) -> None:
+    connector = _Batches(_eml_folder(tmp_path, 9), read_ahead, engine)
+    report = run_source(engine, connector, OWN)
+    assert (report.seen, report.stored) == (9, 9)
+    assert connector.committed_when_asked == asked
+    with Session(engine) as session:
+        ids = session.scalars(select(Message.header_message_id).order_by(Message.id)).all()
+    assert ids == [f"<a{i}@b.example>" for i in range(9)]
+
+
+@pytest.mark.parametrize("read_ahead", [False, True])
+def test_batch_in_hand_is_stored_when_the_source_fails_on_the_next(
+    engine: Engine, tmp_path: Path, read_ahead: bool
+) -> None:
+    connector = _Batches(_eml_folder(tmp_path, 9), read_ahead, engine, fail_at=2)
+    with pytest.raises(SourceError, match="went away"):
+        run_source(engine, connector, OWN)
+    assert count(engine, Message) == count(engine, SourceItem) == 6
