@@ -10,6 +10,9 @@ _BLOCK = {
     "pre", "hr", "section", "article", "header", "footer", "ul", "ol", "dl", "dt", "dd",
 }
 _SKIP = {"script", "style", "head", "title", "template", "noscript"}
+_SPACES = re.compile(r"\s+")
+_CELL_GAP = re.compile(r"[ \t]*\t[ \t]*")
+_BLANK_LINES = re.compile(r"\n{3,}")
 
 
 class _TextExtractor(HTMLParser):
@@ -36,7 +39,7 @@ class _TextExtractor(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if not self._skipping:
-            self.parts.append(re.sub(r"\s+", " ", data))
+            self.parts.append(_SPACES.sub(" ", data))
 
 
 def html_to_text(html: str) -> str:
@@ -45,6 +48,6 @@ def html_to_text(html: str) -> str:
     parser.feed(html)
     parser.close()
     text = "".join(parser.parts).replace("\xa0", " ")
-    lines = [re.sub(r"[ \t]*\t[ \t]*", "\t", line).strip(" \t") for line in text.split("\n")]
+    lines = [_CELL_GAP.sub("\t", line).strip(" \t") for line in text.split("\n")]
     text = "\n".join(lines)
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
+    return _BLANK_LINES.sub("\n\n", text).strip()

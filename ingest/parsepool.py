@@ -19,8 +19,9 @@ import time
 import traceback
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from multiprocessing.connection import Connection, wait
+from operator import attrgetter
 from pathlib import Path
 
 from ingest.base import BadRecord, Connector, ParsedMessage, RawItem
@@ -60,6 +61,19 @@ def run_job(job: ParseJob) -> Outcome:
                             traceback.format_exc(limit=3))
 
 
+# A message goes back as the tuple of its fields: pickling a dataclass instance costs about
+# six times as much as pickling the same values in a tuple.
+_MESSAGE_FIELDS = attrgetter(*(f.name for f in fields(ParsedMessage)))
+
+
+def _compact(outcome: Outcome) -> Outcome | tuple[object, ...]:
+    return _MESSAGE_FIELDS(outcome) if type(outcome) is ParsedMessage else outcome
+
+
+def _expand(sent: Outcome | tuple[object, ...]) -> Outcome:
+    return ParsedMessage(*sent) if isinstance(sent, tuple) else sent
+
+
 def serve(jobs: Connection, results: Connection) -> None:
     """The worker's loop: a pickled list of jobs in, the pickled list of outcomes out."""
     results.send_bytes(_READY)
@@ -70,7 +84,8 @@ def serve(jobs: Connection, results: Connection) -> None:
             return
         outcomes = [run_job(job) for job in pickle.loads(frame)]  # noqa: S301 - our own pipe
         try:
-            reply = pickle.dumps(outcomes, protocol=pickle.HIGHEST_PROTOCOL)
+            reply = pickle.dumps([_compact(o) for o in outcomes],
+                                 protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:  # noqa: BLE001 - an unpicklable result fails alone
             reply = pickle.dumps([_sendable(o, exc) for o in outcomes])
         results.send_bytes(reply)
@@ -221,8 +236,8 @@ class ParsePool:
                     continue
                 task, worker.task = worker.task, None
                 assert task is not None
-                for i, outcome in zip(task.indexes, pickle.loads(frame), strict=True):  # noqa: S301
-                    outcomes[i] = outcome
+                for i, sent in zip(task.indexes, pickle.loads(frame), strict=True):  # noqa: S301
+                    outcomes[i] = _expand(sent)
             elif (worker.task and worker.ready and now >= worker.task.deadline) or (
                 not worker.ready and now >= worker.started + self.start_timeout
             ):
