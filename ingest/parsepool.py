@@ -324,9 +324,13 @@ class BatchParser:
             self._pool.close()
             self._pool = None
 
+    def offloads(self, count: int) -> bool:
+        """Whether a batch of `count` items would be parsed in worker processes."""
+        return self._offload is not None and self.workers > 0 and count >= PARALLEL_MIN_ITEMS
+
     def parse(self, items: Sequence[tuple[RawItem, bytes]]) -> list[ParsedMessage | str]:
         """Each item's message or quarantine reason, in order."""
-        if self._offload is not None and self.workers > 0 and len(items) >= PARALLEL_MIN_ITEMS:
+        if self.offloads(len(items)):
             try:
                 return self._in_workers(self._offload, items)
             except PoolUnavailable as exc:

@@ -380,7 +380,9 @@ def run_source(
     ):
         # With `read_ahead`, batch k+1 is taken and parsed while batch k is stored: the
         # workers parse as the main process stores. Otherwise each batch is committed
-        # before the next is asked for (the connector may act on it then).
+        # before the next is asked for (the connector may act on it then), and so is a
+        # batch parsed here, which has nothing to overlap with (the IDLE path: asking for
+        # the next batch may mean logging out, and the new message waits for that).
         pending: _Parsing | None = None
         iterator = iter(batches)
         while True:
@@ -398,7 +400,7 @@ def run_source(
             if pending is not None:
                 commit(pending)
             pending = parsing
-            if not read_ahead:
+            if not (read_ahead and parser.offloads(len(todo))):
                 commit(pending)
                 pending = None
         if pending is not None:

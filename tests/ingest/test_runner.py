@@ -211,25 +211,26 @@ def test_bad_customer_file_names_file_row_and_column(engine: Engine, tmp_path: P
 
 
 class _Batches(EmlFolderConnector):
-    """An .eml folder handed out 3 files a batch, noting how many items were committed each
-    time the runner asks for another batch, and failing when asked for batch `fail_at`."""
+    """An .eml folder handed out `size` files a batch, noting how many items were committed
+    each time the runner asks for another batch, and failing when asked for batch `fail_at`."""
 
-    def __init__(self, folder: Path, read_ahead: bool, engine: Engine,
+    def __init__(self, folder: Path, read_ahead: bool, engine: Engine, size: int,
                  fail_at: int | None = None) -> None:
         super().__init__("ahead", EmlFolderSourceConfig.model_validate(
             {"type": "eml_dir", "path": folder}))
         self.read_ahead = read_ahead
         self.engine = engine
         self.fail_at = fail_at
+        self.size = size
         self.committed_when_asked: list[int] = []
 
     def fetch(self, cursors: dict[str, dict[str, Any]]) -> Iterator[Batch]:
         items = [item for batch in super().fetch(cursors) for item in batch.items]
-        for n, start in enumerate(range(0, len(items), 3)):
+        for n, start in enumerate(range(0, len(items), self.size)):
             self.committed_when_asked.append(count(self.engine, SourceItem))
             if n == self.fail_at:
                 raise SourceError("the source went away")
-            chunk = items[start:start + 3]
+            chunk = items[start:start + self.size]
             yield Batch("", chunk, {"last_key": chunk[-1].key})
         self.committed_when_asked.append(count(self.engine, SourceItem))  # asked: no more
 
@@ -243,27 +244,29 @@ def _eml_folder(tmp_path: Path, n: int) -> Path:
     return folder
 
 
-@pytest.mark.parametrize(("read_ahead", "asked"), [
-    (False, [0, 3, 6, 9]),  # each batch committed before the next is asked for
-    (True, [0, 0, 3, 6]),  # the next batch is taken (and parsed) while this one is stored
+@pytest.mark.parametrize(("read_ahead", "size", "asked"), [
+    (False, 16, [0, 16, 32, 48]),  # each batch committed before the next is asked for
+    (True, 16, [0, 0, 16, 32]),  # the next batch is taken (and parsed) while this is stored
+    (True, 3, [0, 3, 6, 9]),  # batches too small for the parse workers: nothing to overlap
 ])
 def test_next_batch_is_taken_before_this_one_is_committed_only_when_reading_ahead(
-    engine: Engine, tmp_path: Path, read_ahead: bool, asked: list[int]
+    engine: Engine, tmp_path: Path, read_ahead: bool, size: int, asked: list[int]
 ) -> None:
-    connector = _Batches(_eml_folder(tmp_path, 9), read_ahead, engine)
-    report = run_source(engine, connector, OWN)
-    assert (report.seen, report.stored) == (9, 9)
+    n = size * 3
+    connector = _Batches(_eml_folder(tmp_path, n), read_ahead, engine, size)
+    report = run_source(engine, connector, OWN, parse_workers=2)
+    assert (report.seen, report.stored) == (n, n)
     assert connector.committed_when_asked == asked
     with Session(engine) as session:
         ids = session.scalars(select(Message.header_message_id).order_by(Message.id)).all()
-    assert ids == [f"<a{i}@b.example>" for i in range(9)]
+    assert ids == [f"<a{i}@b.example>" for i in range(n)]
 
 
 @pytest.mark.parametrize("read_ahead", [False, True])
 def test_batch_in_hand_is_stored_when_the_source_fails_on_the_next(
     engine: Engine, tmp_path: Path, read_ahead: bool
 ) -> None:
-    connector = _Batches(_eml_folder(tmp_path, 9), read_ahead, engine, fail_at=2)
+    connector = _Batches(_eml_folder(tmp_path, 48), read_ahead, engine, 16, fail_at=2)
     with pytest.raises(SourceError, match="went away"):
-        run_source(engine, connector, OWN)
-    assert count(engine, Message) == count(engine, SourceItem) == 6
+        run_source(engine, connector, OWN, parse_workers=2)
+    assert count(engine, Message) == count(engine, SourceItem) == 32
