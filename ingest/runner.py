@@ -396,13 +396,18 @@ def run_source(
                 raise
             in_hand = {item.key for item, _data in pending.todo} if pending else set()
             todo = _unseen(engine, source, batch, report, in_hand)
-            parsing = _Parsing(batch, todo, parse_thread.submit(parser.parse, todo))
+            if read_ahead and parser.offloads(len(todo)):
+                parsing = _Parsing(batch, todo, parse_thread.submit(parser.parse, todo))
+                if pending is not None:
+                    commit(pending)
+                pending = parsing
+                continue
             if pending is not None:
                 commit(pending)
-            pending = parsing
-            if not (read_ahead and parser.offloads(len(todo))):
-                commit(pending)
                 pending = None
+            parsed: Future[list[ParsedMessage | str]] = Future()
+            parsed.set_result(parser.parse(todo))
+            commit(_Parsing(batch, todo, parsed))
         if pending is not None:
             commit(pending)
     return report
