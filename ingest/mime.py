@@ -146,10 +146,10 @@ def _decode_part(part: Message) -> str:
         return payload.decode("utf-8", errors="replace")
 
 
-def _is_attachment(part: Message) -> bool:
+def _is_attachment(part: Message, ctype: str) -> bool:
     disposition = (part.get_content_disposition() or "").lower()
     return disposition == "attachment" or (
-        part.get_filename() is not None and part.get_content_maintype() != "text"
+        part.get_filename() is not None and ctype.split("/")[0] != "text"
     )
 
 
@@ -160,8 +160,10 @@ def _walk(msg: Message) -> tuple[list[str], list[str], list[dict[str, object]]]:
     for part in msg.walk():
         if part.is_multipart():
             continue
-        ctype = part.get_content_type()
-        if _is_attachment(part) or ctype.startswith(("image/", "application/", "audio/", "video/")):
+        ctype = part.get_content_type()  # parsed from the header at each call: once a part
+        if _is_attachment(part, ctype) or ctype.startswith(
+            ("image/", "application/", "audio/", "video/")
+        ):
             payload = part.get_payload(decode=True)
             try:
                 filename = part.get_filename()
@@ -182,7 +184,7 @@ def _walk(msg: Message) -> tuple[list[str], list[str], list[dict[str, object]]]:
             html.append(_decode_part(part))
         elif ctype in ("message/delivery-status", "text/rfc822-headers"):
             continue
-        elif part.get_content_maintype() == "text":
+        elif ctype.split("/")[0] == "text":
             plain.append(_decode_part(part))
     return plain, html, attachments
 
