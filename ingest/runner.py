@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import closing
+from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -28,7 +28,7 @@ from commwatch.store import (
 from ingest.base import Batch, Connector, ParsedMessage, RawItem
 from ingest.crosschannel import conversation_customers
 from ingest.customers import CustomerResolver, Match
-from ingest.parsepool import BatchParser, parse_or_reason
+from ingest.parsepool import BatchParser, parse_or_reason, switch_interval
 from ingest.threads import NewMessage, assign_threads
 
 log = logging.getLogger(__name__)
@@ -377,6 +377,7 @@ def run_source(
         BatchParser(connector, parse_workers) as parser,
         closing(connector.fetch(cursors)) as batches,  # type: ignore[type-var]
         ThreadPoolExecutor(1, thread_name_prefix=f"parse {source}") as parse_thread,
+        ExitStack() as threads,
     ):
         # With `read_ahead`, batch k+1 is taken and parsed while batch k is stored: the
         # workers parse as the main process stores. Otherwise each batch is committed
@@ -384,6 +385,7 @@ def run_source(
         # batch parsed here, which has nothing to overlap with (the IDLE path: asking for
         # the next batch may mean logging out, and the new message waits for that).
         pending: _Parsing | None = None
+        shortened = False  # the thread switch interval (see parsepool.switch_interval)
         iterator = iter(batches)
         while True:
             try:
@@ -397,6 +399,9 @@ def run_source(
             in_hand = {item.key for item, _data in pending.todo} if pending else set()
             todo = _unseen(engine, source, batch, report, in_hand)
             if read_ahead and parser.offloads(len(todo)):
+                if not shortened:
+                    threads.enter_context(switch_interval.shortened())
+                    shortened = True
                 parsing = _Parsing(batch, todo, parse_thread.submit(parser.parse, todo))
                 if pending is not None:
                     commit(pending)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,6 +24,7 @@ from commwatch.store import (
 )
 from ingest import load_customers, run_source
 from ingest.base import Batch, SourceError
+from ingest.parsepool import switch_interval
 from ingest.config import EmlFolderSourceConfig, MaildirSourceConfig
 from ingest.files import EmlFolderConnector, MaildirConnector
 from tests.factories import OWN, email_bytes, write_maildir
@@ -223,11 +225,13 @@ class _Batches(EmlFolderConnector):
         self.fail_at = fail_at
         self.size = size
         self.committed_when_asked: list[int] = []
+        self.switch_interval_when_asked: list[float] = []
 
     def fetch(self, cursors: dict[str, dict[str, Any]]) -> Iterator[Batch]:
         items = [item for batch in super().fetch(cursors) for item in batch.items]
         for n, start in enumerate(range(0, len(items), self.size)):
             self.committed_when_asked.append(count(self.engine, SourceItem))
+            self.switch_interval_when_asked.append(sys.getswitchinterval())
             if n == self.fail_at:
                 raise SourceError("the source went away")
             chunk = items[start:start + self.size]
@@ -260,6 +264,17 @@ def test_next_batch_is_taken_before_this_one_is_committed_only_when_reading_ahea
     with Session(engine) as session:
         ids = session.scalars(select(Message.header_message_id).order_by(Message.id)).all()
     assert ids == [f"<a{i}@b.example>" for i in range(n)]
+
+
+def test_thread_switch_interval_is_short_only_while_reading_ahead(
+    engine: Engine, tmp_path: Path
+) -> None:
+    before = sys.getswitchinterval()
+    connector = _Batches(_eml_folder(tmp_path, 48), True, engine, 16)
+    run_source(engine, connector, OWN, parse_workers=2)
+    # Asked for batch 1 before reading ahead, then for batches 2 and 3 while reading ahead.
+    assert connector.switch_interval_when_asked == [before] + [switch_interval.SECONDS] * 2
+    assert sys.getswitchinterval() == before
 
 
 @pytest.mark.parametrize("read_ahead", [False, True])
