@@ -18,6 +18,7 @@ from email.errors import HeaderParseError
 from email.header import Header, decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+from functools import lru_cache
 
 from ingest.base import BadRecord, ParsedMessage
 from ingest.html import html_to_text
@@ -91,10 +92,22 @@ def _address_field(heads: Headers, name: str) -> str:
     return "" if value is None else _header_text(value)
 
 
+# The same senders and recipients come back in message after message, and the address
+# parser (with its validation since Python 3.11.x) is a large part of reading the headers.
+@lru_cache(maxsize=4096)
+def _split_addresses(value: str) -> tuple[tuple[str, str], ...]:
+    return tuple(getaddresses([value]))
+
+
+@lru_cache(maxsize=4096)
+def _parse_address(value: str) -> tuple[str, str]:
+    return parseaddr(value)
+
+
 def _addresses(heads: Headers, *names: str) -> list[str]:
     found: list[str] = []
     for name in names:
-        for _display, address in getaddresses([_address_field(heads, name)]):
+        for _display, address in _split_addresses(_address_field(heads, name)):
             address = address.strip().lower()
             if "@" in address and address not in found:
                 found.append(address)
@@ -106,7 +119,7 @@ def _sender(heads: Headers) -> tuple[str, str]:
         value = _address_field(heads, name)
         if not value:
             continue
-        display, address = parseaddr(value)
+        display, address = _parse_address(value)
         if "@" in address:
             return address.strip().lower(), decode_header_value(display)
     return "", ""
