@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, fields
 from multiprocessing.connection import Connection, wait
 from operator import attrgetter
 from pathlib import Path
+from typing import Any
 
 from ingest.base import BadRecord, Connector, ParsedMessage, RawItem
 
@@ -68,11 +69,11 @@ def run_job(job: ParseJob) -> Outcome:
 _MESSAGE_FIELDS = attrgetter(*(f.name for f in fields(ParsedMessage)))
 
 
-def _compact(outcome: Outcome) -> Outcome | tuple[object, ...]:
+def _compact(outcome: Outcome) -> Outcome | tuple[Any, ...]:
     return _MESSAGE_FIELDS(outcome) if type(outcome) is ParsedMessage else outcome
 
 
-def _expand(sent: Outcome | tuple[object, ...]) -> Outcome:
+def _expand(sent: Outcome | tuple[Any, ...]) -> Outcome:
     return ParsedMessage(*sent) if isinstance(sent, tuple) else sent
 
 
@@ -369,7 +370,7 @@ class BatchParser:
 
     def parse(self, items: Sequence[tuple[RawItem, bytes]]) -> list[ParsedMessage | str]:
         """Each item's message or quarantine reason, in order."""
-        if self.offloads(len(items)):
+        if self._offload is not None and self.offloads(len(items)):
             try:
                 return self._in_workers(self._offload, items)
             except PoolUnavailable as exc:

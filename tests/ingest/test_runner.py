@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commwatch.store import (
     Customer,
@@ -262,7 +262,8 @@ def test_next_batch_is_taken_before_this_one_is_committed_only_when_reading_ahea
     assert (report.seen, report.stored) == (n, n)
     assert connector.committed_when_asked == asked
     with Session(engine) as session:
-        ids = session.scalars(select(Message.header_message_id).order_by(Message.id)).all()
+        ids = session.scalars(
+            select(col(Message.header_message_id)).order_by(col(Message.id))).all()
     assert ids == [f"<a{i}@b.example>" for i in range(n)]
 
 
