@@ -99,6 +99,15 @@ class Connector(Protocol):
         ...
 
 
+class ReadsAhead(Connector, Protocol):
+    """A connector whose `fetch` does nothing to a batch when asked for the next one (it does
+    not flag, move or delete what it handed out) sets `read_ahead`: the runner then takes the
+    next batch and has it parsed while it stores the current one. Without it the runner asks
+    for the next batch only once the current one is committed."""
+
+    read_ahead: bool
+
+
 class OffloadsParsing(Connector, Protocol):
     """A connector whose parse can run in a worker process: `parse_job` makes in-process
     checks (raising BadRecord) and returns the rest as a picklable call, a module-level

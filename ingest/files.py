@@ -43,6 +43,7 @@ def _batches(items: Iterator[RawItem], partition: str) -> Iterator[Batch]:
 class _EmailFiles:
     channel = "email"
     name: str
+    read_ahead = True  # files are only read
 
     def parse(self, item: RawItem, data: bytes) -> ParsedMessage:
         return parse_email(data, received_at=item.received_at)

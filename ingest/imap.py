@@ -241,6 +241,13 @@ class ImapConnector:
         self.where = f"imap://{config.username}@{config.host}:{config.port}"
         self._unreadable: dict[str, str] = {}
 
+    @property
+    def read_ahead(self) -> bool:
+        """Read-only: the runner may take the next batch before this one is committed. With
+        `after_ingest`, a batch is flagged or moved when the runner asks for the next one,
+        which it must then do only once the batch is committed."""
+        return self.config.after_action[0] == "none"
+
     # -- connecting ------------------------------------------------------------------------
 
     def _tls_context(self) -> ssl.SSLContext:

@@ -181,6 +181,31 @@ class _Transport:
             else:
                 self.untagged_responses.append([typ, [dat]])
 
+    def _get_untagged_response(self, name: str, leave: bool = False) -> Any:
+        """imaplib2's, without its debug line: after a FETCH that formatted the repr of all
+        the batch's responses, bodies included (megabytes), to keep 80 characters of it."""
+        with self.commands_lock:
+            for i, (typ, dat) in enumerate(self.untagged_responses):
+                if typ == name:
+                    if not leave:
+                        del self.untagged_responses[i]
+                    return dat
+        return None
+
+    def _untagged_response(self, typ: str, dat: Any, name: str) -> tuple[str, Any]:
+        """imaplib2's, without its debug line (the same repr of the whole batch)."""
+        if typ == "NO":
+            return typ, dat
+        data = self._get_untagged_response(name)
+        if not data:
+            return typ, [None]
+        while True:
+            dat = self._get_untagged_response(name)
+            if not dat:
+                break
+            data += dat
+        return typ, data
+
     def _literal_size(self, line: bytes, continues: bool) -> int | None:
         """N if `line` announces an N-byte literal ({N} at its end), as imaplib2's handler
         reads it: on an untagged response, or on the rest of one after a literal."""

@@ -18,12 +18,27 @@ from email.errors import HeaderParseError
 from email.header import Header, decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+from functools import lru_cache
 
 from ingest.base import BadRecord, ParsedMessage
 from ingest.html import html_to_text
 from ingest.quotes import new_text_of
 
 _MSGID = re.compile(r"<[^<>\s]+>")
+_SPACES = re.compile(r"\s+")
+_AUTO_SUBJECT = re.compile(
+    r"(?i)^(automatic reply|auto(matic)?[- ]?reply|out of (the )?office)\b")
+
+# The first value of each header by lower-case name, as Message.get gives it (compat32's
+# header_fetch_parse), read in one pass: Message.get scans every header at each call.
+Headers = dict[str, object]
+
+
+def _first_headers(msg: Message) -> Headers:
+    found: Headers = {}
+    for name, value in msg.items():
+        found.setdefault(name.lower(), value)
+    return found
 
 
 def _unescape_8bit(text: str) -> str:
@@ -63,36 +78,48 @@ def decode_header_value(value: object) -> str:
             text = str(make_header(decode_header(text)))
         except (HeaderParseError, LookupError, UnicodeError, ValueError):
             pass  # an undecodable encoded word stays as written
-    return re.sub(r"\s+", " ", text).strip()
+    return _SPACES.sub(" ", text).strip()
 
 
-def _header(msg: Message, name: str) -> str:
-    value = msg.get(name)
+def _header(heads: Headers, name: str) -> str:
+    value = heads.get(name)
     return "" if value is None else decode_header_value(value)
 
 
-def _address_field(msg: Message, name: str) -> str:
+def _address_field(heads: Headers, name: str) -> str:
     # Split addresses before decoding display names: a decoded name may hold a comma.
-    value = msg.get(name)
+    value = heads.get(name)
     return "" if value is None else _header_text(value)
 
 
-def _addresses(msg: Message, *names: str) -> list[str]:
+# The same senders and recipients come back in message after message, and the address
+# parser (with its validation since Python 3.11.x) is a large part of reading the headers.
+@lru_cache(maxsize=4096)
+def _split_addresses(value: str) -> tuple[tuple[str, str], ...]:
+    return tuple(getaddresses([value]))
+
+
+@lru_cache(maxsize=4096)
+def _parse_address(value: str) -> tuple[str, str]:
+    return parseaddr(value)
+
+
+def _addresses(heads: Headers, *names: str) -> list[str]:
     found: list[str] = []
     for name in names:
-        for _display, address in getaddresses([_address_field(msg, name)]):
+        for _display, address in _split_addresses(_address_field(heads, name)):
             address = address.strip().lower()
             if "@" in address and address not in found:
                 found.append(address)
     return found
 
 
-def _sender(msg: Message) -> tuple[str, str]:
-    for name in ("From", "Sender", "Reply-To", "Return-Path"):
-        value = _address_field(msg, name)
+def _sender(heads: Headers) -> tuple[str, str]:
+    for name in ("from", "sender", "reply-to", "return-path"):
+        value = _address_field(heads, name)
         if not value:
             continue
-        display, address = parseaddr(value)
+        display, address = _parse_address(value)
         if "@" in address:
             return address.strip().lower(), decode_header_value(display)
     return "", ""
@@ -102,8 +129,8 @@ def _message_ids(value: str) -> list[str]:
     return _MSGID.findall(value)
 
 
-def _sent_at(msg: Message, fallback: datetime | None) -> datetime:
-    candidates = [_header(msg, "Date")]
+def _sent_at(msg: Message, heads: Headers, fallback: datetime | None) -> datetime:
+    candidates = [_header(heads, "date")]
     for received in msg.get_all("Received", failobj=[]) or []:
         candidates.append(str(received).rsplit(";", 1)[-1])
     for value in candidates:
@@ -132,10 +159,10 @@ def _decode_part(part: Message) -> str:
         return payload.decode("utf-8", errors="replace")
 
 
-def _is_attachment(part: Message) -> bool:
+def _is_attachment(part: Message, ctype: str) -> bool:
     disposition = (part.get_content_disposition() or "").lower()
     return disposition == "attachment" or (
-        part.get_filename() is not None and part.get_content_maintype() != "text"
+        part.get_filename() is not None and ctype.split("/")[0] != "text"
     )
 
 
@@ -146,8 +173,10 @@ def _walk(msg: Message) -> tuple[list[str], list[str], list[dict[str, object]]]:
     for part in msg.walk():
         if part.is_multipart():
             continue
-        ctype = part.get_content_type()
-        if _is_attachment(part) or ctype.startswith(("image/", "application/", "audio/", "video/")):
+        ctype = part.get_content_type()  # parsed from the header at each call: once a part
+        if _is_attachment(part, ctype) or ctype.startswith(
+            ("image/", "application/", "audio/", "video/")
+        ):
             payload = part.get_payload(decode=True)
             try:
                 filename = part.get_filename()
@@ -168,26 +197,26 @@ def _walk(msg: Message) -> tuple[list[str], list[str], list[dict[str, object]]]:
             html.append(_decode_part(part))
         elif ctype in ("message/delivery-status", "text/rfc822-headers"):
             continue
-        elif part.get_content_maintype() == "text":
+        elif ctype.split("/")[0] == "text":
             plain.append(_decode_part(part))
     return plain, html, attachments
 
 
-def _automatic(msg: Message, sender: str, subject: str) -> str | None:
+def _automatic(msg: Message, heads: Headers, sender: str, subject: str) -> str | None:
     """Bounces and auto-replies, from the headers that RFC 3834 and practice define."""
     if msg.get_content_type() == "multipart/report" or sender.split("@")[0] in (
         "mailer-daemon",
         "postmaster",
     ):
         return "bounce"
-    auto = _header(msg, "Auto-Submitted").lower()
+    auto = _header(heads, "auto-submitted").lower()
     if auto and auto != "no":
         return "auto_reply"
-    if _header(msg, "X-Autoreply") or _header(msg, "X-Autorespond"):
+    if _header(heads, "x-autoreply") or _header(heads, "x-autorespond"):
         return "auto_reply"
-    if _header(msg, "Precedence").lower() in ("auto_reply", "bulk", "junk"):
+    if _header(heads, "precedence").lower() in ("auto_reply", "bulk", "junk"):
         return "auto_reply"
-    if re.match(r"(?i)^(automatic reply|auto(matic)?[- ]?reply|out of (the )?office)\b", subject):
+    if _AUTO_SUBJECT.match(subject):
         return "auto_reply"
     return None
 
@@ -205,33 +234,34 @@ def parse_email(data: bytes, received_at: datetime | None = None) -> ParsedMessa
     msg = message_from_bytes(data, policy=policy.compat32)
     if not msg.keys():
         raise BadRecord("no RFC 5322 header block: the data does not start with headers")
-    if not any(_header(msg, h) for h in ("From", "Sender", "Date", "Message-ID", "Subject")):
+    heads = _first_headers(msg)
+    if not any(_header(heads, h) for h in ("from", "sender", "date", "message-id", "subject")):
         raise BadRecord("none of From, Sender, Date, Message-ID or Subject could be read")
 
-    sender, sender_name = _sender(msg)
-    subject = _header(msg, "Subject")
-    ids = _message_ids(_header(msg, "Message-ID"))
+    sender, sender_name = _sender(heads)
+    subject = _header(heads, "subject")
+    ids = _message_ids(_header(heads, "message-id"))
     header_id = ids[0] if ids else None
     plain, html, attachments = _walk(msg)
     body = "\n\n".join(p.strip() for p in plain if p.strip())
     if not body and html:
         body = "\n\n".join(html_to_text(h) for h in html)
     body = body.replace("\r\n", "\n").replace("\r", "\n")
-    reply_ids = _message_ids(_header(msg, "In-Reply-To"))
+    reply_ids = _message_ids(_header(heads, "in-reply-to"))
     return ParsedMessage(
         natural_key=natural_key(header_id, data),
         channel="email",
         sender=sender,
         sender_name=sender_name,
-        recipients=_addresses(msg, "To", "Cc"),
-        sent_at=_sent_at(msg, received_at),
+        recipients=_addresses(heads, "to", "cc"),
+        sent_at=_sent_at(msg, heads, received_at),
         subject=subject,
         body_text=body,
         new_text=new_text_of(body),
         header_message_id=header_id,
         in_reply_to=reply_ids[0] if reply_ids else None,
-        references=_message_ids(_header(msg, "References")),
+        references=_message_ids(_header(heads, "references")),
         attachments=attachments,
-        automatic=_automatic(msg, sender, subject),
+        automatic=_automatic(msg, heads, sender, subject),
     )
 

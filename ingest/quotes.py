@@ -31,6 +31,31 @@ _DATE = re.compile(
 _TIME = re.compile(r"\b\d{1,2}:\d{2}\b")
 
 
+# How the library's patterns start: a "wrote" line at a line start, a From-block line at a
+# line start or at the newline before it.
+_WROTE_HEAD = "^"
+_FROM_HEAD = "((?:(?:^|\\n|\\n(?:> ?)*)[* ]*"
+
+
+def _either(patterns: list[str], head: str, at_head: str) -> str:
+    """The patterns as one alternation, in their order, with each run of those that start
+    with `head` behind the assertion `at_head`. The assertion holds wherever they can start
+    to match, so the matches are the same; it fails at once everywhere else, where the
+    engine would otherwise try each alternative in turn at every character."""
+    branches: list[str] = []
+    run: list[str] = []
+    for pattern in [*patterns, None]:
+        if pattern is not None and pattern.startswith(head):
+            run.append(f"(?:{pattern})")
+            continue
+        if run:
+            branches.append(f"{at_head}(?:{'|'.join(run)})")
+            run = []
+        if pattern is not None:
+            branches.append(f"(?:{pattern})")
+    return "|".join(branches)
+
+
 @lru_cache(maxsize=1)
 def _library_headers() -> tuple[re.Pattern[str], re.Pattern[str]]:
     """mail-parser-reply's "wrote" lines and From-blocks, each as one pattern over all
@@ -39,8 +64,8 @@ def _library_headers() -> tuple[re.Pattern[str], re.Pattern[str]]:
     wrote = [t["wrote_header"] for t in _LANGUAGES if t.get("wrote_header")]
     froms = [t["from_header"] for t in _LANGUAGES if t.get("from_header")]
     return (
-        re.compile("|".join(f"(?:{p})" for p in [*wrote, GENERIC_MAIL_SEPARATOR]), flags),
-        re.compile("|".join(f"(?:{p})" for p in froms), flags),
+        re.compile(_either([*wrote, GENERIC_MAIL_SEPARATOR], _WROTE_HEAD, "^"), flags),
+        re.compile(_either(froms, _FROM_HEAD, "(?:^|(?=\\n))"), flags),
     )
 
 
@@ -112,24 +137,43 @@ _MAX_HEADER_LINE = 300
 _Span = tuple[int, int, int]
 
 
-def _library_spans(stripped: list[str]) -> list[_Span]:
-    """mail-parser-reply's table, run over the lines without indentation as it does itself."""
+def _unquoted_lines(stripped: list[str]) -> list[int]:
+    """Indexes of the lines (stripped of indentation) that do not start with `>`: quoted
+    lines, most of a long history, can hold no reply header and are never looked at."""
+    return [i for i, line in enumerate(stripped) if line[:1] != ">"]
+
+
+def _ends_header(line: str) -> bool:
+    return len(line) <= _MAX_HEADER_LINE and line.endswith((":", "："))
+
+
+def _library_spans(stripped: list[str], unquoted: list[int]) -> list[_Span]:
+    """mail-parser-reply's table, run over the lines without indentation as it does itself;
+    `unquoted` are the lines not marked with `>`."""
     # Its "On … wrote:" patterns backtrack quadratically on a long line; no reply header is
     # that long, so such lines are left out. So is every line that cannot be part of what a
     # pattern looks for: a "wrote" header ends its line with a colon (after a wrapped line at
     # most), a From-block is lines that start with a key and a colon, and a separator is a
-    # "-----" rule. A run of lines left out becomes one empty line, which breaks a header
-    # block just as the lines it stands for did. Most of a long quoted history goes, and
-    # with it most of the time the patterns take.
-    ends = [len(line) <= _MAX_HEADER_LINE and line.endswith((":", "：")) for line in stripped]
-    ends.append(False)
+    # "-----" rule. A `>` line is quotation whatever it says. A run of lines left out becomes
+    # one empty line, which breaks a header block just as the lines it stands for did. Most
+    # of a long quoted history goes, and with it most of the time the patterns take.
+    final = len(stripped) - 1
+    near_ends = [
+        i for i in unquoted
+        if len(stripped[i]) <= _MAX_HEADER_LINE and (
+            _ends_header(stripped[i]) or (i < final and _ends_header(stripped[i + 1]))
+            or "-----" in stripped[i]
+        )
+    ]
     wrote, froms = _library_headers()
     spans: list[_Span] = []
-    for first, last in _matched_lines(
-        wrote, stripped, [ends[i] or ends[i + 1] or "-----" in s for i, s in enumerate(stripped)]
-    ):
+    for first, last in _matched_lines(wrote, stripped, near_ends):
         spans.append((first, last, 0))
-    keyed = [bool(_KEY_LINE.match(line)) or "-----" in line for line in stripped]
+    keyed = [
+        i for i in unquoted
+        if len(stripped[i]) <= _MAX_HEADER_LINE
+        and (_KEY_LINE.match(stripped[i]) or "-----" in stripped[i])
+    ]
     for first, last in _matched_lines(froms, stripped, keyed):
         keys = [i for i in range(first, last + 1) if _KEY_LINE.match(stripped[i])]
         # The library means "two or more header lines" (its Polish entry accepts one, which
@@ -140,25 +184,25 @@ def _library_spans(stripped: list[str]) -> list[_Span]:
 
 
 def _matched_lines(
-    pattern: re.Pattern[str], stripped: list[str], wanted: list[bool]
+    pattern: re.Pattern[str], stripped: list[str], wanted: list[int]
 ) -> list[tuple[int, int]]:
-    """First and last line of each match of `pattern` over the wanted lines (each run of
-    other lines as one empty line)."""
+    """First and last line of each match of `pattern` over the wanted lines, in order (each
+    run of other lines as one empty line)."""
     kept: list[str] = []
     origin: list[int] = []  # kept line -> line of `stripped` (a run: its first line)
-    dropping = False
-    for i, line in enumerate(stripped):
-        # A `>` line is quotation whatever it says: no need to find headers in it.
-        if wanted[i] and len(line) <= _MAX_HEADER_LINE and not line.startswith(">"):
-            kept.append(line)
-            origin.append(i)
-            dropping = False
-        elif not dropping:
+    previous = -1
+    for i in wanted:
+        if i > previous + 1:
             kept.append("")
-            origin.append(i)
-            dropping = True
+            origin.append(previous + 1)
+        kept.append(stripped[i])
+        origin.append(i)
+        previous = i
     if not any(kept):
         return []
+    if previous + 1 < len(stripped):
+        kept.append("")
+        origin.append(previous + 1)
     text = "\n".join(kept)
     starts = [0]
     for line in kept:
@@ -217,12 +261,13 @@ def _extra_from_block(stripped: list[str], first: int) -> _Span | None:
     return (first, last, 0) if last > first and names & _EXTRA_FROM_KEYS else None
 
 
-def _splitters(lines: list[str]) -> list[_Span]:
-    """Spans of lines that introduce quoted earlier messages."""
-    stripped = [line.strip() for line in lines]
-    spans = _library_spans(stripped)
-    for i, line in enumerate(stripped):
-        if not line or _QUOTED.match(line):
+def _splitters(stripped: list[str], unquoted: list[int]) -> list[_Span]:
+    """Spans of lines that introduce quoted earlier messages; `unquoted` are the lines not
+    marked with `>`, the only ones that can start one."""
+    spans = _library_spans(stripped, unquoted)
+    for i in unquoted:
+        line = stripped[i]
+        if not line:
             continue
         if span := _attribution_span(stripped, i):
             spans.append(span)
@@ -247,9 +292,13 @@ def _splitters(lines: list[str]) -> list[_Span]:
 def _marks(lines: list[str]) -> tuple[str, dict[int, int]]:
     """One letter a line — e(mpty), m(arked with >), s(plitter: a reply header), t(ext) —
     and the column of splitters that start after text on their line."""
-    marks = ["e" if not line.strip() else "m" if _QUOTED.match(line) else "t" for line in lines]
+    stripped = [line.strip() for line in lines]
+    unquoted = _unquoted_lines(stripped)
+    marks = ["m"] * len(lines)
+    for i in unquoted:
+        marks[i] = "t" if stripped[i] else "e"
     columns: dict[int, int] = {}
-    for first, last, column in _splitters(lines):
+    for first, last, column in _splitters(stripped, unquoted):
         if column and marks[first] == "t":
             columns[first] = column + len(lines[first]) - len(lines[first].lstrip())
         for i in range(first, last + 1):
@@ -262,14 +311,15 @@ def _marks(lines: list[str]) -> tuple[str, dict[int, int]]:
     return joined, columns
 
 
-def _unmarked_quote_at(marks: str, i: int) -> bool:
-    """A splitter followed by plain text: an Outlook-style quotation, history to the end."""
-    return re.match(r"s[se]*t", marks[i:]) is not None
+# A splitter followed by plain text: an Outlook-style quotation, history to the end.
+_UNMARKED_QUOTE = re.compile(r"s[se]*t")
+_QUOTE_START = re.compile(r"[sm]")
+_SENDERS_LINES = re.compile(r"[te]+")
 
 
 def _reply_lines(lines: list[str]) -> list[str]:
     marks, columns = _marks(lines)
-    start = re.search(r"[sm]", marks)
+    start = _QUOTE_START.search(marks)
     if start is None:
         return lines
     q = start.start()
@@ -278,11 +328,10 @@ def _reply_lines(lines: list[str]) -> list[str]:
         kept.append(lines[q][: columns[q]].rstrip(" -"))
     # After a `>`-quoted block, plain lines are the sender's again: a reply written under
     # the quote, inline answers, a sign-off; until an unmarked quotation starts.
-    for i in range(q, len(lines)):
-        if marks[i] == "s" and _unmarked_quote_at(marks, i):
-            break
-        if marks[i] in "te":
-            kept.append(lines[i])
+    unmarked = _UNMARKED_QUOTE.search(marks, q)
+    end = unmarked.start() if unmarked else len(lines)
+    for run in _SENDERS_LINES.finditer(marks, q, end):
+        kept += lines[run.start() : run.end()]
     if not any(line.strip() for line in kept):
         # Nothing but quotation (a forward without comment, or a body that is a header
         # block): its unmarked text is all the message says.

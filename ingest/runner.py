@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from contextlib import closing
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -27,7 +28,7 @@ from commwatch.store import (
 from ingest.base import Batch, Connector, ParsedMessage, RawItem
 from ingest.crosschannel import conversation_customers
 from ingest.customers import CustomerResolver, Match
-from ingest.parsepool import BatchParser, parse_or_reason
+from ingest.parsepool import BatchParser, parse_or_reason, switch_interval
 from ingest.threads import NewMessage, assign_threads
 
 log = logging.getLogger(__name__)
@@ -251,25 +252,30 @@ def _message_row(
     }
 
 
-def _store_batch(
-    session: Session,
-    parser: BatchParser,
-    batch: Batch,
-    directions: Directions,
-    report: IngestReport,
-    since: datetime | None = None,
-) -> None:
-    source = parser.connector.name
+@dataclass
+class _Parsing:
+    """A batch whose unseen items are being parsed (in a helper thread, by the workers)."""
+
+    batch: Batch
+    todo: list[tuple[RawItem, bytes]]
+    outcomes: Future[list[ParsedMessage | str]]
+
+
+def _unseen(
+    engine: Engine, source: str, batch: Batch, report: IngestReport, also_seen: set[str]
+) -> list[tuple[RawItem, bytes]]:
+    """The batch's items not in the ledger (nor in `also_seen`), with their bytes."""
     keys = [item.key for item in batch.items]
-    known = set(
-        session.scalars(
-            select(SourceItem.item_key).where(
-                SourceItem.source == source,
-                SourceItem.item_key.in_(keys),  # type: ignore[attr-defined]
+    with Session(engine) as session:
+        known = set(
+            session.scalars(
+                select(SourceItem.item_key).where(
+                    SourceItem.source == source,
+                    SourceItem.item_key.in_(keys),  # type: ignore[attr-defined]
+                )
             )
         )
-    )
-    resolver = CustomerResolver(session)
+    known |= also_seen
     todo: list[tuple[RawItem, bytes]] = []
     for item in batch.items:
         report.seen += 1
@@ -278,9 +284,22 @@ def _store_batch(
             continue
         known.add(item.key)
         todo.append((item, item.read()))
+    return todo
+
+
+def _store_batch(
+    session: Session,
+    source: str,
+    parsing: _Parsing,
+    directions: Directions,
+    report: IngestReport,
+    since: datetime | None = None,
+) -> None:
+    todo, batch = parsing.todo, parsing.batch
+    resolver = CustomerResolver(session)
     ledger: dict[str, tuple[int | None, int | None]] = {}  # key -> (message, quarantine)
     to_store: list[tuple[RawItem, ParsedMessage]] = []
-    for (item, data), parsed in zip(todo, parser.parse(todo), strict=True):
+    for (item, data), parsed in zip(todo, parsing.outcomes.result(), strict=True):
         if isinstance(parsed, str):
             ledger[item.key] = (None, quarantine(session, source, item, data, parsed))
             report.quarantined += 1
@@ -343,16 +362,59 @@ def run_source(
     report = IngestReport(connector.name)
     with Session(engine) as session:
         cursors = _cursors(session, connector.name)
-    # closing(): a failed batch ends the fetch at once (an IMAP session is logged out).
+    source = connector.name
+    read_ahead = bool(getattr(connector, "read_ahead", False))
+
+    def commit(parsing: _Parsing) -> None:
+        with session_scope(engine) as session:
+            _store_batch(session, source, parsing, directions, report, since)
+        if progress is not None:
+            progress(len(parsing.batch.items))
+
+    # closing(): a failed batch ends the fetch at once (an IMAP session is logged out). The
+    # parse thread is shut down (waiting for a parse under way) before the workers stop.
     with (
         BatchParser(connector, parse_workers) as parser,
         closing(connector.fetch(cursors)) as batches,  # type: ignore[type-var]
+        ThreadPoolExecutor(1, thread_name_prefix=f"parse {source}") as parse_thread,
+        ExitStack() as threads,
     ):
-        for batch in batches:
-            with session_scope(engine) as session:
-                _store_batch(session, parser, batch, directions, report, since)
-            if progress is not None:
-                progress(len(batch.items))
+        # With `read_ahead`, batch k+1 is taken and parsed while batch k is stored: the
+        # workers parse as the main process stores. Otherwise each batch is committed
+        # before the next is asked for (the connector may act on it then), and so is a
+        # batch parsed here, which has nothing to overlap with (the IDLE path: asking for
+        # the next batch may mean logging out, and the new message waits for that).
+        pending: _Parsing | None = None
+        shortened = False  # the thread switch interval (see parsepool.switch_interval)
+        iterator = iter(batches)
+        while True:
+            try:
+                batch = next(iterator)
+            except StopIteration:
+                break
+            except Exception:
+                if pending is not None:  # the source failed: keep what is already in hand
+                    commit(pending)
+                raise
+            in_hand = {item.key for item, _data in pending.todo} if pending else set()
+            todo = _unseen(engine, source, batch, report, in_hand)
+            if read_ahead and parser.offloads(len(todo)):
+                if not shortened:
+                    threads.enter_context(switch_interval.shortened())
+                    shortened = True
+                parsing = _Parsing(batch, todo, parse_thread.submit(parser.parse, todo))
+                if pending is not None:
+                    commit(pending)
+                pending = parsing
+                continue
+            if pending is not None:
+                commit(pending)
+                pending = None
+            parsed: Future[list[ParsedMessage | str]] = Future()
+            parsed.set_result(parser.parse(todo))
+            commit(_Parsing(batch, todo, parsed))
+        if pending is not None:
+            commit(pending)
     return report
 
 

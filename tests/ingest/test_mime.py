@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from ingest import BadRecord
-from ingest.html import html_to_text
+from ingest import html as html_module
+from ingest.html import _feed_tidy, _TextExtractor, html_to_text
 from ingest.mime import parse_email
 from tests.factories import email_bytes
 
@@ -72,6 +73,37 @@ def test_html_only_mail_becomes_readable_text() -> None:
 def test_html_to_text_blocks_and_entities() -> None:
     assert html_to_text("<div>a&nbsp;b</div><div>c &amp; d</div>").split() == ["a", "b", "c", "&", "d"]
     assert html_to_text("<p>one</p><p>two</p>").splitlines()[0] == "one"
+
+
+@pytest.mark.parametrize(("html", "tidy"), [
+    ('<!DOCTYPE html><html><head><meta charset="utf-8"><title>T</title><style>p{a:b}</style>'
+     "</head><body><p class=x>Hello,</p><br/><br />a &gt; b &amp;lt; c&nbsp;d</body></html>",
+     True),
+    ("<table><tr><td>INV-1</td> <td>\t$5 </td></tr></table><ul><li>one<li>two</ul>", True),
+    ("<!--[if mso]><o:p></o:p><![endif]--><p>x</p><STYLE>a</b></style >y", True),
+    ("<script>if (a < b) {}</script><p a='1' b=\"2\" c=3 d>z</p>", True),
+    ("  a\u3000\x1c b  &copy; &#169; &#xA9;x &amp  &unknown;", True),
+    ("text &gt", True),  # html.parser holds a trailing reference back until close()
+    ("a < b <p>c", False),  # a stray "<"
+    ("<p>unterminated <b", False),
+    ("<!-- never closed <p>x", False),
+    ("<style>no end", False),
+    ('<p class="a"id="b">glued attributes</p>', False),
+    ("<![CDATA[x]]><?xml version='1.0'?>", False),
+])
+def test_tidy_html_is_read_as_html_parser_reads_it(
+    html: str, tidy: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slow = _TextExtractor()
+    slow.feed(html)
+    slow.close()
+    fast = _TextExtractor()
+    assert _feed_tidy(fast, html) is tidy
+    if tidy:
+        assert fast.parts == slow.parts
+    text = html_to_text(html)
+    monkeypatch.setattr(html_module, "_feed_tidy", lambda _parser, _html: False)
+    assert html_to_text(html) == text
 
 
 def test_encoded_headers_and_latin1_body() -> None:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commwatch.store import (
     Customer,
@@ -19,6 +23,8 @@ from commwatch.store import (
     session_scope,
 )
 from ingest import load_customers, run_source
+from ingest.base import Batch, SourceError
+from ingest.parsepool import switch_interval
 from ingest.config import EmlFolderSourceConfig, MaildirSourceConfig
 from ingest.files import EmlFolderConnector, MaildirConnector
 from tests.factories import OWN, email_bytes, write_maildir
@@ -201,3 +207,82 @@ def test_bad_customer_file_names_file_row_and_column(engine: Engine, tmp_path: P
         with session_scope(engine) as session:
             load_customers(session, csv)
     assert count(engine, Customer) == 0
+
+
+# -- reading ahead: the next batch parsed while this one is stored -------------------------
+
+
+class _Batches(EmlFolderConnector):
+    """An .eml folder handed out `size` files a batch, noting how many items were committed
+    each time the runner asks for another batch, and failing when asked for batch `fail_at`."""
+
+    def __init__(self, folder: Path, read_ahead: bool, engine: Engine, size: int,
+                 fail_at: int | None = None) -> None:
+        super().__init__("ahead", EmlFolderSourceConfig.model_validate(
+            {"type": "eml_dir", "path": folder}))
+        self.read_ahead = read_ahead
+        self.engine = engine
+        self.fail_at = fail_at
+        self.size = size
+        self.committed_when_asked: list[int] = []
+        self.switch_interval_when_asked: list[float] = []
+
+    def fetch(self, cursors: dict[str, dict[str, Any]]) -> Iterator[Batch]:
+        items = [item for batch in super().fetch(cursors) for item in batch.items]
+        for n, start in enumerate(range(0, len(items), self.size)):
+            self.committed_when_asked.append(count(self.engine, SourceItem))
+            self.switch_interval_when_asked.append(sys.getswitchinterval())
+            if n == self.fail_at:
+                raise SourceError("the source went away")
+            chunk = items[start:start + self.size]
+            yield Batch("", chunk, {"last_key": chunk[-1].key})
+        self.committed_when_asked.append(count(self.engine, SourceItem))  # asked: no more
+
+
+def _eml_folder(tmp_path: Path, n: int) -> Path:
+    folder = tmp_path / "eml"
+    folder.mkdir()
+    for i in range(n):
+        (folder / f"{i:02d}.eml").write_bytes(
+            email_bytes(sent=T0 + timedelta(hours=i), message_id=f"<a{i}@b.example>"))
+    return folder
+
+
+@pytest.mark.parametrize(("read_ahead", "size", "asked"), [
+    (False, 16, [0, 16, 32, 48]),  # each batch committed before the next is asked for
+    (True, 16, [0, 0, 16, 32]),  # the next batch is taken (and parsed) while this is stored
+    (True, 3, [0, 3, 6, 9]),  # batches too small for the parse workers: nothing to overlap
+])
+def test_next_batch_is_taken_before_this_one_is_committed_only_when_reading_ahead(
+    engine: Engine, tmp_path: Path, read_ahead: bool, size: int, asked: list[int]
+) -> None:
+    n = size * 3
+    connector = _Batches(_eml_folder(tmp_path, n), read_ahead, engine, size)
+    report = run_source(engine, connector, OWN, parse_workers=2)
+    assert (report.seen, report.stored) == (n, n)
+    assert connector.committed_when_asked == asked
+    with Session(engine) as session:
+        ids = session.scalars(
+            select(col(Message.header_message_id)).order_by(col(Message.id))).all()
+    assert ids == [f"<a{i}@b.example>" for i in range(n)]
+
+
+def test_thread_switch_interval_is_short_only_while_reading_ahead(
+    engine: Engine, tmp_path: Path
+) -> None:
+    before = sys.getswitchinterval()
+    connector = _Batches(_eml_folder(tmp_path, 48), True, engine, 16)
+    run_source(engine, connector, OWN, parse_workers=2)
+    # Asked for batch 1 before reading ahead, then for batches 2 and 3 while reading ahead.
+    assert connector.switch_interval_when_asked == [before] + [switch_interval.SECONDS] * 2
+    assert sys.getswitchinterval() == before
+
+
+@pytest.mark.parametrize("read_ahead", [False, True])
+def test_batch_in_hand_is_stored_when_the_source_fails_on_the_next(
+    engine: Engine, tmp_path: Path, read_ahead: bool
+) -> None:
+    connector = _Batches(_eml_folder(tmp_path, 48), read_ahead, engine, 16, fail_at=2)
+    with pytest.raises(SourceError, match="went away"):
+        run_source(engine, connector, OWN, parse_workers=2)
+    assert count(engine, Message) == count(engine, SourceItem) == 32
