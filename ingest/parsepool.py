@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.base import BadRecord, Connector, ParsedMessage, RawItem
+from ingest.refs import invoice_refs
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,11 @@ _MESSAGE_FIELDS = attrgetter(*(f.name for f in fields(ParsedMessage)))
 
 
 def _compact(outcome: Outcome) -> Outcome | tuple[Any, ...]:
-    return _MESSAGE_FIELDS(outcome) if type(outcome) is ParsedMessage else outcome
+    if type(outcome) is not ParsedMessage:
+        return outcome
+    if outcome.invoice_refs is None:  # work the storing process is spared
+        outcome.invoice_refs = invoice_refs(outcome.subject, outcome.new_text)
+    return _MESSAGE_FIELDS(outcome)
 
 
 def _expand(sent: Outcome | tuple[Any, ...]) -> Outcome:
