@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commwatch.store import Contact, Customer, Invoice
 from ingest.ar import (
@@ -17,7 +17,6 @@ from ingest.ar import (
     load_invoices,
     load_payments,
 )
-
 from ingest.refs import INVOICE_REF
 
 REQUIRED_COLUMNS = CUSTOMER_REQUIRED
@@ -46,10 +45,11 @@ class CustomerResolver:
 
     def __init__(self, session: Session) -> None:
         self._by_address = {
-            email: cid for email, cid in session.execute(select(Contact.email, Contact.customer_id))
+            email: cid for email, cid in session.execute(
+                select(col(Contact.email), col(Contact.customer_id)))
         }
         self._by_domain: dict[str, int] = {}
-        for cid, domains in session.execute(select(Customer.id, Customer.domains)):
+        for cid, domains in session.execute(select(col(Customer.id), col(Customer.domains))):
             for domain in domains or []:
                 self._by_domain.setdefault(domain, cid)
         self._session = session
@@ -104,8 +104,8 @@ class CustomerResolver:
             owners = {
                 number: cid
                 for number, cid in self._session.execute(
-                    select(Invoice.number, Invoice.customer_id).where(
-                        Invoice.number.in_(sorted(all_refs))  # type: ignore[attr-defined]
+                    select(col(Invoice.number), col(Invoice.customer_id)).where(
+                        col(Invoice.number).in_(sorted(all_refs))
                     )
                 )
             }

@@ -79,7 +79,10 @@ def _compact(outcome: Outcome) -> Outcome | tuple[Any, ...]:
 
 
 def _expand(sent: Outcome | tuple[Any, ...]) -> Outcome:
-    return ParsedMessage(*sent) if isinstance(sent, tuple) else sent
+    if isinstance(sent, tuple):
+        values: tuple[Any, ...] = sent
+        return ParsedMessage(*values)
+    return sent
 
 
 def serve(jobs: Connection, results: Connection) -> None:
@@ -375,9 +378,10 @@ class BatchParser:
 
     def parse(self, items: Sequence[tuple[RawItem, bytes]]) -> list[ParsedMessage | str]:
         """Each item's message or quarantine reason, in order."""
-        if self._offload is not None and self.offloads(len(items)):
+        offload = self._offload
+        if offload is not None and self.offloads(len(items)):
             try:
-                return self._in_workers(self._offload, items)
+                return self._in_workers(offload, items)
             except PoolUnavailable as exc:
                 log.warning("%s: parsing in this process from now on: %s", self.connector.name,
                             exc)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Table
-from sqlalchemy.engine import Dialect, Row
+from sqlalchemy.engine import Dialect
 from sqlmodel import Session
 
 # SQLite (3.32 on) takes up to 32766 bound values in one statement.
@@ -40,8 +40,10 @@ class SqliteRows:
             ) and not column.primary_key:
                 raise ValueError(f"{table.name}.{column.name} has a default; name it")
         quote = dialect.identifier_preparer.quote
+        # Table and column names come from the model, never from data; values are bound.
         self._head = (
-            f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) VALUES "
+            f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608
+            "VALUES "
         )
         self._tail = ""
         if conflict:
@@ -71,10 +73,10 @@ class SqliteRows:
             sql = self._sql[count] = self._head + ", ".join([self._one] * count) + self._tail
         return sql
 
-    def insert(self, session: Session, rows: Sequence[Sequence[Any]]) -> list[Row[Any]]:
+    def insert(self, session: Session, rows: Sequence[Sequence[Any]]) -> list[Sequence[Any]]:
         """Insert the rows, a multi-row statement at a time; the RETURNING rows, if any."""
         connection = session.connection()
-        returned: list[Row[Any]] = []
+        returned: list[Sequence[Any]] = []
         processed = self.processed
         for start in range(0, len(rows), self.per_statement):
             chunk = rows[start:start + self.per_statement]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commwatch.store import (
     Message,
@@ -78,13 +78,15 @@ class IngestReport:
 
 
 def _cursors(session: Session, source: str) -> dict[str, dict[str, Any]]:
-    rows = session.scalars(select(SyncState).where(SyncState.source == source))
+    rows = session.scalars(select(SyncState).where(col(SyncState.source) == source))
     return {row.partition: dict(row.cursor) for row in rows}
 
 
 def _save_cursor(session: Session, source: str, partition: str, cursor: dict[str, Any]) -> None:
     row = session.scalars(
-        select(SyncState).where(SyncState.source == source, SyncState.partition == partition)
+        select(SyncState).where(
+            col(SyncState.source) == source, col(SyncState.partition) == partition
+        )
     ).first()
     if row is None:
         insert_ignore(
@@ -121,7 +123,7 @@ def quarantine(session: Session, source: str, item: RawItem, data: bytes, reason
         return new_id
     existing = session.scalars(
         select(QuarantineItem).where(
-            QuarantineItem.source == source, QuarantineItem.item_key == item.key
+            col(QuarantineItem.source) == source, col(QuarantineItem.item_key) == item.key
         )
     ).one()
     existing.attempts += 1
@@ -163,8 +165,8 @@ def store_messages(
     ids: dict[str, int] = {
         key: message_id
         for key, message_id in session.execute(
-            select(Message.natural_key, Message.id).where(
-                Message.natural_key.in_(keys)  # type: ignore[attr-defined]
+            select(col(Message.natural_key), col(Message.id)).where(
+                col(Message.natural_key).in_(keys)
             )
         )
     }
@@ -180,12 +182,13 @@ def store_messages(
         # One statement for the batch; a key another process stored since the look-up
         # above is skipped by ON CONFLICT and counted as a duplicate.
         dialect = session.get_bind().dialect
+        inserted: Sequence[Sequence[Any]]
         if dialect.name == "sqlite":
             inserted = _sqlite_messages(dialect).insert(session, rows)
         else:
-            inserted = list(session.execute(
+            inserted = session.execute(
                 _insert_messages(dialect.name),
-                [dict(zip(_MESSAGE_COLUMNS, row, strict=True)) for row in rows]))
+                [dict(zip(_MESSAGE_COLUMNS, row, strict=True)) for row in rows]).all()
         ids.update((key, new_id) for new_id, key in inserted)
     fresh: list[NewMessage] = []
     for key, (parsed, kind, match) in pending.items():
@@ -194,7 +197,7 @@ def store_messages(
         else:
             known.add(key)
             ids[key] = session.execute(
-                select(Message.id).where(Message.natural_key == key)
+                select(col(Message.id)).where(col(Message.natural_key) == key)
             ).scalar_one()
     if fresh:
         assign_threads(session, fresh)
@@ -305,9 +308,9 @@ def _unseen(
     with Session(engine) as session:
         known = set(
             session.scalars(
-                select(SourceItem.item_key).where(
-                    SourceItem.source == source,
-                    SourceItem.item_key.in_(keys),  # type: ignore[attr-defined]
+                select(col(SourceItem.item_key)).where(
+                    col(SourceItem.source) == source,
+                    col(SourceItem.item_key).in_(keys),
                 )
             )
         )
@@ -472,6 +475,10 @@ def run_source(
     return report
 
 
+def _returns(raw: bytes) -> Callable[[], bytes]:
+    return lambda: raw
+
+
 @dataclass
 class RetryReport:
     released: int = 0
@@ -488,10 +495,10 @@ def retry_quarantined(
     """Parse held items again (after a parser fix); those that now parse are stored."""
     report = RetryReport()
     with session_scope(engine) as session:
-        query = select(QuarantineItem).where(QuarantineItem.status == "held")
+        query = select(QuarantineItem).where(col(QuarantineItem.status) == "held")
         if ids:
-            query = query.where(QuarantineItem.id.in_(ids))  # type: ignore[union-attr]
-        held = list(session.scalars(query.order_by(QuarantineItem.id)))  # type: ignore[arg-type]
+            query = query.where(col(QuarantineItem.id).in_(ids))
+        held = list(session.scalars(query.order_by(col(QuarantineItem.id))))
         resolver = CustomerResolver(session)
         for row in held:
             connector = connectors.get(row.source)
@@ -499,7 +506,7 @@ def retry_quarantined(
                 report.skipped.append(f"#{row.id}: source {row.source!r} is not configured")
                 continue
             raw = bytes(row.raw)
-            item = RawItem(key=row.item_key, ref=f"quarantine #{row.id}", read=lambda r=raw: r)
+            item = RawItem(key=row.item_key, ref=f"quarantine #{row.id}", read=_returns(raw))
             parsed = parse_or_reason(connector, item, raw)
             if isinstance(parsed, str):
                 row.attempts += 1
@@ -515,7 +522,8 @@ def retry_quarantined(
             row.updated_at = utcnow()
             ledger = session.scalars(
                 select(SourceItem).where(
-                    SourceItem.source == row.source, SourceItem.item_key == row.item_key
+                    col(SourceItem.source) == row.source,
+                    col(SourceItem.item_key) == row.item_key,
                 )
             ).first()
             if ledger is not None:

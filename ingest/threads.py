@@ -10,7 +10,7 @@ from operator import attrgetter
 
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Dialect
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commwatch.store import Message, Thread
 from ingest.base import ParsedMessage
@@ -117,17 +117,17 @@ class ThreadAssigner:
         self.drafts: list[DraftThread] = []
         if refs:
             for header, thread_id in session.execute(
-                select(Message.header_message_id, Message.thread_id).where(
-                    Message.header_message_id.in_(sorted(refs)),  # type: ignore[union-attr]
-                    Message.thread_id.is_not(None),  # type: ignore[union-attr]
+                select(col(Message.header_message_id), col(Message.thread_id)).where(
+                    col(Message.header_message_id).in_(sorted(refs)),
+                    col(Message.thread_id).is_not(None),
                 )
             ):
                 self.by_header[header] = self._thread(thread_id)
         if ids:
             for parent, thread_id in session.execute(
-                select(Message.in_reply_to, Message.thread_id).where(
-                    Message.in_reply_to.in_(sorted(ids)),  # type: ignore[union-attr]
-                    Message.thread_id.is_not(None),  # type: ignore[union-attr]
+                select(col(Message.in_reply_to), col(Message.thread_id)).where(
+                    col(Message.in_reply_to).in_(sorted(ids)),
+                    col(Message.thread_id).is_not(None),
                 )
             ):
                 self.by_parent[parent] = self._thread(thread_id)
@@ -137,8 +137,8 @@ class ThreadAssigner:
             earliest = min(m.parsed.sent_at for m in batch) - SUBJECT_WINDOW
             for thread in session.scalars(
                 select(Thread).where(
-                    Thread.subject_key.in_(sorted(keys)),  # type: ignore[attr-defined]
-                    Thread.last_message_at >= earliest,  # type: ignore[operator]
+                    col(Thread.subject_key).in_(sorted(keys)),
+                    col(Thread.last_message_at) >= earliest,
                 )
             ):
                 self.by_subject.setdefault((thread.channel, thread.subject_key), []).append(thread)

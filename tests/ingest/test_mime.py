@@ -62,7 +62,8 @@ def test_html_only_mail_becomes_readable_text() -> None:
         "<table><tr><td>INV-10023</td><td>$1,200.00</td></tr></table>"
         "<script>alert(1)</script></body></html>"
     )
-    raw = msg.replace(b"Content-Type: text/plain; charset=\"utf-8\"", b"Content-Type: text/html; charset=\"utf-8\"")
+    raw = msg.replace(b"Content-Type: text/plain; charset=\"utf-8\"",
+                      b"Content-Type: text/html; charset=\"utf-8\"")
     raw = raw.split(b"\n\n", 1)[0] + b"\n\n" + html.encode()
     parsed = parse_email(raw)
     assert "Dear AR team," in parsed.body_text
@@ -71,7 +72,8 @@ def test_html_only_mail_becomes_readable_text() -> None:
 
 
 def test_html_to_text_blocks_and_entities() -> None:
-    assert html_to_text("<div>a&nbsp;b</div><div>c &amp; d</div>").split() == ["a", "b", "c", "&", "d"]
+    text = html_to_text("<div>a&nbsp;b</div><div>c &amp; d</div>")
+    assert text.split() == ["a", "b", "c", "&", "d"]
     assert html_to_text("<p>one</p><p>two</p>").splitlines()[0] == "one"
 
 
@@ -161,14 +163,17 @@ def test_attachments_recorded_not_stored() -> None:
         ({}, "Re: invoice", None),
     ],
 )
-def test_automatic_mail_recognised(headers: dict[str, str], subject: str, expected: str | None) -> None:
+def test_automatic_mail_recognised(
+    headers: dict[str, str], subject: str, expected: str | None
+) -> None:
     parsed = parse_email(email_bytes(sent=SENT, subject=subject, headers=headers))
     assert parsed.automatic == expected
 
 
 def test_bounce_recognised() -> None:
     parsed = parse_email(
-        email_bytes(sent=SENT, sender="MAILER-DAEMON@mx.brightline.example", subject="Undeliverable")
+        email_bytes(sent=SENT, sender="MAILER-DAEMON@mx.brightline.example",
+                    subject="Undeliverable")
     )
     assert parsed.automatic == "bounce"
 
