@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from sqlalchemy import select, text
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, col
 
 from commwatch.store import Contact, Customer, Invoice, Payment, utcnow
 from ingest.config import (
@@ -454,7 +454,7 @@ def _customer_index(session: Session) -> dict[str, tuple[int, str]]:
     return {
         ext: (cid, currency)
         for ext, cid, currency in session.execute(
-            select(Customer.external_id, Customer.id, Customer.currency)
+            select(col(Customer.external_id), col(Customer.id), col(Customer.currency))
         )
     }
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commwatch.store import Customer, Message, Thread
 from ingest.base import ParsedMessage
@@ -69,9 +69,11 @@ class CrossChannelAssigner:
         wanted = {r for m in batch for r in [m.parsed.in_reply_to, *m.parsed.references] if r}
         if wanted:
             for header, thread_id, sent_at in session.execute(
-                select(Message.header_message_id, Message.thread_id, Message.sent_at).where(
-                    Message.header_message_id.in_(sorted(wanted)),  # type: ignore[union-attr]
-                    Message.thread_id.is_not(None),  # type: ignore[union-attr]
+                select(
+                    col(Message.header_message_id), col(Message.thread_id), col(Message.sent_at)
+                ).where(
+                    col(Message.header_message_id).in_(sorted(wanted)),
+                    col(Message.thread_id).is_not(None),
                 )
             ):
                 self.by_id[header] = (self._thread(thread_id), sent_at)
@@ -132,13 +134,16 @@ class CrossChannelAssigner:
         # Newest first: the first message that really names one of the numbers (not just
         # its digits) is the one; a short page keeps this cheap on a long history.
         rows = self.session.execute(
-            select(Message.thread_id, Message.sent_at, Message.subject, Message.new_text).where(
-                Message.customer_id == cid,
-                Message.thread_id.is_not(None),  # type: ignore[union-attr]
-                Message.sent_at >= since,  # type: ignore[operator]
-                Message.sent_at <= until,  # type: ignore[operator]
+            select(
+                col(Message.thread_id), col(Message.sent_at), col(Message.subject),
+                col(Message.new_text),
+            ).where(
+                col(Message.customer_id) == cid,
+                col(Message.thread_id).is_not(None),
+                col(Message.sent_at) >= since,
+                col(Message.sent_at) <= until,
                 or_(*text_has),
-            ).order_by(Message.sent_at.desc()).limit(50)  # type: ignore[attr-defined]
+            ).order_by(col(Message.sent_at).desc()).limit(50)
         )
         for thread_id, sent_at, subject, text in rows:
             if thread_refs(f"{subject}\n{text}") & refs:
@@ -154,14 +159,14 @@ class CrossChannelAssigner:
                 if best is None or p.sent_at > best[0]:
                     best = (p.sent_at, p.thread)
         row = self.session.execute(
-            select(Message.thread_id, func.max(Message.sent_at).label("latest"))
+            select(col(Message.thread_id), func.max(Message.sent_at).label("latest"))
             .where(
-                Message.customer_id == cid,
-                Message.thread_id.is_not(None),  # type: ignore[union-attr]
-                Message.sent_at >= since,  # type: ignore[operator]
-                Message.sent_at <= until,  # type: ignore[operator]
+                col(Message.customer_id) == cid,
+                col(Message.thread_id).is_not(None),
+                col(Message.sent_at) >= since,
+                col(Message.sent_at) <= until,
             )
-            .group_by(Message.thread_id)
+            .group_by(col(Message.thread_id))
             .order_by(func.max(Message.sent_at).desc())
             .limit(1)
         ).first()
@@ -195,8 +200,8 @@ def conversation_customers(
     if refs:
         by_ref = {
             external: cid for external, cid in session.execute(
-                select(Customer.external_id, Customer.id).where(
-                    Customer.external_id.in_(sorted(refs))  # type: ignore[attr-defined]
+                select(col(Customer.external_id), col(Customer.id)).where(
+                    col(Customer.external_id).in_(sorted(refs))
                 )
             ) if cid is not None
         }
@@ -219,9 +224,9 @@ def conversation_customers(
     if parents:
         stored = {
             header: cid for header, cid in session.execute(
-                select(Message.header_message_id, Message.customer_id).where(
-                    Message.header_message_id.in_(sorted(parents)),  # type: ignore[union-attr]
-                    Message.customer_id.is_not(None),  # type: ignore[union-attr]
+                select(col(Message.header_message_id), col(Message.customer_id)).where(
+                    col(Message.header_message_id).in_(sorted(parents)),
+                    col(Message.customer_id).is_not(None),
                 )
             )
         }

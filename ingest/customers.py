@@ -3,12 +3,11 @@ payments) from AR/ERP exports lives in `ingest.ar`; its loaders are re-exported 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commwatch.store import Contact, Customer, Invoice
 from ingest.ar import (
@@ -18,13 +17,9 @@ from ingest.ar import (
     load_invoices,
     load_payments,
 )
+from ingest.refs import INVOICE_REF
 
 REQUIRED_COLUMNS = CUSTOMER_REQUIRED
-
-INVOICE_REF = re.compile(
-    r"(?i)\b(?:inv(?:oice)?|rechnung|facture|factura|fattura)?[\s#:.\-no]*"
-    r"([A-Z]{2,5}[-/]?\d{3,}(?:[-/]\d+)?|\d{4}/\d{3,})\b"
-)
 
 
 @dataclass(frozen=True)
@@ -50,10 +45,11 @@ class CustomerResolver:
 
     def __init__(self, session: Session) -> None:
         self._by_address = {
-            email: cid for email, cid in session.execute(select(Contact.email, Contact.customer_id))
+            email: cid for email, cid in session.execute(
+                select(col(Contact.email), col(Contact.customer_id)))
         }
         self._by_domain: dict[str, int] = {}
-        for cid, domains in session.execute(select(Customer.id, Customer.domains)):
+        for cid, domains in session.execute(select(col(Customer.id), col(Customer.domains))):
             for domain in domains or []:
                 self._by_domain.setdefault(domain, cid)
         self._session = session
@@ -81,25 +77,35 @@ class CustomerResolver:
     def resolve(self, addresses: Iterable[str], text: str) -> Match:
         return self.resolve_many([(list(addresses), text)])[0]
 
-    def resolve_many(self, messages: list[tuple[list[str], str]]) -> list[Match]:
-        """Matches for many messages; invoice references are looked up in one query."""
+    def resolve_many(
+        self, messages: list[tuple[list[str], str]],
+        scanned: list[frozenset[str] | None] | None = None,
+    ) -> list[Match]:
+        """Matches for many messages; invoice references are looked up in one query.
+
+        `scanned` may hold, per message, the references already read from its text (the
+        parse workers read them: `ParsedMessage.invoice_refs`); None there means read them
+        here."""
         matches: list[Match | None] = []
-        wanted: list[set[str]] = []
-        for addresses, text in messages:
+        wanted: list[frozenset[str]] = []
+        none: frozenset[str] = frozenset()
+        for n, (addresses, text) in enumerate(messages):
             match = self._by_address_or_domain([a for a in addresses if a])
             matches.append(match)
-            refs: set[str] = set()
+            refs = none
             if match is None:
-                refs = {m.group(1).upper() for m in INVOICE_REF.finditer(text)}
+                known = scanned[n] if scanned is not None else None
+                refs = known if known is not None else frozenset(
+                    m.group(1).upper() for m in INVOICE_REF.finditer(text))
             wanted.append(refs)
-        all_refs = set().union(*wanted) if wanted else set()
+        all_refs: set[str] = set().union(*wanted) if wanted else set()
         owners: dict[str, int] = {}
         if all_refs:
             owners = {
                 number: cid
                 for number, cid in self._session.execute(
-                    select(Invoice.number, Invoice.customer_id).where(
-                        Invoice.number.in_(sorted(all_refs))  # type: ignore[attr-defined]
+                    select(col(Invoice.number), col(Invoice.customer_id)).where(
+                        col(Invoice.number).in_(sorted(all_refs))
                     )
                 )
             }

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.base import BadRecord, Connector, ParsedMessage, RawItem
+from ingest.refs import invoice_refs
 
 log = logging.getLogger(__name__)
 
@@ -70,11 +71,18 @@ _MESSAGE_FIELDS = attrgetter(*(f.name for f in fields(ParsedMessage)))
 
 
 def _compact(outcome: Outcome) -> Outcome | tuple[Any, ...]:
-    return _MESSAGE_FIELDS(outcome) if type(outcome) is ParsedMessage else outcome
+    if type(outcome) is not ParsedMessage:
+        return outcome
+    if outcome.invoice_refs is None:  # work the storing process is spared
+        outcome.invoice_refs = invoice_refs(outcome.subject, outcome.new_text)
+    return _MESSAGE_FIELDS(outcome)
 
 
 def _expand(sent: Outcome | tuple[Any, ...]) -> Outcome:
-    return ParsedMessage(*sent) if isinstance(sent, tuple) else sent
+    if isinstance(sent, tuple):
+        values: tuple[Any, ...] = sent
+        return ParsedMessage(*values)
+    return sent
 
 
 def serve(jobs: Connection, results: Connection) -> None:
@@ -370,9 +378,10 @@ class BatchParser:
 
     def parse(self, items: Sequence[tuple[RawItem, bytes]]) -> list[ParsedMessage | str]:
         """Each item's message or quarantine reason, in order."""
-        if self._offload is not None and self.offloads(len(items)):
+        offload = self._offload
+        if offload is not None and self.offloads(len(items)):
             try:
-                return self._in_workers(self._offload, items)
+                return self._in_workers(offload, items)
             except PoolUnavailable as exc:
                 log.warning("%s: parsing in this process from now on: %s", self.connector.name,
                             exc)

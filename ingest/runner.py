@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlalchemy.engine import Dialect, Engine
+from sqlmodel import Session, col
 
 from commwatch.store import (
     Message,
@@ -29,6 +29,7 @@ from ingest.base import Batch, Connector, ParsedMessage, RawItem
 from ingest.crosschannel import conversation_customers
 from ingest.customers import CustomerResolver, Match
 from ingest.parsepool import BatchParser, parse_or_reason, switch_interval
+from ingest.rows import SqliteRows
 from ingest.threads import NewMessage, assign_threads
 
 log = logging.getLogger(__name__)
@@ -77,13 +78,15 @@ class IngestReport:
 
 
 def _cursors(session: Session, source: str) -> dict[str, dict[str, Any]]:
-    rows = session.scalars(select(SyncState).where(SyncState.source == source))
+    rows = session.scalars(select(SyncState).where(col(SyncState.source) == source))
     return {row.partition: dict(row.cursor) for row in rows}
 
 
 def _save_cursor(session: Session, source: str, partition: str, cursor: dict[str, Any]) -> None:
     row = session.scalars(
-        select(SyncState).where(SyncState.source == source, SyncState.partition == partition)
+        select(SyncState).where(
+            col(SyncState.source) == source, col(SyncState.partition) == partition
+        )
     ).first()
     if row is None:
         insert_ignore(
@@ -120,7 +123,7 @@ def quarantine(session: Session, source: str, item: RawItem, data: bytes, reason
         return new_id
     existing = session.scalars(
         select(QuarantineItem).where(
-            QuarantineItem.source == source, QuarantineItem.item_key == item.key
+            col(QuarantineItem.source) == source, col(QuarantineItem.item_key) == item.key
         )
     ).one()
     existing.attempts += 1
@@ -145,22 +148,25 @@ def store_messages(
     """
     now = utcnow()
     kinds = [p.direction or directions.of(p.sender, p.recipients) for p, _ref in entries]
-    matches = resolver.resolve_many([
-        (
-            [p.sender] if kind == "inbound"
-            else [r for r in p.recipients if not directions.is_ours(r)],
-            f"{p.subject}\n{p.new_text}",
-        )
-        for (p, _ref), kind in zip(entries, kinds, strict=True)
-    ])
+    matches = resolver.resolve_many(
+        [
+            (
+                [p.sender] if kind == "inbound"
+                else [r for r in p.recipients if not directions.is_ours(r)],
+                "" if p.invoice_refs is not None else f"{p.subject}\n{p.new_text}",
+            )
+            for (p, _ref), kind in zip(entries, kinds, strict=True)
+        ],
+        [p.invoice_refs for p, _ref in entries],
+    )
     if any(p.conversation is not None for p, _ref in entries):
         matches = conversation_customers(session, [p for p, _ref in entries], matches)
     keys = list({p.natural_key for p, _ref in entries})
     ids: dict[str, int] = {
         key: message_id
         for key, message_id in session.execute(
-            select(Message.natural_key, Message.id).where(
-                Message.natural_key.in_(keys)  # type: ignore[attr-defined]
+            select(col(Message.natural_key), col(Message.id)).where(
+                col(Message.natural_key).in_(keys)
             )
         )
     }
@@ -175,8 +181,15 @@ def store_messages(
     if rows:
         # One statement for the batch; a key another process stored since the look-up
         # above is skipped by ON CONFLICT and counted as a duplicate.
-        ids.update((key, new_id) for new_id, key in session.execute(
-            _insert_messages(session.get_bind().dialect.name), rows))
+        dialect = session.get_bind().dialect
+        inserted: Sequence[Sequence[Any]]
+        if dialect.name == "sqlite":
+            inserted = _sqlite_messages(dialect).insert(session, rows)
+        else:
+            inserted = session.execute(
+                _insert_messages(dialect.name),
+                [dict(zip(_MESSAGE_COLUMNS, row, strict=True)) for row in rows]).all()
+        ids.update((key, new_id) for new_id, key in inserted)
     fresh: list[NewMessage] = []
     for key, (parsed, kind, match) in pending.items():
         if key in ids:
@@ -184,11 +197,17 @@ def store_messages(
         else:
             known.add(key)
             ids[key] = session.execute(
-                select(Message.id).where(Message.natural_key == key)
+                select(col(Message.id)).where(col(Message.natural_key) == key)
             ).scalar_one()
     if fresh:
         assign_threads(session, fresh)
-        session.execute(_set_thread(), [{"b_id": m.id, "b_thread": m.thread_id} for m in fresh])
+        if session.get_bind().dialect.name == "sqlite":
+            session.connection().exec_driver_sql(
+                "UPDATE messages SET thread_id = ? WHERE id = ?",
+                [(m.thread_id, m.id) for m in fresh])
+        else:
+            session.execute(
+                _set_thread(), [{"b_id": m.id, "b_thread": m.thread_id} for m in fresh])
     first_seen: set[str] = set()
     result = []
     for parsed, _ref in entries:
@@ -224,32 +243,52 @@ def _offset_minutes(when: datetime) -> int | None:
     return None if offset is None else int(offset.total_seconds() // 60)
 
 
+_MESSAGE_COLUMNS = (
+    "natural_key", "source", "channel", "direction", "sender", "sender_name", "recipients",
+    "sent_at", "sent_utc_offset", "subject", "body_text", "new_text", "header_message_id",
+    "in_reply_to", "references", "attachments", "automatic", "raw_ref", "customer_id",
+    "customer_match", "ingested_at",
+)
+
+
+@lru_cache(maxsize=4)
+def _sqlite_messages(dialect: Dialect) -> SqliteRows:
+    return SqliteRows(
+        Message.__table__,  # type: ignore[attr-defined]
+        _MESSAGE_COLUMNS,
+        dialect,
+        conflict=["natural_key"],
+        returning=["id", "natural_key"],
+    )
+
+
 def _message_row(
     source: str, parsed: ParsedMessage, ref: str, direction: str, match: Match, now: datetime
-) -> dict[str, Any]:
-    return {
-        "natural_key": parsed.natural_key,
-        "source": source,
-        "channel": parsed.channel,
-        "direction": direction,
-        "sender": parsed.sender[:320],
-        "sender_name": parsed.sender_name[:200],
-        "recipients": parsed.recipients,
-        "sent_at": parsed.sent_at,
-        "sent_utc_offset": _offset_minutes(parsed.sent_at),
-        "subject": parsed.subject,
-        "body_text": parsed.body_text,
-        "new_text": parsed.new_text,
-        "header_message_id": parsed.header_message_id or None,
-        "in_reply_to": parsed.in_reply_to,
-        "references": parsed.references,
-        "attachments": parsed.attachments,
-        "automatic": parsed.automatic,
-        "raw_ref": ref[:1024],
-        "customer_id": match.customer_id,
-        "customer_match": match.how,
-        "ingested_at": now,
-    }
+) -> tuple[Any, ...]:
+    """The message's values in the order of _MESSAGE_COLUMNS."""
+    return (
+        parsed.natural_key,
+        source,
+        parsed.channel,
+        direction,
+        parsed.sender[:320],
+        parsed.sender_name[:200],
+        parsed.recipients,
+        parsed.sent_at,
+        _offset_minutes(parsed.sent_at),
+        parsed.subject,
+        parsed.body_text,
+        parsed.new_text,
+        parsed.header_message_id or None,
+        parsed.in_reply_to,
+        parsed.references,
+        parsed.attachments,
+        parsed.automatic,
+        ref[:1024],
+        match.customer_id,
+        match.how,
+        now,
+    )
 
 
 @dataclass
@@ -269,9 +308,9 @@ def _unseen(
     with Session(engine) as session:
         known = set(
             session.scalars(
-                select(SourceItem.item_key).where(
-                    SourceItem.source == source,
-                    SourceItem.item_key.in_(keys),  # type: ignore[attr-defined]
+                select(col(SourceItem.item_key)).where(
+                    col(SourceItem.source) == source,
+                    col(SourceItem.item_key).in_(keys),
                 )
             )
         )
@@ -329,13 +368,31 @@ def _record_items(
     if not items:
         return
     now = utcnow()
+    dialect = session.get_bind().dialect
+    if dialect.name == "sqlite":
+        _sqlite_ledger(dialect).insert(
+            session,
+            [(source, key, message_id, quarantine_id, now)
+             for key, message_id, quarantine_id in items],
+        )
+        return
     session.execute(
-        _insert_ledger(session.get_bind().dialect.name),
+        _insert_ledger(dialect.name),
         [
             {"source": source, "item_key": key, "message_id": message_id,
              "quarantine_id": quarantine_id, "seen_at": now}
             for key, message_id, quarantine_id in items
         ],
+    )
+
+
+@lru_cache(maxsize=4)
+def _sqlite_ledger(dialect: Dialect) -> SqliteRows:
+    return SqliteRows(
+        SourceItem.__table__,  # type: ignore[attr-defined]
+        ("source", "item_key", "message_id", "quarantine_id", "seen_at"),
+        dialect,
+        conflict=["source", "item_key"],
     )
 
 
@@ -418,6 +475,10 @@ def run_source(
     return report
 
 
+def _returns(raw: bytes) -> Callable[[], bytes]:
+    return lambda: raw
+
+
 @dataclass
 class RetryReport:
     released: int = 0
@@ -434,10 +495,10 @@ def retry_quarantined(
     """Parse held items again (after a parser fix); those that now parse are stored."""
     report = RetryReport()
     with session_scope(engine) as session:
-        query = select(QuarantineItem).where(QuarantineItem.status == "held")
+        query = select(QuarantineItem).where(col(QuarantineItem.status) == "held")
         if ids:
-            query = query.where(QuarantineItem.id.in_(ids))  # type: ignore[union-attr]
-        held = list(session.scalars(query.order_by(QuarantineItem.id)))  # type: ignore[arg-type]
+            query = query.where(col(QuarantineItem.id).in_(ids))
+        held = list(session.scalars(query.order_by(col(QuarantineItem.id))))
         resolver = CustomerResolver(session)
         for row in held:
             connector = connectors.get(row.source)
@@ -445,7 +506,7 @@ def retry_quarantined(
                 report.skipped.append(f"#{row.id}: source {row.source!r} is not configured")
                 continue
             raw = bytes(row.raw)
-            item = RawItem(key=row.item_key, ref=f"quarantine #{row.id}", read=lambda r=raw: r)
+            item = RawItem(key=row.item_key, ref=f"quarantine #{row.id}", read=_returns(raw))
             parsed = parse_or_reason(connector, item, raw)
             if isinstance(parsed, str):
                 row.attempts += 1
@@ -461,7 +522,8 @@ def retry_quarantined(
             row.updated_at = utcnow()
             ledger = session.scalars(
                 select(SourceItem).where(
-                    SourceItem.source == row.source, SourceItem.item_key == row.item_key
+                    col(SourceItem.source) == row.source,
+                    col(SourceItem.item_key) == row.item_key,
                 )
             ).first()
             if ledger is not None:

@@ -5,13 +5,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
+from functools import lru_cache
+from operator import attrgetter
 
 from sqlalchemy import insert, select
-from sqlmodel import Session
+from sqlalchemy.engine import Dialect
+from sqlmodel import Session, col
 
 from commwatch.store import Message, Thread
 from ingest.base import ParsedMessage
 from ingest.crosschannel import CrossChannelAssigner
+from ingest.rows import SqliteRows
 
 SUBJECT_WINDOW = timedelta(days=60)
 _PREFIX = re.compile(
@@ -62,6 +66,17 @@ class DraftThread:
 
 AnyThread = Thread | DraftThread
 _DRAFT_COLUMNS = [f.name for f in fields(DraftThread) if f.name != "id"]
+_draft_values = attrgetter(*_DRAFT_COLUMNS)
+
+
+@lru_cache(maxsize=4)
+def _sqlite_drafts(dialect: Dialect) -> SqliteRows:
+    return SqliteRows(
+        Thread.__table__,  # type: ignore[attr-defined]
+        _DRAFT_COLUMNS,
+        dialect,
+        returning=["id"],
+    )
 
 
 def insert_drafts(session: Session, drafts: list[DraftThread]) -> None:
@@ -69,13 +84,15 @@ def insert_drafts(session: Session, drafts: list[DraftThread]) -> None:
     if not drafts:
         return
     table = Thread.__table__  # type: ignore[attr-defined]
-    rows = [{name: getattr(d, name) for name in _DRAFT_COLUMNS} for d in drafts]
-    if session.get_bind().dialect.name == "sqlite":
+    dialect = session.get_bind().dialect
+    if dialect.name == "sqlite":
         # SQLAlchemy can keep RETURNING in parameter order on SQLite only a row at a time.
         # It need not: SQLite inserts VALUES rows in order, each taking the next rowid, and
         # this transaction already holds the write lock, so the ids ascend in draft order.
-        new_ids = sorted(session.execute(insert(table).returning(table.c.id), rows).scalars())
+        values = [_draft_values(d) for d in drafts]
+        new_ids = sorted(new_id for (new_id,) in _sqlite_drafts(dialect).insert(session, values))
     else:
+        rows = [{name: getattr(d, name) for name in _DRAFT_COLUMNS} for d in drafts]
         stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
         new_ids = list(session.execute(stmt, rows).scalars())
     for draft, new_id in zip(drafts, new_ids, strict=True):
@@ -100,17 +117,17 @@ class ThreadAssigner:
         self.drafts: list[DraftThread] = []
         if refs:
             for header, thread_id in session.execute(
-                select(Message.header_message_id, Message.thread_id).where(
-                    Message.header_message_id.in_(sorted(refs)),  # type: ignore[union-attr]
-                    Message.thread_id.is_not(None),  # type: ignore[union-attr]
+                select(col(Message.header_message_id), col(Message.thread_id)).where(
+                    col(Message.header_message_id).in_(sorted(refs)),
+                    col(Message.thread_id).is_not(None),
                 )
             ):
                 self.by_header[header] = self._thread(thread_id)
         if ids:
             for parent, thread_id in session.execute(
-                select(Message.in_reply_to, Message.thread_id).where(
-                    Message.in_reply_to.in_(sorted(ids)),  # type: ignore[union-attr]
-                    Message.thread_id.is_not(None),  # type: ignore[union-attr]
+                select(col(Message.in_reply_to), col(Message.thread_id)).where(
+                    col(Message.in_reply_to).in_(sorted(ids)),
+                    col(Message.thread_id).is_not(None),
                 )
             ):
                 self.by_parent[parent] = self._thread(thread_id)
@@ -120,8 +137,8 @@ class ThreadAssigner:
             earliest = min(m.parsed.sent_at for m in batch) - SUBJECT_WINDOW
             for thread in session.scalars(
                 select(Thread).where(
-                    Thread.subject_key.in_(sorted(keys)),  # type: ignore[attr-defined]
-                    Thread.last_message_at >= earliest,  # type: ignore[operator]
+                    col(Thread.subject_key).in_(sorted(keys)),
+                    col(Thread.last_message_at) >= earliest,
                 )
             ):
                 self.by_subject.setdefault((thread.channel, thread.subject_key), []).append(thread)

@@ -27,7 +27,8 @@ def mbox_entry(i: int, body: str = "Hello") -> bytes:
         b">" + line if line.lstrip(b">").startswith(b"From ") else line
         for line in data.replace(b"\r\n", b"\n").split(b"\n")
     )
-    return b"From jan@brightline.example Mon Nov  2 09:00:00 2026\n" + escaped.rstrip(b"\n") + b"\n\n"
+    head = b"From jan@brightline.example Mon Nov  2 09:00:00 2026\n"
+    return head + escaped.rstrip(b"\n") + b"\n\n"
 
 
 def settle(path: Path) -> None:

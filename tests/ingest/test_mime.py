@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from email import message_from_bytes, policy
+from email.message import Message
 
 import pytest
 
 from ingest import BadRecord
 from ingest import html as html_module
 from ingest.html import _feed_tidy, _TextExtractor, html_to_text
-from ingest.mime import parse_email
+from ingest.mime import _message, parse_email
 from tests.factories import email_bytes
 
 SENT = datetime(2026, 11, 3, 9, 12, tzinfo=timezone(timedelta(hours=-5)))
@@ -62,7 +64,8 @@ def test_html_only_mail_becomes_readable_text() -> None:
         "<table><tr><td>INV-10023</td><td>$1,200.00</td></tr></table>"
         "<script>alert(1)</script></body></html>"
     )
-    raw = msg.replace(b"Content-Type: text/plain; charset=\"utf-8\"", b"Content-Type: text/html; charset=\"utf-8\"")
+    raw = msg.replace(b"Content-Type: text/plain; charset=\"utf-8\"",
+                      b"Content-Type: text/html; charset=\"utf-8\"")
     raw = raw.split(b"\n\n", 1)[0] + b"\n\n" + html.encode()
     parsed = parse_email(raw)
     assert "Dear AR team," in parsed.body_text
@@ -71,7 +74,8 @@ def test_html_only_mail_becomes_readable_text() -> None:
 
 
 def test_html_to_text_blocks_and_entities() -> None:
-    assert html_to_text("<div>a&nbsp;b</div><div>c &amp; d</div>").split() == ["a", "b", "c", "&", "d"]
+    text = html_to_text("<div>a&nbsp;b</div><div>c &amp; d</div>")
+    assert text.split() == ["a", "b", "c", "&", "d"]
     assert html_to_text("<p>one</p><p>two</p>").splitlines()[0] == "one"
 
 
@@ -161,14 +165,17 @@ def test_attachments_recorded_not_stored() -> None:
         ({}, "Re: invoice", None),
     ],
 )
-def test_automatic_mail_recognised(headers: dict[str, str], subject: str, expected: str | None) -> None:
+def test_automatic_mail_recognised(
+    headers: dict[str, str], subject: str, expected: str | None
+) -> None:
     parsed = parse_email(email_bytes(sent=SENT, subject=subject, headers=headers))
     assert parsed.automatic == expected
 
 
 def test_bounce_recognised() -> None:
     parsed = parse_email(
-        email_bytes(sent=SENT, sender="MAILER-DAEMON@mx.brightline.example", subject="Undeliverable")
+        email_bytes(sent=SENT, sender="MAILER-DAEMON@mx.brightline.example",
+                    subject="Undeliverable")
     )
     assert parsed.automatic == "bounce"
 
@@ -197,3 +204,36 @@ def test_missing_date_falls_back_to_received_then_arrival() -> None:
     assert parse_email(raw).sent_at == datetime(2026, 11, 3, 14, tzinfo=UTC)
     arrival = datetime(2026, 11, 4, 8, tzinfo=UTC)
     assert parse_email(b"From: a@b.example\nSubject: s\n\nbody\n", arrival).sent_at == arrival
+
+
+def _shape(msg: Message) -> list[object]:
+    return [
+        (part.get_content_type(), part.items(), [type(d).__name__ for d in part.defects],
+         None if part.is_multipart() else part.get_payload(), part.get_unixfrom(),
+         part.preamble, part.epilogue, sorted(vars(part)))
+        for part in msg.walk()
+    ]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"Subject: a\nFrom: x@y.example\n\nbody\n> quoted\n",
+        b"Subject: a\r\nFrom: x@y.example\r\n\r\nbody\r\nmore\r\n",
+        b"Subject: a\rFrom: x@y.example\r\rbody\rmore",
+        b"Subject: a\n folded\nFrom: x@y.example\n\n",
+        b"From x@y.example Mon Nov  2 09:00:00 2026\nSubject: a\n\nbody\n",
+        b"Subject: a\nnot a header line\nbody\n",  # no blank line: a defect
+        b"Subject: a\nFrom: x@y.example\n",  # ends within the headers
+        b"Subject: a\nContent-Type: MULTIPART/mixed; boundary=b\n\n--b\n\none\n--b--\n",
+        b"Subject: a\nContent-Type: message/rfc822\n\nSubject: inner\n\nbody\n",
+        b"Subject: a\nContent-Type: text/plain; x=multipart\n\nbody\n",
+        b"Subject: caf\xc3\xa9\nContent-Type: text/html\n\n<p>\xff</p>\n",
+    ],
+)
+def test_message_parses_as_the_standard_parser(raw: bytes) -> None:
+    """The single-part shortcut gives the message `message_from_bytes` gives."""
+    expected = message_from_bytes(raw, policy=policy.compat32)
+    got = _message(raw)
+    assert _shape(got) == _shape(expected)
+    assert got.as_string() == expected.as_string()

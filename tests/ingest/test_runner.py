@@ -24,9 +24,9 @@ from commwatch.store import (
 )
 from ingest import load_customers, run_source
 from ingest.base import Batch, SourceError
-from ingest.parsepool import switch_interval
 from ingest.config import EmlFolderSourceConfig, MaildirSourceConfig
 from ingest.files import EmlFolderConnector, MaildirConnector
+from ingest.parsepool import switch_interval
 from tests.factories import OWN, email_bytes, write_maildir
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -61,7 +61,8 @@ def with_customers(engine: Engine, tmp_path: Path) -> None:
 def test_ingest_is_idempotent_and_survives_new_to_cur_moves(engine: Engine, tmp_path: Path) -> None:
     paths = write_maildir(
         tmp_path / "mail",
-        [email_bytes(sent=T0 + timedelta(hours=i), message_id=f"<m{i}@b.example>") for i in range(5)],
+        [email_bytes(sent=T0 + timedelta(hours=i), message_id=f"<m{i}@b.example>")
+         for i in range(5)],
     )
     first = run_source(engine, maildir(tmp_path), OWN)
     assert (first.stored, first.duplicates, first.quarantined) == (5, 0, 0)
@@ -81,7 +82,8 @@ def test_same_message_in_two_sources_is_stored_once(engine: Engine, tmp_path: Pa
     (tmp_path / "export" / "copy.eml").write_bytes(data)
     run_source(engine, maildir(tmp_path), OWN)
     eml = EmlFolderConnector(
-        "export", EmlFolderSourceConfig.model_validate({"type": "eml_dir", "path": tmp_path / "export"})
+        "export",
+        EmlFolderSourceConfig.model_validate({"type": "eml_dir", "path": tmp_path / "export"}),
     )
     report = run_source(engine, eml, OWN)
     assert (report.stored, report.duplicates) == (0, 1)
@@ -114,7 +116,8 @@ def test_threads_direction_and_customers(engine: Engine, tmp_path: Path) -> None
     mails = [
         email_bytes(sent=T0, message_id="<a1@brightline.example>", subject="Price on INV-10023",
                     body="The price is wrong."),
-        email_bytes(sent=T0 + timedelta(hours=2), sender="Maria <maria.lopez@halden-supply.example>",
+        email_bytes(sent=T0 + timedelta(hours=2),
+                    sender="Maria <maria.lopez@halden-supply.example>",
                     to="jan@brightline.example", subject="Re: Price on INV-10023",
                     message_id="<a2@halden-supply.example>", in_reply_to="<a1@brightline.example>",
                     references="<a1@brightline.example>", body="We will check."),
@@ -155,7 +158,8 @@ def test_threads_direction_and_customers(engine: Engine, tmp_path: Path) -> None
 def test_reply_arriving_before_its_parent_joins_one_thread(engine: Engine, tmp_path: Path) -> None:
     reply = email_bytes(sent=T0 + timedelta(hours=1), sender="maria.lopez@halden-supply.example",
                         to="jan@brightline.example", subject="Re: Short shipment",
-                        message_id="<r@halden-supply.example>", in_reply_to="<p@brightline.example>")
+                        message_id="<r@halden-supply.example>",
+                        in_reply_to="<p@brightline.example>")
     parent = email_bytes(sent=T0, subject="Short shipment", message_id="<p@brightline.example>")
     write_maildir(tmp_path / "mail", [reply])
     run_source(engine, maildir(tmp_path), OWN)
@@ -203,7 +207,9 @@ def test_bad_customer_file_names_file_row_and_column(engine: Engine, tmp_path: P
         with session_scope(engine) as session:
             load_customers(session, csv)
     csv.write_text("id,name,domains,credit_limit\nC1,A,a.example,lots\n")
-    with pytest.raises(CustomerFileError, match=r"customers.csv:2 credit_limit: 'lots' is not a number"):
+    with pytest.raises(
+        CustomerFileError, match=r"customers.csv:2 credit_limit: 'lots' is not a number"
+    ):
         with session_scope(engine) as session:
             load_customers(session, csv)
     assert count(engine, Customer) == 0
