@@ -472,7 +472,7 @@ def run_store_only(args: argparse.Namespace) -> dict[str, float]:
     from ingest import Directions
     from ingest.customers import CustomerResolver
     from ingest.refs import invoice_refs
-    from ingest.runner import _record_items, _save_cursor, store_messages
+    from ingest.storing import record_items, save_cursor, store_messages
 
     parsed = pickle.loads(Path(args.db + ".parsed").read_bytes())  # noqa: S301 - our own file
     for p in parsed:  # as the parse workers send them back: the numbers already read
@@ -488,9 +488,9 @@ def run_store_only(args: argparse.Namespace) -> dict[str, float]:
                 stored = store_messages(session, SOURCE, [(p, f"bench:{start + n}")
                                                           for n, p in enumerate(chunk)],
                                         directions, CustomerResolver(session))
-                _record_items(session, SOURCE, [(f"INBOX/1/{start + n + 1}", message_id, None)
-                                                for n, (message_id, _new) in enumerate(stored)])
-                _save_cursor(session, SOURCE, "INBOX", {"last_uid": start + len(chunk)})
+                record_items(session, SOURCE, [(f"INBOX/1/{start + n + 1}", message_id, None)
+                                               for n, (message_id, _new) in enumerate(stored)])
+                save_cursor(session, SOURCE, "INBOX", {"last_uid": start + len(chunk)})
         return len(parsed)
 
     result = _timed(work)

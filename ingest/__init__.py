@@ -27,7 +27,8 @@ from ingest.chat.whatsapp import WhatsAppConnector
 from ingest.customers import CustomerFileError, CustomerResolver, load_customers, load_invoices
 from ingest.files import EmlFolderConnector, MaildirConnector, MboxConnector
 from ingest.imap import ImapConnector
-from ingest.runner import Directions, IngestReport, run_source
+from ingest.runner import IngestReport, run_source
+from ingest.storing import Directions
 
 CONNECTORS: dict[str, Callable[[str, Any], Connector]] = {
     "maildir": MaildirConnector,

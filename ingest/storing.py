@@ -1,0 +1,310 @@
+"""What a batch writes to the store: messages (upserted by natural key, given a customer
+and a thread), the item ledger, quarantined items and the source's cursors.
+
+ingest.runner calls these inside the one transaction it opens per batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
+from sqlmodel import Session, col
+
+from commwatch.store import (
+    Message,
+    QuarantineItem,
+    SourceItem,
+    SyncState,
+    insert_ignore,
+    utcnow,
+)
+from ingest.base import ParsedMessage, RawItem
+from ingest.crosschannel import conversation_customers
+from ingest.customers import CustomerResolver, Match
+from ingest.rows import SqliteRows
+from ingest.threads import NewMessage, assign_threads
+
+
+@dataclass
+class Directions:
+    """Tells our own people from customers."""
+
+    own_domains: list[str]
+    team_addresses: list[str] = field(default_factory=list)
+
+    def is_ours(self, address: str) -> bool:
+        address = address.lower()
+        if address in self.team_addresses:
+            return True
+        domain = address.rsplit("@", 1)[-1]
+        return any(domain == d or domain.endswith("." + d) for d in self.own_domains)
+
+    def of(self, sender: str, recipients: list[str]) -> str:
+        if not self.is_ours(sender):
+            return "inbound"
+        if recipients and all(self.is_ours(r) for r in recipients):
+            return "internal"
+        return "outbound"
+
+
+def load_cursors(session: Session, source: str) -> dict[str, dict[str, Any]]:
+    rows = session.scalars(select(SyncState).where(col(SyncState.source) == source))
+    return {row.partition: dict(row.cursor) for row in rows}
+
+
+def save_cursor(session: Session, source: str, partition: str, cursor: dict[str, Any]) -> None:
+    row = session.scalars(
+        select(SyncState).where(
+            col(SyncState.source) == source, col(SyncState.partition) == partition
+        )
+    ).first()
+    if row is None:
+        insert_ignore(
+            session,
+            SyncState,
+            {"source": source, "partition": partition, "cursor": cursor, "updated_at": utcnow()},
+            ["source", "partition"],
+        )
+    else:
+        row.cursor = cursor
+        row.updated_at = utcnow()
+        session.add(row)
+
+
+def quarantine(session: Session, source: str, item: RawItem, data: bytes, reason: str) -> int:
+    """Keep an unparseable item with its raw bytes and reason; returns the quarantine id."""
+    now = utcnow()
+    new_id = insert_ignore(
+        session,
+        QuarantineItem,
+        {
+            "source": source,
+            "item_key": item.key,
+            "reason": reason,
+            "raw": data,
+            "status": "held",
+            "attempts": 1,
+            "created_at": now,
+            "updated_at": now,
+        },
+        ["source", "item_key"],
+    )
+    if new_id is not None:
+        return new_id
+    existing = session.scalars(
+        select(QuarantineItem).where(
+            col(QuarantineItem.source) == source, col(QuarantineItem.item_key) == item.key
+        )
+    ).one()
+    existing.attempts += 1
+    existing.reason = reason
+    existing.updated_at = now
+    session.add(existing)
+    return existing.id or 0
+
+
+def store_messages(
+    session: Session,
+    source: str,
+    entries: list[tuple[ParsedMessage, str]],
+    directions: Directions,
+    resolver: CustomerResolver,
+) -> list[tuple[int, bool]]:
+    """Upsert messages by natural key and thread the new ones, a batch at a time.
+
+    Returns (message id, whether it was new) per entry, in order. Two messages of one batch
+    with the same natural key are one message; a key another process stores at the same
+    moment is skipped by ON CONFLICT and counted as a duplicate.
+    """
+    now = utcnow()
+    kinds = [p.direction or directions.of(p.sender, p.recipients) for p, _ref in entries]
+    matches = resolver.resolve_many(
+        [
+            (
+                [p.sender] if kind == "inbound"
+                else [r for r in p.recipients if not directions.is_ours(r)],
+                "" if p.invoice_refs is not None else f"{p.subject}\n{p.new_text}",
+            )
+            for (p, _ref), kind in zip(entries, kinds, strict=True)
+        ],
+        [p.invoice_refs for p, _ref in entries],
+    )
+    if any(p.conversation is not None for p, _ref in entries):
+        matches = conversation_customers(session, [p for p, _ref in entries], matches)
+    keys = list({p.natural_key for p, _ref in entries})
+    ids: dict[str, int] = {
+        key: message_id
+        for key, message_id in session.execute(
+            select(col(Message.natural_key), col(Message.id)).where(
+                col(Message.natural_key).in_(keys)
+            )
+        )
+    }
+    known = set(ids)
+    pending: dict[str, tuple[ParsedMessage, str, Match]] = {}
+    rows = []
+    for (parsed, ref), kind, match in zip(entries, kinds, matches, strict=True):
+        if parsed.natural_key in ids or parsed.natural_key in pending:
+            continue
+        pending[parsed.natural_key] = (parsed, kind, match)
+        rows.append(_message_row(source, parsed, ref, kind, match, now))
+    if rows:
+        # One statement for the batch; a key another process stored since the look-up
+        # above is skipped by ON CONFLICT and counted as a duplicate.
+        dialect = session.get_bind().dialect
+        inserted: Sequence[Sequence[Any]]
+        if dialect.name == "sqlite":
+            inserted = _sqlite_messages(dialect).insert(session, rows)
+        else:
+            inserted = session.execute(
+                _insert_messages(dialect.name),
+                [dict(zip(_MESSAGE_COLUMNS, row, strict=True)) for row in rows]).all()
+        ids.update((key, new_id) for new_id, key in inserted)
+    fresh: list[NewMessage] = []
+    for key, (parsed, kind, match) in pending.items():
+        if key in ids:
+            fresh.append(NewMessage(ids[key], parsed, kind, match.customer_id))
+        else:
+            known.add(key)
+            ids[key] = session.execute(
+                select(col(Message.id)).where(col(Message.natural_key) == key)
+            ).scalar_one()
+    if fresh:
+        assign_threads(session, fresh)
+        if session.get_bind().dialect.name == "sqlite":
+            session.connection().exec_driver_sql(
+                "UPDATE messages SET thread_id = ? WHERE id = ?",
+                [(m.thread_id, m.id) for m in fresh])
+        else:
+            session.execute(
+                _set_thread(), [{"b_id": m.id, "b_thread": m.thread_id} for m in fresh])
+    first_seen: set[str] = set()
+    result = []
+    for parsed, _ref in entries:
+        new = parsed.natural_key not in known and parsed.natural_key not in first_seen
+        first_seen.add(parsed.natural_key)
+        result.append((ids[parsed.natural_key], new))
+    return result
+
+
+@lru_cache(maxsize=2)
+def _insert_messages(dialect: str) -> Any:
+    table = Message.__table__  # type: ignore[attr-defined]
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=["natural_key"])
+        .returning(table.c.id, table.c.natural_key)
+    )
+
+
+@lru_cache(maxsize=1)
+def _set_thread() -> Any:
+    table = Message.__table__  # type: ignore[attr-defined]
+    return (
+        update(table)
+        .where(table.c.id == bindparam("b_id"))
+        .values(thread_id=bindparam("b_thread"))
+    )
+
+
+def _offset_minutes(when: datetime) -> int | None:
+    offset = when.utcoffset()
+    return None if offset is None else int(offset.total_seconds() // 60)
+
+
+_MESSAGE_COLUMNS = (
+    "natural_key", "source", "channel", "direction", "sender", "sender_name", "recipients",
+    "sent_at", "sent_utc_offset", "subject", "body_text", "new_text", "header_message_id",
+    "in_reply_to", "references", "attachments", "automatic", "raw_ref", "customer_id",
+    "customer_match", "ingested_at",
+)
+
+
+@lru_cache(maxsize=4)
+def _sqlite_messages(dialect: Dialect) -> SqliteRows:
+    return SqliteRows(
+        Message.__table__,  # type: ignore[attr-defined]
+        _MESSAGE_COLUMNS,
+        dialect,
+        conflict=["natural_key"],
+        returning=["id", "natural_key"],
+    )
+
+
+def _message_row(
+    source: str, parsed: ParsedMessage, ref: str, direction: str, match: Match, now: datetime
+) -> tuple[Any, ...]:
+    """The message's values in the order of _MESSAGE_COLUMNS."""
+    return (
+        parsed.natural_key,
+        source,
+        parsed.channel,
+        direction,
+        parsed.sender[:320],
+        parsed.sender_name[:200],
+        parsed.recipients,
+        parsed.sent_at,
+        _offset_minutes(parsed.sent_at),
+        parsed.subject,
+        parsed.body_text,
+        parsed.new_text,
+        parsed.header_message_id or None,
+        parsed.in_reply_to,
+        parsed.references,
+        parsed.attachments,
+        parsed.automatic,
+        ref[:1024],
+        match.customer_id,
+        match.how,
+        now,
+    )
+
+
+def record_items(
+    session: Session, source: str, items: list[tuple[str, int | None, int | None]]
+) -> None:
+    """Ledger rows (key, message id, quarantine id) in one statement."""
+    if not items:
+        return
+    now = utcnow()
+    dialect = session.get_bind().dialect
+    if dialect.name == "sqlite":
+        _sqlite_ledger(dialect).insert(
+            session,
+            [(source, key, message_id, quarantine_id, now)
+             for key, message_id, quarantine_id in items],
+        )
+        return
+    session.execute(
+        _insert_ledger(dialect.name),
+        [
+            {"source": source, "item_key": key, "message_id": message_id,
+             "quarantine_id": quarantine_id, "seen_at": now}
+            for key, message_id, quarantine_id in items
+        ],
+    )
+
+
+@lru_cache(maxsize=4)
+def _sqlite_ledger(dialect: Dialect) -> SqliteRows:
+    return SqliteRows(
+        SourceItem.__table__,  # type: ignore[attr-defined]
+        ("source", "item_key", "message_id", "quarantine_id", "seen_at"),
+        dialect,
+        conflict=["source", "item_key"],
+    )
+
+
+@lru_cache(maxsize=2)
+def _insert_ledger(dialect: str) -> Any:
+    table = SourceItem.__table__  # type: ignore[attr-defined]
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).on_conflict_do_nothing(index_elements=["source", "item_key"])
