@@ -81,7 +81,7 @@ def customers_show(
     from sqlmodel import Session, col
 
     from commwatch.store import Alert, Customer, Message, PromiseRecord, Proposal, Signal
-    from monitor.credit import CreditView
+    from monitor.credit_view import CreditView
 
     config = load_config_or_exit()
     service = open_service(config)

@@ -32,13 +32,10 @@ from ingest import (
 from monitor import Finding, record_findings, run_rules
 from monitor.acknowledge import queue_followups, unacknowledged_invoice
 from monitor.calendar import BusinessCalendar
-from monitor.credit import (
-    CREDIT_RULES,
-    evaluate_credit_rules,
-    record_proposals,
-    take_snapshots,
-)
-from monitor.guardrails import ContactPauseRuleConfig, pause_followups
+from monitor.contact_pause import ContactPauseRuleConfig, pause_followups
+from monitor.credit_proposals import record_proposals
+from monitor.credit_rules import CREDIT_RULES, evaluate_credit_rules
+from monitor.credit_view import take_snapshots
 from monitor.promises import credit_fingerprint, ledger_fingerprint, update_ledger
 from monitor.sweep import collection_deferred
 from monitor.view import MonitorContext, StoreView

@@ -441,7 +441,7 @@ def queue_followups(
     """One follow-up per unacknowledged invoice (idempotent on its dedupe key), and drafts
     whose invoice has since been answered withdrawn (state `cancelled`).
 
-    Run `guardrails.pause_followups` after this in the same transaction, so a follow-up to a
+    Run `contact_pause.pause_followups` after this in the same transaction, so a follow-up to a
     customer who asked not to be contacted is never committed unpaused. Rows that are
     paused, sent or cancelled are never changed here.
     """

@@ -13,7 +13,9 @@ from typing import Any
 
 from monitor.acknowledge import UnacknowledgedInvoiceRuleConfig, unacknowledged_invoice
 from monitor.config import BrokenPromiseRuleConfig, UnansweredInboundRuleConfig
-from monitor.credit import (
+from monitor.contact_frequency import ContactFrequencyRuleConfig, contact_frequency
+from monitor.contact_pause import ContactPauseRuleConfig, contact_pause
+from monitor.credit_rules import (
     CreditReviewRuleConfig,
     HoldOrdersRuleConfig,
     ReduceLimitRuleConfig,
@@ -23,14 +25,7 @@ from monitor.credit import (
     reduce_limit,
     resume,
 )
-from monitor.guardrails import (
-    ContactFrequencyRuleConfig,
-    ContactPauseRuleConfig,
-    QuietHoursRuleConfig,
-    contact_frequency,
-    contact_pause,
-    quiet_hours,
-)
+from monitor.quiet_hours import QuietHoursRuleConfig, quiet_hours
 from monitor.signals import NewSignalRuleConfig, new_signal
 from monitor.sla import ResponseSlaRuleConfig, response_sla
 from monitor.view import StoreView

@@ -218,7 +218,7 @@ def acknowledge(session: Session, actor: str, alert_id: int, owner: str, note: s
 def decide_proposal(session: Session, actor: str, proposal_id: int, approve: bool, note: str,
                     now: datetime) -> Proposal:
     """Approve or override a credit proposal, with its audit entry."""
-    from monitor.credit import ProposalError, decide
+    from monitor.credit_proposals import ProposalError, decide
 
     try:
         row = decide(session, proposal_id, approve, actor, note, now)

@@ -24,33 +24,32 @@ from commwatch.store import (
     Signal,
     session_scope,
 )
-from monitor.credit import (
-    CreditReviewRuleConfig,
-    CreditView,
+from monitor.credit_figures import (
     CustomerInputs,
-    HoldOrdersRuleConfig,
     PaidInvoice,
     PaymentTiming,
-    ProposalError,
-    ReduceLimitRuleConfig,
-    ResumeRuleConfig,
     Windows,
     average_days_to_pay,
     change_pct,
     credit_metrics,
-    credit_review,
-    decide,
     escalation_rate,
-    evaluate_credit_rules,
-    hold_orders,
     payment_timing,
-    record_proposals,
-    reduce_limit,
-    resume,
     risk_score,
-    take_snapshots,
     utilisation,
 )
+from monitor.credit_proposals import ProposalError, decide, record_proposals
+from monitor.credit_rules import (
+    CreditReviewRuleConfig,
+    HoldOrdersRuleConfig,
+    ReduceLimitRuleConfig,
+    ResumeRuleConfig,
+    credit_review,
+    evaluate_credit_rules,
+    hold_orders,
+    reduce_limit,
+    resume,
+)
+from monitor.credit_view import CreditView, take_snapshots
 from monitor.view import StoreView
 
 D = Decimal

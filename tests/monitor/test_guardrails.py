@@ -16,16 +16,9 @@ from sqlmodel import Session
 
 from commwatch.store import Contact, Customer, FollowUp, Message, Signal, session_scope
 from monitor import StoreView
-from monitor.guardrails import (
-    ContactFrequencyRuleConfig,
-    ContactPauseRuleConfig,
-    QuietHoursRuleConfig,
-    bursts,
-    contact_frequency,
-    contact_pause,
-    pause_followups,
-    quiet_hours,
-)
+from monitor.contact_frequency import ContactFrequencyRuleConfig, bursts, contact_frequency
+from monitor.contact_pause import ContactPauseRuleConfig, contact_pause, pause_followups
+from monitor.quiet_hours import QuietHoursRuleConfig, quiet_hours
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 PAUSE = ContactPauseRuleConfig(type="contact_pause")
@@ -239,7 +232,7 @@ def test_quiet_hours_shortcut_finds_what_reading_every_contact_finds(
     and their order, are those of reading every contact in the window."""
     import random
 
-    from monitor import guardrails
+    import monitor.quiet_hours as quiet_hours_module
 
     rng = random.Random(5)
     customers = [customer(engine, f"C00{i}", f"Customer {i}") for i in range(1, 6)]
@@ -256,9 +249,9 @@ def test_quiet_hours_shortcut_finds_what_reading_every_contact_finds(
                 channel=rng.choice(["email", "call"]), to=rng.choice(recipients))
     config = quiet(default_timezone="Europe/London",
                    timezones={"C001": "America/Chicago", "C003": "Australia/Sydney"})
-    monkeypatch.setattr(guardrails, "_MAYBE_BY_ID", by_id)
+    monkeypatch.setattr(quiet_hours_module, "_MAYBE_BY_ID", by_id)
     shortcut = run(engine, quiet_hours, config)
-    monkeypatch.setattr(guardrails, "_maybe_outside", lambda *_: None)
+    monkeypatch.setattr(quiet_hours_module, "_maybe_outside", lambda *_: None)
     assert shortcut == run(engine, quiet_hours, config)
     assert 3 < len(shortcut) < 60
 

@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from commwatch.store import Customer, Message, Payment, PromiseRecord, Signal, Thread, session_scope
 from monitor.config import BrokenPromiseRuleConfig
-from monitor.credit import CreditView
+from monitor.credit_view import CreditView
 from monitor.promises import BROKEN, KEPT, OPEN, RESTATED, SUPERSEDED, update_ledger
 from monitor.restatements import Statement, relation
 from monitor.rules import broken_promise
