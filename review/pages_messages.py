@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlmodel import Session, col
+from starlette.datastructures import FormData
 
 from commwatch.store import (
     Alert,
@@ -184,59 +186,47 @@ def message_page(request: Request, message_id: int) -> Response:
     )
 
 
-@router.post("/messages/{message_id}/tags/{tag}")
-async def message_tag(request: Request, message_id: int, tag: str) -> Response:
+async def _on_message(
+    request: Request, message_id: int, decide: Callable[[Session, Ctx, FormData], object]
+) -> Response:
+    """A reviewer's form post about one message: `decide` runs in one transaction with the
+    message loaded (and the caller allowed to see it); a refused decision says why."""
     ctx, form = await posted(request)
     ctx.require("reviewer", "admin")
     with session_scope(ctx.settings.engine) as session:
         _load_message(session, ctx, message_id)
         try:
-            decide_tag(session, ctx.email, message_id, tag, field(form, "disposition", 32),
-                       field(form, "note"), ctx.now)
+            decide(session, ctx, form)
         except DecisionError as exc:
             return _refused(ctx, request, str(exc))
     return back(request, f"/messages/{message_id}")
+
+
+@router.post("/messages/{message_id}/tags/{tag}")
+async def message_tag(request: Request, message_id: int, tag: str) -> Response:
+    return await _on_message(request, message_id, lambda session, ctx, form: decide_tag(
+        session, ctx.email, message_id, tag, field(form, "disposition", 32),
+        field(form, "note"), ctx.now))
 
 
 @router.post("/messages/{message_id}/missed")
 async def message_missed(request: Request, message_id: int) -> Response:
-    ctx, form = await posted(request)
-    ctx.require("reviewer", "admin")
-    with session_scope(ctx.settings.engine) as session:
-        _load_message(session, ctx, message_id)
-        try:
-            add_missed_tag(session, ctx.email, message_id, field(form, "tag", 32),
-                           field(form, "evidence"), field(form, "note"), ctx.now)
-        except DecisionError as exc:
-            return _refused(ctx, request, str(exc))
-    return back(request, f"/messages/{message_id}")
+    return await _on_message(request, message_id, lambda session, ctx, form: add_missed_tag(
+        session, ctx.email, message_id, field(form, "tag", 32), field(form, "evidence"),
+        field(form, "note"), ctx.now))
 
 
 @router.post("/messages/{message_id}/missed/{tag}/withdraw")
 async def message_missed_withdraw(request: Request, message_id: int, tag: str) -> Response:
-    ctx, form = await posted(request)
-    ctx.require("reviewer", "admin")
-    with session_scope(ctx.settings.engine) as session:
-        _load_message(session, ctx, message_id)
-        try:
-            withdraw_missed_tag(session, ctx.email, message_id, tag, field(form, "note"), ctx.now)
-        except DecisionError as exc:
-            return _refused(ctx, request, str(exc))
-    return back(request, f"/messages/{message_id}")
+    return await _on_message(request, message_id, lambda session, ctx, form: withdraw_missed_tag(
+        session, ctx.email, message_id, tag, field(form, "note"), ctx.now))
 
 
 @router.post("/messages/{message_id}/action")
 async def message_action(request: Request, message_id: int) -> Response:
-    ctx, form = await posted(request)
-    ctx.require("reviewer", "admin")
-    with session_scope(ctx.settings.engine) as session:
-        _load_message(session, ctx, message_id)
-        try:
-            decide_message(session, ctx.email, message_id, field(form, "action", 32),
-                           field(form, "note"), ctx.now, person=field(form, "person", 320))
-        except DecisionError as exc:
-            return _refused(ctx, request, str(exc))
-    return back(request, f"/messages/{message_id}")
+    return await _on_message(request, message_id, lambda session, ctx, form: decide_message(
+        session, ctx.email, message_id, field(form, "action", 32), field(form, "note"),
+        ctx.now, person=field(form, "person", 320)))
 
 
 def _refused(ctx: Ctx, request: Request, reason: str) -> Response:
