@@ -117,3 +117,26 @@ def test_monitor_redoes_ledger_and_credit_only_when_their_inputs_change(
         session.add(Payment(customer_id=7, reference="LATE-2", amount=Decimal("10"),
                             currency="EUR", received_on=now.date(), invoice_number="INV-10058"))
     assert "credit-review" in service._credit(now)  # noqa: SLF001  and credit is redone
+
+
+def test_notify_job_sends_reminders_of_alerts_nobody_acknowledged(demo_copy: Path) -> None:
+    from datetime import timedelta
+
+    from commwatch.config import load_config
+    from commwatch.service import Service
+    from commwatch.store import Delivery
+
+    config = demo_copy / "config.toml"
+    config.write_text(config.read_text()
+                      + '\n[notify.reminders]\nafter_hours = { critical = 4 }\n')
+    clock = [datetime(2026, 11, 23, 12, tzinfo=UTC)]
+    service = Service(load_config(config), clock=lambda: clock[0])
+    service.prepare()
+    service.run_once()
+    assert service._notify()["reminders_queued"] == 0  # noqa: SLF001  nothing is due yet
+    clock[0] += timedelta(hours=5)
+    counts = service._notify()  # noqa: SLF001  (the job as the scheduler runs it)
+    assert counts["reminders_queued"] > 0
+    with Session(service.engine) as session:
+        reminders = session.scalars(select(Delivery).where(Delivery.event == "reminder")).all()
+    assert reminders and all(d.status == "sent" for d in reminders)
