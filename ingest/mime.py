@@ -22,9 +22,12 @@ from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 from functools import lru_cache
 from io import StringIO
 
+from ingest import boundaries
 from ingest.base import BadRecord, ParsedMessage
 from ingest.html import html_to_text
 from ingest.quotes import new_text_of
+
+boundaries.install()
 
 # The parser's own patterns for a header line and a line break (not in typeshed's stubs).
 _HEADER_LINE: re.Pattern[str] = feedparser.headerRE  # type: ignore[attr-defined]
