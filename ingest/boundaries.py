@@ -24,6 +24,12 @@ _TAIL = re.compile(r"(?P<end>--)?(?P<ws>[ \t]*)(?P<linesep>\r\n|\r|\n)?$")
 _ESCAPED = re.compile(r"\\(.)", re.DOTALL)  # the inverse of re.escape
 
 
+def boundary_tail(line: str, after: int) -> re.Match[str] | None:
+    """The rest of a line that starts with a boundary's separator (`after` characters), if
+    it makes the line a boundary line: `--` for the closing one, blanks, the line break."""
+    return _TAIL.match(line, after)
+
+
 class BoundaryLine:
     """`re.compile("(?P<sep>" + re.escape(separator) + _TAIL_SOURCE)`, as far as the
     parser uses it: `match(line)`."""

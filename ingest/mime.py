@@ -13,25 +13,20 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import UTC, datetime
-from email import feedparser, message_from_bytes, policy
+from email import message_from_bytes, policy
 from email.errors import HeaderParseError
 from email.header import Header, decode_header, make_header
 from email.message import Message
-from email.parser import Parser
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 from functools import lru_cache
-from io import StringIO
 
-from ingest import boundaries
+from ingest import boundaries, multipart
 from ingest.base import BadRecord, ParsedMessage
 from ingest.html import html_to_text
 from ingest.quotes import new_text_of
 
 boundaries.install()
 
-# The parser's own patterns for a header line and a line break (not in typeshed's stubs).
-_HEADER_LINE: re.Pattern[str] = feedparser.headerRE  # type: ignore[attr-defined]
-_LINE_BREAK: re.Pattern[str] = feedparser.NLCRE  # type: ignore[attr-defined]
 _MSGID = re.compile(r"<[^<>\s]+>")
 _SPACES = re.compile(r"\s+")
 _AUTO_SUBJECT = re.compile(
@@ -235,40 +230,11 @@ def natural_key(msg_id: str | None, data: bytes) -> str:
     return f"email-sha256:{hashlib.sha256(data).hexdigest()}"
 
 
-def _header_end(text: str) -> int | None:
-    """Where the body starts, after the blank line that ends the header block, as
-    `email.feedparser` finds it (its line breaks, its header-line pattern); None if a line
-    that is neither header nor blank ends the block, or the text ends within it."""
-    lines = StringIO(text, newline="")  # splits as the parser's buffer does
-    end = 0
-    while line := lines.readline():
-        end += len(line)
-        if not _HEADER_LINE.match(line):
-            return end if _LINE_BREAK.match(line) else None
-    return None
-
-
 def _message(data: bytes) -> Message:
-    """`message_from_bytes(data, policy=compat32)`, with less work for a single-part message.
-
-    For a type other than multipart/* and message/*, the parser makes the whole rest of the
-    text after the header block the payload, reading it line by line in Python. Here only
-    the header block goes through the parser and the rest is set as the payload in one
-    piece: the same message, headers, defects and payload. Multipart and message/* types,
-    and a header block not ended by a blank line, are parsed as a whole as before."""
-    text = data.decode("ascii", "surrogateescape")  # as BytesParser.parsebytes does
-    end = _header_end(text)
-    if end is not None:
-        head = text[:end]
-        lowered = head.lower()
-        # A shortcut only: a header block without these words cannot declare such a type
-        # (the check after the parse decides); with them, parsing it twice is not worth it.
-        if "multipart" not in lowered and "message/" not in lowered:
-            msg = Parser(policy=policy.compat32).parsestr(head)
-            if msg.get_content_maintype() not in ("multipart", "message"):
-                msg.set_payload(text[end:])
-                return msg
-    return message_from_bytes(data, policy=policy.compat32)
+    """`message_from_bytes(data, policy=compat32)`: by ingest.multipart where the message
+    is well formed, by the standard parser where it is not."""
+    msg = multipart.parse(data.decode("ascii", "surrogateescape"))  # as parsebytes decodes
+    return msg if msg is not None else message_from_bytes(data, policy=policy.compat32)
 
 
 def parse_email(data: bytes, received_at: datetime | None = None) -> ParsedMessage:
