@@ -16,7 +16,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from spacy.attrs import NORM, ORTH
 from spacy.language import Language
@@ -54,8 +54,11 @@ class LexiconError(Exception):
     """A lexicon file cannot be used; says which file and line."""
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
+    """One lexicon match. A named tuple rather than a frozen dataclass: a message has several,
+    and a frozen dataclass sets each field through `object.__setattr__` (~1.4 us a hit
+    against ~0.4 us)."""
+
     label: str
     rule: str
     start: int  # token offsets
