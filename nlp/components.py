@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from spacy.attrs import IDX, NORM, ORTH, SENT_START
@@ -41,16 +41,58 @@ def split_sentences(doc: Doc) -> Doc:
     kinds = _kinds(doc.vocab.strings)
     starts = [-1] * n
     starts[0] = 1
+    firsts = [0]
     boundary = False
-    for i, kind in enumerate([kinds[h] for h in doc.to_array(ORTH).tolist()]):
+    for i, kind in enumerate([kinds[h] for h in token_columns(doc).orths]):
         if boundary and not kind & _SOFT:
             starts[i] = 1
+            firsts.append(i)
             boundary = False
         if kind & _ENDS:
             boundary = True
     column: Any = np.array(starts, dtype=np.int64).astype(np.uint64)[:, None]
     doc.from_array([SENT_START], column)
+    doc.user_data[_SENTENCE_STARTS] = (n, firsts)
     return doc
+
+
+_COLUMNS, _SENTENCE_STARTS = "cw_columns", "cw_sentence_starts"
+
+
+class TokenColumns(NamedTuple):
+    norms: list[int]
+    orths: list[int]
+    idx: list[int]
+
+
+def token_columns(doc: Doc) -> TokenColumns:
+    """NORM and ORTH hashes and character offsets of the doc's tokens, read from its arrays
+    once and kept on the doc: the sentence splitter, the lexicon and extraction all need
+    them, and each `doc.to_array` costs several microseconds. The pipeline never changes a
+    doc's tokens after making it (no component retokenizes); the length is checked all the
+    same, so a doc retokenized in some other use reads them again."""
+    kept = doc.user_data.get(_COLUMNS)
+    if kept is not None and len(kept.norms) == len(doc):
+        return kept
+    array = doc.to_array(_COLUMN_ATTRS).T
+    columns = TokenColumns(array[0].tolist(), array[1].tolist(), array[2].tolist())
+    doc.user_data[_COLUMNS] = columns
+    return columns
+
+
+_COLUMN_ATTRS = [NORM, ORTH, IDX]
+
+
+def sentence_starts(doc: Doc) -> list[int]:
+    """Token offsets of the tokens marked as sentence starts, or [0] when none is: as
+    `commwatch_sentences` set them when it ran on this doc (no later component sets sentence
+    starts), else read from SENT_START. Not to be modified."""
+    kept = doc.user_data.get(_SENTENCE_STARTS)
+    if kept is not None and kept[0] == len(doc):
+        return kept[1]
+    if not doc.has_annotation("SENT_START"):
+        return [0]
+    return np.flatnonzero(doc.to_array(SENT_START) == 1).tolist() or [0]
 
 
 _SOFT, _ENDS = 1, 2  # a closer or whitespace (a boundary waits past it); ends a sentence
@@ -133,12 +175,10 @@ def sentence_chars(doc: Doc) -> list[tuple[int, int]]:
     n = len(doc)
     if n == 0:
         return []
-    columns = doc.to_array([SENT_START, IDX, ORTH])
-    starts = np.flatnonzero(columns[:, 0] == 1).tolist()
-    if not starts or starts[0] != 0:
-        starts.insert(0, 0)
-    idx = columns[:, 1].tolist()
-    orths = columns[:, 2].tolist()
+    starts = sentence_starts(doc)
+    if starts[0] != 0:  # tokens before the first marked start: a sentence of their own
+        starts = [0, *starts]
+    _norms, orths, idx = token_columns(doc)
     strings = doc.vocab.strings
     ends = [*starts[1:], n]
     return [(idx[s], idx[e - 1] + len(strings[orths[e - 1]]))

@@ -16,6 +16,7 @@ NORM with a space inside it — are left to the reference (`DocCues.exact` is Fa
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -141,7 +142,8 @@ class CueIndex:
 class DocCues:
     """The cue flags and cue phrase occurrences of one doc, and the decision for a match."""
 
-    __slots__ = ("index", "flags", "found", "stops", "breakers", "exact", "n")
+    __slots__ = ("index", "flags", "found", "stops", "breakers", "negations", "timed", "exact",
+                 "n")
 
     def __init__(self, index: CueIndex, norms: list[int], orths: list[int]) -> None:
         self.index = index
@@ -151,8 +153,11 @@ class DocCues:
         self.flags = flags = [norm_flags[a] | orth_flags[b] for a, b in zip(norms, orths,
                                                                             strict=True)]
         marked = [(i, f) for i, f in enumerate(flags) if f]
+        # Ascending positions of the marked tokens, by kind: found by bisection.
         self.stops = [i for i, f in marked if f & STOP]
         self.breakers = [i for i, f in marked if f & BREAKER]
+        self.negations = [i for i, f in marked if f & NEG]
+        self.timed = [i for i, f in marked if f & (TIME | DIGIT)]
         self.exact = index.window is not None and (not index.odd or index.odd.isdisjoint(norms))
         found: list[list[tuple[int, int]]] = [[], [], [], [], []]
         first = index.first
@@ -174,24 +179,22 @@ class DocCues:
         cues = self.index.cues
         # The words looked at: back from the match to a stop, at most 40 of them.
         lo = max(0, start - 40)
-        for i in reversed(self.stops):
-            if i < start:
-                lo = max(lo, i + 1)
-                break
+        stops = self.stops
+        k = bisect_left(stops, start)
+        if k:
+            lo = max(lo, stops[k - 1] + 1)
         # The clause: after the last scope breaker among them.
         clause = lo
-        for i in reversed(self.breakers):
-            if i < start:
-                if i >= lo:
-                    clause = i + 1
-                break
+        breakers = self.breakers
+        k = bisect_left(breakers, start)
+        if k and breakers[k - 1] >= lo:
+            clause = breakers[k - 1] + 1
         if self.found[POLITE] and self._inside(POLITE, clause, start):
             return None  # the reference blanks it out of the clause first
-        flags = self.flags
-        if not any(f & NEG for f in flags[start:end]):
+        if not _any_in(self.negations, start, end):
             window = self.index.window
             assert window is not None
-            if any(f & NEG for f in flags[max(clause, start - window) : start]):
+            if _any_in(self.negations, max(clause, start - window), start):
                 return "negation"
         if label in cues.future_labels and self._inside(FUTURE, max(clause, start - 3), start):
             return "future"
@@ -205,12 +208,16 @@ class DocCues:
 
     def _condition_follows(self, end: int) -> bool:
         hi = min(end + 6, self.n)
-        for i in self.stops:
-            if i >= end:
-                hi = min(hi, i)
-                break
+        stops = self.stops
+        k = bisect_left(stops, end)
+        if k < len(stops):
+            hi = min(hi, stops[k])
         if not self._inside(CONDITIONAL_AFTER, end, hi):
             return False
-        around = range(max(0, end - 20), min(self.n, end + 12))
-        flags = self.flags
-        return not any(flags[i] & (TIME | DIGIT) for i in around)
+        return not _any_in(self.timed, max(0, end - 20), min(self.n, end + 12))
+
+
+def _any_in(positions: list[int], lo: int, hi: int) -> bool:
+    """Whether any of the ascending `positions` is in lo:hi."""
+    k = bisect_left(positions, lo)
+    return k < len(positions) and positions[k] < hi

@@ -479,6 +479,7 @@ class _Finder:
     inside: re.Pattern[str] | None  # prefixes inside words or after punctuation
     by_prefix: dict[str, list[tuple[int, str]]]  # prefix -> (pattern id, where) that need it
     ids: dict[tuple[str, str], tuple[int, ...]]  # (group, found) -> pattern ids, memoised
+    at_boundary: dict[str, tuple[int, ...]]  # found as written -> the "b" group's pattern ids
 
 
 # What the finders found, with its digits and whitespace made plain ("4411" and "2025" are both
@@ -543,11 +544,20 @@ class Scanner:
         if len(ids_of) > 20_000:
             ids_of.clear()  # keyed by text ("00000 ", "the   end"): keep it bounded
         if finder.boundary is not None:
+            # Memoised by the text as found first, which saves making the key for the usual
+            # case (a word seen before); by its plain form when new.
+            at_boundary = finder.at_boundary
+            if len(at_boundary) > 20_000:
+                at_boundary.clear()
             for m in finder.boundary.finditer(low, pos, end):
-                key = ("b", m.group(1).translate(_PLAIN_RUNS))
-                ids = ids_of.get(key)
+                found = m.group(1)
+                ids = at_boundary.get(found)
                 if ids is None:
-                    ids = ids_of[key] = self._ids(finder, *key)
+                    key = ("b", found.translate(_PLAIN_RUNS))
+                    ids = ids_of.get(key)
+                    if ids is None:
+                        ids = ids_of[key] = self._ids(finder, *key)
+                    at_boundary[found] = ids
                 start = m.start()
                 for i in ids:
                     at[i].append(start)
@@ -596,7 +606,7 @@ class Scanner:
             inside = re.compile(
                 f"{_first_class(inside_d)}(?<=\\B(?:{'|'.join(alts)}).)", re.DOTALL
             )
-        return _Finder(len(patterns), boundary, inside, by_prefix, {})
+        return _Finder(len(patterns), boundary, inside, by_prefix, {}, {})
 
     @staticmethod
     def _ids(finder: _Finder, group: str, found: str) -> tuple[int, ...]:

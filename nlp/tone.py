@@ -43,9 +43,10 @@ if not Doc.has_extension("tone"):
 __all__ = ["ToneLexicon", "ToneScorer", "doc_polarity", "textblob_polarity", "tone_of"]
 
 _CHUNK_CACHE_LIMIT = 100_000  # distinct chunks kept; the cache restarts when full
-# A tokenized chunk: its words lower-cased, and the endings of the previous chunk with which
-# pattern would join its first word (as written) into one emoticon, if any.
-_Chunk = tuple[tuple[str, ...], tuple[str, ...] | None]
+# A tokenized chunk: its words lower-cased, the endings of the previous chunk with which
+# pattern would join its first word (as written) into one emoticon, if any, and whether the
+# chunk is inert (see `ToneLexicon._inert`).
+_Chunk = tuple[tuple[str, ...], tuple[str, ...] | None, bool]
 
 
 def _joins() -> dict[str, tuple[str, ...]]:
@@ -104,79 +105,116 @@ class ToneLexicon:
 
     def words(self, text: str) -> list[str]:
         """The lower-cased words TextBlob scores for `text`, in order."""
+        parts = self._chunks_of(text)
+        if parts is None:
+            return self._whole(text)
+        return [w for lowered, _tails, _inert in parts for w in lowered]
+
+    def _chunks_of(self, text: str) -> list[_Chunk] | None:
+        """The cached tokenized chunks of `text`, or None when pattern would join an emoticon
+        across two of them (the text must then be tokenized whole)."""
         chunks = self._chunks
-        out: list[str] = []
+        out: list[_Chunk] = []
         last = ""
         for chunk in text.split():
             cached = chunks.get(chunk)
             if cached is None:
                 cached = self._chunk(chunk)
-            lowered, tails = cached
+            tails = cached[1]
             if tails is not None and last.endswith(tails):
-                # Pattern joins a face across the space: tokenize the text as it does. This is
-                # rare but not exotic: every quoted reply has "wrote:" then "> …".
-                return " ".join(self._tokenize(text)).lower().split()
+                # Pattern joins a face across the space. This is rare but not exotic: every
+                # quoted reply has "wrote:" then "> …".
+                return None
             last = chunk  # pattern only adds spaces inside a chunk, so its end is the text's
-            out += lowered
+            out.append(cached)
         return out
+
+    def _whole(self, text: str) -> list[str]:
+        """The words of `text` tokenized whole, by pattern, as TextBlob does."""
+        return " ".join(self._tokenize(text)).lower().split()
 
     def _chunk(self, chunk: str) -> _Chunk:
         if chunk.isalpha():  # pattern leaves a chunk of letters as it is
             words: list[str] = [chunk]
         else:
             words = " ".join(self._tokenize(chunk)).split()
-        cached = (tuple(w.lower() for w in words), self._joins.get(words[0]) if words else None)
+        lowered = tuple(w.lower() for w in words)
+        cached = (lowered, self._joins.get(words[0]) if words else None,
+                  all(self._inert(w) for w in lowered))
         if len(self._chunks) >= _CHUNK_CACHE_LIMIT:
             self._chunks.clear()
         self._chunks[chunk] = cached
         return cached
 
+    def _inert(self, w: str) -> bool:
+        """Whether `score` passes over the word without effect when no negation or modifier
+        is pending (and leaves none pending): an unknown word, not a negation, not "!" or
+        "(!)", and not a face. Most chunks of a message are made of such words only."""
+        if w in self.entries or w in self.negations:
+            return False
+        if w.isalpha():
+            return True
+        if w in ("!", "(!)"):
+            return False
+        return len(w) > 5 or w in self.punctuation or w not in self.emoticons
+
     def polarity(self, text: str) -> float:
         """`TextBlob(text).sentiment.polarity`, computed from the cached tokens."""
-        return self.score(self.words(text))
+        parts = self._chunks_of(text)
+        if parts is None:
+            return self.score(self._whole(text))
+        return self._score(parts)
 
     def score(self, words: list[str]) -> float:
         """TextBlob's `Sentiment.assessments` + average, polarity only, over lower-cased words."""
+        return self._score([(tuple(words), None, False)])
+
+    def _score(self, parts: list[_Chunk]) -> float:
+        """`score` of the chunks' words in order. An inert chunk met with nothing pending is
+        skipped whole: word by word, it would change nothing."""
         entries, negations, emoticons = self.entries, self.negations, self.emoticons
         scores: list[list[float]] = []  # [polarity, intensity, negated (1.0 / -1.0)]
         modifier: str | None = None  # the previous known word, if it can modify the next one
         negated = False  # a negation is pending
-        for w in words:
-            entry = entries.get(w)
-            if entry is not None:
-                p, intensity, is_modifier = entry
-                if modifier is None:
-                    scores.append([p, intensity, 1.0])
-                else:  # "very good": the modifier's own score is replaced
-                    last = scores[-1]
-                    last[0] = max(-1.0, min(p * last[1], 1.0))
-                    last[1] = intensity
-                if negated:  # "not good", "not very good"
-                    last = scores[-1]
-                    last[1] = 1.0 / last[1]
-                    last[2] = -1.0
-                modifier = w if is_modifier else None
-                negated = w in negations
+        for words, _tails, inert in parts:
+            if inert and not negated and modifier is None:
                 continue
-            if w in negations:
-                negated = True
-            elif not negated and modifier is None and w.isalpha():
-                continue  # nothing below can apply to a plain unknown word
-            elif negated and len(w.strip("'")) > 1:  # "not a good" keeps it, "not that" not
-                negated = False
-            if negated and modifier is not None and modifier.endswith("ly"):
-                scores[-1][2] = -1.0  # "really not good"
-                negated = False
-            elif modifier is not None and len(w) > 2:
-                modifier = None
-            if w == "!" and scores:
-                scores[-1][0] = max(-1.0, min(scores[-1][0] * 1.25, 1.0))
-            if w == "(!)":
-                scores.append([0.0, 1.0, 1.0])
-            if not w.isalpha() and len(w) <= 5 and w not in self.punctuation:
-                face = emoticons.get(w)
-                if face is not None:
-                    scores.append([face, 1.0, 1.0])
+            for w in words:
+                entry = entries.get(w)
+                if entry is not None:
+                    p, intensity, is_modifier = entry
+                    if modifier is None:
+                        scores.append([p, intensity, 1.0])
+                    else:  # "very good": the modifier's own score is replaced
+                        last = scores[-1]
+                        last[0] = max(-1.0, min(p * last[1], 1.0))
+                        last[1] = intensity
+                    if negated:  # "not good", "not very good"
+                        last = scores[-1]
+                        last[1] = 1.0 / last[1]
+                        last[2] = -1.0
+                    modifier = w if is_modifier else None
+                    negated = w in negations
+                    continue
+                if w in negations:
+                    negated = True
+                elif not negated and modifier is None and w.isalpha():
+                    continue  # nothing below can apply to a plain unknown word
+                elif negated and len(w.strip("'")) > 1:  # "not a good" keeps it, "not that" not
+                    negated = False
+                if negated and modifier is not None and modifier.endswith("ly"):
+                    scores[-1][2] = -1.0  # "really not good"
+                    negated = False
+                elif modifier is not None and len(w) > 2:
+                    modifier = None
+                if w == "!" and scores:
+                    scores[-1][0] = max(-1.0, min(scores[-1][0] * 1.25, 1.0))
+                if w == "(!)":
+                    scores.append([0.0, 1.0, 1.0])
+                if not w.isalpha() and len(w) <= 5 and w not in self.punctuation:
+                    face = emoticons.get(w)
+                    if face is not None:
+                        scores.append([face, 1.0, 1.0])
         if not scores:
             return 0.0
         total = 0.0

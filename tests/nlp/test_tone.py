@@ -88,3 +88,19 @@ def test_component_sets_doc_tone() -> None:
     nlp.add_pipe("commwatch_tone")
     doc = nlp("You are useless, this is terrible.")
     assert doc._.tone == textblob_polarity(doc.text) < 0
+
+
+def test_inert_chunks_skipped_only_when_nothing_is_pending(lexicon: ToneLexicon) -> None:
+    """`polarity` skips chunks of inert words; word by word (`score`) and TextBlob agree on
+    texts built to put negations, modifiers, "!" and faces right before and after them."""
+    import random
+
+    rng = random.Random(3)
+    vocabulary = ["not", "never", "very", "really", "good", "bad", "invoice", "a", "I", "!",
+                  "(!)", ":)", ":-(", "pay,", "Friday.", "INV-10023", "that", "no", "quite",
+                  "terrible!!", "ok", "'", "won't", "isn't", "xx", "the", "-----"]
+    texts = [" ".join(rng.choice(vocabulary) for _ in range(rng.randint(1, 12)))
+             for _ in range(400)]
+    for text in texts:
+        words = lexicon.words(text)
+        assert lexicon.polarity(text) == lexicon.score(words) == textblob_polarity(text), text
