@@ -20,7 +20,9 @@ def main(argv: list[str]) -> None:
     package.__path__ = [str(Path(__file__).resolve().parent)]
     sys.modules.setdefault("ingest", package)
     from ingest import mime  # noqa: F401 - every email job needs it: load it before "ready"
-    from ingest.parsepool import serve
+    from ingest.parsepool import serve, tune_gc
+
+    tune_gc()
 
     jobs_fd, results_fd = int(argv[1]), int(argv[2])
     serve(Connection(jobs_fd, writable=False), Connection(results_fd, readable=False))

@@ -10,6 +10,7 @@ with it. The workers start with the first batch that needs them and stop with `c
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import pickle
@@ -306,16 +307,35 @@ def _logged(connector: Connector, item: RawItem, outcome: Outcome) -> ParsedMess
     return outcome.reason
 
 
-class _SwitchInterval:
-    """Python's thread switch interval, shortened while any ingest reads ahead.
+# Parsing and storing a batch allocate many short-lived objects, some in reference cycles
+# (each email parser and its generator). With the collector's default first-generation
+# threshold (700 allocations) it runs thousands of times a batch, each time scanning the
+# young objects that are still alive; 10,000 lets most of them die first. Parsing a bench
+# message took 10-20% less CPU; memory stays within a few MB, as the cycles are still
+# collected, only less often.
+GC_YOUNG_THRESHOLD = 10_000
 
-    Then the thread storing a batch (busy in Python) shares the GIL with the connector's
-    fetch threads and the thread feeding the parse workers, which each need it only briefly
-    but often (every read from the server, every chunk of jobs). A thread that wants the
-    GIL waits up to the interval (5 ms by default) for a busy one to let go, so the fetch
-    and the workers starved: ingesting 10,000 messages took ~12 s with 5 ms and ~8 s with
-    0.5 ms on the IMAP bench. The interval is the process's: the first ingest to read ahead
-    shortens it, the last to finish restores it."""
+
+def tune_gc() -> None:
+    """For a parse worker: the larger young-generation threshold, and the objects made by
+    the imports moved out of the collector's sight for good (`gc.freeze`)."""
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
+
+
+class _ReadAheadTuning:
+    """Two settings of the process, changed while any ingest reads ahead and restored when
+    the last one finishes.
+
+    The thread switch interval, shortened: the thread storing a batch (busy in Python)
+    shares the GIL with the connector's fetch threads and the thread feeding the parse
+    workers, which each need it only briefly but often (every read from the server, every
+    chunk of jobs). A thread that wants the GIL waits up to the interval (5 ms by default)
+    for a busy one to let go, so the fetch and the workers starved: ingesting 10,000
+    messages took ~12 s with 5 ms and ~8 s with 0.5 ms on the IMAP bench.
+
+    The collector's young-generation threshold, raised to GC_YOUNG_THRESHOLD (storing a
+    batch: ~5-10% less CPU)."""
 
     SECONDS = 0.0005
 
@@ -323,13 +343,17 @@ class _SwitchInterval:
         self._lock = threading.Lock()
         self._users = 0
         self._saved = 0.0
+        self._saved_gc = (0, 0, 0)
 
     @contextmanager
-    def shortened(self) -> Iterator[None]:
+    def applied(self) -> Iterator[None]:
         with self._lock:
             if self._users == 0:
                 self._saved = sys.getswitchinterval()
                 sys.setswitchinterval(min(self._saved, self.SECONDS))
+                self._saved_gc = gc.get_threshold()
+                young, *older = self._saved_gc
+                gc.set_threshold(max(young, GC_YOUNG_THRESHOLD), *older)
             self._users += 1
         try:
             yield
@@ -338,9 +362,10 @@ class _SwitchInterval:
                 self._users -= 1
                 if self._users == 0:
                     sys.setswitchinterval(self._saved)
+                    gc.set_threshold(*self._saved_gc)
 
 
-switch_interval = _SwitchInterval()
+read_ahead_tuning = _ReadAheadTuning()
 
 
 def default_workers() -> int:

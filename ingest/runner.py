@@ -21,7 +21,7 @@ from sqlmodel import Session, col
 from commwatch.store import QuarantineItem, SourceItem, session_scope, utcnow
 from ingest.base import Batch, Connector, ParsedMessage, RawItem
 from ingest.customers import CustomerResolver
-from ingest.parsepool import BatchParser, parse_or_reason, switch_interval
+from ingest.parsepool import BatchParser, parse_or_reason, read_ahead_tuning
 from ingest.storing import (
     Directions,
     load_cursors,
@@ -164,7 +164,7 @@ def run_source(
         # batch parsed here, which has nothing to overlap with (the IDLE path: asking for
         # the next batch may mean logging out, and the new message waits for that).
         pending: _Parsing | None = None
-        shortened = False  # the thread switch interval (see parsepool.switch_interval)
+        tuned = False  # switch interval and collector (see parsepool.read_ahead_tuning)
         iterator = iter(batches)
         while True:
             try:
@@ -178,9 +178,9 @@ def run_source(
             in_hand = {item.key for item, _data in pending.todo} if pending else set()
             todo = _unseen(engine, source, batch, report, in_hand)
             if read_ahead and parser.offloads(len(todo)):
-                if not shortened:
-                    threads.enter_context(switch_interval.shortened())
-                    shortened = True
+                if not tuned:
+                    threads.enter_context(read_ahead_tuning.applied())
+                    tuned = True
                 parsing = _Parsing(batch, todo, parse_thread.submit(parser.parse, todo))
                 if pending is not None:
                     commit(pending)

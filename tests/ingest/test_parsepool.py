@@ -3,6 +3,7 @@ costs that one item (quarantined with the reason, raw bytes kept), on both store
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 from collections.abc import Callable
@@ -52,6 +53,14 @@ def test_outcomes_come_back_in_order_and_failures_stay_with_their_job() -> None:
     assert subjects == [f"Invoice INV-{i:05d}" for i in range(40) if i not in (3, 17)]
     assert [getattr(o, "subject", None) for o in again] == [
         getattr(o, "subject", None) for o in outcomes[:5]]
+
+
+def test_workers_collect_garbage_less_often_than_the_default() -> None:
+    """tune_gc ran in the worker: the imports' objects are frozen out of the collector."""
+    with ParsePool(1) as pool:
+        frozen = pool.run([gc.get_freeze_count] * 16)  # type: ignore[list-item]
+    assert all(isinstance(n, int) and n > 1000 for n in frozen), frozen[:1]
+    assert gc.get_freeze_count() == 0  # the calling process is left as it was
 
 
 @pytest.mark.parametrize(("job", "reason"), [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -26,7 +27,7 @@ from ingest import load_customers, run_source
 from ingest.base import Batch, SourceError
 from ingest.config import EmlFolderSourceConfig, MaildirSourceConfig
 from ingest.files import EmlFolderConnector, MaildirConnector
-from ingest.parsepool import switch_interval
+from ingest.parsepool import GC_YOUNG_THRESHOLD, read_ahead_tuning
 from tests.factories import OWN, email_bytes, write_maildir
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -231,13 +232,13 @@ class _Batches(EmlFolderConnector):
         self.fail_at = fail_at
         self.size = size
         self.committed_when_asked: list[int] = []
-        self.switch_interval_when_asked: list[float] = []
+        self.tuning_when_asked: list[tuple[float, int]] = []
 
     def fetch(self, cursors: dict[str, dict[str, Any]]) -> Iterator[Batch]:
         items = [item for batch in super().fetch(cursors) for item in batch.items]
         for n, start in enumerate(range(0, len(items), self.size)):
             self.committed_when_asked.append(count(self.engine, SourceItem))
-            self.switch_interval_when_asked.append(sys.getswitchinterval())
+            self.tuning_when_asked.append((sys.getswitchinterval(), gc.get_threshold()[0]))
             if n == self.fail_at:
                 raise SourceError("the source went away")
             chunk = items[start:start + self.size]
@@ -273,15 +274,17 @@ def test_next_batch_is_taken_before_this_one_is_committed_only_when_reading_ahea
     assert ids == [f"<a{i}@b.example>" for i in range(n)]
 
 
-def test_thread_switch_interval_is_short_only_while_reading_ahead(
+def test_switch_interval_and_collector_are_tuned_only_while_reading_ahead(
     engine: Engine, tmp_path: Path
 ) -> None:
-    before = sys.getswitchinterval()
+    before = (sys.getswitchinterval(), gc.get_threshold()[0])
+    assert before[1] < GC_YOUNG_THRESHOLD
     connector = _Batches(_eml_folder(tmp_path, 48), True, engine, 16)
     run_source(engine, connector, OWN, parse_workers=2)
     # Asked for batch 1 before reading ahead, then for batches 2 and 3 while reading ahead.
-    assert connector.switch_interval_when_asked == [before] + [switch_interval.SECONDS] * 2
-    assert sys.getswitchinterval() == before
+    tuned = (read_ahead_tuning.SECONDS, GC_YOUNG_THRESHOLD)
+    assert connector.tuning_when_asked == [before, tuned, tuned]
+    assert (sys.getswitchinterval(), gc.get_threshold()[0]) == before
 
 
 @pytest.mark.parametrize("read_ahead", [False, True])
