@@ -636,6 +636,21 @@ def _warm_up(server, user, count: int) -> None:
         conn.close()
 
 
+def _summary(rows: list[tuple[str, dict]], count: int) -> None:
+    """Each side's median over the rounds, and the median of the rounds' speed ratios."""
+    mine = [r["seconds"] for side, r in rows if side == "commwatch"]
+    theirs = [r["seconds"] for side, r in rows if side == "mbsync"]
+    if len(mine) < 2:
+        print(f"  commwatch at {theirs[0] / mine[0]:.2f}x mbsync's speed")
+        return
+    ratios = sorted(t / m for m, t in zip(mine, theirs, strict=True))
+    print(f"  {len(mine)} rounds: commwatch median {statistics.median(mine):.2f} s "
+          f"({count / statistics.median(mine):.0f} msgs/s), mbsync median "
+          f"{statistics.median(theirs):.2f} s ({count / statistics.median(theirs):.0f} msgs/s); "
+          f"commwatch's speed as a multiple of mbsync's, round by round: "
+          f"{', '.join(f'{r:.2f}x' for r in ratios)} (median {statistics.median(ratios):.2f}x)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=10000)
@@ -648,6 +663,9 @@ def main() -> None:
                         help="run only side A, under cProfile, and print the profile")
     parser.add_argument("--workers", type=int, default=None,
                         help="parse worker processes for side A (default: one per core)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="runs of each side, taken in turns (the first side alternates); "
+                             "the summary compares their medians")
     parser.add_argument("--no-floors", dest="floors", action="store_false",
                         help="skip the fetch/parse/store-only runs")
     parser.add_argument("--keep", action="store_true", help="keep the Dovecot folder")
@@ -695,8 +713,14 @@ def main() -> None:
                   "(profiling slows it down)")
             return
         load_before = os.getloadavg()
-        rows = [("commwatch", _side("commwatch", server, user, work / "commwatch.db", args)),
-                ("mbsync", _side("mbsync", server, user, work / "mbsync.db", args))]
+        rows = []
+        for n in range(1, args.rounds + 1):
+            # Rounds alternate which side goes first: a shared machine's speed drifts.
+            here = work if n == 1 else work / f"round-{n}"
+            here.mkdir(exist_ok=True)
+            sides = ("commwatch", "mbsync") if n % 2 else ("mbsync", "commwatch")
+            done = {side: _side(side, server, user, here / f"{side}.db", args) for side in sides}
+            rows += [("commwatch", done["commwatch"]), ("mbsync", done["mbsync"])]
         if args.floors:
             floor = work / "floor.db"
             rows += [(side, _side(side, server, user, floor, args))
@@ -741,6 +765,7 @@ def main() -> None:
           f"and mail processes during the side's run; "
           f"+ workers: peak RSS of the process and its children, sampled every 20 ms; "
           f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after)")
+    _summary(rows, args.messages)
     lat = sorted(idle["latencies"])
     if lat:
         p95 = lat[min(len(lat) - 1, max(0, round(0.95 * len(lat)) - 1))]
