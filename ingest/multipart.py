@@ -86,9 +86,16 @@ def _strip_break(text: str) -> str:
     return text[:-1] if text.endswith(("\r", "\n")) else text
 
 
-def parse(text: str) -> Message | None:
+# Parts nested deeper than this are left to the standard parser (real mail nests two or
+# three levels; a crafted message must not run this recursion out of stack).
+MAX_DEPTH = 32
+
+
+def parse(text: str, depth: int = 0) -> Message | None:
     """The message `text` as `Parser(policy=compat32).parsestr(text)` gives it, or None
     where that takes the standard parser (see the module's docstring)."""
+    if depth > MAX_DEPTH:
+        return None
     end = header_end(text)
     if end is None:
         return None
@@ -111,7 +118,7 @@ def parse(text: str) -> Message | None:
     parts: list[Message | str] = []
     for (_start, part_start, _closing), (part_end, _end, _next) in zip(
             lines, lines[1:], strict=False):
-        part = parse(body[part_start:part_end])
+        part = parse(body[part_start:part_end], depth + 1)
         if part is None:
             return None
         if part.is_multipart():

@@ -125,6 +125,19 @@ def test_other_multipart_is_left_to_the_standard_parser(name: str) -> None:
     assert assert_same(DECLINED[name]) is None
 
 
+def test_deep_nesting_is_left_to_the_standard_parser() -> None:
+    def nested(depth: int) -> str:
+        body = TEXT
+        for n in range(depth):
+            body = (f'Content-Type: multipart/mixed; boundary="n{n}"\n\n'
+                    f"--n{n}\n{body}--n{n}--\n")
+        return body
+
+    assert assert_same(("From: a@example.com\n" + nested(3)).encode()) is not None
+    deep = ("From: a@example.com\n" + nested(multipart.MAX_DEPTH + 2)).encode()
+    assert assert_same(deep) is None
+
+
 def test_generated_bench_mail_is_parsed_as_the_standard_parser_does() -> None:
     sys.path.insert(0, str(ROOT))
     from bench.ingest_imap import make_message
