@@ -25,8 +25,6 @@ from ingest.base import BadRecord, ParsedMessage
 from ingest.html import html_to_text
 from ingest.quotes import new_text_of
 
-boundaries.install()
-
 _MSGID = re.compile(r"<[^<>\s]+>")
 _SPACES = re.compile(r"\s+")
 _AUTO_SUBJECT = re.compile(
@@ -234,7 +232,10 @@ def _message(data: bytes) -> Message:
     """`message_from_bytes(data, policy=compat32)`: by ingest.multipart where the message
     is well formed, by the standard parser where it is not."""
     msg = multipart.parse(data.decode("ascii", "surrogateescape"))  # as parsebytes decodes
-    return msg if msg is not None else message_from_bytes(data, policy=policy.compat32)
+    if msg is not None:
+        return msg
+    boundaries.install()  # once: the standard parser without a regex compiled per boundary
+    return message_from_bytes(data, policy=policy.compat32)
 
 
 def parse_email(data: bytes, received_at: datetime | None = None) -> ParsedMessage:
