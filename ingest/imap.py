@@ -1,20 +1,15 @@
 """IMAP mailboxes: incremental by (UIDVALIDITY, last UID) per folder, read-only by default,
 and a watcher that wakes the caller on new mail (IDLE, or NOOP polling) across reconnects.
+The protocol details are in ingest.imap_protocol, the watcher in ingest.imap_watch.
 """
 
 from __future__ import annotations
 
-import base64
 import logging
-import random
-import re
 import socket
 import ssl
-import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
 from functools import partial
 from typing import Any
 from urllib.parse import quote
@@ -23,212 +18,25 @@ import imaplib2
 
 from ingest.base import BadRecord, Batch, ParsedMessage, RawItem, SourceError
 from ingest.imap_config import ImapSourceConfig
+from ingest.imap_protocol import (
+    FETCH_ITEMS,
+    _constant,
+    _fetch_records,
+    _Session,
+    _text,
+    _uid_set,
+    encode_mailbox,
+)
 from ingest.imap_transport import ImapClient, ImapsClient
+from ingest.imap_watch import ImapWatch, WatchTiming
 from ingest.mime import parse_email
 
 log = logging.getLogger(__name__)
 
-FETCH_ITEMS = "(UID INTERNALDATE RFC822.SIZE BODY.PEEK[])"
 _HOSTNAME_MISMATCH = (62, 64)  # X509_V_ERR_HOSTNAME_MISMATCH, X509_V_ERR_IP_ADDRESS_MISMATCH
-_MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
-_INTERNALDATE = re.compile(
-    rb'INTERNALDATE "\s*(\d{1,2})-([A-Za-z]{3})-(\d{4}) (\d\d):(\d\d):(\d\d) ([-+])(\d\d)(\d\d)"'
-)
-_UID = re.compile(rb"\bUID (\d+)")
-_NEW_RESPONSE = re.compile(rb"^\d+ \(")
-_LIST = re.compile(rb'^\((?P<flags>[^)]*)\) (?:NIL|"(?:[^"\\]|\\.)*") (?P<name>.*)$')
 
 
-@dataclass(frozen=True)
-class WatchTiming:
-    """How the watcher paces itself; tests shrink these."""
-
-    reidle_seconds: float = 25 * 60  # RFC 2177: re-issue IDLE well before 30 minutes
-    poll_seconds: float = 60.0  # NOOP interval when IDLE is off or unsupported
-    backoff_first: float = 1.0
-    backoff_max: float = 60.0
-    stop_check_seconds: float = 0.2  # how soon `stop` is noticed while idling
-
-
-def backoff_delays(
-    timing: WatchTiming, rand: Callable[[], float] = random.random
-) -> Iterator[float]:
-    """1, 2, 4 … capped delays, each drawn between half and all of it so clients spread out."""
-    delay = timing.backoff_first
-    while True:
-        yield delay * (0.5 + rand() / 2)
-        delay = min(delay * 2, timing.backoff_max)
-
-
-def encode_mailbox(name: str) -> str:
-    """A folder name as IMAP's modified UTF-7 (RFC 3501 5.1.3), quoted for a command."""
-    out: list[str] = []
-    pending: list[str] = []
-
-    def flush() -> None:
-        if pending:
-            raw = base64.b64encode("".join(pending).encode("utf-16-be")).decode("ascii")
-            out.append("&" + raw.rstrip("=").replace("/", ",") + "-")
-            pending.clear()
-
-    for ch in name:
-        if 0x20 <= ord(ch) <= 0x7E:
-            flush()
-            out.append("&-" if ch == "&" else ch)
-        else:
-            pending.append(ch)
-    flush()
-    text = "".join(out)
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def decode_mailbox(name: str) -> str:
-    def one(match: re.Match[str]) -> str:
-        chunk = match.group(1).replace(",", "/")
-        if not chunk:
-            return "&"
-        try:
-            return base64.b64decode(chunk + "=" * (-len(chunk) % 4)).decode("utf-16-be")
-        except (ValueError, UnicodeDecodeError):  # not modified UTF-7 after all: keep as sent
-            return match.group(0)
-
-    return re.sub(r"&([^-]*)-", one, name)
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, BaseException):
-        value = value.args[0] if value.args else type(value).__name__
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    return str(value)
-
-
-def _internaldate(meta: bytes) -> datetime | None:
-    m = _INTERNALDATE.search(meta)
-    if m is None or m.group(2).decode().title() not in _MONTHS:
-        return None
-    day, mon, year, hh, mm, ss, sign, zh, zm = (g.decode() for g in m.groups())
-    offset = timedelta(hours=int(zh), minutes=int(zm)) * (-1 if sign == "-" else 1)
-    try:
-        local = datetime(int(year), _MONTHS[mon.title()], int(day), int(hh), int(mm), int(ss),
-                         tzinfo=timezone(offset))
-    except ValueError:  # e.g. 31-Feb: fall back to the Date header
-        return None
-    return local.astimezone(UTC)
-
-
-def _fetch_records(data: list[Any]) -> dict[int, tuple[datetime | None, bytes]]:
-    """UID -> (INTERNALDATE, body) from imaplib2's FETCH data: a (head, literal) tuple per
-    message, possibly followed by the rest of its line (items after the literal)."""
-    found: dict[int, tuple[datetime | None, bytes]] = {}
-    records: list[list[bytes]] = []
-    for part in data:
-        if isinstance(part, tuple) and len(part) == 2:
-            records.append([part[0], part[1]])
-        elif isinstance(part, bytes) and records and not _NEW_RESPONSE.match(part):
-            records[-1][0] += part
-    for meta, body in records:
-        uid = _UID.search(meta)
-        if uid is not None:
-            found[int(uid.group(1))] = (_internaldate(meta), body)
-    return found
-
-
-def _constant(data: bytes) -> Callable[[], bytes]:
-    return lambda: data
-
-
-def _uid_set(uids: list[int]) -> str:
-    """Sorted UIDs as a compact IMAP set: 1:5,7,9:10."""
-    ranges: list[list[int]] = []
-    for uid in sorted(uids):
-        if ranges and uid == ranges[-1][1] + 1:
-            ranges[-1][1] = uid
-        else:
-            ranges.append([uid, uid])
-    return ",".join(f"{a}:{b}" if a != b else str(a) for a, b in ranges)
-
-
-class _Session:
-    """One connected IMAP client; every server refusal becomes a SourceError naming `where`."""
-
-    def __init__(self, conn: Any, where: str) -> None:
-        self.conn = conn
-        self.where = where
-        self.capabilities: set[str] = set(getattr(conn, "capabilities", ()))
-
-    def run(self, what: str, call: Callable[..., tuple[str, list[Any]]], *args: Any,
-            allow_no: bool = False) -> tuple[str, list[Any]]:
-        try:
-            typ, data = call(*args)
-        except imaplib2.IMAP4.abort as exc:
-            raise SourceError(f"{self.where}: connection lost during {what}: {_text(exc)}") from exc
-        except imaplib2.IMAP4.error as exc:
-            raise SourceError(f"{self.where}: {what} failed: {_text(exc)}") from exc
-        except OSError as exc:
-            raise SourceError(f"{self.where}: connection lost during {what}: {exc}") from exc
-        if typ != "OK" and not (allow_no and typ == "NO"):
-            raise SourceError(f"{self.where}: {what} refused: {_text(data[-1] if data else typ)}")
-        return typ, data
-
-    def refresh_capabilities(self) -> None:
-        _typ, data = self.run("CAPABILITY", self.conn.capability)
-        self.capabilities = set(_text(data[-1]).upper().split()) if data and data[-1] else set()
-
-    def select(self, folder: str, readonly: bool) -> tuple[int, int]:
-        """Open a folder (EXAMINE when read-only); returns (UIDVALIDITY, message count)."""
-        verb = "EXAMINE" if readonly else "SELECT"
-        try:
-            typ, data = self.conn.select(encode_mailbox(folder), readonly=readonly)
-        except imaplib2.IMAP4.readonly:
-            raise SourceError(f"{self.where}: folder {folder!r} is read-only on the server; "
-                              "after_ingest needs write access") from None
-        except (imaplib2.IMAP4.error, OSError) as exc:
-            raise SourceError(f"{self.where}: {verb} {folder!r} failed: {_text(exc)}") from exc
-        if typ != "OK":
-            raise SourceError(f"{self.where}: folder {folder!r} not found or not accessible: "
-                              f"{_text(data[-1])}")
-        _code, validity = self.conn.response("UIDVALIDITY")
-        if not validity or validity[-1] is None:
-            raise SourceError(f"{self.where}: the server sent no UIDVALIDITY for {folder!r}")
-        self.pop_new()  # the EXISTS/RECENT of the SELECT itself are not news
-        return int(validity[-1]), int(data[-1] or 0)
-
-    def uids_after(self, last_uid: int) -> list[int]:
-        _typ, data = self.run("UID SEARCH", self.conn.uid, "SEARCH", f"UID {last_uid + 1}:*")
-        found = b" ".join(d for d in data if isinstance(d, bytes)).split()
-        # `n:*` with n past the highest UID still matches the highest: filter it out.
-        return sorted(u for u in (int(x) for x in found) if u > last_uid)
-
-    def folders(self) -> list[str]:
-        _typ, data = self.run("LIST", self.conn.list, '""', "*")
-        names = []
-        for entry in data:
-            if isinstance(entry, tuple):  # a name sent as a literal
-                names.append(_text(entry[1]))
-                continue
-            m = _LIST.match(entry or b"")
-            if m:
-                name = _text(m.group("name"))
-                if name.startswith('"'):
-                    name = name[1:-1].replace('\\"', '"').replace("\\\\", "\\")
-                names.append(decode_mailbox(name))
-        return names
-
-    def pop_new(self) -> bool:
-        """Whether the server announced new mail (EXISTS / non-zero RECENT) since last asked."""
-        _c, exists = self.conn.response("EXISTS")
-        _c, recent = self.conn.response("RECENT")
-        return any(e is not None for e in exists) or any(r not in (None, b"0") for r in recent)
-
-    def close(self) -> None:
-        try:
-            self.conn.logout()
-        except (imaplib2.IMAP4.error, OSError) as exc:
-            log.debug("%s: logout: %s", self.where, exc)
-
-
-class ImapConnector:
+class ImapConnector(ImapWatch):
     """Reads configured folders of one IMAP account; see ImapSourceConfig for the options."""
 
     channel = "email"
@@ -498,95 +306,3 @@ class ImapConnector:
         finally:
             session.close()
         return lines
-
-    # -- watching for new mail -------------------------------------------------------------
-
-    def watch(self, on_new: Callable[[], None], stop: threading.Event) -> None:
-        """Call `on_new()` whenever a configured folder gets mail; returns soon after `stop`
-        is set. One connection per folder; drops are retried with back-off, and `on_new()` is
-        also called after a reconnect, since mail may have come in the meantime."""
-        folders = self.config.folders
-        if len(folders) == 1:
-            self._watch_folder(folders[0], on_new, stop)
-            return
-        threads = [
-            threading.Thread(target=self._watch_folder, args=(folder, on_new, stop),
-                             name=f"imap-watch {self.name} {folder}", daemon=True)
-            for folder in folders
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-
-    def _notify(self, on_new: Callable[[], None]) -> None:
-        try:
-            on_new()
-        except Exception:  # noqa: BLE001 - the caller's failure must not stop the watcher
-            log.exception("%s: new-mail callback failed", self.name)
-
-    def _watch_folder(self, folder: str, on_new: Callable[[], None],
-                      stop: threading.Event) -> None:
-        delays: Iterator[float] | None = None
-        connected_before = False
-        while not stop.is_set():
-            session = None
-            try:
-                session = self._open()
-                session.select(folder, readonly=True)
-                delays = None
-                if connected_before:
-                    self._notify(on_new)
-                connected_before = True
-                if self.config.idle and "IDLE" in session.capabilities:
-                    log.info("%s: watching %s on %s (IDLE)", self.name, folder, self.where)
-                    self._idle(session, on_new, stop)
-                else:
-                    log.info("%s: watching %s on %s (polling every %g s)", self.name, folder,
-                             self.where, self.timing.poll_seconds)
-                    self._poll(session, on_new, stop)
-            except SourceError as exc:
-                log.warning("%s: watching %s: %s", self.name, folder, exc)
-            finally:
-                if session is not None:
-                    session.close()
-            if stop.is_set():
-                break
-            delays = delays or backoff_delays(self.timing)
-            wait = next(delays)
-            log.info("%s: reconnecting to %s in %.1f s", self.name, self.where, wait)
-            stop.wait(wait)
-
-    def _idle(self, session: _Session, on_new: Callable[[], None],
-              stop: threading.Event) -> None:
-        while not stop.is_set():
-            ended = threading.Event()
-            outcome: list[Any] = []
-
-            def done(result: Any, outcome: list[Any] = outcome,
-                     ended: threading.Event = ended) -> None:
-                outcome.append(result)
-                ended.set()
-
-            try:  # returns once the server says it is idling; `done` is called when it ends
-                session.conn.idle(timeout=self.timing.reidle_seconds, callback=done)
-            except (imaplib2.IMAP4.error, OSError) as exc:
-                raise SourceError(f"{self.where}: IDLE failed: {_text(exc)}") from exc
-            while not ended.wait(self.timing.stop_check_seconds):
-                if stop.is_set():
-                    return  # logging out ends the IDLE
-            response, _arg, error = outcome[0]
-            if error is not None:
-                raise SourceError(f"{self.where}: connection lost while idling: "
-                                  f"{_text(error[1])}")
-            if not response or response[0] != "OK":
-                raise SourceError(f"{self.where}: IDLE refused: {response!r}")
-            if session.pop_new():
-                self._notify(on_new)
-
-    def _poll(self, session: _Session, on_new: Callable[[], None],
-              stop: threading.Event) -> None:
-        while not stop.wait(self.timing.poll_seconds):
-            session.run("NOOP", session.conn.noop)
-            if session.pop_new():
-                self._notify(on_new)

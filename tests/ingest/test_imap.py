@@ -18,16 +18,10 @@ from sqlmodel import Session
 
 from commwatch.store import Message, QuarantineItem, SourceItem
 from ingest.base import Batch, SourceError
-from ingest.imap import (
-    ImapConnector,
-    WatchTiming,
-    _fetch_records,
-    _uid_set,
-    backoff_delays,
-    decode_mailbox,
-    encode_mailbox,
-)
+from ingest.imap import ImapConnector
 from ingest.imap_config import ImapSourceConfig
+from ingest.imap_protocol import _fetch_records, _uid_set, decode_mailbox, encode_mailbox
+from ingest.imap_watch import WatchTiming, backoff_delays
 from ingest.runner import run_source
 from tests.dovecot import DovecotServer, MailUser, dovecot  # noqa: F401
 from tests.factories import OWN
