@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ingest.ar import CsvFormat, load_ar, load_payments
+from ingest.ar import load_ar, load_payments
+from ingest.ar_files import CsvFormat
 from ingest.base import (
     BadRecord,
     Batch,

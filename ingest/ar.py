@@ -19,28 +19,24 @@ unchanged. Loading the same files again changes nothing; a changed row updates i
 
 Two processes loading at once are serialised (a PostgreSQL advisory lock; SQLite's write
 lock, taken first), so neither sees the other's half-done rows or trips a unique key.
+Cells are parsed in ingest.ar_cells, files read and checked in ingest.ar_files.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import re
-import unicodedata
 import zlib
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from sqlalchemy import select, text
 from sqlmodel import Session, SQLModel, col
 
 from commwatch.store import Contact, Customer, Invoice, Payment, utcnow
+from ingest.ar_cells import _split
+from ingest.ar_files import CsvFormat, CustomerFileError, _Bad, _read, _Row
 from ingest.config import (
-    ColumnMap,
     CustomerColumns,
     CustomerMasterConfig,
     InvoiceColumns,
@@ -50,273 +46,7 @@ from ingest.config import (
 CUSTOMER_REQUIRED = ("id", "name", "domains")
 INVOICE_REQUIRED = ("number", "customer_id")
 PAYMENT_REQUIRED = ("reference", "customer_id", "amount", "received_on")
-MAX_PROBLEMS = 20
 _LOCK_KEY = zlib.crc32(b"commwatch.ingest.ar")
-_CENT = Decimal("0.0001")  # what the store keeps
-_LIMIT = Decimal(10) ** 14  # Numeric(18, 4)
-
-
-class CustomerFileError(Exception):
-    """An AR file cannot be loaded; every problem names the file, line and column."""
-
-    def __init__(self, problems: str | list[str]) -> None:
-        self.problems = [problems] if isinstance(problems, str) else list(problems)
-        shown = self.problems[:MAX_PROBLEMS]
-        more = len(self.problems) - len(shown)
-        super().__init__("; ".join(shown) + (f"; and {more} more" if more > 0 else ""))
-
-
-@dataclass(frozen=True)
-class CsvFormat:
-    """How the cells of an export are written."""
-
-    delimiter: str = ","
-    encoding: str = "utf-8-sig"
-    date_format: str | None = None
-    decimal_comma: bool = False
-
-    @classmethod
-    def of(cls, config: CustomerMasterConfig) -> CsvFormat:
-        return cls(config.delimiter, config.encoding, config.date_format, config.decimal_comma)
-
-
-# --- Cells -----------------------------------------------------------------------------------
-
-_NUMBER = {
-    False: re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d*)?|\.\d+"),
-    True: re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d*)?|,\d+"),
-}
-_CODE = re.compile(r"(?<![A-Za-z])[A-Za-z]{3}(?![A-Za-z])")  # USD 1,200.00 / 1.200,00 EUR
-_GAPS = re.compile(r"[\s'\u2019]+")  # 1 234,56 / 1'234.56: thousands, like the separator
-
-
-def parse_amount(value: str, decimal_comma: bool = False) -> Decimal:
-    """An amount as accounting exports write it; raises ValueError saying what was wrong."""
-    number = _amount(value, decimal_comma)
-    if number is None:
-        hint = ""
-        if _amount(value, not decimal_comma) is not None:
-            hint = f" (is decimal_comma = {str(decimal_comma).lower()} right?)"
-        raise ValueError(f"{value!r} is not a number{hint}")
-    if abs(number) >= _LIMIT:
-        raise ValueError(f"{value!r} is too large")
-    return number
-
-
-def _amount(value: str, decimal_comma: bool) -> Decimal | None:
-    s = "".join(ch for ch in value.strip() if unicodedata.category(ch) != "Sc")
-    s = _CODE.sub("", s, count=1).strip().replace("\u2212", "-")
-    negative = False
-    if s.startswith("(") and s.endswith(")"):
-        negative, s = True, s[1:-1].strip()
-    if s[:1] in ("-", "+") or s.endswith("-"):
-        if negative:  # "(-120)": two signs, say which you mean
-            return None
-        negative = s[:1] == "-" or s.endswith("-")
-        s = s[1:] if s[:1] in ("-", "+") else s[:-1]
-        s = s.strip()
-    s = _GAPS.sub("." if decimal_comma else ",", s)
-    if not _NUMBER[decimal_comma].fullmatch(s):
-        return None
-    thousands, point = (".", ",") if decimal_comma else (",", ".")
-    try:
-        number = Decimal(s.replace(thousands, "").replace(point, ".")).quantize(_CENT)
-    except InvalidOperation:  # too many digits for the context
-        return None
-    return -number if negative else number
-
-
-def parse_date(value: str, date_format: str | None = None) -> date:
-    """A date in `date_format`, or ISO 8601 (a time part is ignored)."""
-    s = value.strip()
-    if date_format:
-        try:
-            return datetime.strptime(s, date_format).date()
-        except ValueError:
-            pass
-    try:
-        return date.fromisoformat(s)
-    except ValueError:
-        pass
-    try:
-        return datetime.fromisoformat(s).date()
-    except ValueError:
-        pass
-    expected = f"{date_format} or " if date_format else ""
-    raise ValueError(f"{value!r} is not a date (expected {expected}YYYY-MM-DD)")
-
-
-_TRUE = {"true", "t", "yes", "y", "1", "x"}
-_FALSE = {"false", "f", "no", "n", "0", ""}
-
-
-def parse_flag(value: str) -> bool:
-    s = value.strip().lower()
-    if s in _TRUE:
-        return True
-    if s in _FALSE:
-        return False
-    raise ValueError(f"{value!r} is not yes/no (expected true/false, yes/no, 1/0)")
-
-
-def _split(value: str) -> list[str]:
-    return [v.strip().lower() for v in re.split(r"[;,\s]+", value or "") if v.strip()]
-
-
-# --- Files -----------------------------------------------------------------------------------
-
-
-class _Bad(Exception):
-    """One bad cell or row; collected, then reported with the others of its file."""
-
-
-@dataclass
-class _Sheet:
-    path: Path
-    columns: ColumnMap
-    fmt: CsvFormat
-    index: dict[str, int] = field(default_factory=dict)  # our field -> cell position
-    width: int = 0
-
-    def label(self, name: str) -> str:
-        header = self.columns.header(name)
-        return name if header == name else f'"{header}" ({name})'
-
-
-class _Row:
-    def __init__(self, sheet: _Sheet, line: int, cells: list[str]) -> None:
-        self.sheet, self.line, self.cells = sheet, line, cells
-
-    @property
-    def where(self) -> str:
-        return f"{self.sheet.path}:{self.line}"
-
-    def has(self, name: str) -> bool:
-        return name in self.sheet.index
-
-    def raw(self, name: str) -> str:
-        position = self.sheet.index.get(name)
-        if position is None or position >= len(self.cells):
-            return ""
-        return self.cells[position].strip()
-
-    def fail(self, name: str, message: str) -> NoReturn:
-        raise _Bad(f"{self.where} {self.sheet.label(name)}: {message}")
-
-    def _parse(self, name: str, parse: Callable[[str], Any], required: bool) -> Any:
-        value = self.raw(name)
-        if not value:
-            if required:
-                self.fail(name, "empty; a value is required")
-            return None
-        try:
-            return parse(value)
-        except ValueError as exc:
-            self.fail(name, str(exc))
-
-    def text(self, name: str, max_length: int, required: bool = False) -> str | None:
-        value = self.raw(name)
-        if not value and required:
-            self.fail(name, "empty; a value is required")
-        if len(value) > max_length:
-            self.fail(name, f"{value[:40]!r}... is longer than {max_length} characters")
-        return value or None
-
-    def amount(self, name: str, required: bool = False) -> Decimal | None:
-        comma = self.sheet.fmt.decimal_comma
-        result: Decimal | None = self._parse(name, lambda v: parse_amount(v, comma), required)
-        return result
-
-    def day(self, name: str, required: bool = False) -> date | None:
-        fmt = self.sheet.fmt.date_format
-        result: date | None = self._parse(name, lambda v: parse_date(v, fmt), required)
-        return result
-
-    def whole(self, name: str) -> int | None:
-        number = self.amount(name)
-        if number is None:
-            return None
-        if number != number.to_integral_value():
-            self.fail(name, f"{self.raw(name)!r} is not a whole number")
-        return int(number)
-
-    def flag(self, name: str) -> bool:
-        try:
-            return parse_flag(self.raw(name))
-        except ValueError as exc:
-            self.fail(name, str(exc))
-
-    def currency(self, name: str, default: str) -> str:
-        value = self.raw(name).upper()
-        if not value:
-            return default
-        if not re.fullmatch(r"[A-Z]{3}", value):
-            self.fail(name, f"{self.raw(name)!r} is not a currency code (expected e.g. EUR)")
-        return value
-
-
-def _find(headers: list[str], wanted: str) -> list[int]:
-    exact = [i for i, h in enumerate(headers) if h == wanted]
-    if exact:
-        return exact
-    folded = wanted.casefold()
-    return [i for i, h in enumerate(headers) if h.casefold() == folded]
-
-
-def _read(
-    path: Path, columns: ColumnMap, required: Iterable[str], fmt: CsvFormat
-) -> tuple[_Sheet, list[_Row]]:
-    """The rows of one export, its header checked against the mapping."""
-    sheet = _Sheet(path, columns, fmt)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise CustomerFileError(f"{path}: cannot read: {exc.strerror}") from None
-    try:
-        content = data.decode(fmt.encoding)
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise CustomerFileError(
-            f"{path}:{line}: not {fmt.encoding} text ({exc.reason}); set [customers] encoding"
-        ) from None
-    rows: list[_Row] = []
-    problems: list[str] = []
-    reader = csv.reader(io.StringIO(content, newline=""), delimiter=fmt.delimiter, strict=True)
-    try:
-        headers = [h.strip().lstrip("\ufeff").strip() for h in next(reader, [])]
-        line = reader.line_num
-        for cells in reader:
-            start, line = line + 1, reader.line_num
-            if any(c.strip() for c in cells):
-                rows.append(_Row(sheet, start, cells))
-    except csv.Error as exc:
-        raise CustomerFileError(f"{path}:{reader.line_num}: {exc}") from None
-    if not headers:
-        raise CustomerFileError(f"{path}: empty file; expected a header row")
-    mapped = {name for name in columns.fields() if getattr(columns, name) is not None}
-    missing = []
-    for name in columns.fields():
-        found = _find(headers, columns.header(name))
-        if len(found) > 1:
-            problems.append(f"{path}: column {sheet.label(name)} appears {len(found)} times")
-        elif found:
-            sheet.index[name] = found[0]
-        elif name in required or name in mapped:
-            missing.append(sheet.label(name))
-    if missing:
-        problems.insert(0, f"{path}: missing column(s) {', '.join(missing)}")
-    if problems:
-        raise CustomerFileError(problems)
-    sheet.width = len(headers)
-    for row in rows:
-        extra = [c for c in row.cells[sheet.width:] if c.strip()]
-        if extra:
-            problems.append(
-                f"{row.where}: {len(row.cells)} values but {sheet.width} columns in the header"
-            )
-    if problems:
-        raise CustomerFileError(problems)
-    return sheet, rows
 
 
 @dataclass

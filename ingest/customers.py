@@ -10,13 +10,8 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from commwatch.store import Contact, Customer, Invoice
-from ingest.ar import (
-    CUSTOMER_REQUIRED,
-    CustomerFileError,
-    load_customers,
-    load_invoices,
-    load_payments,
-)
+from ingest.ar import CUSTOMER_REQUIRED, load_customers, load_invoices, load_payments
+from ingest.ar_files import CustomerFileError
 from ingest.refs import INVOICE_REF
 
 REQUIRED_COLUMNS = CUSTOMER_REQUIRED

@@ -17,7 +17,7 @@ from commwatch.config import ConfigError, parse_config
 from commwatch.service import Service
 from commwatch.store import Contact, Customer, Invoice, Payment, session_scope
 from ingest import CustomerFileError, load_ar
-from ingest.ar import parse_amount, parse_date
+from ingest.ar_cells import parse_amount, parse_date
 from ingest.config import CustomerMasterConfig
 from tests.conftest import ROOT
 
