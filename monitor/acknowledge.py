@@ -6,35 +6,35 @@ like one, or a subject naming an invoice reference) with no human reply on its t
 `queue_followups` turns those findings into FollowUp rows: a templated "please confirm you
 received it" message, a draft awaiting approval unless `approval = false`. The template runs
 in a Jinja2 sandbox that sees only the values listed in `TEMPLATE_FIELDS`.
+The template is in monitor.followup_template, what counts as an invoice in
+monitor.invoice_evidence, and the rule's store queries in monitor.invoice_view.
 """
 
 from __future__ import annotations
 
 import logging
-import operator
-import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from jinja2 import (
-    BaseLoader,
-    Environment,
-    StrictUndefined,
-    Template,
-    TemplateError,
-    TemplateNotFound,
-)
-from jinja2.sandbox import SandboxedEnvironment, SecurityError
+from jinja2 import TemplateError
 from pydantic import Field, field_validator, model_validator
-from sqlalchemy import Text, and_, cast, exists, func, literal_column, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from commwatch.configbase import StrictModel
-from commwatch.store import Contact, Customer, FollowUp, Message, insert_ignore
+from commwatch.store import FollowUp, Message, insert_ignore
 from monitor.config import Severity
+from monitor.followup_template import (
+    DEFAULT_TEMPLATE,
+    TEMPLATE_FIELDS,
+    compile_template,
+    describe,
+    render_body,
+)
+from monitor.invoice_evidence import _REPLY, InvoiceEvidence, invoice_evidence
+from monitor.invoice_view import InvoiceView, SentInvoice, _replied
 from monitor.view import StoreView
 
 if TYPE_CHECKING:
@@ -43,34 +43,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 KIND = "invoice_ack"
-
-DEFAULT_TEMPLATE = """\
-Hello{% if contact_name %} {{ contact_name }}{% endif %},
-
-We sent you {{ invoice }} on {{ sent_on }} and have not heard back from you yet.
-Could you please confirm that you received it and that it has reached the right
-person for payment? If anything on it needs correcting, just reply to this email.
-
-Thank you,
-{{ sender_name or "Accounts Receivable" }}
-"""
-
-# What a template can read; nothing else is in its namespace (no globals, no loader).
-TEMPLATE_FIELDS: dict[str, Any] = {
-    "customer": "Brightline Builders",
-    "contact_name": "Jan Novak",
-    "invoice": "invoice INV-10023",
-    "invoice_numbers": ["INV-10023"],
-    "attachments": ["INV-10023.pdf"],
-    "subject": "Invoice INV-10023",
-    "sent_on": "16 November 2026",
-    "sent_at": "2026-11-16T10:00:00+00:00",
-    "days": 3,
-    "sender_name": "Maria Lopez",
-    "owner": "Maria Lopez",
-}
-
-_MAX_TEXT = 20_000  # characters: a follow-up body, or one string a template builds
 
 
 class UnacknowledgedInvoiceRuleConfig(StrictModel):
@@ -116,227 +88,6 @@ class UnacknowledgedInvoiceRuleConfig(StrictModel):
                 "or no invoice would ever be chased"
             )
         return self
-
-
-# --- the template sandbox ------------------------------------------------------------------
-
-
-class _FollowUpSandbox(SandboxedEnvironment):
-    """Jinja2's sandbox (no dunder or internal attributes, no unsafe callables), with no
-    globals, no other templates, and no operator that can build a huge string or number."""
-
-    intercepted_binops = frozenset({"*", "**"})
-
-    def call_binop(self, context: Any, op: str, left: Any, right: Any) -> Any:
-        if op == "**":
-            raise SecurityError("the ** operator is not allowed in follow-up templates")
-        for seq, times in ((left, right), (right, left)):
-            # Checked before multiplying: `'-' * 10**9` must not allocate a gigabyte first.
-            if isinstance(seq, str | list | tuple) and isinstance(times, int):
-                if len(seq) * times > _MAX_TEXT:
-                    raise SecurityError(f"a template value longer than {_MAX_TEXT} characters")
-        return operator.mul(left, right)
-
-
-class _NoFiles(BaseLoader):
-    """`include`, `import` and `extends` would read other templates: refused."""
-
-    def get_source(self, environment: Environment, template: str) -> tuple[str, str, None]:
-        raise TemplateNotFound(
-            template, f"follow-up templates cannot include other templates ({template!r})"
-        )
-
-
-def _environment() -> SandboxedEnvironment:
-    env = _FollowUpSandbox(
-        autoescape=False, undefined=StrictUndefined, loader=_NoFiles(), keep_trailing_newline=True
-    )
-    env.globals.clear()  # range, lipsum, dict, cycler, joiner, namespace
-    return env
-
-
-_ENV = _environment()
-
-
-def compile_template(source: str) -> Template:
-    return _ENV.from_string(source)
-
-
-def render_body(template: str | Template, context: Mapping[str, Any]) -> str:
-    """The follow-up text; raises jinja2.TemplateError (SecurityError for a forbidden
-    attribute such as `__class__`, UndefinedError for a name not in the context)."""
-    compiled = compile_template(template) if isinstance(template, str) else template
-    body = compiled.render(dict(context))
-    if len(body) > _MAX_TEXT:
-        raise SecurityError(f"the follow-up is longer than {_MAX_TEXT} characters")
-    return body
-
-
-def describe(exc: TemplateError) -> str:
-    line = getattr(exc, "lineno", None)  # syntax errors know their line
-    where = f" (line {line})" if line else ""
-    names = ", ".join(sorted(TEMPLATE_FIELDS))
-    what = (exc.message or type(exc).__name__).rstrip(".")
-    return f"{what}{where}; a template may use only: {names}"
-
-
-# --- what counts as an invoice -----------------------------------------------------------
-
-_REFERENCE = re.compile(
-    r"(?<![a-z0-9])(?:"
-    r"(?P<code>inv[-_#/ ]?\d[\w/-]*)"
-    r"|invoice[\s_:#.-]*(?:(?:no|nr|num|number)\.?[\s_:#.-]*)?(?P<number>[a-z]{0,6}[-/]?\d[\w/-]*)"
-    r")",
-    re.IGNORECASE,
-)
-_INVOICE_WORD = re.compile(r"(?<![a-z])(?:invoice|inv(?=[\s_#./-]*\d))", re.IGNORECASE)
-_REPLY = re.compile(r"^\s*(?:re|aw|sv|antw)\s*:", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class InvoiceEvidence:
-    references: tuple[str, ...]  # invoice numbers as written, e.g. INV-10023
-    attachments: tuple[str, ...]  # the invoice files attached
-
-
-def invoice_references(text: str) -> list[str]:
-    found: list[str] = []
-    for match in _REFERENCE.finditer(text):
-        ref = (match.group("code") or match.group("number")).rstrip("-/_").upper()
-        if ref not in found:
-            found.append(ref)
-    return found
-
-
-def invoice_evidence(
-    subject: str, attachments: Sequence[Mapping[str, Any]], extensions: Iterable[str] = ("pdf",)
-) -> InvoiceEvidence | None:
-    """Whether an outbound email sends an invoice, and which.
-
-    An invoice is sent when a document (PDF by default) named like an invoice is attached
-    (`INV-10023.pdf`, `Invoice_Oct.pdf`, not `inventory.pdf`); when a document is attached
-    to a subject that says "invoice"; or when a new (not "Re:") subject names an invoice
-    number. A reply that only mentions an invoice ("Re: price on INV-10023") sends none.
-    """
-    suffixes = tuple(f".{e}" for e in extensions)
-    documents = []
-    for item in attachments:
-        name = str(item.get("filename") or "")
-        ctype = str(item.get("content_type") or "").lower()
-        if name.lower().endswith(suffixes) or (
-            "pdf" in extensions and ctype == "application/pdf"
-        ):
-            documents.append(name)
-    named = [n for n in documents if _INVOICE_WORD.search(n)]
-    references = invoice_references(subject)
-    for name in named:
-        stem = name.rsplit(".", 1)[0]
-        references += [r for r in invoice_references(stem) if r not in references]
-    if named:
-        return InvoiceEvidence(tuple(references), tuple(named))
-    if documents and _INVOICE_WORD.search(subject):
-        return InvoiceEvidence(tuple(references), tuple(documents))
-    if references and not _REPLY.match(subject):
-        return InvoiceEvidence(tuple(references), ())
-    return None
-
-
-# --- the view ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SentInvoice:
-    message_id: int
-    thread_id: int | None
-    customer_id: int | None
-    customer_name: str | None
-    owner: str | None
-    owner_email: str | None
-    sender: str
-    sender_name: str
-    recipients: tuple[str, ...]
-    sent_at: datetime
-    subject: str
-    attachments: tuple[dict[str, Any], ...]
-
-
-def _replied(original: Any, now: datetime) -> Any:
-    """SQL: a human (not automatic) customer message after `original`, on its thread or
-    answering it by In-Reply-To, no later than `now`. Two EXISTS, not one with an OR, so
-    each can use its index (thread_id, in_reply_to) instead of scanning by date."""
-    def reply_where(link: Any) -> Any:
-        return exists().where(
-            link,
-            col(reply.direction) == "inbound",
-            col(reply.automatic).is_(None),
-            col(reply.sent_at) > col(original.sent_at),
-            col(reply.sent_at) <= now,
-        )
-
-    reply = aliased(Message)
-    return or_(
-        and_(col(original.thread_id).is_not(None),
-             reply_where(col(reply.thread_id) == col(original.thread_id))),
-        and_(col(original.header_message_id).is_not(None),
-             reply_where(col(reply.in_reply_to) == col(original.header_message_id))),
-    )
-
-
-@dataclass
-class InvoiceView:
-    """Bounded queries for the acknowledgement rule (indexes on messages: the partial
-    `ix_messages_invoice_mail` by time, thread_id, in_reply_to)."""
-
-    session: Session
-
-    def unanswered_invoice_emails(
-        self, sent_from: datetime, sent_until: datetime, now: datetime
-    ) -> list[SentInvoice]:
-        """Outbound emails sent in [sent_from, sent_until] that might send an invoice (their
-        subject or attachment names say "inv") and that no customer has answered by `now`."""
-        # The condition of the partial index `ix_messages_invoice_mail`, term for term, and
-        # with the patterns written as literals: SQLite uses a partial index only when it can
-        # match its condition in the query, and cannot look inside a bound parameter there.
-        inv: Any = literal_column("'%inv%'")
-        maybe_invoice = or_(
-            func.lower(col(Message.subject)).like(inv),
-            func.lower(cast(col(Message.attachments), Text)).like(inv),
-        )
-        rows = self.session.connection().execute(
-            select(col(Message.id), col(Message.thread_id), col(Message.customer_id),
-                   col(Message.sender), col(Message.sender_name), col(Message.recipients),
-                   col(Message.sent_at), col(Message.subject), col(Message.attachments),
-                   col(Customer.name), col(Customer.owner), col(Customer.owner_email))
-            .join(Customer, col(Customer.id) == col(Message.customer_id), isouter=True)
-            .where(col(Message.direction) == "outbound", col(Message.channel) == "email")
-            .where(col(Message.sent_at) >= sent_from, col(Message.sent_at) <= sent_until)
-            .where(maybe_invoice, ~_replied(Message, now))
-            .order_by(col(Message.sent_at), col(Message.id))
-        ).all()
-        return [
-            SentInvoice(
-                message_id=r[0], thread_id=r[1], customer_id=r[2], sender=r[3],
-                sender_name=r[4], recipients=tuple(r[5] or ()), sent_at=r[6], subject=r[7],
-                attachments=tuple(r[8] or ()), customer_name=r[9], owner=r[10],
-                owner_email=r[11],
-            )
-            for r in rows
-        ]
-
-    def contact_names(self, emails: Iterable[str]) -> dict[str, str]:
-        wanted = sorted({e.lower() for e in emails})
-        names: dict[str, str] = {}
-        for i in range(0, len(wanted), 1000):
-            names.update(
-                (email.lower(), name)
-                for email, name in self.session.execute(
-                    select(col(Contact.email), col(Contact.name)).where(
-                        func.lower(col(Contact.email)).in_(wanted[i:i + 1000]),
-                        col(Contact.name).is_not(None),
-                    )
-                )
-            )
-        return names
 
 
 # --- the rule ------------------------------------------------------------------------------

@@ -18,12 +18,12 @@ from commwatch.store import Alert, Contact, Customer, FollowUp, Message, Thread,
 from monitor import StoreView, record_findings
 from monitor.acknowledge import (
     UnacknowledgedInvoiceRuleConfig,
-    invoice_evidence,
     queue_followups,
-    render_body,
     unacknowledged_invoice,
 )
 from monitor.calendar import BusinessCalendar, CalendarConfig
+from monitor.followup_template import render_body
+from monitor.invoice_evidence import invoice_evidence
 from monitor.view import MonitorContext
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
