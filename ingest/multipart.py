@@ -122,9 +122,8 @@ def parse(text: str, depth: int = 0) -> Message | None:
         if part is None:
             return None
         if part.is_multipart():
-            epilogue = part.epilogue
-            part.epilogue = None if epilogue == "" else (
-                _strip_break(epilogue) if epilogue is not None else None)
+            # Set below for every multipart this returns: a string, never None.
+            part.epilogue = _strip_break(part.epilogue) if part.epilogue else None
         elif isinstance(part._payload, str):  # type: ignore[attr-defined]
             part.set_payload(_strip_break(part._payload))  # type: ignore[attr-defined]
         parts.append(part)

@@ -100,6 +100,16 @@ def test_the_matcher_is_what_the_parser_uses(monkeypatch: pytest.MonkeyPatch) ->
     assert pattern.match("--axb\n") is None and pattern.match("x--a.b\n") is None
 
 
+def test_the_standard_parser_gets_the_matcher_when_a_message_needs_it(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ingest.mime import _message
+
+    monkeypatch.setattr(feedparser, "re", re)
+    _message(CASES["text after the boundary"].replace(b"--b1--", b"--b1"))  # no close: stdlib
+    assert isinstance(feedparser.re, boundaries._ReForFeedparser)  # type: ignore[attr-defined]
+
+
 def test_generated_bench_mail_parses_as_with_the_compiled_pattern() -> None:
     sys.path.insert(0, str(ROOT))
     from bench.ingest_imap import make_message
