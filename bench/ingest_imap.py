@@ -492,17 +492,13 @@ def run_pool_only(args: argparse.Namespace) -> dict[str, float]:
 
 def run_store_only(args: argparse.Namespace) -> dict[str, float]:
     """The runner's store path alone (customers, threads, messages, ledger, cursor; one
-    transaction a batch) for messages parsed beforehand, their invoice numbers read as the
-    parse workers read them."""
+    transaction a batch) for messages parsed beforehand."""
     from commwatch.store import create_store_engine, ensure_schema, session_scope
     from ingest import Directions
     from ingest.customers import CustomerResolver
-    from ingest.refs import invoice_refs
     from ingest.storing import record_items, save_cursor, store_messages
 
     parsed = pickle.loads(Path(args.db + ".parsed").read_bytes())  # noqa: S301 - our own file
-    for p in parsed:  # as the parse workers send them back: the numbers already read
-        p.invoice_refs = invoice_refs(p.subject, p.new_text)
     engine = create_store_engine(f"sqlite:///{args.db}")
     ensure_schema(engine)
     directions = Directions([OWN_DOMAIN], [AR_ADDRESS])

@@ -80,10 +80,6 @@ class ParsedMessage:
     # address as for email), and the conversation the message belongs to.
     direction: str | None = None
     conversation: Conversation | None = None
-    # The invoice/PO numbers of subject and new text (ingest.refs.invoice_refs), read by a
-    # parse worker so the storing process need not; None: not read yet. Derived from the
-    # fields above, so left out of comparisons.
-    invoice_refs: frozenset[str] | None = field(default=None, compare=False, repr=False)
 
 
 class Connector(Protocol):

@@ -69,30 +69,27 @@ class CustomerResolver:
                 return Match(found, "domain")
         return None
 
+    def _has_invoices(self) -> bool:
+        # Asked per batch, not once: an AR import may add invoices while a source is watched.
+        return self._session.execute(select(col(Invoice.id)).limit(1)).first() is not None
+
     def resolve(self, addresses: Iterable[str], text: str) -> Match:
         return self.resolve_many([(list(addresses), text)])[0]
 
-    def resolve_many(
-        self, messages: list[tuple[list[str], str]],
-        scanned: list[frozenset[str] | None] | None = None,
-    ) -> list[Match]:
+    def resolve_many(self, messages: list[tuple[list[str], str]]) -> list[Match]:
         """Matches for many messages; invoice references are looked up in one query.
 
-        `scanned` may hold, per message, the references already read from its text (the
-        parse workers read them: `ParsedMessage.invoice_refs`); None there means read them
-        here."""
-        matches: list[Match | None] = []
-        wanted: list[frozenset[str]] = []
+        A message's text is scanned for invoice/PO numbers only when no address matched it
+        and the store holds invoices to match them against."""
+        matches: list[Match | None] = [
+            self._by_address_or_domain([a for a in addresses if a]) for addresses, _ in messages
+        ]
         none: frozenset[str] = frozenset()
-        for n, (addresses, text) in enumerate(messages):
-            match = self._by_address_or_domain([a for a in addresses if a])
-            matches.append(match)
-            refs = none
-            if match is None:
-                known = scanned[n] if scanned is not None else None
-                refs = known if known is not None else frozenset(
-                    m.group(1).upper() for m in INVOICE_REF.finditer(text))
-            wanted.append(refs)
+        wanted: list[frozenset[str]] = [none] * len(messages)
+        if None in matches and self._has_invoices():
+            for n, (_addresses, text) in enumerate(messages):
+                if matches[n] is None:
+                    wanted[n] = frozenset(m.group(1).upper() for m in INVOICE_REF.finditer(text))
         all_refs: set[str] = set().union(*wanted) if wanted else set()
         owners: dict[str, int] = {}
         if all_refs:

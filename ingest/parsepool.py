@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 from ingest.base import BadRecord, Connector, ParsedMessage, RawItem
-from ingest.refs import invoice_refs
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +73,6 @@ _MESSAGE_FIELDS = attrgetter(*(f.name for f in fields(ParsedMessage)))
 def _compact(outcome: Outcome) -> Outcome | tuple[Any, ...]:
     if type(outcome) is not ParsedMessage:
         return outcome
-    if outcome.invoice_refs is None:  # work the storing process is spared
-        outcome.invoice_refs = invoice_refs(outcome.subject, outcome.new_text)
     return _MESSAGE_FIELDS(outcome)
 
 

@@ -130,11 +130,10 @@ def store_messages(
             (
                 [p.sender] if kind == "inbound"
                 else [r for r in p.recipients if not directions.is_ours(r)],
-                "" if p.invoice_refs is not None else f"{p.subject}\n{p.new_text}",
+                f"{p.subject}\n{p.new_text}",
             )
             for (p, _ref), kind in zip(entries, kinds, strict=True)
-        ],
-        [p.invoice_refs for p, _ref in entries],
+        ]
     )
     if any(p.conversation is not None for p, _ref in entries):
         matches = conversation_customers(session, [p for p, _ref in entries], matches)

@@ -156,6 +156,61 @@ def test_threads_direction_and_customers(engine: Engine, tmp_path: Path) -> None
         assert session.execute(select(func.count()).select_from(Thread)).scalar_one() == 3
 
 
+class _CountingPattern:
+    """INVOICE_REF with a count of the texts it was asked to scan."""
+
+    def __init__(self, pattern: Any) -> None:
+        self.pattern = pattern
+        self.scanned: list[str] = []
+
+    def finditer(self, text: str) -> Any:
+        self.scanned.append(text)
+        return self.pattern.finditer(text)
+
+
+def test_text_is_scanned_for_invoice_numbers_only_when_they_could_match(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ingest import customers
+
+    counting = _CountingPattern(customers.INVOICE_REF)
+    monkeypatch.setattr(customers, "INVOICE_REF", counting)
+    with_customers(engine, tmp_path)
+    messages = [(["jan@brightline.example"], "Price on INV-20077"),
+                (["newclerk@mail.example"], "Can you resend INV-20077?")]
+    with Session(engine) as session:
+        # No invoices in the store: no number could match, so nothing is scanned.
+        matches = customers.CustomerResolver(session).resolve_many(messages)
+        assert [m.how for m in matches] == ["address", "unmatched"]
+        assert counting.scanned == []
+        kessler = session.scalars(select(Customer).where(Customer.external_id == "C002")).one()
+        session.add(Invoice(customer_id=kessler.id or 0, number="INV-20077"))
+        session.flush()
+        # With invoices, only the message no address matched is scanned.
+        matches = customers.CustomerResolver(session).resolve_many(messages)
+        assert [(m.how, m.customer_id) for m in matches] == [
+            ("address", matches[0].customer_id), ("reference", kessler.id)]
+        assert matches[0].customer_id != kessler.id
+        assert counting.scanned == ["Can you resend INV-20077?"]
+
+
+def test_reference_match_through_the_parse_workers(engine: Engine, tmp_path: Path) -> None:
+    with_customers(engine, tmp_path)
+    with session_scope(engine) as session:
+        kessler = session.scalars(select(Customer).where(Customer.external_id == "C002")).one()
+        session.add(Invoice(customer_id=kessler.id or 0, number="INV-20077"))
+    mails = [email_bytes(sent=T0 + timedelta(minutes=n), sender=f"clerk{n}@mail.example",
+                         subject="Question", message_id=f"<w{n}@mail.example>",
+                         body="Can you resend INV-20077?" if n % 2 else "Hello")
+             for n in range(40)]  # enough for the batch to go to the workers
+    write_maildir(tmp_path / "mail", mails)
+    report = run_source(engine, maildir(tmp_path), OWN, parse_workers=2)
+    assert report.stored == 40
+    with Session(engine) as session:
+        got = {(m.customer_match, m.customer_id) for m in session.scalars(select(Message))}
+        assert got == {("reference", kessler.id), ("unmatched", None)}
+
+
 def test_reply_arriving_before_its_parent_joins_one_thread(engine: Engine, tmp_path: Path) -> None:
     reply = email_bytes(sent=T0 + timedelta(hours=1), sender="maria.lopez@halden-supply.example",
                         to="jan@brightline.example", subject="Re: Short shipment",
