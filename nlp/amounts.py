@@ -2,10 +2,10 @@
 
 `$27,800.00`, `USD 1.200` (dot for thousands), `€1.250,50`, `1.250,50 €`, `4 500 EUR`,
 `CHF 2'300`, `INR 1,20,000`, `£3k`, `Rs 1.5 lakh`, `C$3,400`, `$980 AUD`, "twelve hundred
-dollars", "two and a half thousand pounds". `$` alone is USD; `C$`/`A$` or a trailing code win
-over it. A bare "5k" is an amount with no currency. A bare number ("pay 500") is not taken as
-money: quantities, references and years look the same, and a wrong amount on a promise is worse
-than a missing one.
+dollars", "two and a half thousand pounds", "3,000 naira". `$` alone is USD; `C$`/`A$` or a
+trailing code win over it. A bare "5k" or "two grand" is an amount with no currency. A bare
+number ("pay 500") is not taken as money: quantities, references and years look the same, and
+a wrong amount on a promise is worse than a missing one.
 """
 
 from __future__ import annotations
@@ -32,6 +32,11 @@ WORDS = {
     "dollars": "USD", "dollar": "USD", "bucks": "USD", "euros": "EUR", "euro": "EUR",
     "pounds": "GBP", "pound": "GBP", "quid": "GBP", "sterling": "GBP", "yen": "JPY",
     "rupees": "INR", "rupee": "INR", "francs": "CHF", "franc": "CHF",
+    # Names of one currency each ("pesos", "kroner" and "shillings" name several).
+    "naira": "NGN", "rand": "ZAR", "reais": "BRL", "zloty": "PLN", "zlotys": "PLN",
+    "złoty": "PLN", "złotych": "PLN", "dirhams": "AED", "dirham": "AED", "riyals": "SAR",
+    "riyal": "SAR", "ringgit": "MYR", "baht": "THB", "yuan": "CNY", "rmb": "CNY",
+    "renminbi": "CNY", "kronor": "SEK", "lira": "TRY", "liras": "TRY",
 }
 _ADJECTIVES = {
     "canadian": "CAD", "australian": "AUD", "aussie": "AUD", "us": "USD", "u.s.": "USD",
@@ -59,7 +64,10 @@ _UNIT = (
     r"(?![A-Za-z]))?"
 )
 _ADJ = r"(?:(?P<adj>canadian|australian|aussie|us|u\.s\.|american|singapore|new\s+zealand|nz|hong\s+kong|swiss|indian|british|japanese)\s+)?"  # noqa: E501
-_WORD_CUR = r"dollars?|bucks|euros?|pounds?(?:\s+sterling)?|quid|sterling|yen|rupees?|francs?"
+_WORD_CUR = (
+    r"dollars?|bucks|euros?|pounds?(?:\s+sterling)?|quid|sterling|yen|rupees?|francs?|naira|rand"
+    r"|reais|zlotys?|złoty|złotych|dirhams?|riyals?|ringgit|baht|yuan|rmb|renminbi|kronor|liras?"
+)
 _SUFFIX = (
     r"(?:\s?(?P<post>€|£|₹|¥|(?-i:" + "|".join(CODES) + r")|(?:" + "|".join(_LOWER_CODES)
     + r")(?![a-z])|" + _ADJ + r"(?:" + _WORD_CUR + r")(?![a-z])))?"
@@ -83,9 +91,15 @@ _WORDED = re.compile(
     + r"(?P<cur>" + _WORD_CUR + r"|" + "|".join(CODES) + r")\b",
     re.IGNORECASE,
 )
+# "two grand", "five grand": money with no currency named, as a bare "5k" is ("a grand" is
+# left out: "a grand total", "a grand opening").
+_GRAND = re.compile(
+    r"\b(?P<words>(?:(?!an?\b)" + _NUMBER_WORD + r"[\s-]+)+grand)\b", re.IGNORECASE
+)
 # Tried only where a match can start (nlp.dates.Scanner): the same matches, far fewer attempts.
 _NUMERIC_SCAN = SCANNER.add(_NUMERIC)
 _WORDED_SCAN = SCANNER.add(_WORDED)
+_GRAND_SCAN = SCANNER.add(_GRAND)
 _GROUPING_SPACE = re.compile(r"[ \u00a0\u202f]")
 _NUMBER_SPACE = re.compile(r"[ '’\u00a0\u202f]")
 _WORD_SPLIT = re.compile(r"[\s-]+")
@@ -193,6 +207,11 @@ def find_amounts(text: str) -> list[Money]:
         if money is not None and not any(f.start < money.end and money.start < f.end
                                          for f in found):
             found.append(money)
+    for m in _GRAND_SCAN.matches(text):
+        value = words_to_number(m.group("words"))
+        if value is not None and not any(f.start < m.end() and m.start() < f.end
+                                         for f in found):
+            found.append(Money(m.start(), m.end(), value, None))
     found.sort(key=lambda f: f.start)
     return found
 

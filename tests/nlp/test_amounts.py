@@ -56,6 +56,15 @@ from nlp.amounts import find_amounts, parse_number, words_to_number
         ("One thousand euros", 1000.0, "EUR"),
         ("half a million dollars", 500000.0, "USD"),
         ("a hundred and fifty quid", 150.0, "GBP"),
+        ("two grand", 2000.0, None),
+        ("twenty five grand", 25000.0, None),
+        ("two grand dollars", 2000.0, "USD"),
+        ("1,120,500 naira", 1120500.0, "NGN"),
+        ("500 rand", 500.0, "ZAR"),
+        ("3.000 reais", 3000.0, "BRL"),
+        ("1 200 złotych", 1200.0, "PLN"),
+        ("2,000 dirhams", 2000.0, "AED"),
+        ("50,000 yuan", 50000.0, "CNY"),
     ],
 )
 def test_amount_shapes(text: str, amount: float, currency: str | None) -> None:
@@ -76,6 +85,9 @@ def test_amount_shapes(text: str, amount: float, currency: str | None) -> None:
         "we sent 120 units on 12/03",
         "due on the 15th",
         "a few dollars",
+        "a grand total of five pallets",
+        "the grand opening is on the 5th",
+        "2,300 pesos",  # pesos name several currencies
     ],
 )
 def test_not_amounts(text: str) -> None:
