@@ -198,10 +198,12 @@ _PASSWORD = re.compile(
     + _CREDENTIAL
 )
 # "new password Lagoon#1442 for the portal": no ":" or "is", so only a generated-looking
-# secret counts ("new password policy" and "temporary password reset" do not).
+# secret counts ("new password policy" and "temporary password reset" do not); likewise
+# "user mkowalski / password Tulip#2026": the word itself, then a generated-looking secret.
 _PASSWORD_BARE = re.compile(
-    r"(?i)\b(?:new|temporary|temp|initial|one-time|default|interim)"
-    r"\s+(?:(?:portal|login|account)\s+)?" + _PW_KEY + r"\s+" + _CREDENTIAL
+    r"(?i)\b(?:(?:new|temporary|temp|initial|one-time|default|interim)"
+    r"\s+(?:(?:portal|login|account)\s+)?" + _PW_KEY + r"|pass(?:word|wd|code)|pwd)\s+"
+    + _CREDENTIAL
 )
 _TRAILING = ".,;:?"
 # Words that follow "password is/:" in prose about passwords rather than giving one.

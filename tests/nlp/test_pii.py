@@ -124,6 +124,8 @@ def test_ssn_rules(ssn: str, valid: bool) -> None:
         ('Your password has been reset to "Xy7!abcd".', "password", "Xy7!abcd"),
         ("password: sunshine", "password", "sunshine"),
         ("Your PIN is 4821.", "password", "4821"),
+        ("Your portal login: user mkowalski / password Tulip#2026.", "password", "Tulip#2026"),
+        ("passcode 8812-Kq for the gate", "password", "8812-Kq"),
     ],
 )
 def test_finds(text: str, kind: str, found: str) -> None:
@@ -156,6 +158,9 @@ def test_finds(text: str, kind: str, found: str) -> None:
         "password: ********",
         "Password: [redacted]",
         "The new password policy applies from Monday.",
+        "password reset link below",
+        "Password Policy 2026 applies to every portal user.",
+        "pin 2024 to the board",  # "pin" without ":" or "is" is a word, not a key
         "account number 12345678",  # a UK account needs its sort code
         "SSN 666-12-3456",
     ],
