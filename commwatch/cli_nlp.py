@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from commwatch.cli_base import app, err, load_config_or_exit, open_service, out, parse_when
-from nlp.dataset import DEV_FILE, TRAIN_FILE, DatasetError, Example, read_examples
+from nlp.dataset import DEV_FILE, TRAIN_FILE, DatasetError, Example, read_examples, read_many
 from nlp.lexicon import LexiconError
 
 
@@ -167,7 +167,11 @@ def evaluate(
 
 @app.command()
 def train(
-    data: Annotated[Path, typer.Option(help="Labelled training JSONL.")] = TRAIN_FILE,
+    data: Annotated[
+        list[Path] | None,
+        typer.Option(help="Labelled training JSONL; repeat for several (default: the "
+                     "labelled corpus)."),
+    ] = None,
     output: Annotated[Path | None, typer.Option(help="Model folder (default: shipped).")] = None,
     seed: Annotated[int | None, typer.Option(help="Random seed (default fixed).")] = None,
 ) -> None:
@@ -176,10 +180,15 @@ def train(
     from nlp.train import TrainSettings
     from nlp.train import train as run_training
 
-    _read(data, labelled=True)  # a clear error before any work
+    files = list(data) if data else [TRAIN_FILE]
+    try:
+        read_many(files, require_labels=True)  # a clear error before any work
+    except DatasetError as exc:
+        err.print(f"[red]{exc}[/red]", highlight=False)
+        raise typer.Exit(2) from None
     settings = TrainSettings() if seed is None else TrainSettings(seed=seed)
     target = output or MODEL_DIR
-    run_training(data, target, settings, log=lambda line: err.print(line, highlight=False))
+    run_training(files, target, settings, log=lambda line: err.print(line, highlight=False))
     out.print(f"model written to {target}")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -13,6 +14,10 @@ from nlp.labels import ALL_TAGS
 CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
 TRAIN_FILE = CORPUS / "train.jsonl"
 DEV_FILE = CORPUS / "dev.jsonl"
+# Messages written apart from the corpus and the tagger, for measuring it on how customers
+# actually write (nlp/data/written/README.md); none is trained on.
+WRITTEN = Path(__file__).resolve().parent / "data" / "written"
+HELDOUT_FILE = WRITTEN / "heldout.jsonl"
 
 
 class DatasetError(Exception):
@@ -29,6 +34,21 @@ class Example:
     labels: list[str] | None = None  # None: not labelled (tagging input)
     promise: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def read_many(paths: Sequence[Path], *, require_labels: bool = False) -> list[Example]:
+    """The examples of several files, in order; an id may appear only once across them."""
+    examples: list[Example] = []
+    where: dict[str, Path] = {}
+    for path in paths:
+        for example in read_examples(path, require_labels=require_labels):
+            if example.id in where:
+                raise DatasetError(
+                    f"{path}: id {example.id!r} is also in {where[example.id]}"
+                )
+            where[example.id] = path
+            examples.append(example)
+    return examples
 
 
 def read_examples(path: Path, *, require_labels: bool = False) -> list[Example]:

@@ -157,7 +157,7 @@ _FUTURE_CUE = (
     r"goes\s+out|going\s+out|follow|rest|remaining|remainder|balance|instal\w*|then|until|till|"
     r"untill|by(?=\s+(?:the\s+)?(?:\d|end|close|next|this|tomorrow|tmrw|2moro|eom|cob|eod|"
     r"month|mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))|"
-    r"ok\?|okay\?|do\s+(?=[$£€\d])"
+    r"ok\?|okay\?|do\s+(?=[$£€\d])|other(?=\s+(?:half|[$£€\d]))"
 )
 _DISPUTE_CUE = (
     r"quote[ds]?|quotation|charges?|charged|overcharged|billed|invoiced|credit(?:\s+note)?|"

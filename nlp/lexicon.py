@@ -19,9 +19,12 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from spacy.attrs import NORM, ORTH
+from spacy.lang.lex_attrs import LEX_ATTRS
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
+from spacy.util import add_lookups
+from spacy.vocab import Vocab
 
 from nlp.components import sentence_starts, token_columns
 from nlp.cues import CueIndex, Cues, CueSet, DocCues
@@ -31,6 +34,7 @@ from nlp.tokenpatterns import COLUMNS, TokenPattern, compile_pattern
 DATA = Path(__file__).resolve().parent / "data"
 LEXICONS = DATA / "lexicons"
 CUES = DATA / "cues.json"
+SPELLINGS = DATA / "spellings.json"
 DEFAULT_WEIGHT = 0.99
 
 _WORDS = [NORM, ORTH]
@@ -176,6 +180,49 @@ def _anchors(pattern: list[dict[str, Any]]) -> list[frozenset[str]]:
     return anchors
 
 
+def read_spellings(extra_folders: Iterable[Path | str] = ()) -> dict[str, str]:
+    """The spelling table (`nlp/data/spellings.json`, then each lexicon folder's own
+    `spellings.json`): chat spellings and misspellings mapped to the word they stand for."""
+    table: dict[str, str] = {}
+    paths = [SPELLINGS] + [Path(f) / "spellings.json" for f in extra_folders]
+    for path in paths:
+        if not path.is_file():
+            continue
+        try:
+            entries = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise LexiconError(f"{path}:{exc.lineno}: not valid JSON: {exc.msg}") from None
+        if not isinstance(entries, dict):
+            raise LexiconError(f'{path}: expected an object {{"spelling": "word", …}}')
+        for spelling, word in entries.items():
+            if spelling.startswith("_"):
+                continue  # "_about" and other notes
+            if not isinstance(word, str) or not word.strip() or " " in spelling.strip():
+                raise LexiconError(
+                    f"{path}: {spelling!r}: expected one word mapped to a non-empty word"
+                )
+            table[spelling.strip().lower()] = word.strip().lower()
+    return table
+
+
+def apply_spellings(vocab: Vocab, table: dict[str, str]) -> None:
+    """Give each spelling (lower, Title and UPPER case) the NORM of the word it stands for.
+
+    By spaCy's own hook for norm exceptions (the vocab's NORM getter extended with a lookup
+    table), so it holds for lexemes made later too: loading a pipeline from disk empties the
+    vocab's lexeme cache after the components are built."""
+    forms = {
+        form: word
+        for spelling, word in table.items()
+        for form in (spelling, spelling.title(), spelling.upper())
+    }
+    getters: dict[int, Any] = vocab.lex_attr_getters  # type: ignore[attr-defined]
+    getters[NORM] = add_lookups(getters.get(NORM, LEX_ATTRS[NORM]), forms)
+    for form, word in forms.items():
+        if form in vocab:  # lexemes already made keep the NORM they were made with
+            vocab[form].norm_ = word
+
+
 @Language.factory(
     "commwatch_lexicon",
     default_config={"extra_folders": [], "attr": "NORM"},
@@ -183,7 +230,11 @@ def _anchors(pattern: list[dict[str, Any]]) -> list[frozenset[str]]:
 def make_lexicon(
     nlp: Language, name: str, extra_folders: list[str], attr: str
 ) -> LexiconMatcher:
-    return LexiconMatcher(nlp, read_lexicons(extra_folders), attr)
+    spellings = read_spellings(extra_folders)
+    apply_spellings(nlp.vocab, spellings)
+    matcher = LexiconMatcher(nlp, read_lexicons(extra_folders), attr)
+    matcher.spellings = spellings
+    return matcher
 
 
 class LexiconMatcher:
@@ -191,6 +242,7 @@ class LexiconMatcher:
 
     def __init__(self, nlp: Language, patterns: list[dict[str, Any]], attr: str = "NORM") -> None:
         self.patterns = patterns
+        self.spellings: dict[str, str] = {}
         self.cues = Cues(json.loads(CUES.read_text(encoding="utf-8")))
         self.cue_index = CueIndex(self.cues, nlp.vocab.strings)
         self.phrases = PhraseMatcher(nlp.vocab, attr=attr)

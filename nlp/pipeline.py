@@ -129,6 +129,7 @@ def pipeline_version(nlp_: Language, model_dir: Path) -> str:
     lexicon = nlp_.get_pipe("commwatch_lexicon")
     digest.update(json.dumps(lexicon.patterns, sort_keys=True, default=str).encode())  # type: ignore[attr-defined]
     digest.update(CUES.read_bytes())
+    digest.update(json.dumps(lexicon.spellings, sort_keys=True).encode())  # type: ignore[attr-defined]
     return f"nlp-{digest.hexdigest()[:12]}"
 
 

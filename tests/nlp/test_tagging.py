@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from commwatch.store import Message, Signal, session_scope
 from nlp import LexiconError, Tagger, tag
-from nlp.dataset import DEV_FILE, read_examples
+from nlp.dataset import DEV_FILE, HELDOUT_FILE, WRITTEN, read_examples
 from nlp.jobs import retag, tag_pending
 from nlp.lexicon import read_lexicon_folder
 
@@ -107,10 +107,17 @@ def test_pii_in_outbound_is_flagged_with_each_finding(tagger: Tagger) -> None:
     assert tagger.tag_one("Card ending 4242, IBAN DE89 **** 3000.", "outbound").labels == []
 
 
-def test_every_tag_has_evidence_inside_the_new_text(tagger: Tagger) -> None:
-    examples = read_examples(DEV_FILE)
+@pytest.mark.parametrize(
+    ("path", "least"), [(DEV_FILE, 400), (HELDOUT_FILE, 80),
+                        (WRITTEN / "email.jsonl", 100), (WRITTEN / "chat.jsonl", 80)],
+    ids=["dev", "heldout", "email", "chat"],
+)
+def test_every_tag_has_evidence_inside_the_new_text(
+    tagger: Tagger, path: Path, least: int
+) -> None:
+    examples = read_examples(path)
     results = tagger.tag([e.text for e in examples], [e.direction for e in examples],
-                         [e.sent_at for e in examples])
+                         [e.sent_at for e in examples], channels=[e.channel for e in examples])
     tagged = 0
     for example, result in zip(examples, results, strict=True):
         for label in result.labels:
@@ -121,7 +128,7 @@ def test_every_tag_has_evidence_inside_the_new_text(tagger: Tagger) -> None:
             assert 0 <= evidence.start < evidence.end <= result.new_text_end, example.id
             assert example.text[evidence.start : evidence.end] == evidence.text
             assert evidence.label in result.labels
-    assert tagged > 400
+    assert tagged > least
 
 
 def test_classifier_only_tags_point_at_a_sentence(tagger: Tagger) -> None:

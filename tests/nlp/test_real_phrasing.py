@@ -1,0 +1,160 @@
+"""How customers really write: chat spellings, long business emails where the signal is one
+clause among pleasantries, and generic AR phrases that must not fire on their own.
+
+Each case is a family of wordings found missing or misfiring on labelled messages written
+apart from the corpus (`nlp/data/written/`), with its near miss beside it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import spacy
+
+from nlp import LexiconError, Tagger
+from nlp.lexicon import read_spellings
+from nlp.pipeline import MODEL_DIR, load_pipeline, pipeline_version
+
+
+@pytest.fixture(scope="module")
+def tagger() -> Tagger:
+    return Tagger()
+
+
+# (text, direction, tags)
+CASES = [
+    # chat spellings read as the words they stand for
+    ("never recieved the order on #45521. why am i getting reminders??", "inbound", ["dispute"]),
+    ("payed it yday, check ur acct", "inbound", ["payment_confirmation"]),
+    ("did u get my payment?", "inbound", ["payment_confirmation"]),
+    ("ill send the $640 tmrw first thing", "inbound", ["promise_to_pay"]),
+    ("I've been ill all week, sorry for the slow reply.", "inbound", []),
+    # payments made, said at length or tersely / the same words about the future
+    ("The cheque for £1,260.00 covering invoice 7720 was posted to your Bristol address on "
+     "Monday.", "inbound", ["payment_confirmation"]),
+    ("wire went out this morning for INV-22817, pls confirm", "inbound",
+     ["payment_confirmation"]),
+    ("transfer done, inv 3301 + inv 3302", "inbound", ["payment_confirmation"]),
+    ("We already deposited the check payment at your BDO account this morning.", "inbound",
+     ["payment_confirmation"]),
+    ("The wire will go out on Friday.", "inbound", ["promise_to_pay"]),
+    # promises in plain words / the same words without a commitment
+    ("We will be releasing the check on April 3rd.", "inbound", ["promise_to_pay"]),
+    ("INV-2291 is in the next release, so you will receive USD 3,300 on Friday.", "inbound",
+     ["promise_to_pay"]),
+    ("We'll get it paid in the next few weeks.", "inbound", ["promise_to_pay"]),
+    ("Would it be ok if we pay INV-30544 on the 30th instead of the 20th?", "inbound",
+     ["promise_to_pay"]),
+    ("sent $1,000 today, the other 1k this fri", "inbound",
+     ["payment_confirmation", "promise_to_pay"]),
+    ("5k now, the rest on the 30th", "inbound", ["promise_to_pay"]),
+    ("need more time on inv 4410, boss is away", "inbound", []),
+    # generic AR phrases are not a signal alone
+    ("We'll clear the outstanding balance on Friday.", "inbound", ["promise_to_pay"]),
+    ("Could you send me your bank details again? The PDF you attached says the file is "
+     "damaged.", "inbound", ["billing_query"]),
+    ("Yes - INV-61220 was paid yesterday by wire. INV-61301 will be paid on the 26th as it "
+     "only came due last week.", "inbound", ["payment_confirmation", "promise_to_pay"]),
+    # contesting part of a bill
+    ("We arrange our own carrier, so there shouldn't be any freight on INV-7781.", "inbound",
+     ["dispute"]),
+    ("Please remove the freight charge from INV-7781.", "inbound", ["dispute"]),
+    ("Your engineers have not attended any of the quarterly maintenance visits.", "inbound",
+     ["dispute"]),
+    ("I CANCELLED THIS SUBSCRIPTION IN MAY AND YOU'RE STILL BILLING ME.", "inbound",
+     ["dispute"]),
+    # unapplied payments are questions about the bill
+    ("We paid it on 14 October; it is still showing as overdue on your statement.", "inbound",
+     ["billing_query", "payment_confirmation"]),
+    # legal, regulators by name / a lawyer in passing
+    ("We have retained counsel regarding the balance you claim.", "inbound",
+     ["legal_escalation"]),
+    ("I have today reported it to the ICO.", "inbound", ["legal_escalation"]),
+    ("I will complain to UOKiK about this.", "inbound", ["legal_escalation"]),
+    ("My lawyer friend says hi, by the way.", "inbound", []),
+    # restricting contact / mentioning calls
+    ("no calls before 9am please, i work nights", "inbound", ["cease_contact"]),
+    ("Kindly contact us only during these office hours.", "inbound", ["cease_contact"]),
+    # difficulty in plain words
+    ("Business very slow after Ramadan, salary delay 2 months, please give some time.",
+     "inbound", ["hardship"]),
+    ("We lost our main contract in the summer and things have been really tough.", "inbound",
+     ["hardship"]),
+    # automatic replies in other languages / a person saying they will be away
+    ("Hi, I am on Chinese New Year holiday until 24 Feb, will reply after.", "inbound",
+     ["auto_reply"]),
+    ("Estou fora do escritório. Responderemos assim que possível.", "inbound", ["auto_reply"]),
+    # outbound threats and passwords
+    ("Failure to pay by 5pm today will result in a warrant for your arrest.", "outbound",
+     ["abusive_language"]),
+    ("Pay or see what happens.", "outbound", ["abusive_language"]),
+    ("Your portal login: user mkowalski / password Tulip#2026.", "outbound", ["pii_exposure"]),
+    ("Our password policy changed; please reset yours on the portal.", "outbound", []),
+]
+
+
+@pytest.mark.parametrize(("text", "direction", "labels"), CASES)
+def test_real_phrasing(tagger: Tagger, text: str, direction: str, labels: list[str]) -> None:
+    result = tagger.tag_one(text, direction)
+    assert sorted(result.labels) == labels, (result.scores, [e.text for e in result.evidence])
+    for evidence in result.evidence:
+        assert text[evidence.start : evidence.end] == evidence.text
+
+
+@pytest.mark.parametrize(
+    ("text", "rule", "matches"),
+    [
+        ("5k now, the rest on the 30th", "promise.rest_when", True),
+        ("the other 1k this fri", "promise.rest_when", True),
+        ("We returned the rest on the same lorry.", "promise.rest_when", False),
+        ("you will receive USD 3,300 on Friday", "promise.you_will_receive", True),
+        ("I already paid on Tuesday, you should have it by now", "promise.you_will_receive",
+         False),
+        ("no calls before 9am please", "cease.restrict", True),
+        ("We had no calls from your team last week.", "cease.restrict", False),
+    ],
+)
+def test_pattern_boundaries(tagger: Tagger, text: str, rule: str, matches: bool) -> None:
+    doc = tagger.nlp(tagger.nlp.make_doc(text))
+    assert any(hit.rule == rule and hit.asserted for hit in doc._.cw_hits) is matches
+
+
+def test_spellings_set_the_norm_in_every_case_and_evidence_quotes_the_text(
+    tagger: Tagger,
+) -> None:
+    doc = tagger.nlp.make_doc("never Recieved the PYMT, payed it TMRW")
+    assert [t.norm_ for t in doc] == ["never", "received", "the", "payment", ",", "paid", "it",
+                                      "tomorrow"]
+    result = tagger.tag_one("we never recieved the goods")
+    assert [e.text for e in result.evidence if e.label == "dispute"] == ["never recieved"]
+
+
+def test_spellings_stay_in_their_pipeline(tagger: Tagger) -> None:
+    assert tagger.nlp.make_doc("payed")[0].norm_ == "paid"
+    assert [t.norm_ for t in spacy.blank("en")("payed tmrw")] == ["payed", "tmrw"]
+
+
+def test_a_lexicon_folder_adds_spellings_and_changes_the_version(tmp_path: Path) -> None:
+    folder = tmp_path / "ours"
+    folder.mkdir()
+    (folder / "spellings.json").write_text(json.dumps({"fakturka": "invoice"}))
+    assert read_spellings([folder])["fakturka"] == "invoice"
+    nlp = load_pipeline(MODEL_DIR, [folder])
+    assert nlp.make_doc("Fakturka")[0].norm_ == "invoice"
+    assert pipeline_version(nlp, MODEL_DIR) != pipeline_version(load_pipeline(), MODEL_DIR)
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ("{not json", "spellings.json:1: not valid JSON"),
+        ('["a", "b"]', "spellings.json: expected an object"),
+        ('{"pd": ""}', "spellings.json: 'pd': expected one word"),
+        ('{"two words": "x"}', "spellings.json: 'two words': expected one word"),
+    ],
+)
+def test_a_bad_spellings_file_is_named(tmp_path: Path, content: str, problem: str) -> None:
+    (tmp_path / "spellings.json").write_text(content)
+    with pytest.raises(LexiconError, match=problem):
+        read_spellings([tmp_path])
