@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from commwatch.cli_base import app, err, load_config_or_exit, open_service, out, parse_when
-from nlp.dataset import DEV_FILE, TRAIN_FILE, DatasetError, Example, read_examples, read_many
+from nlp.dataset import DEV_FILE, TRAIN_FILES, DatasetError, Example, read_examples, read_many
 from nlp.lexicon import LexiconError
 
 
@@ -170,17 +170,17 @@ def train(
     data: Annotated[
         list[Path] | None,
         typer.Option(help="Labelled training JSONL; repeat for several (default: the "
-                     "labelled corpus)."),
+                     "labelled corpus and the written training sets)."),
     ] = None,
     output: Annotated[Path | None, typer.Option(help="Model folder (default: shipped).")] = None,
     seed: Annotated[int | None, typer.Option(help="Random seed (default fixed).")] = None,
 ) -> None:
-    """Rebuild the classifier from the labelled corpus (reproducible: fixed seed)."""
+    """Rebuild the classifier from the labelled data (reproducible: fixed seed)."""
     from nlp.pipeline import MODEL_DIR
     from nlp.train import TrainSettings
     from nlp.train import train as run_training
 
-    files = list(data) if data else [TRAIN_FILE]
+    files = list(data) if data else list(TRAIN_FILES)
     try:
         read_many(files, require_labels=True)  # a clear error before any work
     except DatasetError as exc:

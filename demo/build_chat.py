@@ -54,7 +54,7 @@ SLACK = [
      None, None, {"subtype": "channel_join"}),
     ("ext-northgate-ar", "2026-11-05T09:00:00", "U07KO5S1E",
      "<@U01TB8K2M> any news on the credit note for the 12 drums on INV-10035? We can't "
-     "release payment without it.", None, [], {}),
+     "release payment without it.", None, ["dispute"], {}),
     ("ar-team", "2026-11-05T09:05:00", "U01TB8K2M",
      "Maria, can you approve CN-2231 for Northgate? POD confirms 12 drums short.", None, [], {}),
     ("ar-team", "2026-11-05T09:20:00", "U01ML4Q7Z", "Approved.", None, [], {}),

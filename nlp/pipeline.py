@@ -87,6 +87,7 @@ corroborate = 0.3
 
 [components.commwatch_signals.thresholds]
 abusive_language = 0.7
+payment_confirmation = 0.7
 """
 
 for _name in ("sent_at",):

@@ -1,10 +1,11 @@
-"""`commwatch train`: rebuild the shipped classifier from the labelled corpus, reproducibly.
+"""`commwatch train`: rebuild the shipped classifier from the labelled data, reproducibly.
 
 The classifier is trained on each example's new text (quoted history and signature cut as
-the tagger cuts them), by default from the labelled corpus (`nlp/data/corpus/train.jsonl`;
-more files may be given, such as a team's own labelled messages), with inbound tags judged
-on inbound messages only and `abusive_language` on outbound ones only: a label that cannot
-apply to a message is a missing value, not a negative. A fixed seed, a fixed order of
+the tagger cuts them), by default from the labelled corpus (`nlp/data/corpus/train.jsonl`)
+and the six written training sets (`nlp/data/written/`); other files may be given, such as a
+team's own labelled messages. Inbound tags are judged on inbound messages only and
+`abusive_language` on outbound ones only: a label that cannot apply to a message is a
+missing value, not a negative. A fixed seed, a fixed order of
 updates and CPU-only arithmetic make a rebuild byte-identical on one machine. BLIS picks its
 matrix kernels by CPU, and kernels sum in different orders, so on another CPU the weights
 differ in the last bits: the same tags, scores within 0.01 (tests/nlp/test_cli_nlp.py
@@ -23,7 +24,7 @@ from spacy.training import Example as SpacyExample
 from spacy.util import fix_random_seed, minibatch
 
 from ingest.quotes import new_text_span
-from nlp.dataset import TRAIN_FILE, Example, read_many
+from nlp.dataset import TRAIN_FILES, Example, read_many
 from nlp.labels import CLASSIFIER_TAGS, INBOUND_TAGS
 from nlp.pipeline import CLASSIFIER_NAME, MODEL_DIR, build_untrained
 
@@ -46,7 +47,7 @@ def cats_for(example: Example) -> dict[str, float]:
 
 
 def train(
-    data: Sequence[Path] = (TRAIN_FILE,),
+    data: Sequence[Path] = TRAIN_FILES,
     output: Path = MODEL_DIR,
     settings: TrainSettings = TrainSettings(),
     log: Callable[[str], object] = print,

@@ -149,13 +149,14 @@ def test_train_reads_several_files_and_names_an_id_they_share(tmp_path: Path) ->
 
 
 def test_held_out_written_set_keeps_its_measured_quality(tmp_path: Path) -> None:
-    """Messages written apart from the corpus and never read while changing the tagger
-    (nlp/data/written/README.md): measured 0.847 macro F1 and 72.7% of stated promise dates;
-    a change that loses ground on them fails here, whatever the dev set says."""
+    """Messages written apart from the corpus, never trained on and never read while changing
+    the tagger (nlp/data/written/README.md): measured 0.879 macro F1 and 77.3% of stated
+    promise dates (17 of 22); a change that loses ground on them fails here, whatever the dev
+    set says. The floors leave a message's worth for BLAS rounding on other CPUs."""
     report_path = tmp_path / "heldout.json"
     result = runner.invoke(app, ["eval", str(HELDOUT_FILE), "--json", str(report_path)])
     assert result.exit_code == 0, result.output
     report = json.loads(report_path.read_text())
     assert report["examples"] == 150
-    assert report["macro_f1"] >= 0.84
+    assert report["macro_f1"] >= 0.86
     assert report["promise"]["date_accuracy"] >= 0.72

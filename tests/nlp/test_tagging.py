@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from commwatch.store import Message, Signal, session_scope
 from nlp import LexiconError, Tagger, tag
-from nlp.dataset import DEV_FILE, HELDOUT_FILE, WRITTEN, read_examples
+from nlp.dataset import DEV_FILE, HELDOUT_FILE, WRITTEN_TRAIN_FILES, read_examples
 from nlp.jobs import retag, tag_pending
 from nlp.lexicon import read_lexicon_folder
 
@@ -108,9 +108,9 @@ def test_pii_in_outbound_is_flagged_with_each_finding(tagger: Tagger) -> None:
 
 
 @pytest.mark.parametrize(
-    ("path", "least"), [(DEV_FILE, 400), (HELDOUT_FILE, 80),
-                        (WRITTEN / "email.jsonl", 100), (WRITTEN / "chat.jsonl", 80)],
-    ids=["dev", "heldout", "email", "chat"],
+    ("path", "least"),
+    [(DEV_FILE, 400), (HELDOUT_FILE, 80)] + [(path, 80) for path in WRITTEN_TRAIN_FILES],
+    ids=lambda value: value.stem if isinstance(value, Path) else str(value),
 )
 def test_every_tag_has_evidence_inside_the_new_text(
     tagger: Tagger, path: Path, least: int
