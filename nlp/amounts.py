@@ -20,6 +20,7 @@ SYMBOLS = {
     "au$": "AUD", "aud$": "AUD", "nz$": "NZD", "s$": "SGD", "hk$": "HKD", "r$": "BRL",
     "mx$": "MXN", "$": "USD", "£": "GBP", "€": "EUR", "¥": "JPY", "₹": "INR", "rs.": "INR",
     "rs": "INR", "₩": "KRW", "₦": "NGN", "₱": "PHP", "zł": "PLN", "fr.": "CHF", "sfr.": "CHF",
+    "ksh": "KES", "kshs": "KES", "ksh.": "KES", "rp": "IDR", "r": "ZAR", "n": "NGN",
 }
 CODES = (
     "USD EUR GBP CAD AUD NZD INR CHF JPY CNY HKD SGD SEK NOK DKK PLN CZK HUF ZAR MXN BRL AED SAR "
@@ -47,10 +48,13 @@ _UNITS = {"k": 1e3, "m": 1e6, "mn": 1e6, "mln": 1e6, "mio": 1e6, "million": 1e6,
           "thousand": 1e3, "grand": 1e3, "lakh": 1e5, "lakhs": 1e5, "lac": 1e5, "lacs": 1e5,
           "crore": 1e7, "crores": 1e7, "bn": 1e9, "billion": 1e9}
 
+# "R3 200" (rand) and "N480,000" (naira) only before a grouped number: a capital letter before
+# digits is too often a part or room number otherwise.
+_LETTER_SYMBOL = r"(?-i:R|N)(?=\d{1,3}(?:[, ]\d{3})+(?![\d,]))"
 _PREFIX = (
     r"(?P<pre>US\$|USD\$|CA\$|CAD\$|AU\$|AUD\$|NZ\$|HK\$|MX\$|C\$|A\$|S\$|R\$|\$|£|€|¥|₹|₩|₦|₱|"
-    r"[Rr]s\.?|SFr\.|Fr\.|(?-i:" + "|".join(CODES) + r")|(?:" + "|".join(_LOWER_CODES)
-    + r")(?![a-z]))"
+    r"[Rr]s\.?|SFr\.|Fr\.|KShs?\.?|Kshs?\.?|Rp\.?|" + _LETTER_SYMBOL + r"|(?-i:"
+    + "|".join(CODES) + r")|(?:" + "|".join(_LOWER_CODES) + r")(?![a-z]))"
 )
 # Thin and no-break spaces group thousands in typeset European text.
 _GROUP = "[,. '’\u00a0\u202f]"

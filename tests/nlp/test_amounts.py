@@ -65,6 +65,12 @@ from nlp.amounts import find_amounts, parse_number, words_to_number
         ("1 200 złotych", 1200.0, "PLN"),
         ("2,000 dirhams", 2000.0, "AED"),
         ("50,000 yuan", 50000.0, "CNY"),
+        ("R3 200", 3200.0, "ZAR"),
+        ("R1,100", 1100.0, "ZAR"),
+        ("N480,000", 480000.0, "NGN"),
+        ("KSh 7,500", 7500.0, "KES"),
+        ("ksh 10k", 10000.0, "KES"),
+        ("Rp 2.000.000", 2000000.0, "IDR"),
     ],
 )
 def test_amount_shapes(text: str, amount: float, currency: str | None) -> None:
@@ -88,6 +94,9 @@ def test_amount_shapes(text: str, amount: float, currency: str | None) -> None:
         "a grand total of five pallets",
         "the grand opening is on the 5th",
         "2,300 pesos",  # pesos name several currencies
+        "room R101 is free",  # a letter before digits is a symbol only before grouped digits
+        "order 200 N95 masks",
+        "part N12345 and R2",
     ],
 )
 def test_not_amounts(text: str) -> None:
