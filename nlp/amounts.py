@@ -3,9 +3,10 @@
 `$27,800.00`, `USD 1.200` (dot for thousands), `€1.250,50`, `1.250,50 €`, `4 500 EUR`,
 `CHF 2'300`, `INR 1,20,000`, `£3k`, `Rs 1.5 lakh`, `C$3,400`, `$980 AUD`, "twelve hundred
 dollars", "two and a half thousand pounds", "3,000 naira". `$` alone is USD; `C$`/`A$` or a
-trailing code win over it. A bare "5k" or "two grand" is an amount with no currency. A bare
-number ("pay 500") is not taken as money: quantities, references and years look the same, and
-a wrong amount on a promise is worse than a missing one.
+trailing code win over it. A bare "5k" or "two grand" is an amount with no currency, and so is
+a spoken "two hundred" right after a paying verb ("I can do two hundred now"). A bare
+number in digits ("pay 500") is not taken as money: quantities, references and years look the
+same, and a wrong amount on a promise is worse than a missing one.
 """
 
 from __future__ import annotations
@@ -100,10 +101,24 @@ _WORDED = re.compile(
 _GRAND = re.compile(
     r"\b(?P<words>(?:(?!an?\b)" + _NUMBER_WORD + r"[\s-]+)+grand)\b", re.IGNORECASE
 )
+# Spoken money with no currency, as call transcripts write it: a number in words of a hundred
+# or more right after a paying verb ("I can do two hundred now", "I'll pay the other three
+# hundred", "send like a thousand"), not followed by what is counted ("two hundred units").
+_SPOKEN = re.compile(
+    r"\b(?:pay|paying|do|send|sending|put|putting|make|have|owe)\s+"
+    r"(?:(?:you|it|like|about|around|maybe|another|only|just|the|full|other|last|remaining|"
+    r"first|next)\s+){0,3}"
+    r"(?P<words>(?:" + _NUMBER_WORD + r"[\s-]+)*(?:hundred|thousand)"
+    r"(?:[\s-]+(?:and[\s-]+)?(?!hundred|thousand)" + _NUMBER_WORD + r")*)\b"
+    r"(?!\s+(?:units?|pieces?|pcs|boxes|cases|cartons|pallets|items|bags|drums|rolls|"
+    r"metres|meters|feet|kilos?|kg|pounds|dollars|bucks|euros|quid|days|hours|people))",
+    re.IGNORECASE,
+)
 # Tried only where a match can start (nlp.dates.Scanner): the same matches, far fewer attempts.
 _NUMERIC_SCAN = SCANNER.add(_NUMERIC)
 _WORDED_SCAN = SCANNER.add(_WORDED)
 _GRAND_SCAN = SCANNER.add(_GRAND)
+_SPOKEN_SCAN = SCANNER.add(_SPOKEN)
 _GROUPING_SPACE = re.compile(r"[ \u00a0\u202f]")
 _NUMBER_SPACE = re.compile(r"[ '’\u00a0\u202f]")
 _WORD_SPLIT = re.compile(r"[\s-]+")
@@ -211,11 +226,14 @@ def find_amounts(text: str) -> list[Money]:
         if money is not None and not any(f.start < money.end and money.start < f.end
                                          for f in found):
             found.append(money)
-    for m in _GRAND_SCAN.matches(text):
-        value = words_to_number(m.group("words"))
-        if value is not None and not any(f.start < m.end() and m.start() < f.end
-                                         for f in found):
-            found.append(Money(m.start(), m.end(), value, None))
+    for scan in (_GRAND_SCAN, _SPOKEN_SCAN):
+        for m in scan.matches(text):
+            start, end = m.start("words"), m.end("words")
+            value = words_to_number(m.group("words"))
+            if value is not None and value >= 100 and not any(
+                f.start < end and start < f.end for f in found
+            ):
+                found.append(Money(start, end, value, None))
     found.sort(key=lambda f: f.start)
     return found
 

@@ -103,6 +103,34 @@ def test_not_amounts(text: str) -> None:
     assert find_amounts(text) == []
 
 
+@pytest.mark.parametrize(
+    ("text", "amount", "words"),
+    [
+        ("I can do two hundred now", 200.0, "two hundred"),
+        ("I'll do the other three hundred at the end of the month", 300.0, "three hundred"),
+        ("I can put a thousand on it today", 1000.0, "a thousand"),
+        ("I'll pay the full five hundred sixty on my debit card", 560.0, "five hundred sixty"),
+        ("we can send like twelve hundred on Friday", 1200.0, "twelve hundred"),
+    ],
+)
+def test_spoken_amounts_after_a_paying_verb(text: str, amount: float, words: str) -> None:
+    [money] = find_amounts(text)
+    assert (money.amount, money.currency, text[money.start : money.end]) == (amount, None, words)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we ordered two hundred units",  # what is counted follows
+        "I can do seventy five a week",  # under a hundred: too like a count or a time
+        "two hundred people work here",  # no paying verb before it
+        "they have two hundred pallets in the yard",
+    ],
+)
+def test_spoken_numbers_that_are_not_money(text: str) -> None:
+    assert find_amounts(text) == []
+
+
 def test_several_amounts_left_to_right() -> None:
     text = "£7.5k 2moro, rest (£2k) sep 13, not the twelve hundred dollars quoted"
     assert [(m.amount, m.currency) for m in find_amounts(text)] == [
