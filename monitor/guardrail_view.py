@@ -18,6 +18,7 @@ from sqlalchemy import func, literal_column, select
 from sqlmodel import Session, col
 
 from commwatch.store import Contact, Customer, Message, Signal
+from monitor.view import contacts_field
 
 
 def _zone(value: str) -> str:
@@ -219,16 +220,4 @@ class GuardrailView:
         ]
 
     def contact_timezones(self, emails: Iterable[str]) -> dict[str, str]:
-        wanted = sorted({e.lower() for e in emails})
-        zones: dict[str, str] = {}
-        for i in range(0, len(wanted), 1000):
-            zones.update(
-                (email.lower(), zone)
-                for email, zone in self.session.execute(
-                    select(col(Contact.email), col(Contact.timezone)).where(
-                        func.lower(col(Contact.email)).in_(wanted[i:i + 1000]),
-                        col(Contact.timezone).is_not(None),
-                    )
-                )
-            )
-        return zones
+        return contacts_field(self.session, emails, col(Contact.timezone))

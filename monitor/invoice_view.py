@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from commwatch.store import Contact, Customer, Message
+from monitor.view import contacts_field
 
 
 @dataclass(frozen=True)
@@ -96,16 +97,4 @@ class InvoiceView:
         ]
 
     def contact_names(self, emails: Iterable[str]) -> dict[str, str]:
-        wanted = sorted({e.lower() for e in emails})
-        names: dict[str, str] = {}
-        for i in range(0, len(wanted), 1000):
-            names.update(
-                (email.lower(), name)
-                for email, name in self.session.execute(
-                    select(col(Contact.email), col(Contact.name)).where(
-                        func.lower(col(Contact.email)).in_(wanted[i:i + 1000]),
-                        col(Contact.name).is_not(None),
-                    )
-                )
-            )
-        return names
+        return contacts_field(self.session, emails, col(Contact.name))

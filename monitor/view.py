@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select, true
 from sqlmodel import Session, col
 
-from commwatch.store import Customer, Message, PromiseRecord, Signal, Thread
+from commwatch.store import Contact, Customer, Message, PromiseRecord, Signal, Thread
 from monitor.calendar import BusinessCalendar, CalendarConfig
 
 
@@ -200,3 +200,21 @@ class StoreView:
             for (mid, tag, confidence, evidence, values, thread_id, subject, channel, sender,
                  sender_name, sent_at, customer_id, name, owner, owner_email, text) in rows
         ]
+
+
+def contacts_field(session: Session, emails: Iterable[str], field_: Any) -> dict[str, str]:
+    """`field_` of the contacts with these addresses (case-insensitive), where it is set, keyed
+    by lower-case address; looked up a thousand addresses a query."""
+    wanted = sorted({e.lower() for e in emails})
+    found: dict[str, str] = {}
+    for i in range(0, len(wanted), 1000):
+        found.update(
+            (email.lower(), value)
+            for email, value in session.execute(
+                select(col(Contact.email), field_).where(
+                    func.lower(col(Contact.email)).in_(wanted[i:i + 1000]),
+                    field_.is_not(None),
+                )
+            )
+        )
+    return found
