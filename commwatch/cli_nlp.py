@@ -16,11 +16,11 @@ from nlp.dataset import DEV_FILE, TRAIN_FILES, DatasetError, Example, read_examp
 from nlp.lexicon import LexiconError
 
 
-def _tagger(extra_lexicons: list[Path] | None = None) -> Any:
-    from nlp.pipeline import ModelError, Tagger
+def _tagger(extra_lexicons: list[Path] | None = None, model: Path | None = None) -> Any:
+    from nlp.pipeline import MODEL_DIR, ModelError, Tagger
 
     try:
-        return Tagger(tuple(extra_lexicons or ()))
+        return Tagger(tuple(extra_lexicons or ()), model_dir=model or MODEL_DIR)
     except (ModelError, LexiconError) as exc:
         err.print(f"[red]{exc}[/red]", highlight=False)
         raise typer.Exit(2) from None
@@ -121,12 +121,17 @@ def evaluate(
     lexicons: Annotated[
         list[Path] | None, typer.Option("--lexicons", help="Extra lexicon folder(s).")
     ] = None,
+    model: Annotated[
+        Path | None,
+        typer.Option(help="A model folder written by `commwatch train --output` "
+                     "(default: the shipped model)."),
+    ] = None,
 ) -> None:
     """Precision, recall and F1 per tag, micro/macro F1, promise accuracy, worst examples."""
     from nlp.evaluate import report, tag_examples
 
     examples = _read(file, labelled=True)
-    result = report(tag_examples(_tagger(lexicons), examples))
+    result = report(tag_examples(_tagger(lexicons, model), examples))
     table = Table("tag", "precision", "recall", "F1", "support", "predicted",
                   title=f"{file} ({result['examples']} messages, {result['version']})")
     for label, row in result["per_tag"].items():

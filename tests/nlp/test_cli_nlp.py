@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from commwatch.cli import app
 from nlp.dataset import DEV_FILE, HELDOUT_FILE, TRAIN_FILE, read_examples
-from nlp.pipeline import CLASSIFIER_NAME, MODEL_DIR, Tagger
+from nlp.pipeline import CLASSIFIER_NAME, MODEL_DIR, Tagger, load_pipeline, pipeline_version
 from tests.conftest import ROOT
 
 runner = CliRunner()
@@ -140,6 +140,20 @@ def test_train_reads_several_files_and_names_an_id_they_share(tmp_path: Path) ->
                                  "--output", str(tmp_path / "model")])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "model" / CLASSIFIER_NAME / "model").is_file()
+    # The model just written is the one evaluated with --model: its weights make it another
+    # pipeline version than the shipped model.
+    reports = {}
+    for name, extra in (("shipped", []), ("small", ["--model", str(tmp_path / "model")])):
+        out = tmp_path / f"{name}.json"
+        result = runner.invoke(app, ["eval", str(DEV_FILE), "--json", str(out), *extra])
+        assert result.exit_code == 0, result.output
+        reports[name] = json.loads(out.read_text())
+    assert reports["small"]["version"] != reports["shipped"]["version"]
+    assert reports["small"]["version"] == pipeline_version(
+        load_pipeline(tmp_path / "model"), tmp_path / "model")
+    result = runner.invoke(app, ["eval", str(DEV_FILE), "--model", str(tmp_path / "none")])
+    assert result.exit_code == 2
+    assert "no trained model here" in " ".join(result.output.split())
     second.write_text("\n".join(lines[59:120]) + "\n", encoding="utf-8")
     result = runner.invoke(app, ["train", "--data", str(first), "--data", str(second),
                                  "--output", str(tmp_path / "again")])
