@@ -230,19 +230,20 @@ def apply_spellings(vocab: Vocab, table: dict[str, str]) -> None:
 def make_lexicon(
     nlp: Language, name: str, extra_folders: list[str], attr: str
 ) -> LexiconMatcher:
-    spellings = read_spellings(extra_folders)
-    apply_spellings(nlp.vocab, spellings)
-    matcher = LexiconMatcher(nlp, read_lexicons(extra_folders), attr)
-    matcher.spellings = spellings
-    return matcher
+    return LexiconMatcher(nlp, read_lexicons(extra_folders), attr, read_spellings(extra_folders))
 
 
 class LexiconMatcher:
     """Finds lexicon matches and decides which are asserted."""
 
-    def __init__(self, nlp: Language, patterns: list[dict[str, Any]], attr: str = "NORM") -> None:
+    def __init__(
+        self, nlp: Language, patterns: list[dict[str, Any]], attr: str = "NORM",
+        spellings: dict[str, str] | None = None,
+    ) -> None:
         self.patterns = patterns
-        self.spellings: dict[str, str] = {}
+        # Applied first: phrase patterns below are read with the spellings' NORMs.
+        self.spellings = spellings or {}
+        apply_spellings(nlp.vocab, self.spellings)
         self.cues = Cues(json.loads(CUES.read_text(encoding="utf-8")))
         self.cue_index = CueIndex(self.cues, nlp.vocab.strings)
         self.phrases = PhraseMatcher(nlp.vocab, attr=attr)
