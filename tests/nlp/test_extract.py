@@ -71,6 +71,14 @@ def test_past_payment_dates_are_not_the_promise() -> None:
     assert found.date == date(2026, 3, 21)
 
 
+def test_the_other_amount_after_a_past_payment_is_the_promise() -> None:
+    sent = datetime.fromisoformat("2026-09-20T12:00:00+00:00")  # a Sunday
+    found = promise("sent 1k today, other 1k this fri", sent)
+    assert (found.amount, found.currency, found.date) == (1000.0, None, date(2026, 9, 25))
+    found = promise("we wired $500 this morning, the other half next Friday", sent)
+    assert found.date == date(2026, 9, 25)
+
+
 def test_real_email_with_greeting_wrapping_and_signature() -> None:
     text = ("Hi Sarah,\n\nHappy Friday! Apologies for the delay on this one. Following our "
             "review, we will\nrelease the payment of $12,450.00 for INV-2231 on or before "
