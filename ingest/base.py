@@ -80,6 +80,8 @@ class ParsedMessage:
     # address as for email), and the conversation the message belongs to.
     direction: str | None = None
     conversation: Conversation | None = None
+    # When the text was last edited at the source (Slack, Teams); None if never or unknown.
+    edited_at: datetime | None = None
 
 
 class Connector(Protocol):

@@ -40,6 +40,7 @@ class IngestReport:
     seen: int = 0
     stored: int = 0
     duplicates: int = 0
+    revised: int = 0
     quarantined: int = 0
     skipped_known: int = 0
     skipped_old: int = 0
@@ -49,6 +50,7 @@ class IngestReport:
             "seen": self.seen,
             "stored": self.stored,
             "duplicates": self.duplicates,
+            **({"edited": self.revised} if self.revised else {}),
             "quarantined": self.quarantined,
             **({"skipped_before_since": self.skipped_old} if self.skipped_old else {}),
         }
@@ -114,9 +116,11 @@ def _store_batch(
     stored = store_messages(
         session, source, [(p, item.ref) for item, p in to_store], directions, resolver
     )
-    for (item, _parsed), (message_id, new) in zip(to_store, stored, strict=True):
-        if new:
+    for (item, _parsed), (message_id, status) in zip(to_store, stored, strict=True):
+        if status == "new":
             report.stored += 1
+        elif status == "revised":
+            report.revised += 1
         else:
             report.duplicates += 1
         ledger[item.key] = (message_id, None)

@@ -6,11 +6,12 @@ ingest.runner calls these inside the one transaction it opens per batch.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -19,6 +20,7 @@ from sqlmodel import Session, col
 
 from commwatch.store import (
     Message,
+    MessageRevision,
     QuarantineItem,
     SourceItem,
     SyncState,
@@ -110,18 +112,22 @@ def quarantine(session: Session, source: str, item: RawItem, data: bytes, reason
     return existing.id or 0
 
 
+Stored = Literal["new", "duplicate", "revised"]
+
+
 def store_messages(
     session: Session,
     source: str,
     entries: list[tuple[ParsedMessage, str]],
     directions: Directions,
     resolver: CustomerResolver,
-) -> list[tuple[int, bool]]:
+) -> list[tuple[int, Stored]]:
     """Upsert messages by natural key and thread the new ones, a batch at a time.
 
-    Returns (message id, whether it was new) per entry, in order. Two messages of one batch
-    with the same natural key are one message; a key another process stores at the same
-    moment is skipped by ON CONFLICT and counted as a duplicate.
+    Returns (message id, "new", "duplicate" or "revised") per entry, in order. Two messages
+    of one batch with the same natural key are one message; a key another process stores at
+    the same moment is skipped by ON CONFLICT and counted as a duplicate. A known message met
+    again with other text is an edit (see `_revise`).
     """
     now = utcnow()
     kinds = [p.direction or directions.of(p.sender, p.recipients) for p, _ref in entries]
@@ -185,12 +191,86 @@ def store_messages(
             session.execute(
                 _set_thread(), [{"b_id": m.id, "b_thread": m.thread_id} for m in fresh])
     first_seen: set[str] = set()
-    result = []
-    for parsed, _ref in entries:
+    again: list[tuple[ParsedMessage, str]] = []
+    news: list[bool] = []
+    for parsed, ref in entries:
         new = parsed.natural_key not in known and parsed.natural_key not in first_seen
         first_seen.add(parsed.natural_key)
-        result.append((ids[parsed.natural_key], new))
-    return result
+        news.append(new)
+        if not new:
+            again.append((parsed, ref))
+    revised = _revise(session, again, ids) if again else set()
+    return [
+        (ids[p.natural_key],
+         "new" if new else "revised" if p.natural_key in revised else "duplicate")
+        for (p, _ref), new in zip(entries, news, strict=True)
+    ]
+
+
+def _text_hash(body_text: str, new_text: str) -> str:
+    return hashlib.sha256(f"{body_text}\x1f{new_text}".encode()).hexdigest()
+
+
+def _revise(
+    session: Session, entries: list[tuple[ParsedMessage, str]], ids: dict[str, int]
+) -> set[str]:
+    """Edits: messages met again with another text. Returns the keys whose text changed.
+
+    Only messages with an edit time at the source (Slack, Teams, imports with an `edited_at`
+    column) take part, on either side: an e-mail met twice is the same e-mail. The latest
+    edit is the message's text; every other version is kept in `message_revisions`, whatever
+    order the exports come in. A changed text is tagged again (its signals replaced, its
+    promise updated) by the next tagging run.
+    """
+    keys = list({p.natural_key for p, _ref in entries})
+    stored = {
+        m.natural_key: m
+        for m in session.scalars(select(Message).where(col(Message.natural_key).in_(keys)))
+    }
+    changed: set[str] = set()
+    # The oldest version first, so a batch holding several edits ends on the newest.
+    for parsed, ref in sorted(entries, key=lambda e: _edit_order(e[0].edited_at)):
+        message = stored.get(parsed.natural_key)
+        if message is None or (parsed.edited_at is None and message.edited_at is None):
+            continue
+        newer = _edit_order(parsed.edited_at) > _edit_order(message.edited_at)
+        if (parsed.body_text, parsed.new_text) == (message.body_text, message.new_text):
+            if newer:  # edited back to the same words (or first seen edited): no new text
+                message.edited_at = parsed.edited_at
+                session.add(message)
+            continue
+        if newer:
+            _keep_revision(session, message.id or ids[parsed.natural_key], message.body_text,
+                           message.new_text, message.edited_at, message.raw_ref)
+            message.body_text, message.new_text = parsed.body_text, parsed.new_text
+            message.edited_at, message.raw_ref = parsed.edited_at, ref[:1024]
+            message.tagged_version = None
+            session.add(message)
+            changed.add(parsed.natural_key)
+        else:  # an older version, read after a newer one: kept, not shown as current
+            _keep_revision(session, message.id or ids[parsed.natural_key], parsed.body_text,
+                           parsed.new_text, parsed.edited_at, ref)
+    session.flush()
+    return changed
+
+
+def _edit_order(edited_at: datetime | None) -> float:
+    """The text as first written (no edit time) comes before any edit."""
+    return float("-inf") if edited_at is None else edited_at.timestamp()
+
+
+def _keep_revision(
+    session: Session, message_id: int, body_text: str, new_text: str,
+    edited_at: datetime | None, ref: str,
+) -> None:
+    insert_ignore(
+        session,
+        MessageRevision,
+        {"message_id": message_id, "body_text": body_text, "new_text": new_text,
+         "edited_at": edited_at, "text_hash": _text_hash(body_text, new_text),
+         "raw_ref": ref[:1024], "recorded_at": utcnow()},
+        ["message_id", "text_hash"],
+    )
 
 
 @lru_cache(maxsize=2)
@@ -223,7 +303,7 @@ _MESSAGE_COLUMNS = (
     "natural_key", "source", "channel", "direction", "sender", "sender_name", "recipients",
     "sent_at", "sent_utc_offset", "subject", "body_text", "new_text", "header_message_id",
     "in_reply_to", "references", "attachments", "automatic", "raw_ref", "customer_id",
-    "customer_match", "ingested_at",
+    "customer_match", "edited_at", "ingested_at",
 )
 
 
@@ -263,6 +343,7 @@ def _message_row(
         ref[:1024],
         match.customer_id,
         match.how,
+        parsed.edited_at,
         now,
     )
 

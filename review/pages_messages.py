@@ -19,6 +19,7 @@ from commwatch.store import (
     CreditSnapshot,
     Customer,
     Message,
+    MessageRevision,
     Review,
     ReviewCase,
     Signal,
@@ -164,6 +165,10 @@ def message_page(request: Request, message_id: int) -> Response:
                                  col(Review.target_id) == message_id)
             .order_by(col(Review.id))))
         alerts = list(session.scalars(select(Alert).where(col(Alert.message_id) == message_id)))
+        revisions = sorted(
+            session.scalars(select(MessageRevision).where(
+                col(MessageRevision.message_id) == message_id)),
+            key=lambda r: (r.edited_at is not None, r.edited_at or r.recorded_at))
         snapshot = latest_snapshot(session, customer.id) if customer and customer.id else None
         names = [customer.name] if customer else []
         names += [c.name or "" for c in session.scalars(
@@ -180,7 +185,7 @@ def message_page(request: Request, message_id: int) -> Response:
         quoted=masker.text(quoted, scope, names), thread=thread, decisions=decisions,
         case=case, history=history, alerts=alerts, snapshot=snapshot, scope=scope,
         masked=masker.masks(scope), names=names, actions=MESSAGE_ACTIONS,
-        missed=missed, addable=addable_tags(message, tagged),
+        missed=missed, addable=addable_tags(message, tagged), revisions=revisions,
         severity=TAG_SEVERITY, attachments=[str(a.get("filename") or a.get("name") or "")
                                             for a in message.attachments or []],
     )

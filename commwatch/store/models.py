@@ -154,7 +154,30 @@ class Message(SQLModel, table=True):
     customer_id: int | None = Field(default=None, foreign_key="customers.id", index=True)
     customer_match: str = Field(default="unmatched", max_length=16)
     tagged_version: str | None = Field(default=None, max_length=64, index=True)
+    # When the text stored here was last edited at the source (a Slack or Teams edit); None
+    # for a message as first written. Earlier versions are kept in `message_revisions`.
+    edited_at: datetime | None = _when(nullable=True)
     ingested_at: datetime = _created()
+
+
+class MessageRevision(SQLModel, table=True):
+    """A version of a message's text that is not (or no longer) the current one: the text
+    before an edit, or an older version met in an export read after a newer one."""
+
+    __tablename__ = "message_revisions"
+    __table_args__ = (
+        UniqueConstraint("message_id", "text_hash", name="uq_message_revisions_text"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="messages.id", index=True)
+    body_text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    new_text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    # The version's own edit time at the source; None for the text as first written.
+    edited_at: datetime | None = _when(nullable=True)
+    text_hash: str = Field(max_length=64)
+    raw_ref: str = Field(default="", max_length=1024)
+    recorded_at: datetime = _created()
 
 
 class Signal(SQLModel, table=True):

@@ -103,6 +103,7 @@ class ChatImportColumns(StrictModel):
     reply_to: str | None = None
     customer: str | None = None
     channel: str | None = None
+    edited_at: str | None = None
 
     def header(self, field: str) -> str:
         return getattr(self, field) or field

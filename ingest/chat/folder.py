@@ -224,7 +224,7 @@ class ExportConnector(ABC):
         if isinstance(entry, Rejected):
             return RejectedItem(key=entry.key, ref=entry.position, read=_constant(entry.raw),
                                 reason=f"{entry.position}: {entry.reason}")
-        return RawItem(key=entry.natural_key, ref=entry.position,
+        return RawItem(key=entry.item_key, ref=entry.position,
                        read=_constant(entry.envelope()))
 
     def parse(self, item: RawItem, data: bytes) -> ParsedMessage:

@@ -3,7 +3,9 @@
 Columns are mapped in `[sources.NAME.columns]` (our field = their column). A row's natural
 key is its `id` column within its conversation when there is one, else a hash of its
 conversation, time, sender and text plus its ordinal among identical rows, so a re-export
-adds nothing. A file that only grew is read from where the last run stopped. A row that
+adds nothing. A row with an `id` and an `edited_at` time is an edit of that message: the
+newest edit is its text and earlier ones are kept as revisions (without an `id`, another
+text is another message). A file that only grew is read from where the last run stopped. A row that
 cannot be read is quarantined with its line number.
 """
 
@@ -50,26 +52,28 @@ class ChatImportConnector(ExportConnector):
             else:
                 good.append((line, end, raw, row))
         cols = self.settings.columns
-        prepared: list[tuple[int, bytes, dict[str, Any], datetime, str]] = []
+        prepared: list[tuple[int, bytes, dict[str, Any], datetime, str, datetime | None]] = []
         for line, _end, raw, row in good:
             position = f"{export.label} line {line}"
             try:
                 for required in ("sent_at", "sender", "text"):
                     if _get(row, cols.header(required)) in (None, ""):
                         raise ValueError(f"no `{cols.header(required)}` value")
-                when = self._time(_get(row, cols.header("sent_at")))
+                when = self._column_time(row, "sent_at")
+                edited_at = (self._column_time(row, "edited_at")
+                             if _get(row, cols.header("edited_at")) not in (None, "") else None)
                 conv = str(_get(row, cols.header("conversation")) or stem)
             except ValueError as exc:
                 yield rejected(f"import:{stem}", position, str(exc), raw)
                 continue
-            prepared.append((line, raw, row, when, conv))
+            prepared.append((line, raw, row, when, conv, edited_at))
         keys = ordinal_keys([
             (conv, when.isoformat(), str(_get(row, cols.header("sender"))),
              str(_get(row, cols.header("text"))))
-            for _line, _raw, row, when, conv in prepared
+            for _line, _raw, row, when, conv, _edited in prepared
         ])
         previous: dict[str, str] = {}
-        for (line, raw, row, when, conv), hashed in zip(prepared, keys, strict=True):
+        for (line, raw, row, when, conv, edited_at), hashed in zip(prepared, keys, strict=True):
             position = f"{export.label} line {line}"
             sender = str(_get(row, cols.header("sender"))).strip()
             name = str(_get(row, cols.header("sender_name")) or sender).strip()
@@ -108,9 +112,17 @@ class ChatImportConnector(ExportConnector):
                 in_reply_to=f"import:{conv}:{reply}" if reply else None,
                 previous=None if reply else previous.get(conv),
                 direction=direction,
+                edited_at=edited_at if row_id else None,
             )
             if not reply:
                 previous[conv] = message_id
+
+    def _column_time(self, row: dict[str, Any], field: str) -> datetime:
+        column = self.settings.columns.header(field)
+        try:
+            return self._time(_get(row, column))
+        except ValueError as exc:
+            raise ValueError(f"`{column}`: {exc}") from None
 
     def _time(self, value: Any) -> datetime:
         if isinstance(value, int | float) and not isinstance(value, bool):

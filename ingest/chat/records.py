@@ -118,6 +118,15 @@ class ChatRecord:
     attachments: list[dict[str, Any]] = field(default_factory=list)
     automatic: str | None = None
     direction: str | None = None
+    edited_at: datetime | None = None
+
+    @property
+    def item_key(self) -> str:
+        """The ledger key: an edit is a new item of the same message, so a later export
+        holding it is read (and the message's text brought up to date) rather than skipped."""
+        if self.edited_at is None:
+            return self.natural_key
+        return f"{self.natural_key}@edited:{self.edited_at.isoformat()}"
 
     def envelope(self) -> bytes:
         body = {
@@ -128,6 +137,7 @@ class ChatRecord:
             "in_reply_to": self.in_reply_to, "previous": self.previous,
             "attachments": self.attachments, "automatic": self.automatic,
             "direction": self.direction,
+            "edited_at": self.edited_at.isoformat() if self.edited_at else None,
             "conversation": {
                 **self.conversation.__dict__,
                 "ends_at": self.conversation.ends_at.isoformat()
@@ -185,6 +195,8 @@ def message_from_envelope(data: bytes) -> ParsedMessage:
             automatic=body["automatic"],
             direction=body["direction"],
             conversation=Conversation(**conv),
+            edited_at=datetime.fromisoformat(body["edited_at"])
+            if body.get("edited_at") else None,
         )
     except (ValueError, KeyError, TypeError) as exc:
         raise BadRecord(f"damaged chat record: {type(exc).__name__}: {exc}") from None

@@ -4,9 +4,11 @@ users.json names people (and gives their profile email, which tells our people f
 customer's); channels.json, groups.json, mpims.json and dms.json name conversations and their
 members; each conversation folder holds one JSON file per day. A message's natural key is
 its channel and `ts`, which every export of the workspace repeats, so an overlapping export
-adds nothing. Replies (`thread_ts`) point at their parent; edits are read as exported (the
-edited text); deleted messages, tombstones and channel events are not messages and are left
-out; bot messages are kept as automatic; shared files become attachment metadata.
+adds nothing. Replies (`thread_ts`) point at their parent; an edited message carries its edit
+time (`edited.ts`), so a later export with a newer edit brings the message's text up to date
+and the earlier text is kept as a revision (see `ingest.storing`); deleted messages,
+tombstones and channel events are not messages and are left out; bot messages are kept as
+automatic; shared files become attachment metadata.
 """
 
 from __future__ import annotations
@@ -204,6 +206,8 @@ class SlackExportConnector(ExportConnector):
         ]
         if not text and not attachments:
             return None  # an empty message (e.g. a file since deleted)
+        edited = msg.get("edited")
+        edited_ts = str(edited.get("ts", "")) if isinstance(edited, dict) else ""
         message_id = f"slack:{channel.id}:{ts}"
         thread_ts = str(msg.get("thread_ts") or "")
         parent = f"slack:{channel.id}:{thread_ts}" if thread_ts and thread_ts != ts else None
@@ -228,6 +232,7 @@ class SlackExportConnector(ExportConnector):
             attachments=attachments,
             automatic="bot" if bot else None,
             direction=direction,
+            edited_at=from_epoch(float(edited_ts)) if _TS.match(edited_ts) else None,
         )
 
 

@@ -5,7 +5,8 @@ message, or `{"chat": {...}, "members": [...], "messages": [...]}` as export too
 it. Replies come as their own messages with `replyToId` or nested under `replies`. HTML
 bodies are read as text, the quoted message of a reply is kept out of the new text, deleted
 messages and system events are left out. The natural key is the chat (or channel) and the
-message id Graph gives it.
+message id Graph gives it; an edited message carries `lastEditedDateTime`, so a later export
+with a newer edit brings the text up to date and keeps the earlier one as a revision.
 """
 
 from __future__ import annotations
@@ -141,6 +142,12 @@ class TeamsExportConnector(ExportConnector):
             direction: str | None = "outbound"
         else:
             direction = None if email else "inbound"
+        try:
+            edited_at = parse_iso(str(msg["lastEditedDateTime"]), self.zone) if msg.get(
+                "lastEditedDateTime") else None
+        except ValueError as exc:
+            return rejected(conversation.key, position,
+                            f"no readable `lastEditedDateTime` ({exc})", raw)
         message_id = f"teams:{conv_id}:{msg['id']}"
         reply_to = msg.get("replyToId")
         recipients = sorted({
@@ -163,4 +170,5 @@ class TeamsExportConnector(ExportConnector):
             attachments=attachments,
             automatic="bot" if app and not user else None,
             direction=direction,
+            edited_at=edited_at,
         )

@@ -29,7 +29,7 @@ EXPECTED_TABLES = {
     "promises", "disputes", "alerts", "deliveries", "reviews", "sync_state", "quarantine",
     "source_items", "job_runs", "credit_snapshots", "proposals", "followups", "alembic_version",
     "delivery_attempts", "channel_state", "silences", "users", "web_sessions", "audit_log",
-    "review_cases", "alert_acks",
+    "review_cases", "alert_acks", "message_revisions",
 }
 
 

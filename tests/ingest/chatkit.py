@@ -13,7 +13,15 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from commwatch.store import Customer, Invoice, Message, QuarantineItem, Thread, session_scope
+from commwatch.store import (
+    Customer,
+    Invoice,
+    Message,
+    MessageRevision,
+    QuarantineItem,
+    Thread,
+    session_scope,
+)
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "chat"
 
@@ -61,6 +69,11 @@ def messages(engine: Engine) -> list[Message]:
 def quarantined(engine: Engine) -> list[QuarantineItem]:
     with Session(engine) as session:
         return list(session.scalars(select(QuarantineItem).order_by(QuarantineItem.id)))
+
+
+def revisions(engine: Engine) -> list[MessageRevision]:
+    with Session(engine) as session:
+        return list(session.scalars(select(MessageRevision).order_by(MessageRevision.id)))
 
 
 def threads(engine: Engine) -> dict[int, Thread]:

@@ -40,8 +40,8 @@ def test_csv_with_mapped_columns_and_bad_rows(engine: Engine, tmp_path: Path) ->
     assert stored[0].natural_key == "import:Vasquez & Reyes SMS:sms-881"
     held = {q.reason for q in quarantined(engine)}
     assert held == {
-        "sms-log.csv line 6: time 'yesterday' is not ISO 8601 or epoch seconds (set "
-        "`date_format`)",
+        "sms-log.csv line 6: `timestamp`: time 'yesterday' is not ISO 8601 or epoch seconds "
+        "(set `date_format`)",
         "sms-log.csv line 7: 5 columns where the header has 7",
     }
 
@@ -71,3 +71,26 @@ def test_jsonl_nested_keys_epoch_times_and_appends(engine: Engine, tmp_path: Pat
     again = run_source(engine, connector(tmp_path / "in", PORTAL), OWN)
     assert (again.seen, again.stored, again.quarantined) == (1, 1, 0)
     assert run_source(engine, connector(tmp_path / "in", PORTAL), OWN).seen == 0
+
+
+def test_a_row_with_an_edit_time_revises_its_message(engine: Engine, tmp_path: Path) -> None:
+    columns = PORTAL.model_copy(update={"edited_at": "edited"})
+    [log] = drop(tmp_path / "in", "generic/portal-chat.jsonl")
+    run_source(engine, connector(tmp_path / "in", columns), OWN)
+    # The portal logs an edit as the message again, with its id and the edit time.
+    with log.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"id": "pc-3", "chat": "portal-C008", "at": 1794475800,
+                                 "edited": "2026-11-12T09:41:00Z",
+                                 "author": {"id": "nancy.cho@summitridge-mfg.example"},
+                                 "message": "Got it, thanks. Paying it on Friday.",
+                                 "role": "customer"}) + "\n")
+        handle.write(json.dumps({"id": "pc-7", "chat": "portal-C008", "at": 1794475900,
+                                 "edited": "soon", "author": {"id": "x@y.example"},
+                                 "message": "?", "role": "customer"}) + "\n")
+    settle(log)
+    report = run_source(engine, connector(tmp_path / "in", columns), OWN)
+    assert (report.stored, report.revised, report.quarantined) == (0, 1, 1)
+    assert [m.new_text for m in messages(engine)][-1] == "Got it, thanks. Paying it on Friday."
+    assert len(messages(engine)) == 3
+    assert any(q.reason.startswith("portal-chat.jsonl line 7: `edited`: time 'soon'")
+               for q in quarantined(engine))

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
+from commwatch.store import PromiseRecord, Signal, session_scope
 from ingest import run_source
 from ingest.chat.config import SlackExportSourceConfig
 from ingest.chat.slack_export import SlackExportConnector
@@ -21,6 +24,7 @@ from tests.ingest.chatkit import (
     by_text,
     messages,
     quarantined,
+    revisions,
     settle,
     zip_folder,
 )
@@ -120,3 +124,107 @@ def test_reingest_and_overlapping_export_add_nothing(engine: Engine, tmp_path: P
     # The 9 known messages and the known bad one are recognised by key before any parsing.
     assert (report.stored, report.skipped_known, report.quarantined) == (1, 10, 0)
     assert len(messages(engine)) == 10 and len(quarantined(engine)) == 1
+
+
+def _export_with(folder: Path, target: Path, changes: dict[str, dict[str, object] | None]) -> None:
+    """The fixture export zipped to `target`, with messages of 3 November changed by ts
+    (None: the key `edited` removed, as before any edit)."""
+    shutil.copytree(FIXTURES / "slack", folder)
+    day = folder / "ext-northgate-ar" / "2026-11-03.json"
+    rows = json.loads(day.read_text())
+    for row in rows:
+        change = changes.get(row.get("ts", ""), {})
+        if change is None:
+            row.pop("edited", None)
+        else:
+            row.update(change)
+    day.write_text(json.dumps(rows))
+    zip_folder(folder, target)
+
+
+def test_edit_in_a_later_export_updates_the_text_and_keeps_the_earlier_one(
+    engine: Engine, tmp_path: Path
+) -> None:
+    watched = tmp_path / "exports"
+    watched.mkdir()
+    question = "1793705000.000700"  # "quick one - is the remittance for INV-10027 showing…"
+    _export_with(tmp_path / "e1", watched / "export-1.zip", {})
+    settle(watched)
+    assert run_source(engine, connector(watched), OWN).stored == 9
+    before = by_text(engine, "quick one - is the remittance")
+    assert before.edited_at is None
+    # The customer edited the question into a promise; the next export has the edit.
+    _export_with(tmp_path / "e2", watched / "export-2.zip", {question: {
+        "text": "we'll pay INV-10027 in full on Friday",
+        "edited": {"user": "U07PAY9NG", "ts": "1793707000.000000"}}})
+    settle(watched)
+    report = run_source(engine, connector(watched), OWN)
+    assert (report.stored, report.revised, report.duplicates) == (0, 1, 0)
+    assert report.as_counts()["edited"] == 1
+    after = by_text(engine, "we'll pay INV-10027 in full on Friday")
+    assert after.id == before.id and len(messages(engine)) == 9
+    assert after.new_text == "we'll pay INV-10027 in full on Friday"
+    assert after.edited_at == datetime(2026, 11, 3, 11, 56, 40, tzinfo=UTC)
+    assert after.tagged_version is None  # tagged again by the next tagging run
+    assert [(r.new_text, r.edited_at) for r in revisions(engine)] == [
+        ("quick one - is the remittance for INV-10027 showing on your side?", None)]
+    # The same edit again adds nothing; the same export is not even read again.
+    assert run_source(engine, connector(watched), OWN).seen == 0
+
+
+def test_older_export_read_after_a_newer_one_leaves_the_newest_text(
+    engine: Engine, tmp_path: Path
+) -> None:
+    watched = tmp_path / "exports"
+    watched.mkdir()
+    drums = "1793702700.000400"  # edited at 1793702760 in the fixture
+    _export_with(tmp_path / "new", watched / "newer.zip", {drums: {
+        "text": "Here's the signed delivery note, 12 drums crossed out by your driver.",
+        "edited": {"user": "U07KO5S1E", "ts": "1793706000.000000"}}})
+    settle(watched)
+    run_source(engine, connector(watched), OWN)
+    # An export made before both edits turns up later, then one made between them.
+    _export_with(tmp_path / "old", watched / "older.zip", {drums: None})
+    _export_with(tmp_path / "mid", watched / "middle.zip", {})
+    settle(watched)
+    report = run_source(engine, connector(watched), OWN)
+    assert (report.stored, report.revised) == (0, 0)
+    current = by_text(engine, "12 drums crossed out")
+    assert current.new_text == (
+        "Here's the signed delivery note, 12 drums crossed out by your driver.")
+    assert current.edited_at == datetime(2026, 11, 3, 11, 40, tzinfo=UTC)
+    # The earlier words are one revision, however many exports carried them.
+    assert [r.new_text for r in revisions(engine)] == [
+        "Here's the delivery note we signed, 12 drums crossed out."]
+
+
+def test_an_edited_promise_is_tagged_again_and_its_ledger_row_follows(
+    engine: Engine, tmp_path: Path
+) -> None:
+    from monitor.promises import update_ledger
+    from nlp import Tagger
+    from nlp.jobs import tag_pending
+
+    tagger = Tagger()
+    watched = tmp_path / "exports"
+    watched.mkdir()
+    question = "1793705000.000700"  # sent Tuesday 3 November 2026
+    edits = [("we'll pay INV-10027 in full on Friday", "1793707000.000000"),
+             ("we'll pay INV-10027 in full on Monday, sorry", "1793708000.000000")]
+    for n, (text, ts) in enumerate(edits):
+        _export_with(tmp_path / f"e{n}", watched / f"export-{n}.zip", {question: {
+            "text": text, "edited": {"user": "U07PAY9NG", "ts": ts}}})
+        settle(watched)
+        run_source(engine, connector(watched), OWN)
+        tag_pending(engine, tagger)
+        with session_scope(engine) as session:
+            update_ledger(session, datetime(2026, 11, 4, tzinfo=UTC))
+    edited = by_text(engine, "in full on Monday")
+    with Session(engine) as session:
+        promises = list(session.scalars(
+            select(PromiseRecord).where(PromiseRecord.message_id == edited.id)))
+        signals = list(session.scalars(select(Signal).where(
+            Signal.tag == "promise_to_pay", Signal.message_id == edited.id)))
+    # One message, one signal, one promise: due on the Monday the last edit names.
+    assert len(signals) == 1 and signals[0].evidence_text in edits[1][0]
+    assert [(p.due_on, p.status) for p in promises] == [(date(2026, 11, 9), "open")]

@@ -3,6 +3,7 @@ events, deleted messages, bad objects."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from ingest import run_source
 from ingest.chat.config import TeamsExportSourceConfig
 from ingest.chat.teams import TeamsExportConnector
 from tests.factories import OWN
-from tests.ingest.chatkit import by_text, drop, messages, quarantined
+from tests.ingest.chatkit import by_text, drop, messages, quarantined, revisions, settle
 
 
 def connector(path: Path) -> TeamsExportConnector:
@@ -74,3 +75,29 @@ def test_a_file_that_is_not_json_is_held_whole(engine: Engine, tmp_path: Path) -
     [held] = quarantined(engine)
     assert held.reason.startswith("chat.json: not valid JSON: Expecting value: line 1 column 32")
     assert bytes(held.raw) == b'{"value": [{"id": "1", "body": '
+
+
+def test_edited_message_in_a_later_export(engine: Engine, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    [first] = drop(folder, "teams/ar-channel-replies.json")
+    run_source(engine, connector(folder), OWN)
+    pages = json.loads(first.read_text())
+    pages[0]["body"]["content"] = (
+        "<div>Greg here from Summit Ridge &ndash; we can pay USD 14,225.00 for INV-10061 on "
+        "30 November, not the 27th.</div>")
+    pages[0]["lastEditedDateTime"] = "2026-11-07T11:02:00Z"
+    (folder / "ar-channel-replies-later.json").write_text(json.dumps(pages))
+    settle(folder)
+    report = run_source(engine, connector(folder), OWN)
+    assert (report.stored, report.revised, report.skipped_known) == (0, 1, 1)
+    root = by_text(engine, "on 30 November, not the 27th")
+    assert root.edited_at == datetime(2026, 11, 7, 11, 2, tzinfo=UTC)
+    assert [r.new_text for r in revisions(engine)] == [
+        "Greg here from Summit Ridge \N{EN DASH} we can pay USD 14,225.00 for INV-10061 on "
+        "27 November."]
+    # A bad edit time is the message's problem, named, not the file's.
+    pages[0]["lastEditedDateTime"] = "yesterday"
+    (folder / "ar-channel-replies-bad.json").write_text(json.dumps(pages))
+    settle(folder)
+    assert run_source(engine, connector(folder), OWN).quarantined == 1
+    assert "value[0]: no readable `lastEditedDateTime`" in quarantined(engine)[0].reason

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -13,7 +14,18 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from commwatch.store import AlertAck, AuditEntry, Proposal, Review, ReviewCase, WebSession
+from commwatch.store import (
+    AlertAck,
+    AuditEntry,
+    Customer,
+    Message,
+    MessageRevision,
+    Proposal,
+    Review,
+    ReviewCase,
+    WebSession,
+    session_scope,
+)
 from review import audit
 from review.web import SESSION_COOKIE, create_app
 from tests.review.conftest import csrf_of, make_client, sign_in
@@ -321,3 +333,26 @@ def test_next_parameter_cannot_send_users_elsewhere(seeded: Seeded, sqlite_engin
                                            "next": "https://evil.example/"})
     assert response.headers["location"] == "/queue"
     assert sign_in(make_client(sqlite_engine), USERS["admin"])
+
+
+def test_edited_message_shows_its_earlier_versions_masked_and_escaped(
+    client_as: ClientAs, seeded: Seeded, sqlite_engine: Engine
+) -> None:
+    with session_scope(sqlite_engine) as session:
+        message = session.get(Message, seeded.chat)
+        assert message is not None
+        message.edited_at = datetime(2026, 11, 19, 9, 30, tzinfo=UTC)
+        session.add(message)
+        customer = session.get(Customer, message.customer_id)
+        assert customer is not None
+        session.add(MessageRevision(
+            message_id=seeded.chat, body_text="x", text_hash="a",
+            new_text=f"{customer.name} will pay <b>Friday</b>", edited_at=None))
+    client, _ = client_as("reviewer", pseudonymise=True)
+    html = client.get(f"/messages/{seeded.chat}").text
+    assert "edited 2026-11-19 09:30 UTC" in html
+    assert re.search(r'<details class="revisions"><summary>Earlier versions \(1\).*'
+                     r"As first written</h3>\s*<pre class=\"text revision\">"
+                     r"\[[0-9A-F]{6}\] will pay &lt;b&gt;Friday&lt;/b&gt;</pre>", html, re.S)
+    unedited = client.get(f"/messages/{seeded.dispute}").text
+    assert 'class="revisions"' not in unedited and "edited 20" not in unedited
