@@ -22,10 +22,13 @@ SYMBOLS = {
     "mx$": "MXN", "$": "USD", "£": "GBP", "€": "EUR", "¥": "JPY", "₹": "INR", "rs.": "INR",
     "rs": "INR", "₩": "KRW", "₦": "NGN", "₱": "PHP", "zł": "PLN", "fr.": "CHF", "sfr.": "CHF",
     "ksh": "KES", "kshs": "KES", "ksh.": "KES", "rp": "IDR", "r": "ZAR", "n": "NGN",
+    "rm": "MYR", "tk": "BDT", "tk.": "BDT", "gh₵": "GHS", "gh¢": "GHS", "tt$": "TTD",
+    "j$": "JMD", "ec$": "XCD", "bds$": "BBD",
 }
 CODES = (
     "USD EUR GBP CAD AUD NZD INR CHF JPY CNY HKD SGD SEK NOK DKK PLN CZK HUF ZAR MXN BRL AED SAR "
-    "KRW NGN KES PHP THB MYR IDR TRY ILS RON BGN"
+    "KRW NGN KES PHP THB MYR IDR TRY ILS RON BGN GHS PKR LKR BDT NPR EGP MAD VND TWD UGX TZS "
+    "TTD JMD BBD XCD"
 ).split()
 # Lower-case codes are accepted only for currencies people actually type that way; "try", "ron"
 # or "sar" in lower case are words, not money.
@@ -38,12 +41,14 @@ WORDS = {
     "naira": "NGN", "rand": "ZAR", "reais": "BRL", "zloty": "PLN", "zlotys": "PLN",
     "złoty": "PLN", "złotych": "PLN", "dirhams": "AED", "dirham": "AED", "riyals": "SAR",
     "riyal": "SAR", "ringgit": "MYR", "baht": "THB", "yuan": "CNY", "rmb": "CNY",
-    "renminbi": "CNY", "kronor": "SEK", "lira": "TRY", "liras": "TRY",
+    "renminbi": "CNY", "kronor": "SEK", "lira": "TRY", "liras": "TRY", "cedis": "GHS",
+    "cedi": "GHS", "taka": "BDT",
 }
 _ADJECTIVES = {
     "canadian": "CAD", "australian": "AUD", "aussie": "AUD", "us": "USD", "u.s.": "USD",
     "american": "USD", "singapore": "SGD", "new zealand": "NZD", "nz": "NZD", "hong kong": "HKD",
-    "swiss": "CHF", "indian": "INR", "british": "GBP", "japanese": "JPY",
+    "swiss": "CHF", "indian": "INR", "british": "GBP", "japanese": "JPY", "jamaican": "JMD",
+    "barbados": "BBD", "tt": "TTD", "ec": "XCD",
 }
 _UNITS = {"k": 1e3, "m": 1e6, "mn": 1e6, "mln": 1e6, "mio": 1e6, "million": 1e6,
           "thousand": 1e3, "grand": 1e3, "lakh": 1e5, "lakhs": 1e5, "lac": 1e5, "lacs": 1e5,
@@ -53,8 +58,9 @@ _UNITS = {"k": 1e3, "m": 1e6, "mn": 1e6, "mln": 1e6, "mio": 1e6, "million": 1e6,
 # digits is too often a part or room number otherwise.
 _LETTER_SYMBOL = r"(?-i:R|N)(?=\d{1,3}(?:[, ]\d{3})+(?![\d,]))"
 _PREFIX = (
-    r"(?P<pre>US\$|USD\$|CA\$|CAD\$|AU\$|AUD\$|NZ\$|HK\$|MX\$|C\$|A\$|S\$|R\$|\$|£|€|¥|₹|₩|₦|₱|"
-    r"[Rr]s\.?|SFr\.|Fr\.|KShs?\.?|Kshs?\.?|Rp\.?|" + _LETTER_SYMBOL + r"|(?-i:"
+    r"(?P<pre>US\$|USD\$|CA\$|CAD\$|AU\$|AUD\$|NZ\$|HK\$|MX\$|TT\$|EC\$|BDS\$|C\$|A\$|S\$|R\$|J\$|"
+    r"\$|£|€|¥|₹|₩|₦|₱|GH₵|GH¢|[Rr]s\.?|SFr\.|Fr\.|KShs?\.?|Kshs?\.?|Rp\.?|(?-i:RM|Tk\.?)|"
+    + _LETTER_SYMBOL + r"|(?-i:"
     + "|".join(CODES) + r")|(?:" + "|".join(_LOWER_CODES) + r")(?![a-z]))"
 )
 # Thin and no-break spaces group thousands in typeset European text.
@@ -68,10 +74,11 @@ _UNIT = (
     r"(?:\s?(?P<unit>[kK]|[mM]|mn|mln|mio|million|thousand|grand|lakhs?|lacs?|crores?|bn|billion)"
     r"(?![A-Za-z]))?"
 )
-_ADJ = r"(?:(?P<adj>canadian|australian|aussie|us|u\.s\.|american|singapore|new\s+zealand|nz|hong\s+kong|swiss|indian|british|japanese)\s+)?"  # noqa: E501
+_ADJ = r"(?:(?P<adj>canadian|australian|aussie|us|u\.s\.|american|singapore|new\s+zealand|nz|hong\s+kong|swiss|indian|british|japanese|jamaican|barbados|tt|ec)\s+)?"  # noqa: E501
 _WORD_CUR = (
     r"dollars?|bucks|euros?|pounds?(?:\s+sterling)?|quid|sterling|yen|rupees?|francs?|naira|rand"
     r"|reais|zlotys?|złoty|złotych|dirhams?|riyals?|ringgit|baht|yuan|rmb|renminbi|kronor|liras?"
+    r"|cedis?|taka"
 )
 _SUFFIX = (
     r"(?:\s?(?P<post>€|£|₹|¥|(?-i:" + "|".join(CODES) + r")|(?:" + "|".join(_LOWER_CODES)
@@ -114,11 +121,51 @@ _SPOKEN = re.compile(
     r"metres|meters|feet|kilos?|kg|pounds|dollars|bucks|euros|quid|days|hours|people))",
     re.IGNORECASE,
 )
+# Spoken money after "the", "all", "whole", "full" or "is", as people name a sum they owe
+# ("the six hundred", "the whole eleven hundred", "what I can do is thirty two hundred"), with
+# the same guards.
+_SPOKEN_SUM = re.compile(
+    r"\b(?:the|all|whole|full|is)\s+(?:(?:whole|full|entire|total|remaining|other)\s+)?"
+    + _SPOKEN.pattern[_SPOKEN.pattern.index("(?P<words>"):],
+    re.IGNORECASE,
+)
+_TEEN_OR_TENS = (
+    r"(?:eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|"
+    r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[\s-]+(?:one|two|three|four|"
+    r"five|six|seven|eight|nine))?)"
+)
+_UNIT_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine)"
+_TENS_WORD = (
+    r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[\s-]+(?:one|two|three|"
+    r"four|five|six|seven|eight|nine))?)"
+)
+# Sums said the way prices are ("nineteen fifty" = 1,950, "six forty" = 640, "four thousand
+# two fifty" = 4,250), only after a paying verb or "the/all/whole/full" and never before a
+# clock word, a percentage or what is counted: "at six forty" and "the nineteen fifties" stay
+# words.
+_PAIRED = re.compile(
+    r"\b(?:the|all|whole|full|pay|paying|do|send|sending|put|putting|owe|is)\s+"
+    r"(?:(?:whole|full|total|remaining|other|about|like|maybe)\s+)?"
+    r"(?P<words>(?:" + _UNIT_WORD + r"[\s-]+thousand[\s-]+)?(?:" + _TEEN_OR_TENS + r"|"
+    + _UNIT_WORD + r")[\s-]+" + _TENS_WORD + r")\b"
+    r"(?![\s-]*(?:s\b|am\b|pm\b|a\.m|p\.m|o'?clock|percent|%|minutes?|hours?|units?|pieces?|"
+    r"cases|boxes|pallets|items|days|years?|people|th\b|first|second|third))",
+    re.IGNORECASE,
+)
+# "two point five k", "one point two grand": a decimal said in words before k/grand/thousand.
+_POINT_K = re.compile(
+    r"\b(?P<words>(?P<int>" + _UNIT_WORD + r"|ten|eleven|twelve|" + _TEEN_OR_TENS
+    + r")\s+point\s+(?P<dec>" + _UNIT_WORD + r")\s*(?P<unit>k|grand|thousand))\b",
+    re.IGNORECASE,
+)
 # Tried only where a match can start (nlp.dates.Scanner): the same matches, far fewer attempts.
 _NUMERIC_SCAN = SCANNER.add(_NUMERIC)
 _WORDED_SCAN = SCANNER.add(_WORDED)
 _GRAND_SCAN = SCANNER.add(_GRAND)
 _SPOKEN_SCAN = SCANNER.add(_SPOKEN)
+_SPOKEN_SUM_SCAN = SCANNER.add(_SPOKEN_SUM)
+_PAIRED_SCAN = SCANNER.add(_PAIRED)
+_POINT_K_SCAN = SCANNER.add(_POINT_K)
 _GROUPING_SPACE = re.compile(r"[ \u00a0\u202f]")
 _NUMBER_SPACE = re.compile(r"[ '’\u00a0\u202f]")
 _WORD_SPLIT = re.compile(r"[\s-]+")
@@ -131,6 +178,9 @@ class Money:
     end: int
     amount: float
     currency: str | None
+    # Read from a spoken sum with no money word ("the six forty"): the promise's amount when
+    # nothing firmer is said, but no guide to which sentence or date holds the promise.
+    spoken: bool = False
 
 
 def parse_number(raw: str) -> float | None:
@@ -196,6 +246,41 @@ def words_to_number(text: str) -> float | None:
     return value if last and value >= 1 else None
 
 
+def paired_to_number(text: str) -> float | None:
+    """A sum said as two numbers, hundreds then the rest: "nineteen fifty" -> 1950, "seven
+    twenty five" -> 725, "four thousand two fifty" -> 4250; None for anything else."""
+    tokens = [t for t in _WORD_SPLIT.split(text.lower()) if t]
+    thousands = 0.0
+    if len(tokens) > 2 and tokens[1] == "thousand":
+        thousands = _SMALL[tokens[0]] * 1000.0
+        tokens = tokens[2:]
+    for cut in (1, 2):
+        high, low = _two_digit(tokens[:cut]), _two_digit(tokens[cut:])
+        if high is not None and low is not None and low >= 20:
+            if high == 20 and not thousands and low < 40:
+                return None  # "twenty twenty six" is a year
+            return thousands + high * 100 + low
+    return None
+
+
+def _two_digit(tokens: list[str]) -> int | None:
+    """1-99 from one or two words ("six", "nineteen", "forty", "twenty five")."""
+    if len(tokens) == 1:
+        t = tokens[0]
+        return _SMALL.get(t) or _TENS.get(t)
+    if len(tokens) == 2 and tokens[0] in _TENS and 0 < _SMALL.get(tokens[1], 0) < 10:
+        return _TENS[tokens[0]] + _SMALL[tokens[1]]
+    return None
+
+
+def _point_k(text: str) -> float | None:
+    m = _POINT_K.match(text)
+    if m is None:
+        return None
+    whole = words_to_number(m.group("int"))
+    return None if whole is None else (whole + _SMALL[m.group("dec").lower()] / 10) * 1000
+
+
 # Which word kind may follow which ("" = start): "twenty two" yes, "ten three" no.
 _MAY_FOLLOW = {
     "one": {""},
@@ -226,14 +311,18 @@ def find_amounts(text: str) -> list[Money]:
         if money is not None and not any(f.start < money.end and money.start < f.end
                                          for f in found):
             found.append(money)
-    for scan in (_GRAND_SCAN, _SPOKEN_SCAN):
+    for scan, read, spoken in ((_GRAND_SCAN, words_to_number, False),
+                               (_SPOKEN_SCAN, words_to_number, False),
+                               (_SPOKEN_SUM_SCAN, words_to_number, True),
+                               (_POINT_K_SCAN, _point_k, True),
+                               (_PAIRED_SCAN, paired_to_number, True)):
         for m in scan.matches(text):
             start, end = m.start("words"), m.end("words")
-            value = words_to_number(m.group("words"))
+            value = read(m.group("words"))
             if value is not None and value >= 100 and not any(
                 f.start < end and start < f.end for f in found
             ):
-                found.append(Money(start, end, value, None))
+                found.append(Money(start, end, value, None, spoken))
     found.sort(key=lambda f: f.start)
     return found
 

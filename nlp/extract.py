@@ -295,6 +295,12 @@ def _choose_sentences(
         return None
     best = max(candidates, key=lambda s: (s.score, -s.span[0]))
     i = scored.index(best)
+    if i > 0 and (scored[i - 1].times or scored[i - 1].amounts) and _CONTINUATION.match(
+        text[best.span[0] : best.span[1]].lower()
+    ):
+        # "AED 12,000 by Thursday. Rest next month.": the rest follows the first part.
+        i -= 1
+        best = scored[i]
     chosen = [best]
     follow = i + 1
     while follow < len(scored) and _continues(text, scored[follow]):
@@ -381,7 +387,8 @@ def _score(
         return _Sentence(span, *_NOTHING)
     out_of_office = context.out_of_office
     promise = len(_STRONG_PROMISE_SCAN.matches(text, start, end, sliced=True, original=False))
-    score = 4.0 * bool(times) + 2.0 * bool(amounts) + 3.0 * min(promise, 2)
+    firm = any(not a.spoken for a in amounts)
+    score = 4.0 * bool(times) + 2.0 * firm + 3.0 * min(promise, 2)
     if not promise and _CONFIRMATION_SCAN.search(text, start, end, sliced=True, original=False):
         score -= 4
     if out_of_office:
@@ -586,8 +593,9 @@ def _pick_time(
         return None
     firm = [t for t in times if t.kind != NOW or _anchored_now(text, t, amounts)]
     strong = [t for t in firm if t.kind != VAGUE] or firm or times
-    if amounts:
-        anchor = amounts[0]
+    anchors = [a for a in amounts if not a.spoken]
+    if anchors:
+        anchor = anchors[0]
         return min(strong, key=lambda t: _distance(t, anchor.start, anchor.end))
     verb = _STRONG_PROMISE_SCAN.search(text, region[0], region[1], original=False)
     if verb is not None:

@@ -71,6 +71,18 @@ from nlp.amounts import find_amounts, parse_number, words_to_number
         ("KSh 7,500", 7500.0, "KES"),
         ("ksh 10k", 10000.0, "KES"),
         ("Rp 2.000.000", 2000000.0, "IDR"),
+        ("GHS 8,200", 8200.0, "GHS"),
+        ("PKR 1,50,000", 150000.0, "PKR"),
+        ("LKR 125,000", 125000.0, "LKR"),
+        ("Tk 30,000", 30000.0, "BDT"),
+        ("RM 1,000", 1000.0, "MYR"),
+        ("GH₵ 450", 450.0, "GHS"),
+        ("TT$ 5,000", 5000.0, "TTD"),
+        ("J$12,000", 12000.0, "JMD"),
+        ("4,500 cedis", 4500.0, "GHS"),
+        ("eighteen thousand TT dollars", 18000.0, "TTD"),
+        ("fifty thousand Jamaican dollars", 50000.0, "JMD"),
+        ("eleven hundred Barbados dollars", 1100.0, "BBD"),
     ],
 )
 def test_amount_shapes(text: str, amount: float, currency: str | None) -> None:
@@ -97,6 +109,13 @@ def test_amount_shapes(text: str, amount: float, currency: str | None) -> None:
         "room R101 is free",  # a letter before digits is a symbol only before grouped digits
         "order 200 N95 masks",
         "part N12345 and R2",
+        "tk 500 of them",  # "Tk" for taka is written with a capital
+        "see you at six forty",  # a time, not a sum
+        "the twenty twenty six budget",  # a year
+        "the nineteen fifties",
+        "the twenty first of May",
+        "I will pay at two thirty pm",
+        "the two hundred units",
     ],
 )
 def test_not_amounts(text: str) -> None:
@@ -161,3 +180,25 @@ def test_parse_number_separators(raw: str, value: float) -> None:
 )
 def test_words_to_number(words: str, value: float | None) -> None:
     assert words_to_number(words) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "amount", "words"),
+    [
+        ("we owe you the nineteen fifty, that's right", 1950.0, "nineteen fifty"),
+        ("the six forty, I'll pay that Thursday", 640.0, "six forty"),
+        ("I'll pay it Thursday, uh, the eighteen seventy five", 1875.0, "eighteen seventy five"),
+        ("I'll do thirty two fifty on the tenth", 3250.0, "thirty two fifty"),
+        ("I can put two fifty on it today", 250.0, "two fifty"),
+        ("the four thousand two fifty", 4250.0, "four thousand two fifty"),
+        ("the whole eleven fifty", 1150.0, "eleven fifty"),
+        ("what I can do is thirty two hundred", 3200.0, "thirty two hundred"),
+        ("all sixty eight hundred", 6800.0, "sixty eight hundred"),
+        ("the full twenty two thousand", 22000.0, "twenty two thousand"),
+        ("two point five k this Friday", 2500.0, "two point five k"),
+    ],
+)
+def test_sums_said_as_prices_are_weak_amounts(text: str, amount: float, words: str) -> None:
+    [money] = find_amounts(text)
+    assert (money.amount, money.currency, text[money.start : money.end]) == (amount, None, words)
+    assert money.spoken  # the promise's amount, but no guide to its sentence or date

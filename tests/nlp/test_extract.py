@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
@@ -312,3 +312,24 @@ def test_abbreviation_check_reads_the_last_word_as_the_regex_did() -> None:
     for _ in range(5000):
         piece = "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 7)))
         assert _ends_with_abbreviation(piece) == by_regex(piece), piece
+
+
+def test_a_rest_sentence_after_the_first_part_keeps_the_first_part() -> None:
+    """ "AED 12,000 by Thursday. Rest next month.": the tagger's evidence is the second
+    sentence, but the amount and date are the first part's."""
+    sent = datetime(2026, 3, 2, 10, tzinfo=timezone(timedelta(hours=4)))  # a Monday
+    value = extract_promise("Habibi, AED 12,000 by Thursday inshallah. Rest next month.", sent,
+                            focus=[(42, 58)])
+    assert value is not None
+    assert (value.amount, value.currency, value.date) == (12000.0, "AED", date(2026, 3, 5))
+    value = extract_promise("Sir we will deposit Rs. 90,000 on Monday. The balance will be paid "
+                            "end of the month.", sent, focus=[(42, 80)])
+    assert value is not None and value.date == date(2026, 3, 9) and value.amount == 90000.0
+    assert [i.date for i in value.instalments] == [date(2026, 3, 9), date(2026, 3, 31)]
+
+
+def test_a_spoken_sum_does_not_move_the_date_away_from_the_paying_verb() -> None:
+    sent = datetime(2026, 11, 3, 10, tzinfo=UTC)  # a Tuesday
+    value = extract_promise("I'll pay it Thursday, uh, the eighteen seventy five", sent)
+    assert value is not None
+    assert (value.amount, value.date) == (1875.0, date(2026, 11, 5))

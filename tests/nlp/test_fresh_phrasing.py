@@ -16,7 +16,10 @@ FRESH = [
 ("The technician never showed up on Tuesday, so we won't be paying the call-out fee.", ["dispute"]),
 ("You've billed us for March twice, see INV-2201 and INV-2240.", ["dispute"]),
 ("We're still waiting on the credit note you promised for the returned stock.", ["dispute"]),
-("We've short-paid INV-889 by $120 for the late delivery penalty.", ["dispute"]),
+# A short payment is a payment made, less a deduction: both tags, as TAXONOMY reads and as
+# three independent writers of nlp/data/written labelled it (B-081, H-146, J-194).
+("We've short-paid INV-889 by $120 for the late delivery penalty.",
+ ["dispute", "payment_confirmation"]),
 ("Payment will go out next Tuesday.", ["promise_to_pay"]),
 ("I can do $500 on the 1st and $500 on the 15th.", ["promise_to_pay"]),
 ("Invoice approved, it'll be in the 30th payment run.", ["promise_to_pay"]),
