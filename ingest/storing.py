@@ -199,7 +199,7 @@ def store_messages(
         news.append(new)
         if not new:
             again.append((parsed, ref))
-    revised = _revise(session, again, ids) if again else set()
+    revised = _revise(session, again) if again else set()
     return [
         (ids[p.natural_key],
          "new" if new else "revised" if p.natural_key in revised else "duplicate")
@@ -211,9 +211,7 @@ def _text_hash(body_text: str, new_text: str) -> str:
     return hashlib.sha256(f"{body_text}\x1f{new_text}".encode()).hexdigest()
 
 
-def _revise(
-    session: Session, entries: list[tuple[ParsedMessage, str]], ids: dict[str, int]
-) -> set[str]:
+def _revise(session: Session, entries: list[tuple[ParsedMessage, str]]) -> set[str]:
     """Edits: messages met again with another text. Returns the keys whose text changed.
 
     Only messages with an edit time at the source (Slack, Teams, imports with an `edited_at`
@@ -223,9 +221,14 @@ def _revise(
     promise updated) by the next tagging run.
     """
     keys = list({p.natural_key for p, _ref in entries})
+    edited = [p.natural_key for p, _ref in entries if p.edited_at is not None]
+    # Only messages with an edit time on one side or the other are read back.
     stored = {
         m.natural_key: m
-        for m in session.scalars(select(Message).where(col(Message.natural_key).in_(keys)))
+        for m in session.scalars(select(Message).where(
+            col(Message.natural_key).in_(keys),
+            col(Message.edited_at).is_not(None) | col(Message.natural_key).in_(edited),
+        ))
     }
     changed: set[str] = set()
     # The oldest version first, so a batch holding several edits ends on the newest.
@@ -240,16 +243,16 @@ def _revise(
                 session.add(message)
             continue
         if newer:
-            _keep_revision(session, message.id or ids[parsed.natural_key], message.body_text,
-                           message.new_text, message.edited_at, message.raw_ref)
+            _keep_revision(session, message.id or 0, message.body_text, message.new_text,
+                           message.edited_at, message.raw_ref)
             message.body_text, message.new_text = parsed.body_text, parsed.new_text
             message.edited_at, message.raw_ref = parsed.edited_at, ref[:1024]
             message.tagged_version = None
             session.add(message)
             changed.add(parsed.natural_key)
         else:  # an older version, read after a newer one: kept, not shown as current
-            _keep_revision(session, message.id or ids[parsed.natural_key], parsed.body_text,
-                           parsed.new_text, parsed.edited_at, ref)
+            _keep_revision(session, message.id or 0, parsed.body_text, parsed.new_text,
+                           parsed.edited_at, ref)
     session.flush()
     return changed
 

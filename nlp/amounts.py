@@ -111,14 +111,18 @@ _GRAND = re.compile(
 # Spoken money with no currency, as call transcripts write it: a number in words of a hundred
 # or more right after a paying verb ("I can do two hundred now", "I'll pay the other three
 # hundred", "send like a thousand"), not followed by what is counted ("two hundred units").
-_SPOKEN = re.compile(
-    r"\b(?:pay|paying|do|send|sending|put|putting|make|have|owe)\s+"
-    r"(?:(?:you|it|like|about|around|maybe|another|only|just|the|full|other|last|remaining|"
-    r"first|next)\s+){0,3}"
+# A number in words of a hundred or more, not followed by what is counted ("two hundred
+# units"): the part of a spoken sum after the words that lead into it.
+_HUNDREDS_SAID = (
     r"(?P<words>(?:" + _NUMBER_WORD + r"[\s-]+)*(?:hundred|thousand)"
     r"(?:[\s-]+(?:and[\s-]+)?(?!hundred|thousand)" + _NUMBER_WORD + r")*)\b"
     r"(?!\s+(?:units?|pieces?|pcs|boxes|cases|cartons|pallets|items|bags|drums|rolls|"
-    r"metres|meters|feet|kilos?|kg|pounds|dollars|bucks|euros|quid|days|hours|people))",
+    r"metres|meters|feet|kilos?|kg|pounds|dollars|bucks|euros|quid|days|hours|people))"
+)
+_SPOKEN = re.compile(
+    r"\b(?:pay|paying|do|send|sending|put|putting|make|have|owe)\s+"
+    r"(?:(?:you|it|like|about|around|maybe|another|only|just|the|full|other|last|remaining|"
+    r"first|next)\s+){0,3}" + _HUNDREDS_SAID,
     re.IGNORECASE,
 )
 # Spoken money after "the", "all", "whole", "full" or "is", as people name a sum they owe
@@ -126,21 +130,20 @@ _SPOKEN = re.compile(
 # the same guards.
 _SPOKEN_SUM = re.compile(
     r"\b(?:the|all|whole|full|is)\s+(?:(?:whole|full|entire|total|remaining|other)\s+)?"
-    + _SPOKEN.pattern[_SPOKEN.pattern.index("(?P<words>"):],
+    + _HUNDREDS_SAID,
     re.IGNORECASE,
-)
-_TEEN_OR_TENS = (
-    r"(?:eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|"
-    r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[\s-]+(?:one|two|three|four|"
-    r"five|six|seven|eight|nine))?)"
 )
 _UNIT_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine)"
 _TENS_WORD = (
-    r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[\s-]+(?:one|two|three|"
-    r"four|five|six|seven|eight|nine))?)"
+    r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[\s-]+" + _UNIT_WORD
+    + r")?)"
+)
+_TEEN_OR_TENS = (
+    r"(?:eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|"
+    + _TENS_WORD + r")"
 )
 # Sums said the way prices are ("nineteen fifty" = 1,950, "six forty" = 640, "four thousand
-# two fifty" = 4,250), only after a paying verb or "the/all/whole/full" and never before a
+# two fifty" = 4,250), only after a paying verb or "the/all/whole/full/is" and never before a
 # clock word, a percentage or what is counted: "at six forty" and "the nineteen fifties" stay
 # words.
 _PAIRED = re.compile(

@@ -5,8 +5,8 @@ key is its `id` column within its conversation when there is one, else a hash of
 conversation, time, sender and text plus its ordinal among identical rows, so a re-export
 adds nothing. A row with an `id` and an `edited_at` time is an edit of that message: the
 newest edit is its text and earlier ones are kept as revisions (without an `id`, another
-text is another message). A file that only grew is read from where the last run stopped. A row that
-cannot be read is quarantined with its line number.
+text is another message). A file that only grew is read from where the last run stopped. A
+row that cannot be read is quarantined with its line number.
 """
 
 from __future__ import annotations

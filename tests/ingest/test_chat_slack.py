@@ -228,3 +228,24 @@ def test_an_edited_promise_is_tagged_again_and_its_ledger_row_follows(
     # One message, one signal, one promise: due on the Monday the last edit names.
     assert len(signals) == 1 and signals[0].evidence_text in edits[1][0]
     assert [(p.due_on, p.status) for p in promises] == [(date(2026, 11, 9), "open")]
+
+
+def test_an_edit_time_first_seen_on_the_same_words_is_recorded_without_a_revision(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """A store that read a message before edit times were kept, or an edit back to the same
+    words: the edit time is recorded, the text and its tags are left as they are."""
+    watched = tmp_path / "exports"
+    watched.mkdir()
+    drums = "1793702700.000400"  # edited at 1793702760 in the fixture
+    _export_with(tmp_path / "old", watched / "older.zip", {drums: None})
+    settle(watched)
+    run_source(engine, connector(watched), OWN)
+    assert by_text(engine, "12 drums crossed out").edited_at is None
+    _export_with(tmp_path / "new", watched / "newer.zip", {})
+    settle(watched)
+    report = run_source(engine, connector(watched), OWN)
+    assert (report.stored, report.revised, report.duplicates) == (0, 0, 1)
+    message = by_text(engine, "12 drums crossed out")
+    assert message.edited_at == datetime(2026, 11, 3, 10, 46, tzinfo=UTC)
+    assert revisions(engine) == []

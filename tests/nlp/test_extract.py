@@ -330,6 +330,8 @@ def test_a_rest_sentence_after_the_first_part_keeps_the_first_part() -> None:
 
 def test_a_spoken_sum_does_not_move_the_date_away_from_the_paying_verb() -> None:
     sent = datetime(2026, 11, 3, 10, tzinfo=UTC)  # a Tuesday
-    value = extract_promise("I'll pay it Thursday, uh, the eighteen seventy five", sent)
+    # Anchored on the sum, the date would be the Monday said next to it.
+    value = extract_promise(
+        "I'll pay it Thursday, I know, I said Monday before, the eighteen seventy five", sent)
     assert value is not None
     assert (value.amount, value.date) == (1875.0, date(2026, 11, 5))
