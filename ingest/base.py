@@ -82,6 +82,10 @@ class ParsedMessage:
     conversation: Conversation | None = None
     # When the text was last edited at the source (Slack, Teams); None if never or unknown.
     edited_at: datetime | None = None
+    # Marked as edited by a source that gives no edit time (WhatsApp), and the message's
+    # slot there: what stays the same when an edit changes the text and so the natural key.
+    edited: bool = False
+    edit_key: str | None = None
 
 
 class Connector(Protocol):

@@ -127,8 +127,45 @@ def store_messages(
     Returns (message id, "new", "duplicate" or "revised") per entry, in order. Two messages
     of one batch with the same natural key are one message; a key another process stores at
     the same moment is skipped by ON CONFLICT and counted as a duplicate. A known message met
-    again with other text is an edit (see `_revise`).
+    again with other text is an edit (see `_revise`), and so is an edited text in the slot
+    of a known message (`edit_key`, see `_counterparts`): two versions of one slot in one
+    batch (two exports of a chat read together) are stored one after the other.
     """
+    rounds = _rounds(entries)
+    if max(rounds, default=0) == 0:
+        return _store(session, source, entries, directions, resolver)
+    result: list[tuple[int, Stored]] = [(0, "duplicate")] * len(entries)
+    for n in range(max(rounds) + 1):
+        at = [i for i, r in enumerate(rounds) if r == n]
+        stored = _store(session, source, [entries[i] for i in at], directions, resolver)
+        for i, outcome in zip(at, stored, strict=True):
+            result[i] = outcome
+    return result
+
+
+def _rounds(entries: list[tuple[ParsedMessage, str]]) -> list[int]:
+    """Per entry, the round it is stored in: the n-th distinct text met in one slot goes
+    in round n, so each version finds the one before it stored."""
+    texts: dict[str, list[str]] = {}
+    rounds = []
+    for parsed, _ref in entries:
+        if parsed.edit_key is None:
+            rounds.append(0)
+            continue
+        seen = texts.setdefault(parsed.edit_key, [])
+        if parsed.natural_key not in seen:
+            seen.append(parsed.natural_key)
+        rounds.append(seen.index(parsed.natural_key))
+    return rounds
+
+
+def _store(
+    session: Session,
+    source: str,
+    entries: list[tuple[ParsedMessage, str]],
+    directions: Directions,
+    resolver: CustomerResolver,
+) -> list[tuple[int, Stored]]:
     now = utcnow()
     kinds = [p.direction or directions.of(p.sender, p.recipients) for p, _ref in entries]
     matches = resolver.resolve_many(
@@ -152,6 +189,8 @@ def store_messages(
             )
         )
     }
+    counterparts = _counterparts(session, entries, ids)
+    ids.update((key, message.id or 0) for key, message in counterparts.items())
     known = set(ids)
     pending: dict[str, tuple[ParsedMessage, str, Match]] = {}
     rows = []
@@ -199,7 +238,7 @@ def store_messages(
         news.append(new)
         if not new:
             again.append((parsed, ref))
-    revised = _revise(session, again) if again else set()
+    revised = _revise(session, again, counterparts) if again else set()
     return [
         (ids[p.natural_key],
          "new" if new else "revised" if p.natural_key in revised else "duplicate")
@@ -211,15 +250,47 @@ def _text_hash(body_text: str, new_text: str) -> str:
     return hashlib.sha256(f"{body_text}\x1f{new_text}".encode()).hexdigest()
 
 
-def _revise(session: Session, entries: list[tuple[ParsedMessage, str]]) -> set[str]:
+def _counterparts(
+    session: Session, entries: list[tuple[ParsedMessage, str]], ids: dict[str, int]
+) -> dict[str, Message]:
+    """For new natural keys in a known message's slot, that message, when one side or the
+    other is marked as edited: an edit changed the text the key is made of. Two unmarked
+    texts in one slot stay two messages (a line deleted from the phone shifts the slots
+    after it), so a message is never merged into another on the slot alone."""
+    slotted = {p.edit_key: p for p, _ref in entries
+               if p.edit_key is not None and p.natural_key not in ids}
+    if not slotted:
+        return {}
+    by_slot: dict[str, list[Message]] = {}
+    for message in session.scalars(select(Message).where(
+            col(Message.edit_key).in_(list(slotted))).order_by(col(Message.id))):
+        by_slot.setdefault(message.edit_key or "", []).append(message)
+    found: dict[str, Message] = {}
+    for parsed, _ref in entries:
+        candidates = by_slot.get(parsed.edit_key or "", [])
+        if parsed.natural_key in ids or not candidates:
+            continue
+        edited = [m for m in candidates if m.edited]
+        if parsed.edited or edited:
+            found[parsed.natural_key] = candidates[0] if parsed.edited else edited[0]
+    return found
+
+
+def _revise(
+    session: Session, entries: list[tuple[ParsedMessage, str]],
+    counterparts: dict[str, Message] | None = None,
+) -> set[str]:
     """Edits: messages met again with another text. Returns the keys whose text changed.
 
     Only messages with an edit time at the source (Slack, Teams, imports with an `edited_at`
-    column) take part, on either side: an e-mail met twice is the same e-mail. The latest
+    column) take part, on either side, and messages met in their slot with another text
+    (WhatsApp, see `_counterparts`): an e-mail met twice is the same e-mail. The latest
     edit is the message's text; every other version is kept in `message_revisions`, whatever
-    order the exports come in. A changed text is tagged again (its signals replaced, its
-    promise updated) by the next tagging run.
+    order the exports come in. Without edit times, an edited text is newer than an unmarked
+    one, and of two edited texts the one read last wins. A changed text is tagged again (its
+    signals replaced, its promise updated) by the next tagging run.
     """
+    counterparts = counterparts or {}
     keys = list({p.natural_key for p, _ref in entries})
     edited = [p.natural_key for p, _ref in entries if p.edited_at is not None]
     # Only messages with an edit time on one side or the other are read back.
@@ -233,26 +304,33 @@ def _revise(session: Session, entries: list[tuple[ParsedMessage, str]]) -> set[s
     changed: set[str] = set()
     # The oldest version first, so a batch holding several edits ends on the newest.
     for parsed, ref in sorted(entries, key=lambda e: _edit_order(e[0].edited_at)):
-        message = stored.get(parsed.natural_key)
-        if message is None or (parsed.edited_at is None and message.edited_at is None):
+        slotted = counterparts.get(parsed.natural_key)
+        message = slotted or stored.get(parsed.natural_key)
+        if message is None or (
+                slotted is None and parsed.edited_at is None and message.edited_at is None):
             continue
-        newer = _edit_order(parsed.edited_at) > _edit_order(message.edited_at)
+        if slotted is not None:
+            newer = parsed.edited
+        else:
+            newer = _edit_order(parsed.edited_at) > _edit_order(message.edited_at)
         if (parsed.body_text, parsed.new_text) == (message.body_text, message.new_text):
             if newer:  # edited back to the same words (or first seen edited): no new text
-                message.edited_at = parsed.edited_at
+                message.edited_at, message.edited = parsed.edited_at, True
                 session.add(message)
             continue
         if newer:
             _keep_revision(session, message.id or 0, message.body_text, message.new_text,
-                           message.edited_at, message.raw_ref)
+                           message.edited_at, message.edited, message.raw_ref)
             message.body_text, message.new_text = parsed.body_text, parsed.new_text
             message.edited_at, message.raw_ref = parsed.edited_at, ref[:1024]
+            message.edited = True
             message.tagged_version = None
             session.add(message)
             changed.add(parsed.natural_key)
         else:  # an older version, read after a newer one: kept, not shown as current
             _keep_revision(session, message.id or 0, parsed.body_text, parsed.new_text,
-                           parsed.edited_at, ref)
+                           parsed.edited_at, parsed.edited or parsed.edited_at is not None,
+                           ref)
     session.flush()
     return changed
 
@@ -264,13 +342,13 @@ def _edit_order(edited_at: datetime | None) -> float:
 
 def _keep_revision(
     session: Session, message_id: int, body_text: str, new_text: str,
-    edited_at: datetime | None, ref: str,
+    edited_at: datetime | None, edited: bool, ref: str,
 ) -> None:
     insert_ignore(
         session,
         MessageRevision,
         {"message_id": message_id, "body_text": body_text, "new_text": new_text,
-         "edited_at": edited_at, "text_hash": _text_hash(body_text, new_text),
+         "edited_at": edited_at, "edited": edited, "text_hash": _text_hash(body_text, new_text),
          "raw_ref": ref[:1024], "recorded_at": utcnow()},
         ["message_id", "text_hash"],
     )
@@ -306,7 +384,7 @@ _MESSAGE_COLUMNS = (
     "natural_key", "source", "channel", "direction", "sender", "sender_name", "recipients",
     "sent_at", "sent_utc_offset", "subject", "body_text", "new_text", "header_message_id",
     "in_reply_to", "references", "attachments", "automatic", "raw_ref", "customer_id",
-    "customer_match", "edited_at", "ingested_at",
+    "customer_match", "edited_at", "edited", "edit_key", "ingested_at",
 )
 
 
@@ -347,6 +425,8 @@ def _message_row(
         match.customer_id,
         match.how,
         parsed.edited_at,
+        parsed.edited or parsed.edited_at is not None,
+        parsed.edit_key,
         now,
     )
 

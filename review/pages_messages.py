@@ -168,7 +168,7 @@ def message_page(request: Request, message_id: int) -> Response:
         revisions = sorted(
             session.scalars(select(MessageRevision).where(
                 col(MessageRevision.message_id) == message_id)),
-            key=lambda r: (r.edited_at is not None, r.edited_at or r.recorded_at))
+            key=lambda r: (r.edited or r.edited_at is not None, r.edited_at or r.recorded_at))
         snapshot = latest_snapshot(session, customer.id) if customer and customer.id else None
         names = [customer.name] if customer else []
         names += [c.name or "" for c in session.scalars(

@@ -157,6 +157,12 @@ class Message(SQLModel, table=True):
     # When the text stored here was last edited at the source (a Slack or Teams edit); None
     # for a message as first written. Earlier versions are kept in `message_revisions`.
     edited_at: datetime | None = _when(nullable=True)
+    # Whether the text stored here is an edit, with or without an edit time (WhatsApp marks
+    # edits but does not time them).
+    edited: bool = False
+    # The message's slot at a source whose natural key changes with an edit (WhatsApp): an
+    # edited text met later is matched to the message through it.
+    edit_key: str | None = Field(default=None, max_length=512, index=True)
     ingested_at: datetime = _created()
 
 
@@ -173,8 +179,10 @@ class MessageRevision(SQLModel, table=True):
     message_id: int = Field(foreign_key="messages.id", index=True)
     body_text: str = Field(default="", sa_column=Column(Text, nullable=False))
     new_text: str = Field(default="", sa_column=Column(Text, nullable=False))
-    # The version's own edit time at the source; None for the text as first written.
+    # The version's own edit time at the source; None for the text as first written or for
+    # an edit its source did not time.
     edited_at: datetime | None = _when(nullable=True)
+    edited: bool = False
     text_hash: str = Field(max_length=64)
     raw_ref: str = Field(default="", max_length=1024)
     recorded_at: datetime = _created()

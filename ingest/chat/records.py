@@ -119,6 +119,10 @@ class ChatRecord:
     automatic: str | None = None
     direction: str | None = None
     edited_at: datetime | None = None
+    # Sources without an edit time (WhatsApp): whether the text is marked as edited, and the
+    # message's slot, which stays the same when its text (and so its natural key) changes.
+    edited: bool = False
+    edit_key: str | None = None
 
     @property
     def item_key(self) -> str:
@@ -138,6 +142,7 @@ class ChatRecord:
             "attachments": self.attachments, "automatic": self.automatic,
             "direction": self.direction,
             "edited_at": self.edited_at.isoformat() if self.edited_at else None,
+            "edited": self.edited, "edit_key": self.edit_key,
             "conversation": {
                 **self.conversation.__dict__,
                 "ends_at": self.conversation.ends_at.isoformat()
@@ -197,6 +202,8 @@ def message_from_envelope(data: bytes) -> ParsedMessage:
             conversation=Conversation(**conv),
             edited_at=datetime.fromisoformat(body["edited_at"])
             if body.get("edited_at") else None,
+            edited=bool(body.get("edited", False)),
+            edit_key=body.get("edit_key"),
         )
     except (ValueError, KeyError, TypeError) as exc:
         raise BadRecord(f"damaged chat record: {type(exc).__name__}: {exc}") from None

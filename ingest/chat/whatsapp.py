@@ -12,6 +12,13 @@ A message's natural key is the chat, its local time as written, author, a hash o
 and its ordinal among identical ones, so exporting the chat again later (an overlapping
 export) adds only the new messages. System lines (the encryption notice, joins, subject
 changes, deleted messages) are not messages; media become attachment metadata.
+
+Edits: WhatsApp marks an edited message with a trailing "<This message was edited>" (in the
+phone's language) but gives no edit time, and the edit changes the text the natural key is
+made of. So each message also carries its slot, `edit_key`: the chat, its time as written,
+its author and its place among that author's lines in that minute (deleted ones included,
+since their placeholder stays). The store uses the slot to take an edited text as a new
+version of the message it replaces rather than as another message (`ingest.storing`).
 """
 
 from __future__ import annotations
@@ -44,6 +51,12 @@ _ANDROID_ATTACHED = re.compile(r"^(\S.*?\.\w{2,5}) \((?:file attached|Datei ange
                                r"archivo adjunto|fichier joint)\)", re.I)
 _DELETED = re.compile(r"^(?:This message was deleted|You deleted this message|"
                       r"Diese Nachricht wurde gelöscht|Se eliminó este mensaje)\.?$", re.I)
+# The marker WhatsApp appends to an edited message, in the languages exports are seen in.
+_EDITED = re.compile(
+    r"\s*<(?:This message was edited|Este mensaje fue editado|Se editó este mensaje\.?|"
+    r"Diese Nachricht wurde bearbeitet|Ce message a été modifié|"
+    r"Questo messaggio è stato modificato|Esta mensagem foi editada|"
+    r"Это сообщение изменено)>$", re.I)
 _CHAT_NAME = re.compile(
     r"^(?:WhatsApp[ -]Chat|Chat de WhatsApp|Discussion WhatsApp|Conversa do WhatsApp)"
     r"\s*(?:with|mit|con|avec|com|-|–)?\s*", re.I)
@@ -119,7 +132,8 @@ class WhatsAppConnector(ExportConnector):
         starts, broken = self._split(text, export.label, conv_key)
         yield from broken
         order = date_order(starts, self.order, self.fallback)
-        parsed: list[tuple[_Line, datetime, str, str]] = []
+        parsed: list[tuple[_Line, datetime, str, str, str, bool]] = []
+        places: dict[tuple[str, str], int] = {}
         for line in starts:
             position = _position(export.label, line)
             try:
@@ -131,10 +145,17 @@ class WhatsAppConnector(ExportConnector):
             if author is None or _is_system(body, line.marked):
                 continue  # encryption notice, joins, subject changes: not messages
             message = "\n".join([body, *(clean(m) for m in line.more)]).strip()
+            author = clean(author).strip()
+            minute = (when.isoformat(), name_key(author))
+            place = places[minute] = places.get(minute, -1) + 1
             if _DELETED.match(clean(message)):
-                continue
-            parsed.append((line, when, clean(author).strip(), message))
-        authors = {a for _, _, a, _ in parsed}
+                continue  # not a message, but it keeps its place in the minute
+            marker = _EDITED.search(clean(message))
+            if marker:
+                message = clean(message)[: marker.start()].rstrip()
+            parsed.append((line, when, author, message, edit_key(conv_key, *minute, place),
+                           marker is not None))
+        authors = {p[2] for p in parsed}
         customers = [a for a in authors if not self.people.is_agent(a)]
         conversation = Conversation(
             key=conv_key,
@@ -145,9 +166,9 @@ class WhatsAppConnector(ExportConnector):
             session_gap_hours=self.config.session_gap_hours,
         )
         keys = ordinal_keys([(conv_key, w.isoformat(), name_key(a), clean(m))
-                             for _, w, a, m in parsed])
+                             for _, w, a, m, _slot, _edited in parsed])
         previous: str | None = None
-        for (line, when, author, message), key in zip(parsed, keys, strict=True):
+        for (line, when, author, message, slot, edited), key in zip(parsed, keys, strict=True):
             caption, attachments = _media(message, media)
             agent = self.people.is_agent(author)
             message_id = f"{conv_key}:{key}"
@@ -165,6 +186,8 @@ class WhatsAppConnector(ExportConnector):
                 previous=previous,
                 attachments=attachments,
                 direction="outbound" if agent else "inbound",
+                edit_key=slot,
+                edited=edited,
             )
             previous = message_id
 
@@ -203,6 +226,11 @@ class WhatsAppConnector(ExportConnector):
                 broken.append(rejected(conv_key, f"{label} line {number}",
                                        "text before the first message line", raw))
         return starts, broken
+
+
+def edit_key(conv_key: str, local_time: str, author_key: str, place: int) -> str:
+    """A message's slot: the same message in every export of the chat, whatever its text."""
+    return f"{conv_key}:slot:{short_hash(conv_key, local_time, author_key, length=20)}.{place}"
 
 
 def _marked(line: str) -> bool:

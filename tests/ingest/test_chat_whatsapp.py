@@ -1,5 +1,5 @@
 """WhatsApp chat exports: Android and iOS, locales, multi-line messages, media, system lines,
-broken lines, re-ingest and overlapping re-exports."""
+broken lines, re-ingest, overlapping re-exports and edits."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from tests.ingest.chatkit import (
     drop,
     messages,
     quarantined,
+    revisions,
     settle,
     zip_folder,
 )
@@ -204,3 +205,157 @@ def test_reingest_and_an_overlapping_reexport_add_nothing_twice(engine: Engine,
     assert (report.stored, report.quarantined) == (2, 0)
     assert len(messages(engine)) == 9
     assert len(quarantined(engine)) == 2  # the same bad lines are not held twice
+
+
+RICK = "WhatsApp Chat with Rick Alvarez.txt"
+PLAN = "We can do $5,000 on the 13th and the rest by 11 December."
+
+
+def _reexport(folder: Path, name: str, *changes: tuple[str, str]) -> Path:
+    """The Rick Alvarez chat exported again into `folder/name/`, with lines changed."""
+    text = (FIXTURES / "whatsapp" / RICK).read_text(encoding="utf-8")
+    for old, new in changes:
+        assert old in text
+        text = text.replace(old, new, 1)
+    path = folder / name / RICK
+    path.parent.mkdir(parents=True)
+    path.write_text(text, encoding="utf-8")
+    settle(path)
+    return path
+
+
+def test_an_edit_in_a_later_export_is_a_new_version_of_the_message_not_another_one(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """WhatsApp gives no edit time and the natural key is made of the text: the slot (chat,
+    minute, author, place) ties the edited text to the message it replaces."""
+    folder = tmp_path / "in"
+    drop(folder, f"whatsapp/{RICK}")
+    assert run_source(engine, connector(folder), OWN).stored == 7
+    before = by_text(engine, PLAN)
+    assert (before.edited, before.edit_key is not None) == (False, True)
+    # Rick edited his plan on the phone; the next export marks it, in its own words.
+    _reexport(folder, "later", (PLAN, "We can do $6,000 on the 13th and the rest by 11 "
+                                      "December. <This message was edited>"))
+    report = run_source(engine, connector(folder), OWN)
+    assert (report.stored, report.revised, report.quarantined) == (0, 1, 0)
+    after = by_text(engine, "$6,000 on the 13th")
+    assert after.id == before.id and len(messages(engine)) == 7
+    assert after.new_text.endswith("by 11 December.")  # the marker is not the customer's
+    assert (after.edited, after.edited_at, after.tagged_version) == (True, None, None)
+    assert [(r.new_text.splitlines()[-1], r.edited) for r in revisions(engine)] == [
+        (PLAN, False)]
+    assert run_source(engine, connector(folder), OWN).seen == 0
+    # Edited again (in a German phone's words) and exported a third time.
+    _reexport(folder, "third", (PLAN, "We can do $7,000 on the 13th, rest by 11 December "
+                                      "<Diese Nachricht wurde bearbeitet>"))
+    assert run_source(engine, connector(folder), OWN).revised == 1
+    latest = by_text(engine, "$7,000 on the 13th")
+    assert latest.id == before.id and len(messages(engine)) == 7
+    assert sorted((r.new_text.splitlines()[-1][:13], r.edited) for r in revisions(engine)) == [
+        ("We can do $5,", False), ("We can do $6,", True)]
+
+
+def test_the_unedited_export_read_after_the_edited_one_adds_only_a_revision(
+    engine: Engine, tmp_path: Path
+) -> None:
+    folder = tmp_path / "in"
+    _reexport(folder, "a-newer", (PLAN, "We pay $5,000 on the 20th instead, rest by 11 "
+                                        "December <This message was edited>"))
+    assert run_source(engine, connector(folder), OWN).stored == 7
+    drop(folder / "b-older", f"whatsapp/{RICK}")  # an older export, found afterwards
+    report = run_source(engine, connector(folder), OWN)
+    assert (report.stored, report.revised) == (0, 0)
+    assert len(messages(engine)) == 7
+    current = by_text(engine, "on the 20th instead")
+    assert current.edited and "<This message" not in current.new_text
+    assert [r.new_text.splitlines()[-1] for r in revisions(engine)] == [PLAN]
+
+
+def test_both_versions_in_one_run_are_one_message(engine: Engine, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    drop(folder / "a", f"whatsapp/{RICK}")
+    _reexport(folder, "b", (PLAN, "We can do $4,000 on the 13th and the rest by 11 December. "
+                                  "<This message was edited>"))
+    report = run_source(engine, connector(folder), OWN)
+    assert (report.stored, report.revised) == (7, 1)
+    assert len(messages(engine)) == 7
+    assert by_text(engine, "$4,000 on the 13th").edited
+
+
+def test_an_edit_finds_its_own_place_among_lines_of_the_same_minute(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """Two "ok"s at 16:31; the first is then deleted, the second edited. The deleted one's
+    placeholder keeps its place, so the edit replaces the second message, not the first."""
+    folder = tmp_path / "in"
+    drop(folder, f"whatsapp/{RICK}")
+    run_source(engine, connector(folder), OWN)
+    oks = sorted(m.id for m in messages(engine) if m.new_text == "ok")
+    assert len(oks) == 2
+    _reexport(folder, "later",
+              ("16:31 - Rick Alvarez: ok", "16:31 - Rick Alvarez: This message was deleted"),
+              ("16:31 - Rick Alvarez: ok\n", "16:31 - Rick Alvarez: ok, paid the rest today "
+                                             "<This message was edited>\n"))
+    assert run_source(engine, connector(folder), OWN).revised == 1
+    assert by_text(engine, "paid the rest today").id == oks[1]
+    assert [m.id for m in messages(engine) if m.new_text == "ok"] == [oks[0]]
+    assert len(messages(engine)) == 7
+
+
+def test_another_unmarked_text_in_a_slot_is_another_message(engine: Engine,
+                                                             tmp_path: Path) -> None:
+    """Without the edit marker a different text is never merged into a stored message: a
+    line deleted from the phone shifts the places after it, and losing a message is worse
+    than keeping both."""
+    folder = tmp_path / "in"
+    drop(folder, f"whatsapp/{RICK}")
+    run_source(engine, connector(folder), OWN)
+    _reexport(folder, "later", ("17:41 - Rick Alvarez: <Media omitted>",
+                                "17:41 - Rick Alvarez: call me when you can"))
+    assert run_source(engine, connector(folder), OWN).stored == 1
+    assert len(messages(engine)) == 8 and revisions(engine) == []
+
+
+def test_upgrading_a_store_gives_its_whatsapp_messages_their_slots(store_url: str,
+                                                                   tmp_path: Path) -> None:
+    """Migration 0012 works out the slots of WhatsApp messages stored before it, the same
+    ones the reader gives, so an edit of a message stored before the upgrade is still one
+    message. The store before is built at revision 0011 from the rows of a current one."""
+    import sqlalchemy as sa
+
+    from commwatch.store import create_store_engine, ensure_schema, upgrade_schema
+    from commwatch.store.models import Message
+
+    folder = tmp_path / "in"
+    drop(folder, f"whatsapp/{RICK}")
+    current = create_store_engine(f"sqlite:///{tmp_path / 'current.db'}")
+    ensure_schema(current)
+    run_source(current, connector(folder), OWN)
+    slots = {m.natural_key: m.edit_key for m in messages(current)}
+    assert len(set(slots.values())) == 7 and None not in slots.values()
+    with current.connect() as connection:
+        rows = [dict(r._mapping) for r in connection.execute(sa.select(Message.__table__))]
+    current.dispose()
+
+    old = create_store_engine(store_url)
+    upgrade_schema(old, "0011")
+    names = {c["name"] for c in sa.inspect(old).get_columns("messages")} - {"id"}
+    assert not names & {"edit_key", "edited"}
+    table = sa.table("messages", *(sa.column(c.name, c.type) for c in Message.__table__.columns
+                                   if c.name in names))
+    slack = {**rows[0], "natural_key": "slack:C1:1793705000.000700", "source": "slack"}
+    with old.begin() as connection:
+        connection.execute(table.insert(), [
+            {k: v for k, v in r.items() if k in names} | {"thread_id": None, "customer_id": None}
+            for r in [*rows, slack]])
+    upgrade_schema(old)
+    try:
+        assert {m.natural_key: m.edit_key for m in messages(old)} == {
+            **slots, slack["natural_key"]: None}
+        _reexport(folder, "later",
+                  (PLAN, "We can do $6,000 on the 13th. <This message was edited>"))
+        assert run_source(old, connector(folder), OWN).revised == 1
+        assert len(messages(old)) == 8  # the seven, and the Slack message
+    finally:
+        old.dispose()

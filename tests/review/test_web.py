@@ -356,3 +356,27 @@ def test_edited_message_shows_its_earlier_versions_masked_and_escaped(
                      r"\[[0-9A-F]{6}\] will pay &lt;b&gt;Friday&lt;/b&gt;</pre>", html, re.S)
     unedited = client.get(f"/messages/{seeded.dispute}").text
     assert 'class="revisions"' not in unedited and "edited 20" not in unedited
+
+
+def test_an_edit_without_a_time_says_so_and_orders_its_versions(
+    client_as: ClientAs, seeded: Seeded, sqlite_engine: Engine
+) -> None:
+    """WhatsApp marks edits without timing them: the page says the message was edited, and
+    lists the text as first written before the earlier edit."""
+    with session_scope(sqlite_engine) as session:
+        message = session.get(Message, seeded.chat)
+        assert message is not None
+        message.edited = True
+        session.add(message)
+        session.add(MessageRevision(message_id=seeded.chat, body_text="y", text_hash="b",
+                                    new_text="second words", edited=True,
+                                    recorded_at=datetime(2026, 11, 18, tzinfo=UTC)))
+        session.add(MessageRevision(message_id=seeded.chat, body_text="x", text_hash="a",
+                                    new_text="first words",
+                                    recorded_at=datetime(2026, 11, 19, tzinfo=UTC)))
+    client, _ = client_as("reviewer")
+    html = client.get(f"/messages/{seeded.chat}").text
+    assert "edited (the source gives no time)" in html
+    assert re.search(r"As first written</h3>\s*<pre class=\"text revision\">first words</pre>"
+                     r"\s*<h3>An earlier edit</h3>\s*<pre class=\"text revision\">second words",
+                     html)
