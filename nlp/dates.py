@@ -770,7 +770,8 @@ _NOT_A_DAY = (
     r"quarter|week|weeks|day|days|year|years|place|attempt|one|ones|items?|lines?|orders?|"
     r"notices?|letters?|emails?|calls?|round|anniversary|birthday|edition|century|page|row|"
     r"option|person|hours?|minutes?|units?|batch|shipments?|deliver(?:y|ies)|tranche|half|"
-    r"thing|part|portion|amount|transfer|chance|step|stage|level|grade|class|choice)\b)"
+    r"thing|part|portion|amount|transfer|chance|step|stage|level|grade|class|choice|lots?|"
+    r"loads?|containers?|pallets?|consignments?|cheques?|checks?|bills?|visit|go)\b)"
 )
 _REL_MONTH = r"(?:\s+of\s+(?P<rel>this|next|the\s+following|the\s+next|the|the\s+current)\s+month)?"
 
@@ -951,7 +952,11 @@ def _absolute(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | 
 @_rule(
     "day_of_month",
     rf"\b(?:the\s+)?{_DNUM}(?:st|nd|rd|th)\b{_REL_MONTH}{_NOT_A_DAY}",
-    rf"\b{_CUE}\s+(?:the\s+)?{_ORDW}\b{_REL_MONTH}{_NOT_A_DAY}",
+    rf"\b{_CUE}\s+(?:the\s+){{0,2}}{_ORDW}\b{_REL_MONTH}{_NOT_A_DAY}",
+    # From the tenth on, a spelled ordinal after "the" is a day without a cue ("so the
+    # thirtieth"); "the first" or "the third" alone is too often something else.
+    rf"\bthe\s+(?:the\s+)?(?P<ow>{_alt([w for w, n in ORDINALS.items() if n >= 10])})\b"
+    rf"{_REL_MONTH}{_NOT_A_DAY}",
     rf"\bthe\s+{_ORDW}\s+of\s+(?P<rel>this|next|the\s+following|the)\s+month\b",
     rf"\b(?:on|by|before|until|till)\s+the\s+(?P<bare>[0-3]?\d)\b(?![\d/.,:%]){_NOT_A_DAY}",
 )
@@ -976,6 +981,7 @@ def _day_of_month(m: re.Match[str], sent: date | None) -> tuple[str, date | None
     r"(?P<next>(?:next|following|coming)\s+)?month\b"
     r"|\b(?:the\s+)?(?:end|close)\s+of\s+the\s+(?P<next2>(?:next|following)\s+)month\b"
     r"|\b(?P<next3>next\s+)?month[\s-]?end\b|\beom\b|\bmonth\s+is\s+out\b"
+    r"|\bend[\s-](?:of\s+)?(?:this\s+)?month\b"
     r"|\b(?:the\s+)?last\s+(?P<working>(?:working|business)\s+)?day\s+of\s+"
     r"(?:the\s+|this\s+)?(?P<next4>next\s+)?month\b",
 )
@@ -1124,7 +1130,8 @@ def _tomorrow(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | 
 
 @_rule(
     "today",
-    r"\b(?:later\s+(?:on\s+)?)?today\b|\btonight\b|\b2day\b|\bthis\s+(?:afternoon|evening)\b"
+    r"\b(?:later\s+(?:on\s+)?)?today\b|\btonight\b|\b2day\b"
+    r"|\bthis\s+(?:afternoon|evening|arvo)\b|\b(?:by|before)\s+(?:the\s+)?evening\b"
     r"|\bstraight\s+away\b|\bright\s+away\b|\bsame[\s-]day\b|\btoday'?s\s+(?:run|batch)\b",
 )
 def _today(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
@@ -1151,6 +1158,8 @@ def _time_of_day(m: re.Match[str], sent: date | None) -> tuple[str, date | None]
     rf"\b(?:in|within|inside(?:\s+of)?|over|during)\s+(?:the\s+)?(?:next\s+|coming\s+)?"
     rf"{_COUNT}\s+{_UNIT}\b(?:'?s?\s+time)?",
     rf"\b{_COUNT}\s+{_UNIT}\s+from\s+(?:now|today)\b",
+    rf"\b(?:give|allow)\s+(?:me|us)\s+(?:another\s+|a\s+further\s+|an\s+extra\s+)?"
+    rf"{_COUNT}\s+{_UNIT}\b",
     r"\b(?P<fortnight>(?:in|within)\s+a\s+fortnight|a\s+fortnight\s+(?:from\s+(?:today|now)|today)"
     r"|in\s+a\s+fortnight'?s?\s+time)\b"
     r"|\b(?P<week>this\s+time\s+next\s+week|a\s+week\s+(?:today|from\s+today|from\s+now))\b"

@@ -137,7 +137,8 @@ def _strip(text: str, start: int, end: int) -> Span:
     return start, end
 
 
-FUTURE, PAST, DISPUTED = "future", "past", "disputed"
+FUTURE, PAST, DISPUTED, ALREADY = "future", "past", "disputed", "already"
+_CHEQUE_BEFORE = re.compile(r"\b(?:cheques?|checks?|chq|pdc)\b[^.!?\n]*$", re.IGNORECASE)
 _AUX = (r"(?:will|'ll|’ll|shall|to|be|get|getting|gets|being|can|could|should|would|going|"
         r"gonna|must|may|might)")
 _PAST_VERB = (
@@ -190,22 +191,34 @@ def _cues(text: str, span: Span) -> list[_Cue]:
     out = []
     for m in _CUE_SCAN.matches(text, span[0], span[1], original=False):
         kind = m.lastgroup or FUTURE
-        lead = text[max(span[0], m.start() - 30) : m.start()]
-        if kind == PAST and _FUTURE_AUX_BEFORE.search(lead):
+        lead = text[max(span[0], m.start() - 40) : m.start()]
+        if kind == PAST and _FUTURE_AUX_BEFORE.search(lead[-30:]):
             kind = FUTURE  # "will be paid", "to be sent", "get it paid"
+        elif kind == PAST and m.group(0).lower() == "dated" and _CHEQUE_BEFORE.search(lead):
+            kind = FUTURE  # "cheque dated 15th": a post-dated cheque is a promise
+        elif kind == PAST and m.group(0).lower() == "already":
+            kind = ALREADY
         out.append(_Cue(m.start(), m.end(), kind))
     return out
 
 
 def _context(cues: list[_Cue], start: int, end: int, *, ahead: int) -> str | None:
-    """The kind of the cue nearest before a value, or right after it when that is closer."""
+    """The kind of the cue nearest before a value, or right after it when that is closer.
+
+    "already" is a past cue, except right after a value a future cue leads to: "scheduled
+    for the 12th already" is set up, not paid.
+    """
     before = [c for c in cues if c.end <= start and start - c.end <= 60]
     after = [c for c in cues if c.start >= end and c.start - end <= ahead]
     best_before = before[-1] if before else None
     best_after = after[0] if after else None
     if best_after and (best_before is None or best_after.start - end < start - best_before.end):
-        return best_after.kind
-    return best_before.kind if best_before else None
+        if best_after.kind == ALREADY and best_before is not None and best_before.kind == FUTURE:
+            return FUTURE
+        return PAST if best_after.kind == ALREADY else best_after.kind
+    if best_before is None:
+        return None
+    return PAST if best_before.kind == ALREADY else best_before.kind
 
 
 _STRONG_PROMISE = re.compile(
@@ -326,7 +339,12 @@ _CONTINUATION = re.compile(
 
 
 def _borrow(scored: list[_Sentence], i: int, chosen: list[_Sentence], want: str) -> list[_Sentence]:
-    """Take the missing amount or date from a neighbouring sentence that is also a promise."""
+    """Take the missing amount or date from a neighbouring sentence that is also a promise.
+
+    A promise that announces its terms ("we propose to pay in three instalments:", "will be
+    released in 2 tranches.") takes its dates from the sentence or list lines right after it,
+    amounts and all.
+    """
     for j in (i - 1, i + 1):
         if not 0 <= j < len(scored) or scored[j] in chosen:
             continue
@@ -335,6 +353,12 @@ def _borrow(scored: list[_Sentence], i: int, chosen: list[_Sentence], want: str)
         lacks_other = not (neighbour.times if want == "amounts" else neighbour.amounts)
         if has and lacks_other and neighbour.promise_cues:
             return sorted([*chosen, neighbour], key=lambda s: s.span[0])
+        if has and want == "times" and j == i + 1 and chosen[-1].promise_cues:
+            terms = [neighbour]
+            while j + 1 < len(scored) and scored[j + 1].times and scored[j + 1].amounts:
+                j += 1
+                terms.append(scored[j])
+            return [*chosen, *terms]
     return chosen
 
 

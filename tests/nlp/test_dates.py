@@ -162,6 +162,37 @@ def test_not_dates(text: str) -> None:
     assert [m for m in find_times(text, WED_2026_03_04) if m.kind != "now"] == []
 
 
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        # spoken days: a spelled ordinal from the tenth on needs no "on" or "by"
+        ("so the thirtieth, sixty four hundred", date(2026, 3, 30)),
+        ("the twenty-third at the latest", date(2026, 3, 23)),
+        ("I can do it the thirty first", date(2026, 3, 31)),
+        ("thirty two hundred on the the fifteenth", date(2026, 3, 15)),  # a stammer
+        ("the fifteenth of next month", date(2026, 4, 15)),
+        # month ends said short, days asked for, the evening of the day
+        ("KES 120k will be cleared by end month", date(2026, 3, 31)),
+        ("balance end-month", date(2026, 3, 31)),
+        ("give me two weeks", date(2026, 3, 18)),
+        ("allow us a further 10 days", date(2026, 3, 14)),
+        ("through mpesa by evening", WED_2026_03_04),
+        ("will pay it this arvo", WED_2026_03_04),
+    ],
+)
+def test_spoken_and_short_forms(phrase: str, expected: date) -> None:
+    assert resolve(phrase, WED_2026_03_04) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["for the first lot", "the second shipment", "the eleventh hour", "the third cheque",
+     "the tenth time", "the twelfth container", "the first"],
+)
+def test_ordinals_that_are_not_days(text: str) -> None:
+    assert find_times(text, WED_2026_03_04) == []
+
+
 def test_spans_point_at_the_phrase() -> None:
     text = "We can pay $500 on 13/1 and the rest by end of next month."
     found = find_times(text, TUE_2026_12_29)

@@ -154,6 +154,32 @@ def test_focus_picks_the_flagged_sentence() -> None:
     assert found is not None and (found.amount, found.date) == (500.0, date(2026, 3, 6))
 
 
+def test_terms_announced_then_listed_take_their_dates_from_the_list() -> None:
+    """The tagger's evidence is the announcing sentence; its dates are on the lines after."""
+    text = ("We propose to pay the open amount of PLN 58.450 in three instalments:\n"
+            "- PLN 20.000 on 10.06.2026\n- PLN 20.000 on 10.07.2026\n- PLN 18.450 on 10.08.2026"
+            "\n\nPlease confirm.")
+    found = extract_promise(text, WED, focus=[(0, text.index(":"))])
+    assert found is not None and found.date == date(2026, 6, 10)
+    text = ("Payment of 1 crore will be released in 2 tranches. Rs 60,00,000 by 15th April "
+            "and Rs 40,00,000 by 30th April.")
+    found = extract_promise(text, WED, focus=[(0, text.index("."))])
+    assert found is not None and found.date == date(2026, 4, 15)
+
+
+def test_a_post_dated_cheque_is_a_promise_and_an_invoice_date_is_not() -> None:
+    found = promise("Cheque dated 15th for AED 6,750 is ready, send driver to collect")
+    assert (found.amount, found.date) == (6750.0, date(2026, 3, 15))
+    found = promise("Invoice dated 15th for AED 6,750: we will pay it on Friday")
+    assert found.date == date(2026, 3, 6)
+
+
+def test_already_after_a_scheduled_date_is_not_a_past_payment() -> None:
+    assert promise("Scheduled for the 12th already, SGD 3,200").date == date(2026, 3, 12)
+    assert promise("Paid SGD 3,200 on the 2nd already, rest on the 12th").date == date(
+        2026, 3, 12)
+
+
 # --- instalments ---------------------------------------------------------------------------
 
 
