@@ -257,13 +257,13 @@ def _counterparts(
     other is marked as edited: an edit changed the text the key is made of. Two unmarked
     texts in one slot stay two messages (a line deleted from the phone shifts the slots
     after it), so a message is never merged into another on the slot alone."""
-    slotted = {p.edit_key: p for p, _ref in entries
-               if p.edit_key is not None and p.natural_key not in ids}
-    if not slotted:
+    slots = {p.edit_key for p, _ref in entries
+             if p.edit_key is not None and p.natural_key not in ids}
+    if not slots:
         return {}
     by_slot: dict[str, list[Message]] = {}
     for message in session.scalars(select(Message).where(
-            col(Message.edit_key).in_(list(slotted))).order_by(col(Message.id))):
+            col(Message.edit_key).in_(list(slots))).order_by(col(Message.id))):
         by_slot.setdefault(message.edit_key or "", []).append(message)
     found: dict[str, Message] = {}
     for parsed, _ref in entries:
