@@ -132,10 +132,8 @@ def store_messages(
     batch (two exports of a chat read together) are stored one after the other.
     """
     rounds = _rounds(entries)
-    if max(rounds, default=0) == 0:
-        return _store(session, source, entries, directions, resolver)
     result: list[tuple[int, Stored]] = [(0, "duplicate")] * len(entries)
-    for n in range(max(rounds) + 1):
+    for n in sorted(set(rounds)):  # almost always one round: the whole batch
         at = [i for i, r in enumerate(rounds) if r == n]
         stored = _store(session, source, [entries[i] for i in at], directions, resolver)
         for i, outcome in zip(at, stored, strict=True):

@@ -213,12 +213,15 @@ def _context(cues: list[_Cue], start: int, end: int, *, ahead: int) -> str | Non
     best_before = before[-1] if before else None
     best_after = after[0] if after else None
     if best_after and (best_before is None or best_after.start - end < start - best_before.end):
-        if best_after.kind == ALREADY and best_before is not None and best_before.kind == FUTURE:
-            return FUTURE
-        return PAST if best_after.kind == ALREADY else best_after.kind
-    if best_before is None:
+        best = best_after
+    elif best_before is not None:
+        best = best_before
+    else:
         return None
-    return PAST if best_before.kind == ALREADY else best_before.kind
+    if best.kind != ALREADY:
+        return best.kind
+    led = best is best_after and best_before is not None and best_before.kind == FUTURE
+    return FUTURE if led else PAST
 
 
 _STRONG_PROMISE = re.compile(

@@ -148,11 +148,12 @@ class WhatsAppConnector(ExportConnector):
             author = clean(author).strip()
             minute = (when.isoformat(), name_key(author))
             place = places[minute] = places.get(minute, -1) + 1
-            if _DELETED.match(clean(message)):
+            visible = clean(message)
+            if _DELETED.match(visible):
                 continue  # not a message, but it keeps its place in the minute
-            marker = _EDITED.search(clean(message))
+            marker = _EDITED.search(visible)
             if marker:
-                message = clean(message)[: marker.start()].rstrip()
+                message = visible[: marker.start()].rstrip()
             parsed.append((line, when, author, message, edit_key(conv_key, *minute, place),
                            marker is not None))
         authors = {p[2] for p in parsed}
