@@ -116,6 +116,10 @@ def _uid_set(uids: list[int]) -> str:
     return ",".join(f"{a}:{b}" if a != b else str(a) for a, b in ranges)
 
 
+def _is_news(exists: list[Any], recent: list[Any]) -> bool:
+    return any(e is not None for e in exists) or any(r not in (None, b"0") for r in recent)
+
+
 class _Session:
     """One connected IMAP client; every server refusal becomes a SourceError naming `where`."""
 
@@ -186,7 +190,15 @@ class _Session:
         """Whether the server announced new mail (EXISTS / non-zero RECENT) since last asked."""
         _c, exists = self.conn.response("EXISTS")
         _c, recent = self.conn.response("RECENT")
-        return any(e is not None for e in exists) or any(r not in (None, b"0") for r in recent)
+        return _is_news(exists, recent)
+
+    def has_new(self) -> bool:
+        """`pop_new` without taking the announcements: they stay for `pop_new`."""
+        waiting: dict[str, list[Any]] = {"EXISTS": [], "RECENT": []}
+        for typ, data in list(self.conn.untagged_responses):
+            if typ in waiting:
+                waiting[typ] += data
+        return _is_news(waiting["EXISTS"], waiting["RECENT"])
 
     def close(self) -> None:
         try:

@@ -121,9 +121,15 @@ class ImapWatch:
                 session.conn.idle(timeout=self.timing.reidle_seconds, callback=done)
             except (imaplib2.IMAP4.error, OSError) as exc:
                 raise SourceError(f"{self.where}: IDLE failed: {_text(exc)}") from exc
+            nudged = False
             while not ended.wait(self.timing.stop_check_seconds):
                 if stop.is_set():
                     return  # logging out ends the IDLE
+                if not nudged and session.has_new():
+                    # News the server sent right behind its "+ idling", before imaplib2 took
+                    # the IDLE as started, does not end the IDLE: a NOOP does.
+                    nudged = True
+                    session.run("NOOP", session.conn.noop)
             response, _arg, error = outcome[0]
             if error is not None:
                 raise SourceError(f"{self.where}: connection lost while idling: "

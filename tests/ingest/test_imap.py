@@ -370,6 +370,28 @@ def test_watch_wakes_up_on_new_mail(
         assert any(mode in r.getMessage() for r in caplog.records if "watching" in r.getMessage())
 
 
+def test_mail_arriving_as_the_idle_starts_wakes_the_watcher(
+    dovecot: DovecotServer, user: MailUser, make: Callable[..., ImapConnector],  # noqa: F811
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Mail that lands after the folder is opened and before IDLE begins: Dovecot reports it
+    right behind its "+ idling", before imaplib2 counts the IDLE as started, so imaplib2 does
+    not end the IDLE for it. The watcher must still wake up, not wait for the next mail."""
+    from ingest import imap_protocol
+
+    real_select = imap_protocol._Session.select
+
+    def select_then_mail_arrives(session: Any, folder: str, readonly: bool) -> Any:
+        opened = real_select(session, folder, readonly)
+        dovecot.append(user, folder, mails("race", 1))
+        return opened
+
+    monkeypatch.setattr(imap_protocol._Session, "select", select_then_mail_arrives)
+    with Watcher(make(idle=True), caplog) as watcher:
+        watcher.wait_connections(1)
+        assert watcher.woken.wait(5), dovecot.log_tail()
+
+
 def test_watch_reconnects_after_a_server_restart(
     dovecot: DovecotServer, user: MailUser, make: Callable[..., ImapConnector],  # noqa: F811
     caplog: pytest.LogCaptureFixture,
