@@ -24,11 +24,13 @@ import re._constants as _sre
 import re._parser as _sre_parse
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from itertools import islice
 from typing import Any
+
+from nlp.datewords import normal, read_date_words
 
 WEEKDAYS = {
     "monday": 0, "mon": 0, "tuesday": 1, "tues": 1, "tue": 1, "wednesday": 2, "weds": 2,
@@ -1222,6 +1224,133 @@ def _vague(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | Non
 )
 def _past(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
     return PAST, None
+
+
+# --- date words of other languages (data/dates.json) ---------------------------------------
+# Registered after the English rules, so English wins a tie between equally long matches.
+
+WORDS = read_date_words()
+
+
+def _phrase_alt(phrases: Iterable[str]) -> str:
+    return "|".join(r"\s+".join(re.escape(w) for w in p.split())
+                    for p in sorted(phrases, key=len, reverse=True))
+
+
+def words_pattern(group: str, phrases: Iterable[str]) -> str:
+    """A regex finding any of `phrases` as whole words, in a group of that name."""
+    return rf"(?<!\w)(?P<{group}>{_phrase_alt(phrases)})(?!\w)"
+
+
+def _template(template: str, units: Iterable[str] = (), counts: Iterable[str] = ()) -> str:
+    """A day_of_month or within pattern of the file as a regex: "tgl {day}", "{count} {unit}
+    baad". A day must not run on into a number or word ("el 2.300", "sa 15k")."""
+    slots = {
+        "{day}": r"(?P<fd>[0-3]?\d)(?:st|nd|rd|th|º|ª|°|er|e)?",
+        "{count}": rf"(?P<fn>\d{{1,3}}{'|' if counts else ''}{_phrase_alt(counts)})",
+        "{unit}": rf"(?P<fu>{_phrase_alt(units)})",
+    }
+    parts = [p for p in re.split(r"(\{\w+\}|\s+)", template) if p]
+    out = "".join(slots.get(p, r"\s+" if p.isspace() else re.escape(p)) for p in parts)
+    lead = r"(?<!\w)" if parts[0] in slots or parts[0][0].isalnum() else ""
+    if parts[-1] == "{day}":
+        tail = r"(?![\w%]|[.,/:-]\d)"
+    elif parts[-1][-1].isalnum() or parts[-1] in slots:
+        tail = r"(?!\w)"
+    else:
+        tail = r"(?!\d)"  # "am 15." is a day; "am 15.04." is a date
+    return lead + out + tail
+
+
+def _blocked_by_neighbours(m: re.Match[str], word: str) -> bool:
+    """"guten Morgen" is no tomorrow, "segunda via" (a duplicate bill) no Monday."""
+    before = WORDS.not_after.get(word)
+    if before and (prev := _WORD_BEFORE.search(m.string, max(0, m.start() - 24), m.start())):
+        if prev.group(1).lower() in before:
+            return True
+    after = WORDS.not_before.get(word)
+    if after and (nxt := _WORD_AFTER.match(m.string, m.end())):
+        return nxt.group(1).lower() in after
+    return False
+
+
+_WORD_BEFORE = re.compile(r"(\w+)[^\w.!?\n]*$")
+_WORD_AFTER = re.compile(r"[^\w.!?\n]*(\w+)")
+_CLAUSE = re.compile(r"(?:[^,;.!?\n]|(?<=\d)[,.](?=\d)){0,60}")  # "20,000" goes on
+_PAST_MARKER = re.compile(words_pattern("marker", WORDS.past_markers), re.IGNORECASE) if (
+    WORDS.past_markers) else None
+
+
+def _told_as_past(m: re.Match[str]) -> bool:
+    """A past-tense verb later in the clause: "10 tareekh ko transfer kiya tha" was paid."""
+    if _PAST_MARKER is None:
+        return False
+    clause = _CLAUSE.match(m.string, m.end())
+    return clause is not None and _PAST_MARKER.search(clause.group(0)) is not None
+
+
+@_rule("foreign_weekday", words_pattern("fwd", WORDS.weekdays))
+def _foreign_weekday(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
+    word = normal(m.group("fwd"))
+    if _blocked_by_neighbours(m, word):
+        return None
+    if _told_as_past(m):
+        return PAST, None
+    return WEEKDAY, next_weekday(sent, WORDS.weekdays[word]) if sent else None
+
+
+@_rule("foreign_day", words_pattern("fday", WORDS.days))
+def _foreign_day(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
+    word = normal(m.group("fday"))
+    if _blocked_by_neighbours(m, word):
+        return None
+    days = WORDS.days[word]
+    if (days == 0 or word in WORDS.either_way) and _told_as_past(m):
+        return PAST, None  # "kal payment kar diya": yesterday; "ajke … korechi": done today
+    kind = TODAY if days == 0 else TOMORROW if days <= 2 else RELATIVE
+    return kind, sent + timedelta(days=days) if sent else None
+
+
+@_rule("foreign_past", words_pattern("fpast", WORDS.past))
+def _foreign_past(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
+    return PAST, None
+
+
+@_rule("foreign_month_end", words_pattern("fend", WORDS.month_end))
+def _foreign_month_end(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
+    return MONTH_END, month_end(sent) if sent else None
+
+
+@_rule("foreign_day_of_month", *map(_template, sorted(WORDS.day_of_month)))
+def _foreign_day_of_month(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
+    day = _int(m, "fd")
+    if not 1 <= day <= 31:
+        return None
+    if _told_as_past(m):
+        return PAST, None
+    return DAY, next_day_of_month(sent, day) if sent else None
+
+
+# Each language's "within" patterns with its own units and counts: "in {count} {unit}" is
+# German for "in 3 Tagen", and must not read Dutch or Hindi units.
+_WITHIN = [(within, _template(p, within.units, within.counts))
+           for within in WORDS.within for p in within.patterns]
+_WITHIN_OF = {pattern: within for within, pattern in _WITHIN}
+
+
+@_rule("foreign_within", *(pattern for _, pattern in _WITHIN))
+def _foreign_within(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
+    within = _WITHIN_OF[m.re.pattern]
+    raw = normal(m.group("fn"))
+    n = int(raw) if raw.isdigit() else within.counts[raw]
+    if n <= 0:
+        return None
+    if sent is None:
+        return RELATIVE, None
+    unit = within.units[normal(m.group("fu"))]
+    if unit == "month":
+        return RELATIVE, add_months(sent, n)
+    return RELATIVE, sent + timedelta(days=n * (7 if unit == "week" else 1))
 
 
 # --- selection -----------------------------------------------------------------------------

@@ -29,10 +29,12 @@ from nlp.dates import (
     NOW,
     SCANNER,
     VAGUE,
+    WORDS,
     Scanner,
     TimeMention,
     add_months,
     find_times,
+    words_pattern,
 )
 
 Span = tuple[int, int]
@@ -250,6 +252,9 @@ _RETURN_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _STRONG_PROMISE_SCAN = SCANNER.add(_STRONG_PROMISE)
+# "cheque kal dega": a future verb of a language that puts it last (data/dates.json).
+_VERB_LAST_SCAN = SCANNER.add(re.compile(words_pattern("verb", WORDS.future_markers),
+                                         re.IGNORECASE)) if WORDS.future_markers else None
 _CONFIRMATION_SCAN = SCANNER.add(_CONFIRMATION)
 _OUT_OF_OFFICE_SCAN = SCANNER.add(_OUT_OF_OFFICE)
 
@@ -414,6 +419,8 @@ def _score(
         return _Sentence(span, *_NOTHING)
     out_of_office = context.out_of_office
     promise = len(_STRONG_PROMISE_SCAN.matches(text, start, end, sliced=True, original=False))
+    if _VERB_LAST_SCAN is not None:
+        promise += len(_VERB_LAST_SCAN.matches(text, start, end, sliced=True, original=False))
     firm = any(not a.spoken for a in amounts)
     score = 4.0 * bool(times) + 2.0 * firm + 3.0 * min(promise, 2)
     if not promise and _CONFIRMATION_SCAN.search(text, start, end, sliced=True, original=False):
@@ -433,6 +440,9 @@ def _usable_time(text: str, t: TimeMention, context: _Context, sent: date | None
         return False
     if context.out_of_office and _RETURN_BEFORE.search(text[max(0, t.start - 30) : t.start]):
         return False  # "out of the office until Monday" is a return date
+    if _VERB_LAST_SCAN is not None and _VERB_LAST_SCAN.search(
+            text, t.end, min(context.span[1], t.end + 24), original=False):
+        return True  # "cheque kal dega": the verb after the time says it is to come
     return _context(context.cues, t.start, t.end, ahead=12) != PAST
 
 
@@ -629,6 +639,12 @@ def _pick_time(
         after = [t for t in strong if t.start >= verb.start()]
         if after:
             return after[0]
+    last = _VERB_LAST_SCAN.search(text, region[0], region[1], original=False) if (
+        _VERB_LAST_SCAN is not None) else None
+    if last is not None:
+        before = [t for t in strong if t.end <= last.start()]
+        if before:
+            return before[-1]
     return strong[0]
 
 

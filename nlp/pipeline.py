@@ -38,6 +38,7 @@ import nlp.signals  # noqa: F401  (registers commwatch_signals)
 import nlp.tone  # noqa: F401  (registers commwatch_tone)
 from ingest.quotes import new_text_span
 from nlp.components import sentence_chars, text_of
+from nlp.datewords import DATE_WORDS
 from nlp.labels import ALL_TAGS, CLASSIFIER_TAGS, INBOUND_TAGS, OUTBOUND_TAGS
 from nlp.lexicon import CUES, LexiconError, read_lexicons
 from nlp.signals import Evidence
@@ -45,7 +46,7 @@ from nlp.signals import Evidence
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 CLASSIFIER_NAME = "textcat_multilabel"
 # Bumped when component code changes in a way that changes results.
-CODE_VERSION = "4"
+CODE_VERSION = "5"
 
 CONFIG = """
 [nlp]
@@ -130,6 +131,7 @@ def pipeline_version(nlp_: Language, model_dir: Path) -> str:
     lexicon = nlp_.get_pipe("commwatch_lexicon")
     digest.update(json.dumps(lexicon.patterns, sort_keys=True, default=str).encode())  # type: ignore[attr-defined]
     digest.update(CUES.read_bytes())
+    digest.update(DATE_WORDS.read_bytes())
     digest.update(json.dumps(lexicon.spellings, sort_keys=True).encode())  # type: ignore[attr-defined]
     return f"nlp-{digest.hexdigest()[:12]}"
 
