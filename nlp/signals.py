@@ -8,7 +8,10 @@ The `commwatch_signals` component runs last. For each tag the message's directio
   when the only matches for it were negated or hypothetical ("we are not disputing"); its
   evidence is then the sentence the classifier scores highest for the tag;
 - `pii_exposure` is set by `nlp.pii` findings only (pattern plus checksum);
-- `auto_reply` wins alone: nobody wrote an automatic reply, so nothing in it is a signal.
+- `auto_reply` wins alone over an out-of-office reply or a bounce: nobody wrote it, so nothing
+  in it is a signal. A system notice (an AP portal's "scheduled for payment", an invoice
+  rejected for a price variance, a remittance advice) keeps the account tags its own words
+  show (`NOTICE_TAGS`), since that is what the customer's system says about the account.
 
 Every set tag has at least one evidence span, in character offsets into the doc's text.
 """
@@ -182,13 +185,36 @@ class SignalDecider:
                 else:  # no sentence at all (an empty text): nothing to show, so no tag
                     labels.remove(label)
         if "auto_reply" in labels:
+            kept = _notice_tags(labels, evidence, by_classifier)
             for label in labels:
-                if label != "auto_reply":
+                if label != "auto_reply" and label not in kept:
                     scores[label] = min(scores[label], 0.49)
-            labels = ["auto_reply"]
-            evidence = [e for e in evidence if e.label == "auto_reply"]
+            labels = [label for label in labels if label == "auto_reply" or label in kept]
+            evidence = [e for e in evidence if e.label in labels]
         evidence.sort(key=lambda e: (e.start, e.end, e.label))
         return Decision(labels, scores, evidence)
+
+
+# What a customer's AP or procurement system reports: "scheduled for payment", "rejected:
+# price variance", a remittance advice. These keep their tags beside auto_reply.
+NOTICE_TAGS = ("promise_to_pay", "payment_confirmation", "dispute", "billing_query")
+# The auto_reply lexicon rule of a message sent by a system ("this is an automated
+# notification", "do not reply", "this mailbox is not monitored"). Out-of-office replies
+# (auto.ooo), receipt acknowledgements and automatic replies (auto.received) and bounces
+# (auto.bounce) say nothing of the account.
+_NOTICE_RULE = "lexicon:auto.notice"
+
+
+def _notice_tags(labels: list[str], evidence: list[Evidence],
+                 by_classifier: list[str]) -> set[str]:
+    """The tags an automatic message keeps: for a system notice, those of `NOTICE_TAGS` its
+    own words show (lexicon evidence, not the classifier alone); none when anything marks it
+    as an absence, an acknowledgement, a bounce, or only the classifier calls it automatic."""
+    auto = [e.rule for e in evidence if e.label == "auto_reply"]
+    if not auto or any(rule != _NOTICE_RULE for rule in auto):
+        return set()
+    return {label for label in labels
+            if label in NOTICE_TAGS and label not in by_classifier}
 
 
 def _merge(label: str, hits: list[Hit], text: str) -> list[Evidence]:

@@ -58,7 +58,7 @@ BOUNDARIES = [
     ("Our lawyers will be in touch.", ["legal_escalation"]),
     ("We will be filing a formal complaint with the ombudsman.", ["legal_escalation"]),
     ("Our legal team is reviewing the new supply agreement.", []),
-    # auto_reply wins alone
+    # auto_reply wins alone over an absence or an acknowledgement
     ("I am out of the office until Monday with limited access to email.", ["auto_reply"]),
     ("Thank you for your email. This is an automatic reply; we dispute nothing.", ["auto_reply"]),
     # nothing
@@ -75,6 +75,51 @@ def test_tag_boundaries(tagger: Tagger, text: str, labels: list[str]) -> None:
         assert result.scores[label] >= 0.5
     for label in set(result.scores) - set(labels):
         assert result.scores[label] < 0.5
+
+
+# A customer's AP or procurement system reports on the account: its notices keep what their
+# own words show beside auto_reply. Absences and acknowledgements keep nothing.
+SYSTEM_NOTICES = [
+    ("Payment scheduled\n\nInvoice HIS-55012 for 2,310.40 USD from Halden Industrial Supply "
+     "has been approved and scheduled for payment.\nScheduled payment date: 2026-12-18\n"
+     "Payment method: ACH\n\nThis mailbox is not monitored.",
+     ["auto_reply", "promise_to_pay"], {"amount": 2310.4, "currency": "USD",
+                                         "date": "2026-12-18"}),
+    ("Invoice HIS-55019 has been rejected by Norbury Foods.\nRejection reason: Price variance. "
+     "Line 2 unit price 14.20 exceeds the PO price of 12.90.\n"
+     "This is a system-generated message. Please do not reply.",
+     ["dispute", "auto_reply"], None),
+    ("Remittance advice\nPayment of EUR 8,450.00 has been made to your account for invoices "
+     "HIS-55002 and HIS-55007.\nThis is an automated message; replies are not read.",
+     ["payment_confirmation", "auto_reply"], None),
+    # an absence: nothing in it is about the account, whatever it says
+    ("I am out of the office until 4 January. Payments will be released on my return. "
+     "This is an automated message.", ["auto_reply"], None),
+    # a receipt acknowledgement from an AP shared service centre
+    ("This is an automatic confirmation. Your request has been registered under number "
+     "AP-88213 and will be processed in order of receipt. Please do not reply.",
+     ["auto_reply"], None),
+]
+
+
+@pytest.mark.parametrize(("text", "labels", "promise"), SYSTEM_NOTICES)
+def test_system_notices_keep_their_account_tags(
+    tagger: Tagger, text: str, labels: list[str], promise: dict[str, object] | None
+) -> None:
+    sent = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    [result] = tagger.tag([text], ["inbound"], [sent])
+    assert sorted(result.labels) == sorted(labels), (result.labels, result.scores)
+    assert {e.label for e in result.evidence} == set(labels)
+    for label in set(result.scores) - set(labels):
+        assert result.scores[label] < 0.5
+    if promise is not None:
+        assert result.promise == promise
+
+
+def test_a_delivery_ticket_is_not_an_automatic_reply(tagger: Tagger) -> None:
+    text = ("Two cases on INV 88410 arrived crushed; the driver noted it on the delivery "
+            "ticket. Please credit them.")
+    assert tagger.tag_one(text).labels == ["dispute"]
 
 
 def test_quoted_history_and_signature_are_not_tagged(tagger: Tagger) -> None:
