@@ -233,7 +233,9 @@ _STRONG_PROMISE = re.compile(
     r"|\b(?:will|to)\s+be\s+(?:paid|settled|cleared|released|processed|transferred|sent|"
     r"remitted|wired|made|scheduled)\b|\bgo(?:es|ing)?\s+out\b|\bschedul\w*\b|\bpayment\s+run\b"
     r"|\binstal\w*\b|\b(?:a|per)\s+month\b|\bthe\s+rest\b|\bremaining\b|\bbalance\b|\bpay(?:ing)?\b"
-    r"|\bcould\s+we\s+have\s+until\b|\bwhat\s+(?:i|we)\s+can\s+(?:do|manage)\b|\bwill\s+send\b",
+    r"|\bcould\s+we\s+have\s+until\b|\bwhat\s+(?:i|we)\s+can\s+(?:do|manage)\b|\bwill\s+send\b"
+    # the present for the future, as many write English: "I transfer by EOD tmr"
+    r"|\b(?:i|we)\s+(?:transfer|send|deposit|remit|settle|clear|wire)\b",
     re.IGNORECASE,
 )
 _CONFIRMATION = re.compile(
@@ -299,7 +301,11 @@ def extract_promise(
     plan = _monthly_plan(text, region, times, amounts)
     if plan is not None:
         return plan
-    return _single(text, region, times, amounts)
+    # An amount anchors the date only from a sentence that also holds a time: one borrowed
+    # from the next sentence ("… on the 30th instead of the 20th? … anything over $10k") does not.
+    timed = [s.span for s in chosen if s.times]
+    anchors = [a for a in amounts if any(start <= a.start < end for start, end in timed)]
+    return _single(text, region, times, amounts, anchors)
 
 
 def _choose_sentences(
@@ -328,9 +334,9 @@ def _choose_sentences(
         chosen.append(scored[follow])
         follow += 1
     if not any(s.amounts for s in chosen):
-        chosen = _borrow(scored, i, chosen, want="amounts")
+        chosen = _borrow(text, scored, i, chosen, want="amounts")
     if not any(s.times for s in chosen):
-        chosen = _borrow(scored, i, chosen, want="times")
+        chosen = _borrow(text, scored, i, chosen, want="times")
     return chosen
 
 
@@ -346,7 +352,9 @@ _CONTINUATION = re.compile(
 )
 
 
-def _borrow(scored: list[_Sentence], i: int, chosen: list[_Sentence], want: str) -> list[_Sentence]:
+def _borrow(
+    text: str, scored: list[_Sentence], i: int, chosen: list[_Sentence], want: str
+) -> list[_Sentence]:
     """Take the missing amount or date from a neighbouring sentence that is also a promise.
 
     A promise that announces its terms ("we propose to pay in three instalments:", "will be
@@ -361,6 +369,11 @@ def _borrow(scored: list[_Sentence], i: int, chosen: list[_Sentence], want: str)
         lacks_other = not (neighbour.times if want == "amounts" else neighbour.amounts)
         if has and lacks_other and neighbour.promise_cues:
             return sorted([*chosen, neighbour], key=lambda s: s.span[0])
+        if (has and lacks_other and want == "amounts" and j == i + 1 and chosen[-1].promise_cues
+                and "\n\n" not in text[chosen[-1].span[1] : neighbour.span[0]]
+                and not all(_THRESHOLD_BEFORE.search(text, max(0, a.start - 20), a.start)
+                            for a in neighbour.amounts)):
+            return [*chosen, neighbour]  # "I send by Friday. SGD 1,800 first."
         if has and want == "times" and j == i + 1 and chosen[-1].promise_cues:
             terms = [neighbour]
             while j + 1 < len(scored) and scored[j + 1].times and scored[j + 1].amounts:
@@ -368,6 +381,12 @@ def _borrow(scored: list[_Sentence], i: int, chosen: list[_Sentence], want: str)
                 terms.append(scored[j])
             return [*chosen, *terms]
     return chosen
+
+
+# "anything above £5,000" is a limit, not a sum anyone pays.
+_THRESHOLD_BEFORE = re.compile(
+    r"\b(?:above|over|under|below|exceeding|more\s+than|less\s+than|up\s+to|at\s+least|"
+    r"limit\s+of)\s*$", re.IGNORECASE)
 
 
 class _Context:
@@ -604,9 +623,10 @@ def _listed_instalments(
 
 
 def _single(
-    text: str, region: Span, times: list[TimeMention], amounts: list[Money]
+    text: str, region: Span, times: list[TimeMention], amounts: list[Money],
+    anchors: list[Money],
 ) -> PromiseValue:
-    time = _pick_time(text, region, times, amounts)
+    time = _pick_time(text, region, times, anchors)
     amount = _pick_amount(amounts, time)
     return PromiseValue(
         amount.amount if amount else None,

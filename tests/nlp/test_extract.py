@@ -361,3 +361,21 @@ def test_a_spoken_sum_does_not_move_the_date_away_from_the_paying_verb() -> None
         "I'll pay it Thursday, I know, I said Monday before, the eighteen seventy five", sent)
     assert value is not None
     assert (value.amount, value.date) == (1875.0, date(2026, 11, 5))
+
+
+def test_the_present_for_the_future_and_the_amount_in_the_next_sentence() -> None:
+    """ "I send by Friday. SGD 1,800 first.": many write English with the present for the
+    future, and put the sum in a sentence of its own."""
+    value = extract_promise("Boss, I send by Friday. SGD 1,800 first.", WED)
+    assert value is not None
+    assert (value.amount, value.currency, value.date) == (1800.0, "SGD", date(2026, 3, 6))
+    value = extract_promise("We deposit tomorrow. USD 900 for INV-4411.", WED)
+    assert value is not None and (value.amount, value.date) == (900.0, date(2026, 3, 5))
+
+
+def test_a_limit_in_the_next_sentence_is_neither_the_amount_nor_the_date_anchor() -> None:
+    """Anchored on "£5,000", the date would be "the 14th", the one said nearer to it."""
+    value = extract_promise("Could we pay INV-7781 on the 28th rather than the 14th? Our MD "
+                            "signs anything above £5,000 and she is away.", WED)
+    assert value is not None
+    assert (value.amount, value.date) == (None, date(2026, 3, 28))
