@@ -1242,13 +1242,16 @@ def words_pattern(group: str, phrases: Iterable[str]) -> str:
     return rf"(?<!\w)(?P<{group}>{_phrase_alt(phrases)})(?!\w)"
 
 
-def _template(template: str, units: Iterable[str] = (), counts: Iterable[str] = ()) -> str:
+def _template(
+    template: str, key: int, units: Iterable[str] = (), counts: Iterable[str] = ()
+) -> str:
     """A day_of_month or within pattern of the file as a regex: "tgl {day}", "{count} {unit}
-    baad". A day must not run on into a number or word ("el 2.300", "sa 15k")."""
+    baad". A day must not run on into a number or word ("el 2.300", "sa 15k"). The groups are
+    named with `key` (fd_3, fn_3, fu_3), so that all patterns go in one alternation."""
     slots = {
-        "{day}": r"(?P<fd>[0-3]?\d)(?:st|nd|rd|th|º|ª|°|er|e)?",
-        "{count}": rf"(?P<fn>\d{{1,3}}{'|' if counts else ''}{_phrase_alt(counts)})",
-        "{unit}": rf"(?P<fu>{_phrase_alt(units)})",
+        "{day}": rf"(?P<fd_{key}>[0-3]?\d)(?:st|nd|rd|th|º|ª|°|er|e)?",
+        "{count}": rf"(?P<fn_{key}>\d{{1,3}}{'|' if counts else ''}{_phrase_alt(counts)})",
+        "{unit}": rf"(?P<fu_{key}>{_phrase_alt(units)})",
     }
     parts = [p for p in re.split(r"(\{\w+\}|\s+)", template) if p]
     out = "".join(slots.get(p, r"\s+" if p.isspace() else re.escape(p)) for p in parts)
@@ -1321,9 +1324,19 @@ def _foreign_month_end(m: re.Match[str], sent: date | None) -> tuple[str, date |
     return MONTH_END, month_end(sent) if sent else None
 
 
-@_rule("foreign_day_of_month", *map(_template, sorted(WORDS.day_of_month)))
+def _slot(m: re.Match[str], name: str) -> tuple[int, str]:
+    """The key and text of the one `name` group (fd, fn, fu) of an alternation that matched."""
+    for group, value in m.groupdict().items():
+        if value is not None and group.startswith(name + "_"):
+            return int(group[len(name) + 1 :]), value
+    raise AssertionError(f"no {name} group in {m.re.pattern!r}")
+
+
+# One alternation per rule: the scanner then tries one pattern where any of them may start.
+@_rule("foreign_day_of_month",
+       "|".join(f"(?:{_template(p, k)})" for k, p in enumerate(sorted(WORDS.day_of_month))))
 def _foreign_day_of_month(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
-    day = _int(m, "fd")
+    day = int(_slot(m, "fd")[1])
     if not 1 <= day <= 31:
         return None
     if _told_as_past(m):
@@ -1333,21 +1346,21 @@ def _foreign_day_of_month(m: re.Match[str], sent: date | None) -> tuple[str, dat
 
 # Each language's "within" patterns with its own units and counts: "in {count} {unit}" is
 # German for "in 3 Tagen", and must not read Dutch or Hindi units.
-_WITHIN = [(within, _template(p, within.units, within.counts))
-           for within in WORDS.within for p in within.patterns]
-_WITHIN_OF = {pattern: within for within, pattern in _WITHIN}
+_WITHIN = [(within, pattern) for within in WORDS.within for pattern in within.patterns]
 
 
-@_rule("foreign_within", *(pattern for _, pattern in _WITHIN))
+@_rule("foreign_within", "|".join(
+    f"(?:{_template(p, k, within.units, within.counts)})" for k, (within, p) in enumerate(_WITHIN)))
 def _foreign_within(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
-    within = _WITHIN_OF[m.re.pattern]
-    raw = normal(m.group("fn"))
+    key, raw = _slot(m, "fn")
+    within = _WITHIN[key][0]
+    raw = normal(raw)
     n = int(raw) if raw.isdigit() else within.counts[raw]
     if n <= 0:
         return None
     if sent is None:
         return RELATIVE, None
-    unit = within.units[normal(m.group("fu"))]
+    unit = within.units[normal(_slot(m, "fu")[1])]
     if unit == "month":
         return RELATIVE, add_months(sent, n)
     return RELATIVE, sent + timedelta(days=n * (7 if unit == "week" else 1))
