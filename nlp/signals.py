@@ -8,10 +8,10 @@ The `commwatch_signals` component runs last. For each tag the message's directio
   when the only matches for it were negated or hypothetical ("we are not disputing"); its
   evidence is then the sentence the classifier scores highest for the tag;
 - `pii_exposure` is set by `nlp.pii` findings only (pattern plus checksum);
-- `auto_reply` wins alone over an out-of-office reply or a bounce: nobody wrote it, so nothing
-  in it is a signal. A system notice (an AP portal's "scheduled for payment", an invoice
-  rejected for a price variance, a remittance advice) keeps the account tags its own words
-  show (`NOTICE_TAGS`), since that is what the customer's system says about the account.
+- `auto_reply` wins alone over an out-of-office reply, an acknowledgement or a bounce: nobody
+  wrote it, so nothing in it is a signal. A system notice (an AP portal's "scheduled for
+  payment", an invoice rejected for a price variance, a remittance advice) keeps the account
+  tags its own words show (`NOTICE_TAGS`): that is the customer's system on the account.
 
 Every set tag has at least one evidence span, in character offsets into the doc's text.
 """
