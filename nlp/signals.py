@@ -185,7 +185,7 @@ class SignalDecider:
                 else:  # no sentence at all (an empty text): nothing to show, so no tag
                     labels.remove(label)
         if "auto_reply" in labels:
-            kept = _notice_tags(labels, evidence, by_classifier)
+            kept = _notice_tags(labels, asserted.get("auto_reply", []), by_classifier)
             for label in labels:
                 if label != "auto_reply" and label not in kept:
                     scores[label] = min(scores[label], 0.49)
@@ -202,16 +202,20 @@ NOTICE_TAGS = ("promise_to_pay", "payment_confirmation", "dispute", "billing_que
 # notification", "do not reply", "this mailbox is not monitored"). Out-of-office replies
 # (auto.ooo), receipt acknowledgements and automatic replies (auto.received) and bounces
 # (auto.bounce) say nothing of the account.
-_NOTICE_RULE = "lexicon:auto.notice"
+_NOTICE_RULE = "auto.notice"
 
 
-def _notice_tags(labels: list[str], evidence: list[Evidence],
+def _notice_tags(labels: list[str], auto_hits: list[Hit],
                  by_classifier: list[str]) -> set[str]:
     """The tags an automatic message keeps: for a system notice, those of `NOTICE_TAGS` its
     own words show (lexicon evidence, not the classifier alone); none when anything marks it
-    as an absence, an acknowledgement, a bounce, or only the classifier calls it automatic."""
-    auto = [e.rule for e in evidence if e.label == "auto_reply"]
-    if not auto or any(rule != _NOTICE_RULE for rule in auto):
+    as an absence, an acknowledgement, a bounce, or only the classifier calls it automatic.
+
+    Read from every auto_reply match, not from the evidence: evidence merges overlapping
+    matches under the first one's rule, and "This is an automatic reply" would then be a
+    notice ("this is an automatic") rather than a reply ("automatic reply")."""
+    if not auto_hits or "auto_reply" in by_classifier or any(
+            hit.rule != _NOTICE_RULE for hit in auto_hits):
         return set()
     return {label for label in labels
             if label in NOTICE_TAGS and label not in by_classifier}

@@ -95,6 +95,8 @@ SYSTEM_NOTICES = [
     # an absence: nothing in it is about the account, whatever it says
     ("I am out of the office until 4 January. Payments will be released on my return. "
      "This is an automated message.", ["auto_reply"], None),
+    # an automatic reply, though its first words ("this is an automatic") are a notice's
+    ("This is an automatic reply. We will pay INV-88120 on Friday.", ["auto_reply"], None),
     # a receipt acknowledgement from an AP shared service centre
     ("This is an automatic confirmation. Your request has been registered under number "
      "AP-88213 and will be processed in order of receipt. Please do not reply.",
