@@ -158,3 +158,19 @@ def test_a_file_that_is_not_json_names_the_file(tmp_path: Path) -> None:
     path.write_text("{ not json", encoding="utf-8")
     with pytest.raises(DateWordsError, match="cannot read date words"):
         read_date_words(path)
+
+
+def test_editing_the_file_changes_the_pipeline_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stored signals name the pipeline that made them: `commwatch retag` must see a change."""
+    import nlp.pipeline as pipeline
+
+    nlp_ = pipeline.load_pipeline()
+    before = pipeline.pipeline_version(nlp_, pipeline.MODEL_DIR)
+    raw = json.loads(DATE_WORDS.read_text(encoding="utf-8"))
+    raw["languages"]["sw"]["days"]["keshokutwa"] = 2
+    edited = tmp_path / "dates.json"
+    edited.write_text(json.dumps(raw), encoding="utf-8")
+    monkeypatch.setattr(pipeline, "DATE_WORDS", edited)
+    assert pipeline.pipeline_version(nlp_, pipeline.MODEL_DIR) != before
