@@ -1,4 +1,4 @@
-"""PII in collector messages: full card numbers, IBANs, bank accounts, SSNs and passwords.
+"""PII in collector messages: card numbers, IBANs, bank accounts, national IDs, passwords.
 
 A collector who pastes a customer's full card number, bank details, SSN or a password into an
 email or chat has exposed it, whoever it belongs to (TAXONOMY `pii_exposure`). What is *not*
@@ -11,17 +11,22 @@ So every number needs a pattern *and* the checksum its scheme defines, where one
 - card: 13-19 digits (contiguous, spaced or dashed), a known issuer prefix and length, Luhn.
   A 16-digit payment reference that fails Luhn is not a card.
 - iban: a known ISO 13616 country, that country's exact length, and mod-97 == 1.
-- bank_account: a UK account number next to a labelled sort code (no public checksum), or a
-  US account number next to a labelled routing number that passes the ABA checksum.
+- bank_account: an account number after its label, with the bank or branch code that goes
+  with it after its own label on the same line or the next two (sort code, ABA routing
+  number, BSB, IFSC, Canadian transit number, South African branch code, German BLZ); a
+  Mexican CLABE after its label, with its check digit; a New Zealand `12-3456-0123456-00`.
 - ssn: `123-45-6789`, or 9 digits after an SSN label; never area 000, 666 or 9xx, group 00
   or serial 0000 (numbers the SSA never issues, so a match on them is something else).
+- other countries' national IDs (Canada, UK, Ireland, South Africa, Australia, India, Mexico,
+  Brazil, Poland, Germany, UAE, Nigeria): see `nlp.idnumbers`, each kind named after its
+  scheme (`sin`, `nino`, `aadhaar`, …).
 - password: a secret given after "password"/"pwd"/"pw"/"passcode"/"PIN" and ":", "=" or
   "is"; or after "new/temporary password" when it looks generated. The finding covers the
   secret only, so masking leaves the sentence readable.
 
 The module is plain functions on purpose: it is called on the message text directly, without
 a spaCy pipeline, and `find_pii` returns at once for the great majority of messages, which have
-neither eight digits in a row nor a password word.
+neither six digits in a row, an ID's letters and digits, nor a password word.
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+
+from nlp.idnumbers import NATIONAL_ID_KINDS, clabe_valid, find_national_ids
 
 __all__ = [
     "IBAN_LENGTHS",
@@ -57,15 +64,16 @@ IBAN_LENGTHS: dict[str, int] = {
 }  # fmt: skip
 
 # When two findings overlap, the longer one wins; on a tie, the kind earlier in this tuple.
-# A labelled bank account beats a card or SSN reading of the same digits.
-_PRIORITY = ("bank_account", "iban", "card", "ssn", "password")
+# A labelled bank account beats a card or ID reading of the same digits, and an ID whose
+# birth date and checksum agree beats a 13-digit Visa reading.
+_PRIORITY = ("bank_account", "iban", *NATIONAL_ID_KINDS, "card", "ssn", "password")
 
 
 @dataclass(frozen=True, slots=True)
 class PiiFinding:
     """One piece of PII: `text == message[start:end]`."""
 
-    kind: str  # "card" | "iban" | "bank_account" | "ssn" | "password"
+    kind: str  # "card" | "iban" | "bank_account" | "ssn" | "password" | NATIONAL_ID_KINDS
     start: int
     end: int
     text: str
@@ -153,9 +161,10 @@ def _card_issuer_ok(digits: str) -> bool:
 
 # ----------------------------------------------------------------------------- patterns
 
-# Quick gate: every numeric kind has at least 8 digits (a UK account number is the shortest)
-# with at most single spaces or hyphens between them.
+# Quick gates: cards, IBANs and SSNs have at least 8 digits with at most single spaces or
+# hyphens between them; bank details at least 6 (an Australian account number or BSB).
 _DIGITS8 = re.compile(r"\d(?:[ -]?\d){7}")
+_DIGITS6 = re.compile(r"\d(?:[ -]?\d){5}")
 _PW_KEY = r"(?:pass(?:word|wd|code|phrase)|pass\s+code|pwd|pw|pin(?:\s+(?:code|number))?)"
 _PW_WORD = re.compile(r"(?i)\b" + _PW_KEY + r"\b")
 
@@ -168,30 +177,83 @@ _SSN_LABELLED = re.compile(
     r"[^\d\n]{0,30}?(?<![\d-])(\d{3})([ -]?)(\d{2})\2(\d{4})(?![\w-])"
 )
 
-_ACCT_LABEL = r"(?:bank\s+)?(?:account|acct|a/c)(?:\s*(?:number|no\.?|num|\#))?"
-_SORT_LABEL = r"(?:sort[\s-]*code|s/c)"
-_ROUTING_LABEL = r"(?:routing(?:\s*/\s*transit)?|aba|rtn)(?:\s*(?:number|no\.?|num|\#))?"
+_ACCT_LABEL = (
+    r"(?:(?:bank\s+)?(?:account|acct|a/c)(?:\s*(?:number|no\.?|num|\#))?"
+    r"|kontonummer|konto(?:-?nr\.?)?|(?:n[uú]mero\s+de\s+)?(?:cuenta|conta))"
+)
 _SEP = r"[\s:#.=-]{0,4}"
-_GAP = r"[^\n]{0,40}?"  # label pairs must sit on one line, close together
-_UK_ACCT = r"(?<!\d)(\d{4} ?\d{4})(?![\d-])"
-_SORT = r"(?<!\d)(\d{2}[- ]?\d{2}[- ]?\d{2})(?![\d-])"
-_US_ACCT = r"(?<!\d)(\d{6,17})(?![\d-])"
-_ROUTING = r"(?<!\d)(\d{9})(?![\d-])"
-_UK_ACCOUNT = re.compile(
-    rf"(?i)\b{_ACCT_LABEL}{_SEP}{_UK_ACCT}{_GAP}\b{_SORT_LABEL}{_SEP}{_SORT}"
-    rf"|\b{_SORT_LABEL}{_SEP}{_SORT}{_GAP}\b{_ACCT_LABEL}{_SEP}{_UK_ACCT}"
+_AS = r"(?:(?:is|as)\s+)?"  # "we have your account as 453925118"
+# Label pairs sit close together: on one line, or on up to three short lines of a bank-details
+# block ("A/c No: 50100234567890\nIFSC: HDFC0001234").
+_GAP = r"[^\n]{0,40}?(?:\n[^\n]{0,40}?){0,2}"
+
+
+def _account_pair(code_label: str, code: str, account: str) -> re.Pattern[str]:
+    """An account number and the bank or branch code that goes with it, in either order,
+    each after its label. Group 1 or 4 is the account number."""
+    return re.compile(
+        rf"(?i)\b{_ACCT_LABEL}{_SEP}{_AS}{account}{_GAP}\b{code_label}{_SEP}{_AS}{code}"
+        rf"|\b{code_label}{_SEP}{_AS}{code}{_GAP}\b{_ACCT_LABEL}{_SEP}{_AS}{account}"
+    )
+
+
+_NUMBER_LABEL = r"(?:\s*(?:number|no\.?|num|\#))?"
+# (country, bank or branch code label, code, account number). None of these codes has a
+# checksum a sender gets right by chance (the ABA one does, but a mistyped routing number
+# leaves the account number just as exposed), so a pair of labels is what makes them count.
+_ACCOUNT_PAIRS: tuple[re.Pattern[str], ...] = tuple(
+    _account_pair(label, rf"(?<![\w-])({code})(?![\w-])", rf"(?<![\w-])({account})(?![\w-])")
+    for label, code, account in (
+        # UK: sort code and an 8-digit account
+        (r"(?:sort[\s-]*code|s/c)", r"\d{2}[- ]?\d{2}[- ]?\d{2}", r"\d{4} ?\d{4}"),
+        # US: ABA routing number
+        (rf"(?:routing(?:\s*/\s*transit)?|aba|rtn){_NUMBER_LABEL}", r"\d{9}", r"\d{6,17}"),
+        # Australia: BSB
+        (rf"bsb{_NUMBER_LABEL}", r"\d{3}[- ]?\d{3}", r"\d(?: ?\d){5,9}"),
+        # India: IFSC (four letters, 0, six letters or digits)
+        (r"ifsc(?:\s*code)?", r"[A-Za-z]{4}0[A-Za-z0-9]{6}", r"\d{9,18}"),
+        # Canada: transit (branch) number
+        (rf"transit{_NUMBER_LABEL}", r"\d{5}", r"\d{7,12}"),
+        # South Africa: (universal) branch code
+        (r"(?:universal\s+)?branch\s+code", r"\d{6}", r"\d{9,11}"),
+        # Germany: Bankleitzahl
+        (r"(?:blz|bankleitzahl)", r"\d{3} ?\d{3} ?\d{2}", r"\d{5,10}"),
+    )
 )
-_US_ACCOUNT = re.compile(
-    rf"(?i)\b{_ROUTING_LABEL}{_SEP}{_ROUTING}{_GAP}\b{_ACCT_LABEL}{_SEP}{_US_ACCT}"
-    rf"|\b{_ACCT_LABEL}{_SEP}{_US_ACCT}{_GAP}\b{_ROUTING_LABEL}{_SEP}{_ROUTING}"
+# An account number after a bank's name or the kind of bank account: "your FNB account
+# 66388887415", "your Equity account …", "checking account 4839201755". An all-capitals name
+# that is not a bank ("GL account", "SAP account") or a capitalised word at a sentence start
+# ("Customer account 1002345678") does not count.
+_BANK_NAMED = re.compile(
+    r"(?:\b(?P<acr>[A-Z][A-Z&]{1,5})|(?i:\b(?:your|his|her|their|the)\s+)(?P<name>[A-Z][a-z-]{2,14})"
+    r"|(?i:\b(?:bank|checking|chequing|savings|current|cheque|salary)))"
+    r"\s+(?i:(?:bank\s+)?(?:account|a/c|acct))(?i:\s*(?:number|no\.?|num|\#))?"
+    r"(?:\s*[:=]\s*|\s+(?:is|as)\s+|\s+)(?P<n>\d(?:[ -]?\d){7,19})(?![\w-])"
 )
+_NOT_BANKS = frozenset(
+    "AR AP GL PO SO SAP ERP CRM VIP ID TDS GST VAT KYC CC BCC PDF EDI API UPI UTR "
+    "Customer Client Trade Credit Loyalty Portal Online Web Ledger Supplier Vendor".split()
+)
+# A long account number (10 digits and more) in a sentence about a bank debit, a bounced or
+# drawn cheque, a refund or a deposit: "cheque drawn on a/c 30219876543".
+_ACCOUNT_LONG = re.compile(
+    r"(?i)\b(?:account|a/c|acct)(?:\s*(?:number|no\.?|num|\#))?(?:\s*[:=]\s*|\s+(?:is|as)\s+|\s+)"
+    r"(?P<n>\d(?:[ -]?\d){9,19})(?![\w-])"
+)
+_BANK_CONTEXT = re.compile(
+    r"(?i)\b(?:debit\w*|bounced?|drawn|refund\w*|standing\s+order|deposit\w*|direct\s+debit)\b"
+)
+# Mexico's CLABE carries its own bank code and check digit; New Zealand's account number is
+# bank-branch-account-suffix, a shape nothing else has.
+_CLABE = re.compile(r"(?i)\bclabe\b[^\d\n]{0,30}(?<![\w-])(\d(?: ?\d){17})(?![\w-])")
+_NZ_ACCOUNT = re.compile(r"(?<![\w-])(\d{2}-\d{4}-\d{7}-\d{2,3})(?![\w-])")
 
 # "password: X", "pwd = X", "your password is X", "pw for the payment portal is X",
 # "password has been reset to X". The secret is one whitespace-free token, quotes stripped.
 _CREDENTIAL = r"[\"'“‘(\[<]?(?P<secret>[^\s\"'”’)\]>]{4,64})"
 _PASSWORD = re.compile(
     r"(?i)\b" + _PW_KEY + r"\b"
-    r"(?:\s+(?:for|to|on|of)(?:\s+(?!(?:is|was|will|has|have)\b)[\w.@'/-]+){1,4}?)?"
+    r"(?:\s+(?:for|to|on|of)(?:\s+(?!(?:is|was|will|has|have)\b)[\w.@'/-]+){1,10}?)?"
     r"(?:\s*[:=]\s*"
     r"|\s+(?:is|was|will\s+be)(?:\s+now)?\s*:?\s+"
     r"|\s+(?:(?:has|have)\s+been\s+|is\s+|was\s+)?(?:set|reset|changed|updated)\s+to\s*:?\s+)"
@@ -219,7 +281,7 @@ _NOT_SECRETS = frozenset(
     inactive provided shown listed printed stored saved kept managed handled separately separate
     elsewhere later soon today tomorrow again none null unset n/a tbc tba check follow visit
     click call contact email enter type choose create change update request refer note send
-    sending used using mine yours ours theirs
+    sending used using mine yours ours theirs not
     """.split()
 )
 _NOT_SECRET_SUFFIXES = ("ed", "ly", "ing", "able", "ible", "ive", "ous", "ful", "less")
@@ -230,25 +292,96 @@ _MASKED = re.compile(r"[*•xX#.]+|\[[^\]]*\]|<[^>]*>")
 
 
 def find_pii(text: str) -> list[PiiFinding]:
-    """Every full card number, IBAN, bank account, SSN and password in `text`, in text order.
+    """Every full card number, IBAN, bank account, national ID and password in `text`, in
+    text order, whether written in digits or read out in words on a call ("four six six one
+    …"); a spoken finding covers the words.
 
     Findings never overlap: where two readings of the same characters compete (an IBAN
     contains a Luhn-valid run, a labelled account number is also card-shaped) the longer
     one is kept, then the more specific kind.
     """
-    numbers = _DIGITS8.search(text) is not None
+    found = _written_pii(text)
+    spoken = _spoken_digits(text)
+    if spoken is not None:
+        view, starts, ends, runs = spoken
+        for f in _written_pii(view):
+            start, end = starts[f.start], ends[f.end - 1]
+            if any(start < run_end and end > run_start for run_start, run_end in runs):
+                found.append(_finding(text, f.kind, start, end))
+    return _without_overlaps(found)
+
+
+def _written_pii(text: str) -> list[PiiFinding]:
     words = _PW_WORD.search(text) is not None
-    if not numbers and not words:
-        return []
-    found: list[PiiFinding] = []
-    if numbers:
+    found: list[PiiFinding] = list(_national_ids(text))
+    if _DIGITS6.search(text) is not None:
         found.extend(_accounts(text))
+    if _DIGITS8.search(text) is not None:
         found.extend(_ibans(text))
         found.extend(_cards(text))
         found.extend(_ssns(text))
     if words:
         found.extend(_passwords(text))
-    return _without_overlaps(found)
+    return found
+
+
+_DIGIT_WORDS = {
+    "zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
+    "six": "6", "seven": "7", "eight": "8", "nine": "9",
+}  # fmt: skip
+_SPOKEN_WORD = r"(?:(?:double|triple)\s+)?(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)"
+# Three digit words or more in a row, separated by spaces, commas or hyphens.
+_SPOKEN_RUN = re.compile(
+    rf"(?i)\b{_SPOKEN_WORD}(?:[\s,-]+{_SPOKEN_WORD}){{2,}}\b"
+)
+_SPOKEN_TOKEN = re.compile(r"(?i)(double\s+|triple\s+)?([a-z]+)")
+
+
+def _spoken_digits(text: str) -> tuple[str, list[int], list[int], list[tuple[int, int]]] | None:
+    """`text` with digits read out in words turned into digits, for a message with a run of
+    six or more: "your social as five three one, four four, eight eight two zero" reads
+    "your social as 531 44 8820". A pause (comma, hyphen) between words splits the digit
+    groups. Returns the view, the start and end in `text` of each character of the view,
+    and the runs' spans in `text`; None when there is no such run."""
+    runs = []
+    for m in _SPOKEN_RUN.finditer(text):
+        tokens = []
+        for t in _SPOKEN_TOKEN.finditer(m.group()):
+            repeat = {"double": 2, "triple": 3}.get((t.group(1) or "").strip().lower(), 1)
+            digits = _DIGIT_WORDS[t.group(2).lower()] * repeat
+            tokens.append((m.start() + t.start(), m.start() + t.end(), digits))
+        while tokens and text[tokens[0][0] : tokens[0][1]].lower() == "oh":
+            tokens.pop(0)  # "oh, one two three" starts with an interjection
+        if sum(len(d) for _s, _e, d in tokens) >= 3:
+            runs.append(tokens)
+    if not any(sum(len(d) for _s, _e, d in tokens) >= 6 for tokens in runs):
+        return None
+    view: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for tokens in runs:
+        first = tokens[0][0]
+        view.append(text[pos:first])
+        starts.extend(range(pos, first))
+        ends.extend(range(pos + 1, first + 1))
+        previous_end = None
+        for start, end, digits in tokens:
+            if previous_end is not None and re.search(r"[,-]", text[previous_end:start]):
+                view.append(" ")
+                starts.append(previous_end)
+                ends.append(start)
+            view.append(digits)
+            starts.extend([start] * len(digits))
+            ends.extend([end] * len(digits))
+            previous_end = end
+        pos = tokens[-1][1]
+        spans.append((first, pos))
+    view.append(text[pos:])
+    starts.extend(range(pos, len(text)))
+    ends.extend(range(pos + 1, len(text) + 1))
+    return "".join(view), starts, ends, spans
 
 
 def mask_pii(text: str) -> str:
@@ -364,20 +497,39 @@ def _ibans(text: str) -> Iterator[PiiFinding]:
 
 
 def _accounts(text: str) -> Iterator[PiiFinding]:
-    """The account number of a labelled UK (sort code) or US (routing number) bank account.
+    """The account number of a labelled bank account: next to its sort code, routing number,
+    BSB, IFSC, transit number, branch code or BLZ; after a bank's name; a long one in a
+    sentence about a debit, cheque or refund; a CLABE; a New Zealand account number.
 
-    The finding is the account number: that is the secret part, while sort codes and routing
-    numbers only name the bank and branch.
+    The finding is the account number: that is the secret part, while the codes only name
+    the bank and branch.
     """
-    for m in _UK_ACCOUNT.finditer(text):
-        group = 1 if m.group(1) else 4
-        yield _finding(text, "bank_account", m.start(group), m.end(group))
-    for m in _US_ACCOUNT.finditer(text):
-        # Both labels are there ("routing number …, account …"): the account number is out
-        # in the open whether or not the routing number passes its checksum (a mistyped
-        # routing number does not make the account number any less exposed).
-        account = 2 if m.group(1) else 3
-        yield _finding(text, "bank_account", m.start(account), m.end(account))
+    for pattern in _ACCOUNT_PAIRS:
+        for m in pattern.finditer(text):
+            group = 1 if m.group(1) else 4
+            yield _finding(text, "bank_account", m.start(group), m.end(group))
+    for m in _BANK_NAMED.finditer(text):
+        if (m.group("acr") or m.group("name") or "") not in _NOT_BANKS:
+            yield _finding(text, "bank_account", m.start("n"), m.end("n"))
+    for m in _ACCOUNT_LONG.finditer(text):
+        sentence_start = max(text.rfind(".", 0, m.start()), text.rfind("\n", 0, m.start())) + 1
+        sentence_end = len(text)
+        for stop in (". ", "\n"):
+            found_at = text.find(stop, m.end())
+            if found_at != -1:
+                sentence_end = min(sentence_end, found_at)
+        if _BANK_CONTEXT.search(text, sentence_start, sentence_end):
+            yield _finding(text, "bank_account", m.start("n"), m.end("n"))
+    for m in _CLABE.finditer(text):
+        if clabe_valid(m.group(1).replace(" ", "")):
+            yield _finding(text, "bank_account", m.start(1), m.end(1))
+    for m in _NZ_ACCOUNT.finditer(text):
+        yield _finding(text, "bank_account", m.start(1), m.end(1))
+
+
+def _national_ids(text: str) -> Iterator[PiiFinding]:
+    for m in find_national_ids(text):
+        yield _finding(text, m.kind, m.start, m.end)
 
 
 def _ssns(text: str) -> Iterator[PiiFinding]:

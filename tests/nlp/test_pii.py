@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from nlp import idnumbers
 from nlp.pii import (
     PiiFinding,
     aba_valid,
@@ -94,6 +95,62 @@ def test_ssn_rules(ssn: str, valid: bool) -> None:
     assert bool(find_pii(f"SSN on file: {ssn}.")) is valid
 
 
+# Published examples of each scheme (Wikipedia, the issuing agencies' sample numbers) and the
+# same numbers with one digit or letter changed.
+@pytest.mark.parametrize(
+    ("check", "value", "valid"),
+    [
+        (idnumbers.verhoeff_valid, "2363", True),
+        (idnumbers.verhoeff_valid, "468599528907", True),
+        (idnumbers.verhoeff_valid, "468599528908", False),
+        (idnumbers.verhoeff_valid, "468599529807", False),  # adjacent swap
+        (idnumbers.sin_valid, "046454286", True),  # the sample number forms print
+        (idnumbers.sin_valid, "419487574", True),
+        (idnumbers.sin_valid, "419487575", False),
+        (idnumbers.sa_id_valid, "8001015009087", True),
+        (idnumbers.sa_id_valid, "8001015009088", False),
+        (idnumbers.sa_id_valid, "8013015009087", False),  # month 13
+        (idnumbers.sa_id_valid, "8001015009287", False),  # citizenship digit 2
+        (idnumbers.tfn_valid, "123456782", True),
+        (idnumbers.tfn_valid, "123456783", False),
+        (idnumbers.pps_valid, "1234567T", True),
+        (idnumbers.pps_valid, "1234567FA", True),  # 2013 format, second letter in the check
+        (idnumbers.pps_valid, "1234567TA", False),
+        (idnumbers.curp_valid, "HEGG560427MVZRRL04", True),  # RENAPO's example
+        (idnumbers.curp_valid, "HEGG560427MVZRRL05", False),
+        (idnumbers.curp_valid, "HEGG561327MVZRRL04", False),  # month 13
+        (idnumbers.clabe_valid, "032180000118359719", True),
+        (idnumbers.clabe_valid, "032180000118359718", False),
+        (idnumbers.cpf_valid, "52998224725", True),
+        (idnumbers.cpf_valid, "52998224726", False),
+        (idnumbers.cpf_valid, "11111111111", False),  # equal digits pass the sums, never issued
+        (idnumbers.pesel_valid, "44051401359", True),
+        (idnumbers.pesel_valid, "44051401358", False),
+        (idnumbers.pesel_valid, "44153401359", False),  # no such month in any century
+        (idnumbers.steuer_id_valid, "86095742719", True),
+        (idnumbers.steuer_id_valid, "86095742718", False),
+        (idnumbers.steuer_id_valid, "06095742719", False),
+        (idnumbers.emirates_id_valid, "784198700147121", True),
+        (idnumbers.emirates_id_valid, "784198700147122", False),
+        (idnumbers.hkid_valid, "C6686689", True),
+        (idnumbers.hkid_valid, "C6686688", False),
+        (idnumbers.nric_valid, "S1234567D", True),
+        (idnumbers.nric_valid, "S1234567A", False),
+        (idnumbers.dni_valid, "12345678Z", True),
+        (idnumbers.dni_valid, "X1234567L", True),  # NIE
+        (idnumbers.dni_valid, "12345678A", False),
+        (idnumbers.personnummer_valid, "8112289874", True),
+        (idnumbers.personnummer_valid, "8112289875", False),
+        (idnumbers.rodne_cislo_valid, "7801233540", True),
+        (idnumbers.rodne_cislo_valid, "7801233541", False),
+        (idnumbers.mykad_valid, "900515144890", True),
+        (idnumbers.mykad_valid, "901315144890", False),
+    ],
+)
+def test_national_id_checksums(check: Any, value: str, valid: bool) -> None:
+    assert check(value) is valid
+
+
 # ----------------------------------------------------------------------------- detection
 
 
@@ -126,6 +183,57 @@ def test_ssn_rules(ssn: str, valid: bool) -> None:
         ("Your PIN is 4821.", "password", "4821"),
         ("Your portal login: user mkowalski / password Tulip#2026.", "password", "Tulip#2026"),
         ("passcode 8812-Kq for the gate", "password", "8812-Kq"),
+        (
+            "here is the password for the customer portal account we set up for you: DPC#Dubai26",
+            "password",
+            "DPC#Dubai26",
+        ),
+        # other countries' bank details
+        ("BSB 062-000, account 123456", "bank_account", "123456"),
+        ("A/c No: 50100234567890\nIFSC: HDFC0001234", "bank_account", "50100234567890"),
+        ("transit 12345, institution 003, account 1234567", "bank_account", "1234567"),
+        ("branch code 250655, account number 62012345678", "bank_account", "62012345678"),
+        ("Konto 1234567890, BLZ 370 400 44", "bank_account", "1234567890"),
+        ("CLABE interbancaria: 032180000118359719", "bank_account", "032180000118359719"),
+        ("deposit it to 12-3456-0123456-00 please", "bank_account", "12-3456-0123456-00"),
+        ("we have your account as 453925118 at routing 049282999", "bank_account", "453925118"),
+        ("your debit order from FNB account 66388887415 bounced", "bank_account", "66388887415"),
+        ("we will debit your Equity account 0180291456723 on the 25th", "bank_account",
+         "0180291456723"),
+        ("your cheque drawn on a/c 30219876543 (SBI) has bounced", "bank_account", "30219876543"),
+        # national IDs
+        ("Customer SIN: 419 487 574 confirmed.", "sin", "419 487 574"),
+        ("NI number AB 12 34 56 C on file", "nino", "AB 12 34 56 C"),
+        ("His PPS number is 1234567T.", "pps", "1234567T"),
+        ("ID 8001015009087 matches the guarantor", "sa_id", "8001015009087"),
+        ("8001015009087 is the director's number", "sa_id", "8001015009087"),
+        ("TFN 123 456 782 for the director", "tfn", "123 456 782"),
+        ("IRD number 086-512-447 on the guarantee", "ird", "086-512-447"),
+        ("Aadhaar no. 468599528907 verified", "aadhaar", "468599528907"),
+        ("we hold 4685 9952 8907 for you", "aadhaar", "4685 9952 8907"),
+        ("PAN ABCPK1234D on the credit form", "pan", "ABCPK1234D"),
+        ("CURP HEGG560427MVZRRL04", "curp", "HEGG560427MVZRRL04"),
+        ("CPF 529.982.247-25", "cpf", "529.982.247-25"),
+        ("cpf 52998224725", "cpf", "52998224725"),
+        ("PESEL 44051401359", "pesel", "44051401359"),
+        ("Steuer-ID 86 095 742 719", "steuer_id", "86 095 742 719"),
+        ("Emirates ID 784-1982-4567321-8 and passport", "emirates_id", "784-1982-4567321-8"),
+        ("784-1987-0014712-1 is on the file", "emirates_id", "784-1987-0014712-1"),
+        ("BVN 22123456789", "bvn", "22123456789"),
+        ("director's guarantee (HKID K123456(3))", "hkid", "K123456(3)"),
+        ("NRIC S7834521D, Blk 412 Bedok", "nric", "S7834521D"),
+        ("your IC no. 850612-14-5523 and company reg. no. 201901023456", "mykad",
+         "850612-14-5523"),
+        ("Aap ka CNIC 35202-8841236-7 hamare paas hai", "cnic", "35202-8841236-7"),
+        ("your Ghana Card number GHA-721456983-4 is on the form", "ghana_card", "GHA-721456983-4"),
+        ("the credit form shows ID No. 27845126 under your name", "id_number", "27845126"),
+        ("Mr Kamau you are a thief. ID 23456781, we know", "id_number", "23456781"),
+        ("KRA PIN A004512789K under your name", "kra_pin", "A004512789K"),
+        ("we have your NID no. 8712345609", "nid", "8712345609"),
+        ("nagarikta no. 27-01-74-05123", "citizenship", "27-01-74-05123"),
+        ("personnummer 811228-9874", "personnummer", "811228-9874"),
+        ("DNI 12345678Z, Calle Mayor 22", "dni", "12345678Z"),
+        ("rodné číslo 780123/3540", "rodne_cislo", "780123/3540"),
     ],
 )
 def test_finds(text: str, kind: str, found: str) -> None:
@@ -163,6 +271,18 @@ def test_finds(text: str, kind: str, found: str) -> None:
         "pin 2024 to the board",  # "pin" without ":" or "is" is a word, not a key
         "account number 12345678",  # a UK account needs its sort code
         "SSN 666-12-3456",
+        # numbers that look like other countries' IDs and accounts
+        "The payment reference on our side is 2469 0991 6787 9763, please quote it.",
+        "GSTIN 27ABCPK1234D1Z5 on the tax invoice",  # a business's tax registration
+        "Our PAN AAACR1234F is on every invoice",  # a company's PAN, printed on invoices
+        "Transaction ID 20260412345 refers to your transfer.",
+        "Customer ID 10023456 / ticket ID 4412345",
+        "Call 046 454 286 or 0412 345 678.",  # a SIN's shape without its label
+        "UTR 412345678901 received with thanks",  # 12 digits, no Aadhaar label or grouping
+        "Your GL account 40010000 was credited.",
+        "Your account 1000234567 is overdue.",  # a customer number, no bank around it
+        "TFN on file: see the attached form",
+        "ID ending 4412 was verified",
     ],
 )
 def test_near_misses_are_not_pii(text: str) -> None:
@@ -180,6 +300,53 @@ def test_findings_are_sorted_and_do_not_overlap() -> None:
         assert text[f.start : f.end] == f.text
     for a, b in zip(findings, findings[1:], strict=False):
         assert a.end <= b.start
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "found"),
+    [
+        (
+            "I have your social as five three one, four four, eight eight two zero, is that right",
+            "ssn",
+            "five three one, four four, eight eight two zero",
+        ),
+        (
+            "read it back: four six six one three one eight six zero nine one three nine zero "
+            "nine zero, expiry eleven twenty seven",
+            "card",
+            "four six six one three one eight six zero nine one three nine zero nine zero",
+        ),
+        (
+            "routing zero two one zero zero zero zero two one, account number four eight three "
+            "nine two zero one seven five five, and",
+            "bank_account",
+            "four eight three nine two zero one seven five five",
+        ),
+        (
+            "your BSB as zero six two zero zero zero and account number one two three four "
+            "double five six seven",
+            "bank_account",
+            "one two three four double five six seven",
+        ),
+    ],
+)
+def test_numbers_read_out_on_a_call(text: str, kind: str, found: str) -> None:
+    start = text.index(found)
+    assert find_pii(text) == [PiiFinding(kind, start, start + len(found), found)]
+    masked = mask_pii(text)
+    assert len(masked) == len(text) and found not in masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Oh, one two three, that's easy, we'll pay the balance on Friday.",
+        "I said two, maybe three, four times that we would pay.",
+        "one two three four five six seven eight",  # no label: not an account or ID
+    ],
+)
+def test_counting_aloud_is_not_pii(text: str) -> None:
+    assert find_pii(text) == []
 
 
 def test_an_iban_is_not_also_read_as_a_card() -> None:
@@ -200,6 +367,8 @@ def test_an_iban_is_not_also_read_as_a_card() -> None:
         ("IBAN DE89 3704 0044 0532 0130 00", "IBAN **** **** **** **** **30 00"),
         ("sort code 20-00-00, account 12345678", "sort code 20-00-00, account ****5678"),
         ("pwd: Xy7!abcd.", "pwd: ********."),
+        ("Aadhaar 4685 9952 8907", "Aadhaar **** **** 8907"),
+        ("CURP HEGG560427MVZRRL04", "CURP **************RL04"),
         ("Nothing to see: INV-10023.", "Nothing to see: INV-10023."),
     ],
 )
