@@ -550,26 +550,37 @@ _NOT_A_PERSON = frozenset(
     esmtpsa lmtp http https mapi
     """.split()
 )
-# What a scheme's pattern can start with; a message with none of these has no national ID.
-_GATE = re.compile(r"\d(?:[ .-]?\d){5}|[A-Z]{1,2} ?\d{6}|[A-Z]{5}\d{4}|[A-Z]{2} ?\d{2} ?\d{2}")
+# Where an ID can start: a number (with single separators), with up to five capital letters
+# glued or spaced before it ("AB 12 34 56 C", "ABCPK1234D", "GHA-721456983-4", "K123456(3)").
+# Each scheme is tried only at these places, not over the whole message.
+_CANDIDATE = re.compile(r"(?<![\w.-])(?:[A-Z]{1,5}[- ]?)?(?P<d>\d)(?:[ .\-/]?\d){3,}")
 
 
 def find_national_ids(text: str) -> Iterator[IdMatch]:
     """Every national ID number in `text` that follows its label, or that passes its
     scheme's checks in a form that needs none. Overlaps are resolved by the caller."""
-    if _GATE.search(text) is None:
+    starts: list[int] = []
+    for c in _CANDIDATE.finditer(text):
+        starts.append(c.start())
+        if c.start("d") != c.start():
+            starts.append(c.start("d"))
+    if not starts:
         return
     for scheme in _SCHEMES:
-        for m in scheme.pattern.finditer(text):
+        for pos in starts:
+            m = scheme.pattern.match(text, pos)
+            if m is None:
+                continue
             written = m.group("v")
-            start = m.start("v")
             labelled = scheme.label is not None and scheme.label.search(
-                text, max(0, start - 60), start
+                text, max(0, pos - 60), pos
             )
             if labelled or (scheme.bare(written) and scheme.valid(_strip(written))):
-                yield IdMatch(scheme.kind, start, m.end("v"))
-    for m in _ID_NUMBER.finditer(text):
-        start = m.start("v")
-        label = _ID_LABEL.search(text, max(0, start - 60), start)
+                yield IdMatch(scheme.kind, pos, m.end("v"))
+    for pos in starts:
+        m = _ID_NUMBER.match(text, pos)
+        if m is None:
+            continue
+        label = _ID_LABEL.search(text, max(0, pos - 60), pos)
         if label is not None and (label.group("pre") or "").lower() not in _NOT_A_PERSON:
-            yield IdMatch("id_number", start, m.end("v"))
+            yield IdMatch("id_number", pos, m.end("v"))

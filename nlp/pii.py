@@ -243,6 +243,14 @@ _ACCOUNT_LONG = re.compile(
 _BANK_CONTEXT = re.compile(
     r"(?i)\b(?:debit\w*|bounced?|drawn|refund\w*|standing\s+order|deposit\w*|direct\s+debit)\b"
 )
+# One quick scan tells which forms can be here: a pair needs a bank or branch code's label,
+# the named and long forms an account word with a number soon after it, a CLABE its label,
+# a New Zealand account its dashes.
+_ACCOUNT_GATE = re.compile(  # on the lower-cased text: faster than (?i)
+    r"\b(?:(?P<code>sort[\s-]*code|s/c|routing|aba|rtn|bsb|ifsc|transit|branch\s+code|blz"
+    r"|bankleitzahl)|(?P<account>(?:account|a/c|acct)\b[^\d\n]{0,16}\d)|(?P<clabe>clabe)"
+    r"|(?P<nz>\d{2}-\d{4}-))"
+)
 # Mexico's CLABE carries its own bank code and check digit; New Zealand's account number is
 # bank-branch-account-suffix, a shape nothing else has.
 _CLABE = re.compile(r"(?i)\bclabe\b[^\d\n]{0,30}(?<![\w-])(\d(?: ?\d){17})(?![\w-])")
@@ -334,6 +342,7 @@ _SPOKEN_WORD = r"(?:(?:double|triple)\s+)?(?:zero|oh|one|two|three|four|five|six
 _SPOKEN_RUN = re.compile(
     rf"(?i)\b{_SPOKEN_WORD}(?:[\s,-]+{_SPOKEN_WORD}){{2,}}\b"
 )
+_WORD = re.compile(r"[a-z]+")
 _SPOKEN_TOKEN = re.compile(r"(?i)(double\s+|triple\s+)?([a-z]+)")
 
 
@@ -343,6 +352,8 @@ def _spoken_digits(text: str) -> tuple[str, list[int], list[int], list[tuple[int
     "your social as 531 44 8820". A pause (comma, hyphen) between words splits the digit
     groups. Returns the view, the start and end in `text` of each character of the view,
     and the runs' spans in `text`; None when there is no such run."""
+    if sum(1 for word in _WORD.findall(text.lower()) if word in _DIGIT_WORDS) < 6:
+        return None
     runs = []
     for m in _SPOKEN_RUN.finditer(text):
         tokens = []
@@ -504,10 +515,21 @@ def _accounts(text: str) -> Iterator[PiiFinding]:
     The finding is the account number: that is the secret part, while the codes only name
     the bank and branch.
     """
-    for pattern in _ACCOUNT_PAIRS:
-        for m in pattern.finditer(text):
-            group = 1 if m.group(1) else 4
-            yield _finding(text, "bank_account", m.start(group), m.end(group))
+    here = {m.lastgroup for m in _ACCOUNT_GATE.finditer(text.lower())}
+    if "code" in here:
+        for pattern in _ACCOUNT_PAIRS:
+            for m in pattern.finditer(text):
+                group = 1 if m.group(1) else 4
+                yield _finding(text, "bank_account", m.start(group), m.end(group))
+    if "clabe" in here:
+        for m in _CLABE.finditer(text):
+            if clabe_valid(m.group(1).replace(" ", "")):
+                yield _finding(text, "bank_account", m.start(1), m.end(1))
+    if "nz" in here:
+        for m in _NZ_ACCOUNT.finditer(text):
+            yield _finding(text, "bank_account", m.start(1), m.end(1))
+    if "account" not in here:
+        return
     for m in _BANK_NAMED.finditer(text):
         if (m.group("acr") or m.group("name") or "") not in _NOT_BANKS:
             yield _finding(text, "bank_account", m.start("n"), m.end("n"))
@@ -520,11 +542,6 @@ def _accounts(text: str) -> Iterator[PiiFinding]:
                 sentence_end = min(sentence_end, found_at)
         if _BANK_CONTEXT.search(text, sentence_start, sentence_end):
             yield _finding(text, "bank_account", m.start("n"), m.end("n"))
-    for m in _CLABE.finditer(text):
-        if clabe_valid(m.group(1).replace(" ", "")):
-            yield _finding(text, "bank_account", m.start(1), m.end(1))
-    for m in _NZ_ACCOUNT.finditer(text):
-        yield _finding(text, "bank_account", m.start(1), m.end(1))
 
 
 def _national_ids(text: str) -> Iterator[PiiFinding]:
