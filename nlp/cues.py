@@ -81,6 +81,19 @@ class Cues:
         self.polite_if = CueSet(raw.get("polite_if", []))
         self.future_markers = CueSet(raw.get("future_markers", []))
         self.future_labels = set(raw.get("future_labels", []))
+        # A promise says when: a date or time, or one of these ("once the client pays us",
+        # "in next fortnight's pay run", "in three instalments", "after Diwali"), in its
+        # sentence or the one before or after it. See `nlp.signals`.
+        self.promise_when = _phrases_regex(raw.get("promise_when", []))
+
+
+def _phrases_regex(phrases: Iterable[str]) -> re.Pattern[str] | None:
+    """Whole-word phrases, any whitespace between their words, on lower-cased text."""
+    words = sorted({" ".join(p.lower().split()) for p in phrases if p.strip()}, key=len)
+    if not words:
+        return None
+    alternatives = (r"\s+".join(re.escape(w) for w in p.split()) for p in reversed(words))
+    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)")
 
 
 def is_stop(text: str) -> bool:

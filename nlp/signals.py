@@ -8,6 +8,9 @@ The `commwatch_signals` component runs last. For each tag the message's directio
   when the only matches for it were negated or hypothetical ("we are not disputing"); its
   evidence is then the sentence the classifier scores highest for the tag;
 - `pii_exposure` is set by `nlp.pii` findings only (pattern plus checksum);
+- `promise_to_pay` also needs a when: a date or time, or an event, schedule or plan
+  (`promise_when` in `data/cues.json`) next to its evidence; "we'll pay invoice 30112 as
+  normal" commits to nothing a collector can hold the customer to;
 - `auto_reply` wins alone over an out-of-office reply, an acknowledgement or a bounce: nobody
   wrote it, so nothing in it is a signal. A system notice (an AP portal's "scheduled for
   payment", an invoice rejected for a price variance, a remittance advice) keeps the account
@@ -18,6 +21,7 @@ Every set tag has at least one evidence span, in character offsets into the doc'
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +30,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from nlp.components import sentence_spans, text_of
+from nlp.dates import find_times
 from nlp.labels import tags_for
 from nlp.lexicon import Hit
 from nlp.pii import find_pii
@@ -94,6 +99,7 @@ class SignalDecider:
         self.counter_threshold = counter_threshold
         self.veto = veto
         self.thresholds = dict(thresholds)
+        self._when: re.Pattern[str] | None = None
 
     def __call__(self, doc: Doc) -> Doc:
         return next(iter(self.pipe([doc])))
@@ -191,8 +197,41 @@ class SignalDecider:
                     scores[label] = min(scores[label], 0.49)
             labels = [label for label in labels if label == "auto_reply" or label in kept]
             evidence = [e for e in evidence if e.label in labels]
+        if "promise_to_pay" in labels and not self._says_when(doc, evidence):
+            labels.remove("promise_to_pay")
+            scores["promise_to_pay"] = min(scores["promise_to_pay"], 0.49)
+            evidence = [e for e in evidence if e.label != "promise_to_pay"]
         evidence.sort(key=lambda e: (e.start, e.end, e.label))
         return Decision(labels, scores, evidence)
+
+    def _says_when(self, doc: Doc, evidence: list[Evidence]) -> bool:
+        """Does the promise say when? TAXONOMY: a promise commits to pay at or by a time. A
+        date or time (not a past one), or a `promise_when` cue (an event, a schedule, a plan,
+        "now") in the sentence of a piece of its evidence or the one either side of it.
+
+        "We'll pay invoice 30112 as normal", "I'm sending you a letter", "I'll see what I can
+        do" and "6% is what we'll pay on this one" say no when, and are no promise."""
+        if self._when is None:
+            self._when = self.nlp.get_pipe("commwatch_lexicon").cues.promise_when  # type: ignore[attr-defined]
+        text = text_of(doc)
+        bounds = list(sentence_spans(doc)) or [(0, len(text))]
+        picked: set[int] = set()
+        for e in evidence:
+            if e.label != "promise_to_pay":
+                continue
+            for i, (s, end) in enumerate(bounds):
+                if s < e.end and e.start < end:
+                    picked.update((i - 1, i, i + 1))
+        sent = doc._.sent_at.date() if doc._.sent_at is not None else None
+        for i in sorted(picked):
+            if not 0 <= i < len(bounds):
+                continue
+            chunk = text[bounds[i][0] : bounds[i][1]]
+            if self._when is not None and self._when.search(chunk.lower()):
+                return True
+            if any(not t.is_past for t in find_times(chunk, sent)):
+                return True
+        return False
 
 
 # What a customer's AP or procurement system reports: "scheduled for payment", "rejected:

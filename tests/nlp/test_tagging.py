@@ -118,6 +118,34 @@ def test_system_notices_keep_their_account_tags(
         assert result.promise == promise
 
 
+# A promise says when (TAXONOMY: "commits to pay all or part at or by a time"): a date or
+# time, or an event, schedule, plan or "now" in its sentence or the one either side of it.
+SAYS_WHEN = [
+    ("We will pay the invoice without this position.", False),
+    ("Please void invoice 30187. We'll pay invoice 30112 as normal.", False),
+    ("Our agreement caps surcharges at 6%, so 6% is what we'll pay on this one.", False),
+    ("I'm sending you a letter telling you to stop contacting me.", False),
+    ("I'll I'll see what I can do no promises though", False),
+    ("We paid it last week and we'll pay you as agreed.", False),  # a past time is no when
+    ("We'll pay the balance on Friday.", True),
+    ("It should all be paid before the Christmas break.", True),
+    ("It'll go out in next fortnight's pay run.", True),
+    ("We propose to pay it in three instalments.", True),
+    ("Sir payment will be done after Diwali.", True),
+    ("Sir Tihar pachi payment garchhu.", True),
+    ("We will clear the balance. Expect it by the 30th.", True),  # the next sentence says when
+]
+
+
+@pytest.mark.parametrize(("text", "promise"), SAYS_WHEN)
+def test_a_promise_says_when(tagger: Tagger, text: str, promise: bool) -> None:
+    result = tagger.tag_one(text, sent_at=datetime(2026, 3, 2, 9, tzinfo=UTC))
+    assert ("promise_to_pay" in result.labels) is promise
+    if not promise:  # dropped whole: no score that reads as set, no evidence left behind
+        assert result.scores["promise_to_pay"] < 0.5
+        assert all(e.label != "promise_to_pay" for e in result.evidence)
+
+
 def test_a_delivery_ticket_is_not_an_automatic_reply(tagger: Tagger) -> None:
     text = ("Two cases on INV 88410 arrived crushed; the driver noted it on the delivery "
             "ticket. Please credit them.")
