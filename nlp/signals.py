@@ -11,6 +11,8 @@ The `commwatch_signals` component runs last. For each tag the message's directio
 - `promise_to_pay` also needs a when: a date or time, or an event, schedule or plan
   (`promise_when` in `data/cues.json`) next to its evidence; "we'll pay invoice 30112 as
   normal" commits to nothing a collector can hold the customer to;
+- `billing_query` also needs an ask: a question mark or a request (`query_ask`) next to its
+  evidence; "Total $18,406.75 incl GST" names a billing topic and asks nothing;
 - `auto_reply` wins alone over an out-of-office reply, an acknowledgement or a bounce: nobody
   wrote it, so nothing in it is a signal. A system notice (an AP portal's "scheduled for
   payment", an invoice rejected for a price variance, a remittance advice) keeps the account
@@ -21,7 +23,6 @@ Every set tag has at least one evidence span, in character offsets into the doc'
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -99,7 +100,7 @@ class SignalDecider:
         self.counter_threshold = counter_threshold
         self.veto = veto
         self.thresholds = dict(thresholds)
-        self._when: re.Pattern[str] | None = None
+        self._lexicon_cues: Any = None
 
     def __call__(self, doc: Doc) -> Doc:
         return next(iter(self.pipe([doc])))
@@ -197,10 +198,11 @@ class SignalDecider:
                     scores[label] = min(scores[label], 0.49)
             labels = [label for label in labels if label == "auto_reply" or label in kept]
             evidence = [e for e in evidence if e.label in labels]
-        if "promise_to_pay" in labels and not self._says_when(doc, evidence):
-            labels.remove("promise_to_pay")
-            scores["promise_to_pay"] = min(scores["promise_to_pay"], 0.49)
-            evidence = [e for e in evidence if e.label != "promise_to_pay"]
+        for label, holds in (("promise_to_pay", self._says_when), ("billing_query", self._asks)):
+            if label in labels and not holds(doc, evidence):
+                labels.remove(label)
+                scores[label] = min(scores[label], 0.49)
+                evidence = [e for e in evidence if e.label != label]
         evidence.sort(key=lambda e: (e.start, e.end, e.label))
         return Decision(labels, scores, evidence)
 
@@ -211,27 +213,48 @@ class SignalDecider:
 
         "We'll pay invoice 30112 as normal", "I'm sending you a letter", "I'll see what I can
         do" and "6% is what we'll pay on this one" say no when, and are no promise."""
-        if self._when is None:
-            self._when = self.nlp.get_pipe("commwatch_lexicon").cues.promise_when  # type: ignore[attr-defined]
-        text = text_of(doc)
-        bounds = list(sentence_spans(doc)) or [(0, len(text))]
-        picked: set[int] = set()
-        for e in evidence:
-            if e.label != "promise_to_pay":
-                continue
-            for i, (s, end) in enumerate(bounds):
-                if s < e.end and e.start < end:
-                    picked.update((i - 1, i, i + 1))
+        when = self._cues().promise_when
         sent = doc._.sent_at.date() if doc._.sent_at is not None else None
-        for i in sorted(picked):
-            if not 0 <= i < len(bounds):
-                continue
-            chunk = text[bounds[i][0] : bounds[i][1]]
-            if self._when is not None and self._when.search(chunk.lower()):
+        for chunk in _around(doc, evidence, "promise_to_pay"):
+            if when is not None and when.search(chunk.lower()):
                 return True
             if any(not t.is_past for t in find_times(chunk, sent)):
                 return True
         return False
+
+    def _asks(self, doc: Doc, evidence: list[Evidence]) -> bool:
+        """Does the billing query ask? TAXONOMY: the customer asks a question or makes a
+        request about a bill. A question mark or a `query_ask` cue in the sentence of a piece
+        of its evidence or the one either side of it: "Total $18,406.75 incl GST", "thanks
+        for the updated statement" and "our terms are net 60" name a billing topic and ask
+        nothing."""
+        ask = self._cues().query_ask
+        for chunk in _around(doc, evidence, "billing_query"):
+            if "?" in chunk or (ask is not None and ask.search(chunk.lower())):
+                return True
+        return False
+
+    def _cues(self) -> Any:
+        if self._lexicon_cues is None:
+            self._lexicon_cues = self.nlp.get_pipe("commwatch_lexicon").cues  # type: ignore[attr-defined]
+        return self._lexicon_cues
+
+
+def _around(doc: Doc, evidence: list[Evidence], label: str) -> Iterable[str]:
+    """The text of each sentence holding a piece of `label`'s evidence and of the sentence
+    either side of it, in text order."""
+    text = text_of(doc)
+    bounds = list(sentence_spans(doc)) or [(0, len(text))]
+    picked: set[int] = set()
+    for e in evidence:
+        if e.label != label:
+            continue
+        for i, (s, end) in enumerate(bounds):
+            if s < e.end and e.start < end:
+                picked.update((i - 1, i, i + 1))
+    for i in sorted(picked):
+        if 0 <= i < len(bounds):
+            yield text[bounds[i][0] : bounds[i][1]]
 
 
 # What a customer's AP or procurement system reports: "scheduled for payment", "rejected:

@@ -146,6 +146,30 @@ def test_a_promise_says_when(tagger: Tagger, text: str, promise: bool) -> None:
         assert all(e.label != "promise_to_pay" for e in result.evidence)
 
 
+# A billing query asks (TAXONOMY: "asks a question or makes a request about a bill"): a
+# question mark or a request next to the billing topic that matched.
+ASKS = [
+    ("Total $18,406.75 incl GST.", False),
+    ("Thanks for sending the updated statement, that's much clearer.", False),
+    ("Per our terms (net 60), MMS-402100 dated 3/2 is due 5/1.", False),
+    ("Got the W-9, thanks Jane. Vendor setup is complete on our side.", False),
+    ("Can you send me a copy of INV-10023?", True),
+    ("Please reissue INV-304402 with PO# 7781-B instead of 7781.", True),
+    ("What is the fuel surcharge on INV-90014 based on", True),
+    ("sir ledger bhejo", True),
+    ("Our auditors are asking for a balance confirmation as of 31.12.", True),
+]
+
+
+@pytest.mark.parametrize(("text", "query"), ASKS)
+def test_a_billing_query_asks(tagger: Tagger, text: str, query: bool) -> None:
+    result = tagger.tag_one(text)
+    assert ("billing_query" in result.labels) is query
+    if not query:
+        assert result.scores["billing_query"] < 0.5
+        assert all(e.label != "billing_query" for e in result.evidence)
+
+
 def test_a_delivery_ticket_is_not_an_automatic_reply(tagger: Tagger) -> None:
     text = ("Two cases on INV 88410 arrived crushed; the driver noted it on the delivery "
             "ticket. Please credit them.")
