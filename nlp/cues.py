@@ -85,9 +85,11 @@ class Cues:
         # "in next fortnight's pay run", "in three instalments", "after Diwali"), in its
         # sentence or the one before or after it. See `nlp.signals`.
         self.promise_when = _phrases_regex(raw.get("promise_when", []))
-        # A billing query asks: a question mark or one of these ("please", "can you", "we
-        # need", "send", "bhejo") in its sentence or the one before or after it. "Thanks for
-        # the updated statement" and "Total $18,406.75 incl GST" ask nothing.
+        # A billing query asks: a question mark or one of these in its sentence or the one
+        # before or after it: a request ("please", "can you", "we need", "send", "bhejo") or a
+        # discrepancy put to the supplier ("it is still showing as overdue on your
+        # statement"). "Thanks for the updated statement" and "Total $18,406.75 incl GST"
+        # ask nothing.
         self.query_ask = _phrases_regex(raw.get("query_ask", []))
 
 

@@ -154,9 +154,10 @@ ASKS = [
     ("Per our terms (net 60), MMS-402100 dated 3/2 is due 5/1.", False),
     ("Got the W-9, thanks Jane. Vendor setup is complete on our side.", False),
     ("Can you send me a copy of INV-10023?", True),
-    ("Please reissue INV-304402 with PO# 7781-B instead of 7781.", True),
+    ("Please re-issue INV-304402 with PO number 7781-B instead of 7781.", True),
     ("What is the fuel surcharge on INV-90014 based on", True),
     ("sir ledger bhejo", True),
+    ("yeah hi, I'm just calling to find out what the balance is on the account", True),
     ("Our auditors are asking for a balance confirmation as of 31.12.", True),
 ]
 
