@@ -15,7 +15,7 @@ CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
 TRAIN_FILE = CORPUS / "train.jsonl"
 DEV_FILE = CORPUS / "dev.jsonl"
 # Messages written by hand apart from the corpus and the tagger (nlp/data/written/README.md):
-# ten sets join the training data; the two held-out sets are never trained on.
+# ten sets join the training data; the held-out sets and the wholesale probe are not trained on.
 WRITTEN = Path(__file__).resolve().parent / "data" / "written"
 WRITTEN_TRAIN_FILES = tuple(
     WRITTEN / f"{name}.jsonl"
@@ -24,6 +24,8 @@ WRITTEN_TRAIN_FILES = tuple(
 )
 HELDOUT_FILE = WRITTEN / "heldout.jsonl"
 HELDOUT2_FILE = WRITTEN / "heldout2.jsonl"
+HELDOUT3_FILE = WRITTEN / "heldout3.jsonl"
+WHOLESALE_FILE = WRITTEN / "wholesale.jsonl"
 TRAIN_FILES = (TRAIN_FILE, *WRITTEN_TRAIN_FILES)
 
 

@@ -12,7 +12,8 @@ The `commwatch_signals` component runs last. For each tag the message's directio
   (`promise_when` in `data/cues.json`) next to its evidence; "we'll pay invoice 30112 as
   normal" commits to nothing a collector can hold the customer to;
 - `billing_query` also needs an ask: a question mark, a request or a discrepancy put to us
-  (`query_ask`) next to its evidence; "Total $18,406.75 incl GST" names a billing topic and asks nothing;
+  (`query_ask`) next to its evidence; "Total $18,406.75 incl GST" names a billing topic and
+  asks nothing;
 - `auto_reply` wins alone over an out-of-office reply, an acknowledgement or a bounce: nobody
   wrote it, so nothing in it is a signal. A system notice (an AP portal's "scheduled for
   payment", an invoice rejected for a price variance, a remittance advice) keeps the account
