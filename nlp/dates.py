@@ -27,6 +27,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import lru_cache
 from itertools import islice
 from typing import Any
 
@@ -520,7 +521,10 @@ class Scanner:
         """
         finder = self._finder
         if finder is None or finder.size != len(self._patterns):
+            # Patterns were added (a module that registers its own was imported): scans made
+            # before know nothing of them, so none of them may be reused.
             finder = self._finder = self._build()
+            self._recent = ()
         recent = self._recent
         end = len(text) if endpos is None else endpos
         for starts in recent:
@@ -1397,6 +1401,13 @@ def find_times(text: str, sent: date | None) -> list[TimeMention]:
             chosen.append((name, mention))
     chosen.sort(key=lambda c: c[1].start)
     return _merge_adjacent(text, chosen, sent)
+
+
+@lru_cache(maxsize=1024)
+def times_in(text: str, sent: date | None) -> tuple[TimeMention, ...]:
+    """`find_times`, remembered for the last texts: whether a promise says when (`nlp.signals`)
+    and its extraction (`nlp.extract`) read the same message's times, a batch apart."""
+    return tuple(find_times(text, sent))
 
 
 _GAP_WEEKDAY_DATE = re.compile(r"[\s,]*(?:the\s+)?", re.IGNORECASE)

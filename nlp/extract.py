@@ -33,7 +33,7 @@ from nlp.dates import (
     Scanner,
     TimeMention,
     add_months,
-    find_times,
+    times_in,
     words_pattern,
 )
 
@@ -313,7 +313,7 @@ def _choose_sentences(
 ) -> list[_Sentence] | None:
     """The sentence most likely to hold the promise, plus any it leans on for a missing part."""
     spans = sentences(text)
-    all_times = find_times(text, sent)
+    all_times = list(times_in(text, sent))
     all_amounts = find_amounts(text)
     refs = invoice_refs(text) if all_amounts else []  # only amounts are checked against them
     scored = [_score(text, span, all_times, all_amounts, refs, sent, focus) for span in spans]

@@ -32,7 +32,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from nlp.components import sentence_spans, text_of
-from nlp.dates import find_times
+from nlp.dates import times_in
 from nlp.labels import tags_for
 from nlp.lexicon import Hit
 from nlp.pii import find_pii
@@ -215,13 +215,15 @@ class SignalDecider:
         "We'll pay invoice 30112 as normal", "I'm sending you a letter", "I'll see what I can
         do" and "6% is what we'll pay on this one" say no when, and are no promise."""
         when = self._cues().promise_when
+        text = text_of(doc)
+        spans = _around(doc, evidence, "promise_to_pay")
+        if when is not None and any(when.search(text[a:b].lower()) for a, b in spans):
+            return True
         sent = doc._.sent_at.date() if doc._.sent_at is not None else None
-        for chunk in _around(doc, evidence, "promise_to_pay"):
-            if when is not None and when.search(chunk.lower()):
-                return True
-            if any(not t.is_past for t in find_times(chunk, sent)):
-                return True
-        return False
+        return any(
+            not t.is_past and any(a <= t.start < b for a, b in spans)
+            for t in times_in(text, sent)
+        )
 
     def _asks(self, doc: Doc, evidence: list[Evidence]) -> bool:
         """Does the billing query ask? TAXONOMY: the customer asks a question or makes a
@@ -230,7 +232,9 @@ class SignalDecider:
         for the updated statement" and "our terms are net 60" name a billing topic and ask
         nothing."""
         ask = self._cues().query_ask
-        for chunk in _around(doc, evidence, "billing_query"):
+        text = text_of(doc)
+        for a, b in _around(doc, evidence, "billing_query"):
+            chunk = text[a:b]
             if "?" in chunk or (ask is not None and ask.search(chunk.lower())):
                 return True
         return False
@@ -241,11 +245,10 @@ class SignalDecider:
         return self._lexicon_cues
 
 
-def _around(doc: Doc, evidence: list[Evidence], label: str) -> Iterable[str]:
-    """The text of each sentence holding a piece of `label`'s evidence and of the sentence
-    either side of it, in text order."""
-    text = text_of(doc)
-    bounds = list(sentence_spans(doc)) or [(0, len(text))]
+def _around(doc: Doc, evidence: list[Evidence], label: str) -> list[tuple[int, int]]:
+    """Where to look around `label`'s evidence: each sentence holding a piece of it and the
+    sentence either side, neighbouring sentences joined into one stretch (character spans)."""
+    bounds = list(sentence_spans(doc)) or [(0, len(text_of(doc)))]
     picked: set[int] = set()
     for e in evidence:
         if e.label != label:
@@ -253,9 +256,13 @@ def _around(doc: Doc, evidence: list[Evidence], label: str) -> Iterable[str]:
         for i, (s, end) in enumerate(bounds):
             if s < e.end and e.start < end:
                 picked.update((i - 1, i, i + 1))
-    for i in sorted(picked):
-        if 0 <= i < len(bounds):
-            yield text[bounds[i][0] : bounds[i][1]]
+    stretches: list[list[int]] = []
+    for i in sorted(i for i in picked if 0 <= i < len(bounds)):
+        if stretches and stretches[-1][1] == i - 1:
+            stretches[-1][1] = i
+        else:
+            stretches.append([i, i])
+    return [(bounds[a][0], bounds[b][1]) for a, b in stretches]
 
 
 # What a customer's AP or procurement system reports: "scheduled for payment", "rejected:

@@ -293,6 +293,20 @@ def test_scanner_finds_exactly_what_finditer_finds() -> None:
     assert all(scan.prefixes is not None for scan in scans[:7])  # narrowed down, not plain
 
 
+def test_a_pattern_added_after_a_scan_is_found_in_the_same_text() -> None:
+    """Modules register their patterns when they are imported (extraction's on the first
+    message tagged a promise); a scan remembered from before must not hide them. It did: a
+    promise's amount went missing on the first batch after start-up and came back on the
+    second."""
+    scanner = Scanner()
+    dates = scanner.add(re.compile(r"\bfriday\b", re.IGNORECASE))
+    text = "We will pay USD 860 on Friday."
+    assert [m.group() for m in dates.matches(text)] == ["Friday"]
+    money = scanner.add(re.compile(r"\bUSD \d+"))
+    assert [m.group() for m in money.matches(text)] == ["USD 860"]
+    assert [m.group() for m in dates.matches(text)] == ["Friday"]
+
+
 def test_scanned_rules_match_as_re_does_on_the_corpus() -> None:
     corpus = Path(__file__).resolve().parents[2] / "nlp" / "data" / "corpus" / "dev.jsonl"
     texts = [json.loads(line)["text"] for line in corpus.read_text(encoding="utf-8").splitlines()]
