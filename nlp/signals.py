@@ -31,7 +31,7 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from nlp.components import sentence_spans, text_of
+from nlp.components import sentence_chars, sentence_spans, text_of
 from nlp.dates import times_in
 from nlp.labels import tags_for
 from nlp.lexicon import Hit
@@ -248,7 +248,7 @@ class SignalDecider:
 def _around(doc: Doc, evidence: list[Evidence], label: str) -> list[tuple[int, int]]:
     """Where to look around `label`'s evidence: each sentence holding a piece of it and the
     sentence either side, neighbouring sentences joined into one stretch (character spans)."""
-    bounds = list(sentence_spans(doc)) or [(0, len(text_of(doc)))]
+    bounds = sentence_chars(doc) or [(0, len(text_of(doc)))]
     picked: set[int] = set()
     for e in evidence:
         if e.label != label:
