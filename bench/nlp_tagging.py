@@ -106,7 +106,8 @@ def run_side(side: str, path: Path, profile: bool) -> dict[str, float]:
         import pstats
 
         profiler.disable()
-        pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(int(os.environ.get("PROFILE_LINES", "30")))
+        lines = int(os.environ.get("PROFILE_LINES", "30"))
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(lines)
     return {"seconds": seconds, "cpu": cpu, "messages": len(texts), "tags": tagged,
             "rss": peak_rss_mb()}
 
