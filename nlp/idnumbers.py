@@ -61,6 +61,7 @@ __all__ = [
     "curp_valid",
     "emirates_id_valid",
     "find_national_ids",
+    "luhn_valid",
     "pesel_valid",
     "pps_valid",
     "sa_id_valid",
@@ -75,7 +76,11 @@ def _digits(s: str) -> list[int]:
     return [ord(c) - 48 for c in s]
 
 
-def _luhn(digits: str) -> bool:
+def luhn_valid(digits: str) -> bool:
+    """Luhn (mod 10) check over a string of ASCII digits: payment cards, and the SIN, South
+    African ID, Emirates ID and personnummer below."""
+    if not digits or not (digits.isascii() and digits.isdigit()):
+        return False
     total = 0
     for i, n in enumerate(reversed(_digits(digits))):
         if i % 2:
@@ -134,7 +139,7 @@ def verhoeff_valid(digits: str) -> bool:
 def sin_valid(digits: str) -> bool:
     """Canadian Social Insurance Number: 9 digits, Luhn; 8 is never issued first (0 marks
     the sample numbers forms print, which people paste as well)."""
-    return len(digits) == 9 and digits.isdigit() and digits[0] != "8" and _luhn(digits)
+    return len(digits) == 9 and digits.isdigit() and digits[0] != "8" and luhn_valid(digits)
 
 
 def sa_id_valid(digits: str) -> bool:
@@ -142,7 +147,7 @@ def sa_id_valid(digits: str) -> bool:
     if len(digits) != 13 or not digits.isdigit() or digits[10] not in "01":
         return False
     d = _digits(digits)
-    return _birth_date(d[0] * 10 + d[1], d[2] * 10 + d[3], d[4] * 10 + d[5]) and _luhn(digits)
+    return _birth_date(d[0] * 10 + d[1], d[2] * 10 + d[3], d[4] * 10 + d[5]) and luhn_valid(digits)
 
 
 def tfn_valid(digits: str) -> bool:
@@ -231,7 +236,7 @@ def emirates_id_valid(digits: str) -> bool:
     """UAE Emirates ID: 784, the holder's birth year, 7 digits and a Luhn check digit."""
     if len(digits) != 15 or not digits.startswith("784") or not digits.isdigit():
         return False
-    return 1900 <= int(digits[3:7]) <= 2100 and _luhn(digits)
+    return 1900 <= int(digits[3:7]) <= 2100 and luhn_valid(digits)
 
 
 def hkid_valid(hkid: str) -> bool:
@@ -278,7 +283,7 @@ def personnummer_valid(digits: str) -> bool:
     d = _digits(digits)
     day = d[4] * 10 + d[5]
     day = day - 60 if day > 60 else day
-    return _birth_date(d[0] * 10 + d[1], d[2] * 10 + d[3], day) and _luhn(digits)
+    return _birth_date(d[0] * 10 + d[1], d[2] * 10 + d[3], day) and luhn_valid(digits)
 
 
 def rodne_cislo_valid(digits: str) -> bool:

@@ -35,7 +35,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from nlp.idnumbers import NATIONAL_ID_KINDS, clabe_valid, find_national_ids
+from nlp.idnumbers import NATIONAL_ID_KINDS, clabe_valid, find_national_ids, luhn_valid
 
 __all__ = [
     "IBAN_LENGTHS",
@@ -80,19 +80,6 @@ class PiiFinding:
 
 
 # ----------------------------------------------------------------------------- checksums
-
-
-def luhn_valid(digits: str) -> bool:
-    """Luhn (mod 10) check over a string of ASCII digits, as used by payment cards."""
-    if not digits or not (digits.isascii() and digits.isdigit()):
-        return False
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        n = ord(ch) - 48
-        if i % 2:
-            n = n * 2 - 9 if n > 4 else n * 2
-        total += n
-    return total % 10 == 0
 
 
 def iban_valid(s: str) -> bool:
