@@ -56,6 +56,14 @@ BOUNDARIES = [
     ("Remittance advice attached, paid yesterday.", ["payment_confirmation"]),
     ("Please confirm you received our transfer.", ["payment_confirmation"]),
     ("Funds will be transferred by 22 February.", ["promise_to_pay"]),
+    # ... as written: cheques in the post, the customer's run, rails by name, bank notices
+    ("Check #4471 for $3,318.22 was mailed Tuesday to your lockbox.", ["payment_confirmation"]),
+    ("Cheque's in the post. Honest", ["payment_confirmation"]),
+    ("Funds released in this morning's run for 77854 and 77861.", ["payment_confirmation"]),
+    ("BPAY'd the lot this arvo. Cheers", ["payment_confirmation"]),
+    ("Rs 2,40,000 has been debited from your a/c XX4471 towards BHARAT PACK.",
+     ["payment_confirmation"]),
+    ("The cheque will be mailed on Friday.", ["promise_to_pay"]),
     # hardship: difficulty / plain request for time
     ("Our cash flow is tight; we are having cash-flow problems.", ["hardship"]),
     ("The company has entered administration.", ["hardship"]),
@@ -163,6 +171,7 @@ ASKS = [
     ("Got the W-9, thanks Jane. Vendor setup is complete on our side.", False),
     ("Can you send me a copy of INV-10023?", True),
     ("Please re-issue INV-304402 with PO number 7781-B instead of 7781.", True),
+    ("Can you reissue INV-304402 to our new company name?", True),
     ("What is the fuel surcharge on INV-90014 based on", True),
     ("sir ledger bhejo", True),
     ("yeah hi, I'm just calling to find out what the balance is on the account", True),
