@@ -54,9 +54,12 @@ _UNITS = {"k": 1e3, "m": 1e6, "mn": 1e6, "mln": 1e6, "mio": 1e6, "million": 1e6,
           "thousand": 1e3, "grand": 1e3, "lakh": 1e5, "lakhs": 1e5, "lac": 1e5, "lacs": 1e5,
           "crore": 1e7, "crores": 1e7, "bn": 1e9, "billion": 1e9}
 
-# "R3 200" (rand) and "N480,000" (naira) only before a grouped number: a capital letter before
-# digits is too often a part or room number otherwise.
-_LETTER_SYMBOL = r"(?-i:R|N)(?=\d{1,3}(?:[, ]\d{3})+(?![\d,]))"
+# "R3 200" (rand) and "N480,000" (naira) only before a grouped number or one with cents
+# ("R31 400,00", "R450.00"): a capital letter before digits is too often a part or room
+# number otherwise.
+_LETTER_SYMBOL = (
+    r"(?-i:R|N)(?=\d{1,3}(?:[, ]\d{3})+(?:[.,]\d\d)?(?![\d,])|\d+[.,]\d\d(?![\d,.]))"
+)
 _PREFIX = (
     r"(?P<pre>US\$|USD\$|CA\$|CAD\$|AU\$|AUD\$|NZ\$|HK\$|MX\$|TT\$|EC\$|BDS\$|C\$|A\$|S\$|R\$|J\$|"
     r"\$|£|€|¥|₹|₩|₦|₱|GH₵|GH¢|[Rr]s\.?|SFr\.|Fr\.|KShs?\.?|Kshs?\.?|Rp\.?|(?-i:RM|Tk\.?)|"
@@ -184,6 +187,10 @@ class Money:
     # Read from a spoken sum with no money word ("the six forty"): the promise's amount when
     # nothing firmer is said, but no guide to which sentence or date holds the promise.
     spoken: bool = False
+    # The currency came from a symbol or word several currencies are written with ("$",
+    # "dollars", "Rs", "rupees"): `currency` is its usual reading, and nlp.currency may settle
+    # it from the rest of the message.
+    shared: str | None = None
 
 
 def parse_number(raw: str) -> float | None:
@@ -342,7 +349,8 @@ def _worded(m: re.Match[str]) -> Money | None:
         if value is not None:
             post = m.string[m.start("adj") if m.group("adj") else m.start("cur") : m.end()]
             currency = _currency(None, post, m.group("adj"))
-            return Money(m.start("words") + lead.start(), m.end(), value, currency)
+            return Money(m.start("words") + lead.start(), m.end(), value, currency,
+                         shared=_shared(None, post, m.group("adj")))
     return None
 
 
@@ -363,7 +371,21 @@ def _numeric(m: re.Match[str]) -> Money | None:
         return None
     if unit is None and not _plausible_grouping(num):
         return None
-    return Money(m.start(), m.end(), round(value, 2), currency)
+    return Money(m.start(), m.end(), round(value, 2), currency,
+                 shared=_shared(pre, post, m.group("adj")))
+
+
+# Symbols and words written for more than one currency, by the family nlp.currency knows.
+_SHARED = {"$": "$", "dollars": "$", "dollar": "$", "bucks": "$", "rs": "rs", "rs.": "rs",
+           "rupees": "rs", "rupee": "rs"}
+
+
+def _shared(pre: str | None, post: str | None, adj: str | None) -> str | None:
+    """The shared symbol the currency was read from, if it was ("$980 AUD" names its own)."""
+    if adj:
+        return None
+    said = (post or pre or "").lower().split()
+    return _SHARED.get(said[0]) if said else None
 
 
 def _currency(pre: str | None, post: str | None, adj: str | None) -> str | None:

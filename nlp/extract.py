@@ -24,6 +24,7 @@ from functools import lru_cache
 from typing import Any
 
 from nlp.amounts import Money, find_amounts, parse_number
+from nlp.currency import CurrencyContext
 from nlp.dates import (
     COUNTS,
     NOW,
@@ -274,18 +275,25 @@ class _Sentence:
 
 
 def extract_promise(
-    text: str, sent_at: datetime | None, focus: Sequence[Span] = ()
+    text: str, sent_at: datetime | None, focus: Sequence[Span] = (),
+    currency_hint: str | None = None,
 ) -> PromiseValue | None:
     """The amount, currency and due date a message promises, with instalments when stated.
 
     Dates resolve against the local calendar date of `sent_at` in its own UTC offset: a
     message sent at 23:30 on 31 March in New York was written on 31 March, whatever UTC says.
     Without `sent_at`, only dates that state their year resolve. `focus` is where the tagger
-    found the promise; values there or nearest to it are preferred. Returns None when the
+    found the promise; values there or nearest to it are preferred. An amount in "$", "Rs"
+    or no currency at all takes the currency the message, the customer's account
+    (`currency_hint`) or the sender's UTC offset shows (nlp.currency). Returns None when the
     text states neither an amount nor a time.
     """
     sent = sent_at.date() if sent_at is not None else None
-    chosen = _choose_sentences(text, sent, focus)
+    amounts = find_amounts(text)
+    if any(a.shared or a.currency is None for a in amounts):
+        context = CurrencyContext(text, sent_at, currency_hint, amounts)
+        amounts = [context.settle(a) for a in amounts]
+    chosen = _choose_sentences(text, sent, focus, amounts)
     if chosen is None:
         return None
     times = [t for s in chosen for t in s.times]
@@ -309,12 +317,11 @@ def extract_promise(
 
 
 def _choose_sentences(
-    text: str, sent: date | None, focus: Sequence[Span]
+    text: str, sent: date | None, focus: Sequence[Span], all_amounts: list[Money]
 ) -> list[_Sentence] | None:
     """The sentence most likely to hold the promise, plus any it leans on for a missing part."""
     spans = sentences(text)
     all_times = list(times_in(text, sent))
-    all_amounts = find_amounts(text)
     refs = invoice_refs(text) if all_amounts else []  # only amounts are checked against them
     scored = [_score(text, span, all_times, all_amounts, refs, sent, focus) for span in spans]
     candidates = [s for s in scored if s.times or s.amounts]

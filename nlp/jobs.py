@@ -18,7 +18,15 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from commwatch.store import DisputeRecord, Message, PromiseRecord, Signal, session_scope, utcnow
+from commwatch.store import (
+    Customer,
+    DisputeRecord,
+    Message,
+    PromiseRecord,
+    Signal,
+    session_scope,
+    utcnow,
+)
 from nlp.pipeline import Tagger, Tagging
 
 
@@ -86,12 +94,24 @@ def _tag_where(
                 [local_sent_at(m) for m in batch],
                 batch_size,
                 channels=[m.channel for m in batch],
+                currencies=_account_currencies(session, batch),
             )
             _replace_signals(session, batch, results, counts)
             counts["tagged"] += len(batch)
         if progress is not None:
             progress(len(batch))
     return counts
+
+
+def _account_currencies(session: Session, batch: list[Message]) -> list[str | None]:
+    """Each message's customer's account currency (None where no customer is known)."""
+    ids = {m.customer_id for m in batch if m.customer_id is not None}
+    currency: dict[int | None, str] = {}
+    if ids:
+        rows = session.execute(
+            select(col(Customer.id), col(Customer.currency)).where(col(Customer.id).in_(ids)))
+        currency = {row[0]: row[1] for row in rows}
+    return [currency.get(m.customer_id) if m.customer_id is not None else None for m in batch]
 
 
 def _replace_signals(

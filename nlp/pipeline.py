@@ -46,7 +46,7 @@ from nlp.signals import Evidence
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 CLASSIFIER_NAME = "textcat_multilabel"
 # Bumped when component code changes in a way that changes results.
-CODE_VERSION = "6"
+CODE_VERSION = "7"
 
 CONFIG = """
 [nlp]
@@ -91,7 +91,7 @@ abusive_language = 0.7
 payment_confirmation = 0.7
 """
 
-for _name in ("sent_at",):
+for _name in ("sent_at", "currency"):
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=None)
 
@@ -176,9 +176,12 @@ class Tagger:
         batch_size: int = 256,
         trim: bool = True,
         channels: Sequence[str | None] | None = None,
+        currencies: Sequence[str | None] | None = None,
     ) -> list[Tagging]:
         """Tag each text. `trim` cuts quoted history and a signature off the end first (a
-        stored message's `new_text` has none; an eval file's text may)."""
+        stored message's `new_text` has none; an eval file's text may). `currencies` are the
+        customers' account currencies where known: what a promise's "$" or bare "two grand"
+        means when the message itself does not say (nlp.currency)."""
         docs = []
         for i, text in enumerate(texts):
             end = new_text_span(text) if trim else len(text)
@@ -187,6 +190,7 @@ class Tagger:
             doc._.direction = directions[i] if directions else "inbound"
             doc._.sent_at = sent_ats[i] if sent_ats else None
             doc._.channel = channels[i] if channels else None
+            doc._.currency = currencies[i] if currencies else None
             docs.append(doc)
         # A batch holding an empty doc trips the n-gram classifier (thinc's ngrams on a
         # zero-length array), so an empty text (an attachment-only chat message) runs alone.
@@ -234,7 +238,7 @@ def _extract(doc: Doc, result: Tagging) -> None:
         return sentences or spans
 
     if "promise_to_pay" in result.labels:
-        promise = extract_promise(text, doc._.sent_at, focus("promise_to_pay"))
+        promise = extract_promise(text, doc._.sent_at, focus("promise_to_pay"), doc._.currency)
         result.promise = promise.to_json() if promise else {
             "amount": None, "currency": None, "date": None
         }

@@ -97,9 +97,10 @@ def test_kept_rate() -> None:
     assert kept_rate([OPEN, CANCELLED]) is None
 
 
-def _customer_message(engine: Engine, text: str, sent: datetime) -> None:
+def _customer_message(engine: Engine, text: str, sent: datetime, currency: str = "USD") -> None:
     with session_scope(engine) as session:
-        customer = Customer(external_id="C7", name="Brightline", domains=["b.example"])
+        customer = Customer(external_id="C7", name="Brightline", domains=["b.example"],
+                            currency=currency)
         session.add(customer)
         session.flush()
         session.add(Message(natural_key="m1", source="s", channel="email", direction="inbound",
@@ -128,6 +129,23 @@ def test_ledger_from_signal_to_kept(engine: Engine) -> None:
         ]
         assert rows[0].settled_on == date(2026, 11, 12)
         assert rows[0].invoices == ["INV-10023"]
+
+
+def test_an_account_in_another_dollar_keeps_its_promise(engine: Engine) -> None:
+    """An Australian customer's "$" is AUD: its AUD payment keeps the promise (read as USD,
+    the payment would not count and the collector would be told the promise was broken)."""
+    _customer_message(engine, "Sorry it's late. I'll transfer the $2,150 on Friday.",
+                      datetime(2026, 11, 9, 10, tzinfo=UTC), currency="AUD")
+    tag_pending(engine, Tagger())
+    with session_scope(engine) as session:
+        session.add(Payment(customer_id=1, reference="PAY-1", amount=D("2150"), currency="AUD",
+                            received_on=date(2026, 11, 13)))
+    with session_scope(engine) as session:
+        update_ledger(session, datetime(2026, 11, 20, tzinfo=UTC))
+    with Session(engine) as session:
+        (row,) = session.scalars(select(PromiseRecord))
+        assert (row.amount, row.currency, row.due_on, row.status) == (
+            D("2150"), "AUD", date(2026, 11, 13), KEPT)
 
 
 def test_retag_that_drops_a_promise_cancels_it(engine: Engine, tmp_path) -> None:  # type: ignore[no-untyped-def]

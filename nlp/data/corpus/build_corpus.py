@@ -1255,10 +1255,21 @@ def make_outbound(split, r, kind):
     labels = [t for t in OUT_TAGS if (t == "abusive_language" and "abusive" in kind) or (t == "pii_exposure" and "pii" in kind)]
     return record(m, body, channel, labels, quoted)
 
+def local_dollars(promise, text, sent):
+    """A "$" or "dollars" written at +10:00 is an Australian's: AUD, unless USD is named."""
+    if not promise or sent.utcoffset() != timedelta(hours=10) or re.search(r"USD|usd|US\$", text):
+        return promise
+    def aud(p):
+        return dict(p, currency="AUD") if p.get("currency") == "USD" else p
+    out = aud(promise)
+    if "instalments" in promise:
+        out["instalments"] = [aud(i) for i in promise["instalments"]]
+    return out
+
 def record(m, text, channel, labels, quoted):
     labels = [t for t in IN_TAGS + OUT_TAGS if t in labels]
     ex = {"id": None, "text": text, "sent_at": m.sent.isoformat(), "channel": channel, "direction": m.direction,
-          "labels": labels, "promise": m.promise if "promise_to_pay" in labels else None}
+          "labels": labels, "promise": local_dollars(m.promise, text, m.sent) if "promise_to_pay" in labels else None}
     if m.invoices:
         ex["invoices"] = m.invoices
     if "dispute" in labels:

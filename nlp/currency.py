@@ -1,0 +1,131 @@
+"""Which currency a "$", "Rs" or bare "two grand" means.
+
+A Canadian, an Australian and a Jamaican all write "$", a Pakistani and a Nepali write "Rs",
+and nobody names a currency when they say "I'll send two grand Friday". Reading every "$" as
+US dollars records an Australian customer's promise in USD; its AUD payment then never keeps
+it, and the collector gets a broken-promise alert for a promise that was kept. So an amount
+written with a shared symbol, or with none, is settled from the best evidence there is, in
+this order:
+
+1. the message itself: an amount or word that names one currency ("C$1,200 now, $800 on
+   the 30th", "fourteen fifty Canadian", "TT dollars", "pesos") or, for a "$" or "Rs", a
+   payment system that only one country uses ("Interac e-transfer", "BPAY", "eSewa");
+2. the customer's account currency (`hint`), when one is known;
+3. where the sender's clock is: the UTC offset of the sent time, only where it points to one
+   country that writes that symbol (+10:00 and +11:00 are eastern Australia, +05:45 Nepal,
+   -03:30 Newfoundland); +08:00 (Perth, Singapore, Hong Kong) or -05:00 say nothing;
+4. the symbol's usual reading: "$" is USD, "Rs" INR; a bare amount keeps no currency.
+
+Each step only picks a currency the symbol can mean: a euro customer's "$500" stays USD.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+
+from nlp.amounts import CODES, Money
+
+# The currencies each shared symbol (as `Money.shared` names it) is written for.
+FAMILIES = {
+    "$": frozenset("USD CAD AUD NZD SGD HKD MXN JMD TTD XCD BBD".split()),
+    "rs": frozenset("INR PKR LKR NPR".split()),
+}
+# UTC offsets (minutes) where one country writes the symbol.
+_OFFSETS = {
+    "$": {570: "AUD", 600: "AUD", 630: "AUD", 660: "AUD", 720: "NZD", 765: "NZD", 780: "NZD",
+          -210: "CAD", -150: "CAD"},
+    "rs": {330: "INR", 300: "PKR", 345: "NPR"},
+}
+# Words that name one currency wherever they stand in the message: a code ("all figures in
+# CAD"), a country's dollar ("TT dollars", "Canadian funds"), or a payment system used in
+# one country only.
+_NAMES = {
+    "canadian": "CAD", "australian": "AUD", "aussie": "AUD", "kiwi": "NZD", "nz": "NZD",
+    "new zealand": "NZD", "singapore": "SGD", "hong kong": "HKD", "jamaican": "JMD",
+    "tt": "TTD", "trinidad": "TTD", "barbados": "BBD", "bajan": "BBD", "ec": "XCD",
+    "us": "USD", "u.s.": "USD", "american": "USD", "mexican": "MXN",
+}
+_RAILS = {
+    "interac": "CAD", "e-transfer": "CAD", "etransfer": "CAD", "e transfer": "CAD",
+    "bpay": "AUD", "payid": "AUD", "osko": "AUD", "esewa": "NPR", "khalti": "NPR",
+    "jazzcash": "PKR", "easypaisa": "PKR", "neft": "INR", "imps": "INR", "upi": "INR",
+    "spei": "MXN", "gcash": "PHP", "m-pesa": "KES", "mpesa": "KES", "paynow": "SGD",
+}
+_NAMED = re.compile(
+    r"(?<![\w$])(?:(?P<adj>" + "|".join(re.escape(k).replace(r"\ ", r"\s+") for k in _NAMES)
+    + r")\s+(?:dollars?|funds|currency)"
+    r"|(?P<pesos>pesos?)"
+    r"|(?P<rail>" + "|".join(re.escape(k).replace(r"\ ", r"\s?") for k in _RAILS) + r")"
+    r"|(?-i:(?P<code>" + "|".join(CODES) + r")))(?![\w$])",
+    re.IGNORECASE,
+)
+# Right after a sum: "fourteen fifty Canadian", "eighteen thousand TT", "$4,800 pesos".
+_AFTER = re.compile(
+    r"\s+(?:(?P<adj>" + "|".join(re.escape(k).replace(r"\ ", r"\s+") for k in _NAMES)
+    + r")|(?P<pesos>pesos?))(?![\w$])",
+    re.IGNORECASE,
+)
+
+
+class CurrencyContext:
+    """What one message says about its currency; `settle` applies it to each amount."""
+
+    __slots__ = ("_named", "_rails", "hint", "offset", "text")
+
+    def __init__(self, text: str, sent_at: datetime | None = None, hint: str | None = None,
+                 amounts: Sequence[Money] = ()) -> None:
+        self.text = text
+        self.hint = hint.upper() if hint else None
+        delta = sent_at.utcoffset() if sent_at is not None else None
+        self.offset = None if delta is None else int(delta.total_seconds() // 60)
+        named = {a.currency for a in amounts if a.currency and not a.shared}
+        rails = set()
+        for m in _NAMED.finditer(text):
+            (rails if m.group("rail") else named).add(self._name_of(m))
+        self._named = named
+        self._rails = rails
+
+    def _name_of(self, m: re.Match[str]) -> str:
+        groups = m.groupdict()
+        if groups.get("code"):
+            return m.group("code")
+        if groups.get("rail"):
+            return _RAILS[" ".join(m.group("rail").lower().split())]
+        if m.group("pesos"):
+            return "PHP" if self.offset == 480 else "MXN"
+        return _NAMES[" ".join(m.group("adj").lower().split())]
+
+    def settle(self, money: Money) -> Money:
+        """`money` with the currency it means here (unchanged when it names its own)."""
+        if money.currency and not money.shared:
+            return money
+        after = _AFTER.match(self.text, money.end)
+        if after is not None:
+            said = self._name_of(after)
+            return replace(money, currency=said, shared=None, end=after.end())
+        family = FAMILIES.get(money.shared or "")
+        currency = self._pick(family, money.shared)
+        if currency is None or currency == money.currency:
+            return money
+        return replace(money, currency=currency)
+
+    def _pick(self, family: frozenset[str] | None, symbol: str | None) -> str | None:
+        fits = (lambda c: c in family) if family else (lambda c: True)
+        # A payment system shows which "$" is meant, but a bare "three grand" named no
+        # currency at all: only a currency the message names, or the account's, is given it.
+        named = {c for c in self._named if fits(c)}
+        if family:
+            named |= {c for c in self._rails if fits(c)}
+        if len(named) == 1:
+            return named.pop()
+        if self.hint and fits(self.hint):
+            return self.hint
+        if symbol and self.offset is not None:
+            return _OFFSETS.get(symbol, {}).get(self.offset)
+        return None
+
+
+__all__ = ["FAMILIES", "CurrencyContext"]

@@ -1,0 +1,122 @@
+"""Which currency a promise's "$", "Rs" or bare "two grand" means (nlp.currency)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from nlp.amounts import find_amounts
+from nlp.extract import extract_promise
+
+
+def at(offset: str) -> datetime:
+    return datetime.fromisoformat(f"2026-03-04T10:00:00{offset}")
+
+
+def currency_of(text: str, offset: str = "+00:00", hint: str | None = None) -> tuple[float | None,
+                                                                                     str | None]:
+    found = extract_promise(text, at(offset), currency_hint=hint)
+    assert found is not None
+    return found.amount, found.currency
+
+
+@pytest.mark.parametrize(
+    ("offset", "currency"),
+    [
+        ("+10:00", "AUD"), ("+11:00", "AUD"), ("+10:30", "AUD"), ("+09:30", "AUD"),
+        ("+13:00", "NZD"), ("+12:00", "NZD"), ("-03:30", "CAD"),
+        # Clocks several "$" countries share say nothing: the usual reading stands.
+        ("+08:00", "USD"), ("-05:00", "USD"), ("-04:00", "USD"), ("+00:00", "USD"),
+    ],
+)
+def test_a_dollar_sign_is_read_where_the_sender_is(offset: str, currency: str) -> None:
+    assert currency_of("I'll transfer the $2,150 tomorrow first thing.", offset) == (
+        2150.0, currency)
+
+
+@pytest.mark.parametrize(
+    ("offset", "currency"), [("+05:45", "NPR"), ("+05:00", "PKR"), ("+05:30", "INR"),
+                             ("+00:00", "INR")],
+)
+def test_rupees_are_read_where_the_sender_is(offset: str, currency: str) -> None:
+    assert currency_of("Sir we will deposit Rs. 90,000 on Monday.", offset) == (90000.0, currency)
+
+
+@pytest.mark.parametrize(
+    ("text", "amount", "currency"),
+    [
+        # Another amount names the currency, and the "$" beside it is the same.
+        ("C$1,200 now and $800 on the 30th.", 1200.0, "CAD"),
+        # A payment system one country uses.
+        ("Sorry, crazy week. I'll e-transfer the $1,280 tomorrow morning.", 1280.0, "CAD"),
+        ("Will BPAY the $640 on Friday.", 640.0, "AUD"),
+        ("Rs 40,000 bholi pathaunchu esewa bata.", 40000.0, "NPR"),
+        # A word after the sum, or anywhere in the message.
+        ("joven le deposito los $4,800 pesos el viernes sin falta", 4800.0, "MXN"),
+        ("I'll send the e-transfer for the fourteen fifty Canadian first thing Monday",
+         1450.0, "CAD"),
+        ("Friday, I will bring the cheque for the eighteen thousand TT by your office", 18000.0,
+         "TTD"),
+        ("I will do ten thousand Friday and ten thousand the Friday after that, TT dollars",
+         10000.0, "TTD"),
+        # Named on the amount itself: the clock does not overrule it.
+        ("We'll pay $980 AUD on Friday.", 980.0, "AUD"),
+        ("We'll pay US$980 on Friday.", 980.0, "USD"),
+    ],
+)
+def test_the_message_says_which(text: str, amount: float, currency: str) -> None:
+    assert currency_of(text, "-05:00") == (amount, currency)
+
+
+def test_the_clock_does_not_overrule_the_message() -> None:
+    # Sent from Sydney, but the amount says US dollars.
+    assert currency_of("We'll wire $5,000 USD on Friday.", "+11:00") == (5000.0, "USD")
+    assert currency_of("I'll e-transfer the $1,280 tomorrow.", "+10:00") == (1280.0, "CAD")
+
+
+def test_two_currencies_named_leave_the_dollar_as_written() -> None:
+    text = "C$1,200 now, A$300 on Monday and $800 on the 30th."
+    found = extract_promise(text, at("-05:00"))
+    assert found is not None and found.instalments
+    assert [i.currency for i in found.instalments] == ["CAD", "AUD", "USD"]
+
+
+@pytest.mark.parametrize(
+    ("text", "hint", "expected"),
+    [
+        # The customer's account currency settles a "$" the message does not.
+        ("We'll pay the $2,000 on Friday.", "AUD", (2000.0, "AUD")),
+        ("We'll pay the $2,000 on Friday.", "cad", (2000.0, "CAD")),
+        # ... and gives a bare sum its currency.
+        ("I'll send two grand Friday.", "CAD", (2000.0, "CAD")),
+        ("We can do 5k by the 30th.", "GBP", (5000.0, "GBP")),
+        # Only a currency the symbol can mean: a euro account's "$" is still dollars.
+        ("We'll pay the $2,000 on Friday.", "EUR", (2000.0, "USD")),
+        # What the message names outranks the account.
+        ("We'll pay US$2,000 on Friday.", "CAD", (2000.0, "USD")),
+        ("Will BPAY the $640 on Friday.", "NZD", (640.0, "AUD")),
+        # No account, no currency named: a bare sum keeps none, even beside a payment system.
+        ("I'll send two grand Friday.", None, (2000.0, None)),
+        ("After Thanksgiving. I'll e-transfer the three grand Tuesday", None, (3000.0, None)),
+    ],
+)
+def test_the_account_currency(text: str, hint: str | None,
+                              expected: tuple[float, str | None]) -> None:
+    assert currency_of(text, "+00:00", hint) == expected
+
+
+def test_the_account_does_not_overrule_the_message_for_a_bare_sum() -> None:
+    assert currency_of("Sending two grand Friday, all amounts in NZD.", "+00:00", "AUD") == (
+        2000.0, "NZD")
+
+
+@pytest.mark.parametrize(
+    ("text", "shared"),
+    [("$500", "$"), ("500 dollars", "$"), ("twelve hundred bucks", "$"), ("Rs 4,000", "rs"),
+     ("4,000 rupees", "rs"), ("$980 AUD", None), ("C$5", None), ("US$5", None),
+     ("five hundred Canadian dollars", None), ("€500", None), ("Rs 4,000 PKR", None)],
+)
+def test_which_amounts_have_a_shared_symbol(text: str, shared: str | None) -> None:
+    (money,) = find_amounts(text)
+    assert money.shared == shared
