@@ -109,7 +109,9 @@ _WORDED = re.compile(
 # "two grand", "five grand": money with no currency named, as a bare "5k" is ("a grand" is
 # left out: "a grand total", "a grand opening").
 _GRAND = re.compile(
-    r"\b(?P<words>(?:(?!an?\b)" + _NUMBER_WORD + r"[\s-]+)+grand)\b", re.IGNORECASE
+    r"\b(?P<words>(?:(?!an?\b)" + _NUMBER_WORD + r"[\s-]+)+(?:and\s+a\s+half\s+)?grand)\b"
+    r"|\b(?:pay|send|do|get\s+you|give\s+you|transfer|wire)\s+(?P<a>a\s+grand)\b",
+    re.IGNORECASE,
 )
 # Spoken money with no currency, as call transcripts write it: a number in words of a hundred
 # or more right after a paying verb ("I can do two hundred now", "I'll pay the other three
@@ -121,6 +123,38 @@ _HUNDREDS_SAID = (
     r"(?:[\s-]+(?:and[\s-]+)?(?!hundred|thousand)" + _NUMBER_WORD + r")*)\b"
     r"(?!\s+(?:units?|pieces?|pcs|boxes|cases|cartons|pallets|items|bags|drums|rolls|"
     r"metres|meters|feet|kilos?|kg|pounds|dollars|bucks|euros|quid|days|hours|people))"
+)
+_COUNTED = (
+    r"(?!\s+(?:units?|pieces?|pcs|boxes|cases|cartons|pallets|items|bags|drums|rolls|metres|"
+    r"meters|feet|kilos?|kg|pounds|dollars|bucks|euros|quid|days|hours|people|miles|km|"
+    r"litres|liters|gallons|tons|tonnes|sheets|lengths|bricks|hrs))"
+)
+_UNITS_SAID = r"(?:one|two|three|four|five|six|seven|eight|nine)"
+_TENS_SAID = (
+    r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[\s-]+" + _UNITS_SAID
+    + r")?)"
+)
+_TEENS_OR_TENS_SAID = (
+    r"(?:eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|"
+    + _TENS_SAID + r")"
+)
+_HUNDRED_REST = (
+    r"(?:[\s-]+(?:and[\s-]+)?(?:" + _TEENS_OR_TENS_SAID + r"|ten|" + _UNITS_SAID + r"))?"
+)
+# Sums said in hundreds with no money word, wherever they stand in a call: "sixty four
+# hundred", "twenty one hundred on the twenty first", "fourteen hundred now and fourteen
+# hundred on the twentieth" (nobody counts goods in eleven-to-ninety-nine hundreds), and a
+# single hundreds before when or how often it is paid ("five hundred on the first of every
+# month", "a hundred a month", "two hundred a week starting Friday"). Weak, as a price said
+# in pairs is.
+_HUNDREDS_ALONE = re.compile(
+    r"\b(?P<words>" + _TEENS_OR_TENS_SAID + r"[\s-]+hundred" + _HUNDRED_REST + r")\b"
+    + _COUNTED + r"(?![\s-]+(?:thousand|hundred))"
+    r"|\b(?P<small>(?:a|one|two|three|four|five|six|seven|eight|nine)[\s-]+hundred"
+    + _HUNDRED_REST + r")\b(?=,?\s+(?:on|by|now|today|tonight|tomorrow|this|next|"
+    r"a\s+(?:week|month|fortnight)|every|each|per|at\s+the\s+end|end|first\s+thing|starting|"
+    r"from|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b)",
+    re.IGNORECASE,
 )
 _SPOKEN = re.compile(
     r"\b(?:pay|paying|do|send|sending|put|putting|make|have|owe)\s+"
@@ -170,6 +204,7 @@ _WORDED_SCAN = SCANNER.add(_WORDED)
 _GRAND_SCAN = SCANNER.add(_GRAND)
 _SPOKEN_SCAN = SCANNER.add(_SPOKEN)
 _SPOKEN_SUM_SCAN = SCANNER.add(_SPOKEN_SUM)
+_HUNDREDS_ALONE_SCAN = SCANNER.add(_HUNDREDS_ALONE)
 _PAIRED_SCAN = SCANNER.add(_PAIRED)
 _POINT_K_SCAN = SCANNER.add(_POINT_K)
 _GROUPING_SPACE = re.compile(r"[ \u00a0\u202f]")
@@ -324,11 +359,14 @@ def find_amounts(text: str) -> list[Money]:
     for scan, read, spoken in ((_GRAND_SCAN, words_to_number, False),
                                (_SPOKEN_SCAN, words_to_number, False),
                                (_SPOKEN_SUM_SCAN, words_to_number, True),
+                               (_HUNDREDS_ALONE_SCAN, words_to_number, True),
                                (_POINT_K_SCAN, _point_k, True),
                                (_PAIRED_SCAN, paired_to_number, True)):
         for m in scan.matches(text):
-            start, end = m.start("words"), m.end("words")
-            value = read(m.group("words"))
+            group = next(g for g in ("words", "a", "small") if g in m.re.groupindex
+                         and m.group(g) is not None)
+            start, end = m.span(group)
+            value = read(m.group(group))
             if value is not None and value >= 100 and not any(
                 f.start < end and start < f.end for f in found
             ):

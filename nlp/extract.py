@@ -85,6 +85,7 @@ _ABBREVIATIONS = {
     "num", "pcs", "qty", "ca", "bzw", "est",
 }
 _BREAK = re.compile(r"\n[ \t]*\n\s*|\n|(?<=[.!?])[\"')\]]*\s+")
+_DAY_MONTH_END = re.compile(r"(?<![\d.])\d{1,2}\.\d{1,2}\.$")
 
 
 def sentences(text: str) -> list[Span]:
@@ -102,7 +103,11 @@ def sentences(text: str) -> list[Span]:
             continue
         if m.group(0).strip(" \t") == "\n" and _wrapped(piece):
             continue
-        if m.group(0)[:1] not in "\n" and _ends_with_abbreviation(piece):
+        if m.group(0)[:1] not in "\n" and (
+            _ends_with_abbreviation(piece)
+            # "EUR 3.000 on 31.08. and EUR 2.880 on 30.09.": a date's dot, not a full stop
+            or (_DAY_MONTH_END.search(piece) and text[m.end() : m.end() + 1].islower())
+        ):
             continue
         spans.append(_strip(text, start, m.start()))
         start = m.end()
@@ -141,7 +146,8 @@ def _strip(text: str, start: int, end: int) -> Span:
 
 
 FUTURE, PAST, DISPUTED, ALREADY = "future", "past", "disputed", "already"
-_CHEQUE_BEFORE = re.compile(r"\b(?:cheques?|checks?|chq|pdc)\b[^.!?\n]*$", re.IGNORECASE)
+_CHEQUE_BEFORE = re.compile(
+    r"\b(?:cheques?|checks?|chq|pdc|post[-\s]?)\b(?:[^.!?\n]|\.(?=\d))*$", re.IGNORECASE)
 _AUX = (r"(?:will|'ll|’ll|shall|to|be|get|getting|gets|being|can|could|should|would|going|"
         r"gonna|must|may|might)")
 _PAST_VERB = (
@@ -194,24 +200,28 @@ def _cues(text: str, span: Span) -> list[_Cue]:
     out = []
     for m in _CUE_SCAN.matches(text, span[0], span[1], original=False):
         kind = m.lastgroup or FUTURE
-        lead = text[max(span[0], m.start() - 40) : m.start()]
+        lead = text[max(span[0], m.start() - 60) : m.start()]
         if kind == PAST and _FUTURE_AUX_BEFORE.search(lead[-30:]):
             kind = FUTURE  # "will be paid", "to be sent", "get it paid"
         elif kind == PAST and m.group(0).lower() == "dated" and _CHEQUE_BEFORE.search(lead):
-            kind = FUTURE  # "cheque dated 15th": a post-dated cheque is a promise
+            kind = FUTURE  # "cheque dated 15th", "post-dated": a post-dated cheque is a promise
         elif kind == PAST and m.group(0).lower() == "already":
             kind = ALREADY
         out.append(_Cue(m.start(), m.end(), kind))
     return out
 
 
-def _context(cues: list[_Cue], start: int, end: int, *, ahead: int) -> str | None:
+def _context(cues: list[_Cue], start: int, end: int, *, ahead: int,
+             text: str | None = None) -> str | None:
     """The kind of the cue nearest before a value, or right after it when that is closer.
 
     "already" is a past cue, except right after a value a future cue leads to: "scheduled
-    for the 12th already" is set up, not paid.
+    for the 12th already" is set up, not paid. A cue before a "but" or "however" does not
+    reach past it: "our run has already closed, but I've put INV-12870 ($4,620.00) in the
+    first run of the new year".
     """
-    before = [c for c in cues if c.end <= start and start - c.end <= 60]
+    before = [c for c in cues if c.end <= start and start - c.end <= 60
+              and (text is None or not _TURN.search(text, c.end, start))]
     after = [c for c in cues if c.start >= end and c.start - end <= ahead]
     best_before = before[-1] if before else None
     best_after = after[0] if after else None
@@ -225,6 +235,9 @@ def _context(cues: list[_Cue], start: int, end: int, *, ahead: int) -> str | Non
         return best.kind
     led = best is best_after and best_before is not None and best_before.kind == FUTURE
     return FUTURE if led else PAST
+
+
+_TURN = re.compile(r"\b(?:but|however|though|although)\b|;", re.IGNORECASE)
 
 
 _STRONG_PROMISE = re.compile(
@@ -381,6 +394,11 @@ def _borrow(
                 and not all(_THRESHOLD_BEFORE.search(text, max(0, a.start - 20), a.start)
                             for a in neighbour.amounts)):
             return [*chosen, neighbour]  # "I send by Friday. SGD 1,800 first."
+        if (has and want == "times" and j == i + 1 and neighbour.amounts
+                and neighbour.promise_cues and not chosen[-1].promise_cues):
+            # "…a payment plan for the £11,900 we owe. Could we do £1,500 a month from the
+            # end of March?": the plan is the sentence after the one that announces it.
+            return [neighbour]
         if has and want == "times" and j == i + 1 and chosen[-1].promise_cues:
             terms = [neighbour]
             while j + 1 < len(scored) and scored[j + 1].times and scored[j + 1].amounts:
@@ -469,13 +487,14 @@ def _usable_time(text: str, t: TimeMention, context: _Context, sent: date | None
     if _VERB_LAST_SCAN is not None and _VERB_LAST_SCAN.search(
             text, t.end, min(context.span[1], t.end + 24), original=False):
         return True  # "cheque kal dega": the verb after the time says it is to come
-    return _context(context.cues, t.start, t.end, ahead=12) != PAST
+    return _context(context.cues, t.start, t.end, ahead=12, text=text) != PAST
 
 
 def _usable_amount(a: Money, context: _Context, refs: list[Ref]) -> bool:
     if any(r.start <= a.start < r.end for r in refs):
         return False
-    return _context(context.cues, a.start, a.end, ahead=10) not in (PAST, DISPUTED)
+    return _context(context.cues, a.start, a.end, ahead=10, text=context.text) not in (
+        PAST, DISPUTED)
 
 
 _REST = re.compile(
@@ -549,7 +568,7 @@ def _monthly_plan(
     freq = "week" if freq.startswith(("wk", "wee")) else freq
     amount = _nearest(amounts, m.start(), m.end())
     value = amount.amount if amount else None
-    if amount is not None and not _is_per_instalment(text, amount, m):
+    if amount is not None and not _is_per_instalment(text, amount, m, n, amounts):
         value = round(amount.amount / n, 2)
     # "…starting 1 April" usually follows the plan; "From Friday, £200 a month for…" leads it.
     first = next((t for t in times if t.start >= m.start()), times[0] if times else None)
@@ -565,7 +584,13 @@ def _monthly_plan(
     )
 
 
-def _is_per_instalment(text: str, amount: Money, plan: re.Match[str]) -> bool:
+def _is_per_instalment(text: str, amount: Money, plan: re.Match[str], n: int,
+                       amounts: list[Money]) -> bool:
+    """Whether `amount` is one instalment of the plan rather than the total it divides:
+    "instalments of £400", "£400 a month", or "the £9,600 in three payments - £3,200 on…"
+    (another amount n times it is the total)."""
+    if any(abs(other.amount - amount.amount * n) <= 0.01 * other.amount for other in amounts):
+        return True
     before = text[max(0, amount.start - 30) : amount.start]
     after = text[amount.end : amount.end + 20]
     return bool(_PER_INSTALMENT.search(before) or _PER_INSTALMENT.search(after)) or (

@@ -202,3 +202,48 @@ def test_sums_said_as_prices_are_weak_amounts(text: str, amount: float, words: s
     [money] = find_amounts(text)
     assert (money.amount, money.currency, text[money.start : money.end]) == (amount, None, words)
     assert money.spoken  # the promise's amount, but no guide to its sentence or date
+
+
+@pytest.mark.parametrize(
+    ("text", "amount", "words", "spoken"),
+    [
+        # Hundreds from eleven to ninety-nine: how sums are said, wherever they stand.
+        ("it'll be in the June payment run, so the thirtieth, sixty four hundred", 6400.0,
+         "sixty four hundred", True),
+        ("we can do that, twenty one hundred on the twenty first", 2100.0,
+         "twenty one hundred", True),
+        ("I'm putting it in for Wednesday, nineteen hundred and twenty", 1920.0,
+         "nineteen hundred and twenty", True),
+        # A single hundreds before when or how often it is paid.
+        ("Okay so five hundred on the first of every month", 500.0, "five hundred", True),
+        ("could we do like a payment plan a hundred a month", 100.0, "a hundred", True),
+        ("I can do two hundred a week starting this Friday", 200.0, "two hundred", True),
+        # "a grand" after a paying verb, and a half said before "grand".
+        ("I can get you a grand by Friday", 1000.0, "a grand", False),
+        ("full amount, eight and a half grand, you've got my word", 8500.0,
+         "eight and a half grand", False),
+        # Rand with a space for thousands and a comma for cents, or cents alone.
+        ("Payment of R31 400,00 will be made on the 25th", 31400.0, "R31 400,00", False),
+        ("R450.00 now, the rest Friday", 450.0, "R450.00", False),
+    ],
+)
+def test_sums_said_without_a_money_word(text: str, amount: float, words: str,
+                                        spoken: bool) -> None:
+    [money] = find_amounts(text)
+    assert (money.amount, text[money.start : money.end], money.spoken) == (amount, words, spoken)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we ordered twenty four hundred units",
+        "the meeting is at fourteen hundred hours",
+        "we ordered five hundred last week",  # a single hundreds with no when after it
+        "what a grand total",
+        "a grand opening on Friday",
+        "room R2 is free",
+        "part R5000 is on back order",
+    ],
+)
+def test_said_numbers_that_stay_numbers(text: str) -> None:
+    assert find_amounts(text) == []

@@ -379,3 +379,43 @@ def test_a_limit_in_the_next_sentence_is_neither_the_amount_nor_the_date_anchor(
                             "signs anything above £5,000 and she is away.", WED)
     assert value is not None
     assert (value.amount, value.date) == (None, date(2026, 3, 28))
+
+
+def test_a_past_cue_does_not_reach_past_but() -> None:
+    sent = datetime.fromisoformat("2026-12-30T10:15:00-05:00")
+    found = promise("Our payment run for this year has already closed, but I've put INV-12870 "
+                    "($4,620.00) in the first run of the new year, which is on the 5th of "
+                    "January.", sent)
+    assert (found.amount, found.date) == (4620.0, date(2027, 1, 5))
+
+
+def test_a_day_month_date_with_its_dot_does_not_end_the_sentence() -> None:
+    sent = datetime.fromisoformat("2026-08-12T10:20:00+02:00")
+    found = promise("We can pay the invoice in two parts: EUR 3.000 on 31.08. and EUR 2.880 on "
+                    "30.09. Is this acceptable for you?", sent)
+    assert [(i.amount, i.date) for i in found.instalments] == [
+        (3000.0, date(2026, 8, 31)), (2880.0, date(2026, 9, 30))]
+
+
+def test_an_instalment_beside_the_total_it_divides_is_not_divided() -> None:
+    sent = datetime.fromisoformat("2026-08-26T10:10:00+01:00")
+    found = promise("Would you accept the £9,600 in three payments - £3,200 on 30 September, "
+                    "30 October and 30 November?", sent)
+    assert [(i.amount, i.date) for i in found.instalments] == [
+        (3200.0, date(2026, 9, 30)), (3200.0, date(2026, 10, 30)), (3200.0, date(2026, 11, 30))]
+
+
+def test_a_post_dated_cheque_in_the_mail_with_its_amount() -> None:
+    sent = datetime.fromisoformat("2026-03-12T15:20:00-03:00")
+    found = promise("I've put a post-dated cheque in the mail today for $7,450.00, dated March "
+                    "27. Please don't deposit it before then.", sent)
+    assert (found.amount, found.date) == (7450.0, date(2026, 3, 27))
+
+
+def test_a_plan_proposed_after_the_sentence_that_announces_it() -> None:
+    sent = datetime.fromisoformat("2026-03-24T17:20:00+00:00")
+    text = ("I'd like to set up a payment plan for the £11,900 we owe you. Could we do £1,500 a "
+            "month from the end of March? I'll ring you tomorrow to talk it through.")
+    found = extract_promise(text, sent, [(text.index("set up"), text.index(" plan"))])
+    assert found is not None
+    assert (found.amount, found.currency, found.date) == (1500.0, "GBP", date(2026, 3, 31))
