@@ -82,7 +82,7 @@ class CurrencyContext:
         delta = sent_at.utcoffset() if sent_at is not None else None
         self.offset = None if delta is None else int(delta.total_seconds() // 60)
         named = {a.currency for a in amounts if a.currency and not a.shared}
-        rails = set()
+        rails: set[str] = set()
         for m in _NAMED.finditer(text):
             (rails if m.group("rail") else named).add(self._name_of(m))
         self._named = named
