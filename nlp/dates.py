@@ -31,6 +31,8 @@ from functools import lru_cache
 from itertools import islice
 from typing import Any
 
+from dateutil.easter import easter
+
 from nlp.datewords import normal, read_date_words
 
 WEEKDAYS = {
@@ -1081,6 +1083,64 @@ def _weekday_of_week(m: re.Match[str], sent: date | None) -> tuple[str, date | N
     return WEEKDAY, when if when > sent else next_weekday(sent, weekday)
 
 
+# Days every customer names a payment by, wherever they are: "the Monday after Christmas",
+# "the Friday before Thanksgiving", "the day after Boxing Day". Thanksgiving is the US one
+# (the fourth Thursday of November); Canada's falls on a long weekend customers call just
+# that.
+_HOLIDAY = (
+    r"(?P<holiday>christmas\s+eve|christmas(?:\s+day)?|xmas(?:\s+eve)?|boxing\s+day|"
+    r"new\s+year'?s?\s+eve|new\s+year'?s?(?:\s+day)?|halloween|thanksgiving|"
+    r"good\s+friday|easter(?:\s+(?:sunday|monday))?)"
+)
+
+
+def _holiday_on(name: str, year: int) -> date:
+    name = " ".join(name.lower().replace("'", "").split())
+    if name.startswith("easter") or name == "good friday":
+        sunday = easter(year)
+        return sunday + timedelta(days={"good friday": -2, "easter monday": 1}.get(name, 0))
+    if name == "thanksgiving":
+        first = date(year, 11, 1)
+        return first + timedelta(days=(3 - first.weekday()) % 7 + 21)
+    fixed = {"christmas eve": (12, 24), "xmas eve": (12, 24), "boxing day": (12, 26),
+             "new years eve": (12, 31), "new year eve": (12, 31), "halloween": (10, 31),
+             "new years": (1, 1), "new year": (1, 1), "new years day": (1, 1),
+             "new year day": (1, 1)}
+    month, day = fixed.get(name, (12, 25))
+    return date(year, month, day)
+
+
+def next_holiday(name: str, sent: date) -> date:
+    """The named day on or after `sent`."""
+    when = _holiday_on(name, sent.year)
+    return when if when >= sent else _holiday_on(name, sent.year + 1)
+
+
+@_rule(
+    "holiday",
+    rf"\b(?:the\s+)?{_WD}\s+(?P<rel>before|after)\s+(?:the\s+)?{_HOLIDAY}\b",
+    rf"\b(?:the\s+)?(?P<day>day)\s+(?P<rel2>before|after)\s+(?:the\s+)?{_HOLIDAY}\b",
+    rf"\b(?:on|by|before)\s+(?P<bare>{_HOLIDAY})\b",
+)
+def _holiday(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
+    if sent is None:
+        return DATE, None
+    name = _g(m, "holiday") or ""
+    day = next_holiday(name, sent)
+    rel = _g(m, "rel") or _g(m, "rel2")
+    if _g(m, "bare") is not None:
+        # "by Christmas" is the last day before it; "on Halloween" is the day itself.
+        return DATE, day - timedelta(days=1) if m.group(0).lower().startswith(("by", "before")) \
+            else day
+    if _g(m, "day") is not None:
+        return DATE, day + timedelta(days=1 if rel == "after" else -1)
+    weekday = WEEKDAYS[_g(m, "wd") or ""]
+    if rel == "after":
+        return DATE, next_weekday(day, weekday)
+    back = (day.weekday() - weekday) % 7 or 7
+    return DATE, day - timedelta(days=back)
+
+
 @_rule(
     "past_weekday",
     rf"\b(?:last|past|this\s+past|previous|on\s+the\s+previous)\s+{_WD}\b",
@@ -1101,7 +1161,7 @@ _SHORT_AMBIGUOUS = {"mon", "wed", "sat", "sun"}
 def _weekday(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
     word = _g(m, "wd") or ""
     bare = m.group(0).lower() == word
-    if _NOT_A_WEEKDAY_BEFORE.search(m.string, max(0, m.start() - 12), m.start()) or (
+    if _NOT_A_WEEKDAY_BEFORE.search(m.string, max(0, m.start() - 14), m.start()) or (
         _RANGE_AFTER.match(m.string, m.end())
     ):
         return None  # "Happy Friday!", office hours "Mon-Fri"
@@ -1112,7 +1172,9 @@ def _weekday(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | N
 
 
 _NOT_A_WEEKDAY_BEFORE = re.compile(
-    rf"(?:\bhappy|\benjoy\s+(?:your|the)|\b(?:{_alt(list(WEEKDAYS))})\s?(?:[-–]|to\b))\s*$",
+    rf"(?:\bhappy|\benjoy\s+(?:your|the)|\b(?:{_alt(list(WEEKDAYS))})\s?(?:[-–]|to\b)"
+    # "the first of December. That's a Tuesday": the date said again, not another one
+    r"|\b(?:that'?s|that\s+is|which\s+is|it'?s|falls\s+on)\s+a)\s*$",
     re.IGNORECASE,
 )
 _RANGE_AFTER = re.compile(rf"\s?(?:[-–]|to)\s?{_WD}\b", re.IGNORECASE)

@@ -22,6 +22,7 @@ from nlp.dates import (
     fold,
     next_occurrence,
     next_weekday,
+    times_in,
 )
 
 TUE_2026_12_29 = date(2026, 12, 29)
@@ -320,3 +321,31 @@ def test_every_rule_is_narrowed_down() -> None:
     but slow. Rewrite it (or accept the cost knowingly) if this fails."""
     SCANNER.starts("")  # the patterns are analysed before the first scan
     assert [s.pattern.pattern for s in SCANNER.patterns if s.prefixes is None] == []
+
+
+@pytest.mark.parametrize(
+    ("phrase", "sent", "expected"),
+    [
+        ("the Monday after Christmas", date(2026, 12, 15), date(2026, 12, 28)),
+        ("the Friday before Christmas", date(2026, 12, 9), date(2026, 12, 18)),
+        ("the Monday after Thanksgiving", date(2026, 11, 19), date(2026, 11, 30)),
+        ("the Friday before Thanksgiving", date(2027, 11, 1), date(2027, 11, 19)),
+        ("on Halloween", date(2026, 10, 26), date(2026, 10, 31)),
+        ("by Christmas", date(2026, 12, 1), date(2026, 12, 24)),
+        ("the day after Boxing Day", date(2026, 12, 1), date(2026, 12, 27)),
+        ("on New Year's Day", date(2026, 12, 20), date(2027, 1, 1)),
+        ("the Tuesday after Easter", date(2026, 3, 1), date(2026, 4, 7)),
+        ("the Monday after Good Friday", date(2027, 3, 1), date(2027, 3, 29)),
+        # Said after this year's has passed: next year's.
+        ("the Monday after Christmas", date(2026, 12, 29), date(2027, 12, 27)),
+    ],
+)
+def test_days_named_by_a_holiday(phrase: str, sent: date, expected: date) -> None:
+    [mention] = times_in(phrase, sent)
+    assert mention.when == expected
+
+
+def test_greetings_and_a_weekday_said_again_are_no_dates() -> None:
+    assert times_in("Merry Christmas to the team!", date(2026, 12, 15)) == ()
+    text = "sent on the first of December. That's a Tuesday, aye."
+    assert [m.when for m in times_in(text, date(2026, 11, 19))] == [date(2026, 12, 1)]

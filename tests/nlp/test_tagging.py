@@ -162,6 +162,42 @@ def test_a_promise_says_when(tagger: Tagger, text: str, promise: bool) -> None:
         assert all(e.label != "promise_to_pay" for e in result.evidence)
 
 
+# Promises as customers put them, each with its date, and what only looks like one.
+PROMISE_PHRASINGS = [
+    ("sorry cant pay til the 20th, bank froze our overdraft last wk", "2026-12-20"),
+    ("We can't pay until Friday, the money is in transit.", "2026-12-04"),
+    ("We can't release payment before the 15th.", "2026-12-15"),
+    ("Morning Dana. AP says both your invoices are in Wednesday's run", "2026-12-02"),
+    ("Zelle wont let me send that much so ill mail a check tmrw for the 860", "2026-12-02"),
+    ("I'll schedule the ACH for the $2,275 first thing tomorrow.", "2026-12-02"),
+    ("We'll cut the check for the $6,480 the Friday before Christmas.", "2026-12-18"),
+    ("We'll clear both of these the Monday after Christmas.", "2026-12-28"),
+    ("In the meantime we would like to offer £250 a month from 15 January.", "2027-01-15"),
+    ("Ah look, I'll have it for you the Tuesday after the bank holiday, Tuesday the 8th.",
+     "2026-12-08"),
+]
+NOT_PROMISES = [
+    "the delivery is in Wednesday's run",
+    "we only pay after we receive the goods",
+    "I can't pay until I get paid",
+    "we scheduled the delivery for Tuesday",
+    "we offer a 2% discount a month",
+]
+
+
+@pytest.mark.parametrize(("text", "due"), PROMISE_PHRASINGS)
+def test_promises_as_customers_put_them(tagger: Tagger, text: str, due: str) -> None:
+    result = tagger.tag_one(text, sent_at=datetime(2026, 12, 1, 9, tzinfo=UTC))
+    assert "promise_to_pay" in result.labels, result.scores
+    assert result.promise is not None and result.promise["date"] == due
+
+
+@pytest.mark.parametrize("text", NOT_PROMISES)
+def test_what_only_looks_like_a_promise(tagger: Tagger, text: str) -> None:
+    result = tagger.tag_one(text, sent_at=datetime(2026, 12, 1, 9, tzinfo=UTC))
+    assert "promise_to_pay" not in result.labels, result.evidence
+
+
 # A billing query asks (TAXONOMY: "asks a question or makes a request about a bill"): a
 # question mark or a request next to the billing topic that matched.
 ASKS = [
