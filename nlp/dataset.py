@@ -26,6 +26,8 @@ HELDOUT_FILE = WRITTEN / "heldout.jsonl"
 HELDOUT2_FILE = WRITTEN / "heldout2.jsonl"
 HELDOUT3_FILE = WRITTEN / "heldout3.jsonl"
 WHOLESALE_FILE = WRITTEN / "wholesale.jsonl"
+HELDOUT4_FILE = WRITTEN / "heldout4.jsonl"
+BUILDING_FILE = WRITTEN / "building.jsonl"
 TRAIN_FILES = (TRAIN_FILE, *WRITTEN_TRAIN_FILES)
 
 
