@@ -118,43 +118,16 @@ _GRAND = re.compile(
 # hundred", "send like a thousand"), not followed by what is counted ("two hundred units").
 # A number in words of a hundred or more, not followed by what is counted ("two hundred
 # units"): the part of a spoken sum after the words that lead into it.
-_HUNDREDS_SAID = (
-    r"(?P<words>(?:" + _NUMBER_WORD + r"[\s-]+)*(?:hundred|thousand)"
-    r"(?:[\s-]+(?:and[\s-]+)?(?!hundred|thousand)" + _NUMBER_WORD + r")*)\b"
-    r"(?!\s+(?:units?|pieces?|pcs|boxes|cases|cartons|pallets|items|bags|drums|rolls|"
-    r"metres|meters|feet|kilos?|kg|pounds|dollars|bucks|euros|quid|days|hours|people))"
-)
+# What is counted rather than paid: "two hundred units", "fourteen hundred hours".
 _COUNTED = (
     r"(?!\s+(?:units?|pieces?|pcs|boxes|cases|cartons|pallets|items|bags|drums|rolls|metres|"
     r"meters|feet|kilos?|kg|pounds|dollars|bucks|euros|quid|days|hours|people|miles|km|"
     r"litres|liters|gallons|tons|tonnes|sheets|lengths|bricks|hrs))"
 )
-_UNITS_SAID = r"(?:one|two|three|four|five|six|seven|eight|nine)"
-_TENS_SAID = (
-    r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[\s-]+" + _UNITS_SAID
-    + r")?)"
-)
-_TEENS_OR_TENS_SAID = (
-    r"(?:eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|"
-    + _TENS_SAID + r")"
-)
-_HUNDRED_REST = (
-    r"(?:[\s-]+(?:and[\s-]+)?(?:" + _TEENS_OR_TENS_SAID + r"|ten|" + _UNITS_SAID + r"))?"
-)
-# Sums said in hundreds with no money word, wherever they stand in a call: "sixty four
-# hundred", "twenty one hundred on the twenty first", "fourteen hundred now and fourteen
-# hundred on the twentieth" (nobody counts goods in eleven-to-ninety-nine hundreds), and a
-# single hundreds before when or how often it is paid ("five hundred on the first of every
-# month", "a hundred a month", "two hundred a week starting Friday"). Weak, as a price said
-# in pairs is.
-_HUNDREDS_ALONE = re.compile(
-    r"\b(?P<words>" + _TEENS_OR_TENS_SAID + r"[\s-]+hundred" + _HUNDRED_REST + r")\b"
-    + _COUNTED + r"(?![\s-]+(?:thousand|hundred))"
-    r"|\b(?P<small>(?:a|one|two|three|four|five|six|seven|eight|nine)[\s-]+hundred"
-    + _HUNDRED_REST + r")\b(?=,?\s+(?:on|by|now|today|tonight|tomorrow|this|next|"
-    r"a\s+(?:week|month|fortnight)|every|each|per|at\s+the\s+end|end|first\s+thing|starting|"
-    r"from|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b)",
-    re.IGNORECASE,
+_HUNDREDS_SAID = (
+    r"(?P<words>(?:" + _NUMBER_WORD + r"[\s-]+)*(?:hundred|thousand)"
+    r"(?:[\s-]+(?:and[\s-]+)?(?!hundred|thousand)" + _NUMBER_WORD + r")*)\b"
+    + _COUNTED
 )
 _SPOKEN = re.compile(
     r"\b(?:pay|paying|do|send|sending|put|putting|make|have|owe)\s+"
@@ -196,6 +169,24 @@ _PAIRED = re.compile(
 _POINT_K = re.compile(
     r"\b(?P<words>(?P<int>" + _UNIT_WORD + r"|ten|eleven|twelve|" + _TEEN_OR_TENS
     + r")\s+point\s+(?P<dec>" + _UNIT_WORD + r")\s*(?P<unit>k|grand|thousand))\b",
+    re.IGNORECASE,
+)
+_HUNDRED_REST = (
+    r"(?:[\s-]+(?:and[\s-]+)?(?:" + _TEEN_OR_TENS + r"|ten|" + _UNIT_WORD + r"))?"
+)
+# Sums said in hundreds with no money word, wherever they stand in a call: "sixty four
+# hundred", "twenty one hundred on the twenty first", "fourteen hundred now and fourteen
+# hundred on the twentieth" (nobody counts goods in eleven-to-ninety-nine hundreds), and a
+# single hundreds before when or how often it is paid ("five hundred on the first of every
+# month", "a hundred a month", "two hundred a week starting Friday"). Weak, as a price said
+# in pairs is.
+_HUNDREDS_ALONE = re.compile(
+    r"\b(?P<words>" + _TEEN_OR_TENS + r"[\s-]+hundred" + _HUNDRED_REST + r")\b"
+    + _COUNTED + r"(?![\s-]+(?:thousand|hundred))"
+    r"|\b(?P<small>(?:a|one|two|three|four|five|six|seven|eight|nine)[\s-]+hundred"
+    + _HUNDRED_REST + r")\b(?=,?\s+(?:on|by|now|today|tonight|tomorrow|this|next|"
+    r"a\s+(?:week|month|fortnight)|every|each|per|at\s+the\s+end|end|first\s+thing|starting|"
+    r"from|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b)",
     re.IGNORECASE,
 )
 # Tried only where a match can start (nlp.dates.Scanner): the same matches, far fewer attempts.

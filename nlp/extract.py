@@ -147,7 +147,7 @@ def _strip(text: str, start: int, end: int) -> Span:
 
 FUTURE, PAST, DISPUTED, ALREADY = "future", "past", "disputed", "already"
 _CHEQUE_BEFORE = re.compile(
-    r"\b(?:cheques?|checks?|chq|pdc|post[-\s]?)\b(?:[^.!?\n]|\.(?=\d))*$", re.IGNORECASE)
+    r"\b(?:cheques?|checks?|chq|pdc)\b(?:[^.!?\n]|\.(?=\d))*$|\bpost[-\s]?$", re.IGNORECASE)
 _AUX = (r"(?:will|'ll|’ll|shall|to|be|get|getting|gets|being|can|could|should|would|going|"
         r"gonna|must|may|might)")
 _PAST_VERB = (
