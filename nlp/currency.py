@@ -59,7 +59,8 @@ _NAMED = re.compile(
     + r")\s+(?:dollars?|funds|currency)"
     r"|(?P<pesos>pesos?)"
     r"|(?P<rail>" + "|".join(re.escape(k).replace(r"\ ", r"\s?") for k in _RAILS) + r")"
-    r"|(?-i:(?P<code>" + "|".join(CODES) + r")))(?![\w$])",
+    # A code alone only as the currency things are in: "CAD drawings" are not money.
+    r"|(?<=\bin\s)(?-i:(?P<code>" + "|".join(CODES) + r")))(?![\w$])",
     re.IGNORECASE,
 )
 # Right after a sum: "fourteen fifty Canadian", "eighteen thousand TT", "$4,800 pesos".

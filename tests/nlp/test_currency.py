@@ -60,6 +60,9 @@ def test_rupees_are_read_where_the_sender_is(offset: str, currency: str) -> None
          "TTD"),
         ("I will do ten thousand Friday and ten thousand the Friday after that, TT dollars",
          10000.0, "TTD"),
+        # A code alone is a currency only as what things are "in".
+        ("We'll pay $500 on Friday, all in CAD.", 500.0, "CAD"),
+        ("We'll pay $500 on Friday once the CAD drawings are signed off.", 500.0, "USD"),
         # Named on the amount itself: the clock does not overrule it.
         ("We'll pay $980 AUD on Friday.", 980.0, "AUD"),
         ("We'll pay US$980 on Friday.", 980.0, "USD"),
