@@ -44,7 +44,7 @@ WORDS = {
     "renminbi": "CNY", "kronor": "SEK", "lira": "TRY", "liras": "TRY", "cedis": "GHS",
     "cedi": "GHS", "taka": "BDT",
 }
-_ADJECTIVES = {
+ADJECTIVES = {
     "canadian": "CAD", "australian": "AUD", "aussie": "AUD", "us": "USD", "u.s.": "USD",
     "american": "USD", "singapore": "SGD", "new zealand": "NZD", "nz": "NZD", "hong kong": "HKD",
     "swiss": "CHF", "indian": "INR", "british": "GBP", "japanese": "JPY", "jamaican": "JMD",
@@ -423,7 +423,7 @@ def _currency(pre: str | None, post: str | None, adj: str | None) -> str | None:
         p = " ".join(post.lower().split())
         if adj:
             p = p[len(" ".join(adj.split())):].strip()
-            named = _ADJECTIVES.get(" ".join(adj.lower().split()))
+            named = ADJECTIVES.get(" ".join(adj.lower().split()))
             if named and p.split()[0] not in ("euros", "euro", "quid", "sterling"):
                 return named
         if p.upper() in CODES:

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from nlp.amounts import CODES, Money
+from nlp.amounts import ADJECTIVES, CODES, Money
 
 # The currencies each shared symbol (as `Money.shared` names it) is written for.
 FAMILIES = {
@@ -42,12 +42,8 @@ _OFFSETS = {
 # Words that name one currency wherever they stand in the message: a code ("all figures in
 # CAD"), a country's dollar ("TT dollars", "Canadian funds"), or a payment system used in
 # one country only.
-_NAMES = {
-    "canadian": "CAD", "australian": "AUD", "aussie": "AUD", "kiwi": "NZD", "nz": "NZD",
-    "new zealand": "NZD", "singapore": "SGD", "hong kong": "HKD", "jamaican": "JMD",
-    "tt": "TTD", "trinidad": "TTD", "barbados": "BBD", "bajan": "BBD", "ec": "XCD",
-    "us": "USD", "u.s.": "USD", "american": "USD", "mexican": "MXN",
-}
+# The adjectives nlp.amounts reads before "dollars", and a few more said on their own.
+_NAMES = {**ADJECTIVES, "kiwi": "NZD", "trinidad": "TTD", "bajan": "BBD", "mexican": "MXN"}
 _RAILS = {
     "interac": "CAD", "e-transfer": "CAD", "etransfer": "CAD", "e transfer": "CAD",
     "bpay": "AUD", "payid": "AUD", "osko": "AUD", "esewa": "NPR", "khalti": "NPR",

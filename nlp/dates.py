@@ -1120,7 +1120,7 @@ def next_holiday(name: str, sent: date) -> date:
     "holiday",
     rf"\b(?:the\s+)?{_WD}\s+(?P<rel>before|after)\s+(?:the\s+)?{_HOLIDAY}\b",
     rf"\b(?:the\s+)?(?P<day>day)\s+(?P<rel2>before|after)\s+(?:the\s+)?{_HOLIDAY}\b",
-    rf"\b(?:on|by|before)\s+(?P<bare>{_HOLIDAY})\b",
+    rf"\b(?P<lead>on|by|before)\s+{_HOLIDAY}\b",
 )
 def _holiday(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
     if sent is None:
@@ -1128,10 +1128,10 @@ def _holiday(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | N
     name = _g(m, "holiday") or ""
     day = next_holiday(name, sent)
     rel = _g(m, "rel") or _g(m, "rel2")
-    if _g(m, "bare") is not None:
+    lead = _g(m, "lead")
+    if lead is not None:
         # "by Christmas" is the last day before it; "on Halloween" is the day itself.
-        return DATE, day - timedelta(days=1) if m.group(0).lower().startswith(("by", "before")) \
-            else day
+        return DATE, day if lead.lower() == "on" else day - timedelta(days=1)
     if _g(m, "day") is not None:
         return DATE, day + timedelta(days=1 if rel == "after" else -1)
     weekday = WEEKDAYS[_g(m, "wd") or ""]

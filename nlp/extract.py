@@ -211,6 +211,10 @@ def _cues(text: str, span: Span) -> list[_Cue]:
     return out
 
 
+# Where a clause turns: a cue before it does not reach the values after it.
+_TURN = re.compile(r"\b(?:but|however|though|although)\b|;", re.IGNORECASE)
+
+
 def _context(cues: list[_Cue], start: int, end: int, *, ahead: int,
              text: str | None = None) -> str | None:
     """The kind of the cue nearest before a value, or right after it when that is closer.
@@ -235,9 +239,6 @@ def _context(cues: list[_Cue], start: int, end: int, *, ahead: int,
         return best.kind
     led = best is best_after and best_before is not None and best_before.kind == FUTURE
     return FUTURE if led else PAST
-
-
-_TURN = re.compile(r"\b(?:but|however|though|although)\b|;", re.IGNORECASE)
 
 
 _STRONG_PROMISE = re.compile(
