@@ -10,11 +10,14 @@ this order:
 1. the message itself: an amount or word that names one currency ("C$1,200 now, $800 on
    the 30th", "fourteen fifty Canadian", "TT dollars", "pesos") or, for a "$" or "Rs", a
    payment system that only one country uses ("Interac e-transfer", "BPAY", "eSewa");
-2. the customer's account currency (`hint`), when one is known;
-3. where the sender's clock is: the UTC offset of the sent time, only where it points to one
+2. the thread it answers: the quoted history below it (`thread`), where the supplier's own
+   reminder usually states the currency ("invoice JM-4471 for J$185,000.00 is overdue"),
+   when what it names is one currency;
+3. the customer's account currency (`hint`), when one is known;
+4. where the sender's clock is: the UTC offset of the sent time, only where it points to one
    country that writes that symbol (+10:00 and +11:00 are eastern Australia, +05:45 Nepal,
    -03:30 Newfoundland); +08:00 (Perth, Singapore, Hong Kong) or -05:00 say nothing;
-4. the symbol's usual reading: "$" is USD, "Rs" INR; a bare amount keeps no currency.
+5. the symbol's usual reading: "$" is USD, "Rs" INR; a bare amount keeps no currency.
 
 Each step only picks a currency the symbol can mean: a euro customer's "$500" stays USD.
 """
@@ -26,7 +29,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from nlp.amounts import ADJECTIVES, CODES, Money
+from nlp.amounts import ADJECTIVES, CODES, Money, find_amounts
 
 # The currencies each shared symbol (as `Money.shared` names it) is written for.
 FAMILIES = {
@@ -70,20 +73,27 @@ _AFTER = re.compile(
 class CurrencyContext:
     """What one message says about its currency; `settle` applies it to each amount."""
 
-    __slots__ = ("_named", "_rails", "hint", "offset", "text")
+    __slots__ = ("_named", "_rails", "_thread", "hint", "offset", "text")
 
     def __init__(self, text: str, sent_at: datetime | None = None, hint: str | None = None,
-                 amounts: Sequence[Money] = ()) -> None:
+                 amounts: Sequence[Money] = (), thread: str = "") -> None:
         self.text = text
         self.hint = hint.upper() if hint else None
         delta = sent_at.utcoffset() if sent_at is not None else None
         self.offset = None if delta is None else int(delta.total_seconds() // 60)
+        self._named, self._rails = self._names(text, amounts)
+        self._thread: tuple[set[str], set[str]] = (set(), set())
+        if thread.strip():
+            self._thread = self._names(thread, find_amounts(thread))
+
+    def _names(self, text: str, amounts: Sequence[Money]) -> tuple[set[str], set[str]]:
+        """The currencies `text` names by its amounts and words, and those its payment
+        systems imply."""
         named = {a.currency for a in amounts if a.currency and not a.shared}
         rails: set[str] = set()
         for m in _NAMED.finditer(text):
             (rails if m.group("rail") else named).add(self._name_of(m))
-        self._named = named
-        self._rails = rails
+        return named, rails
 
     def _name_of(self, m: re.Match[str]) -> str:
         groups = m.groupdict()
@@ -112,12 +122,16 @@ class CurrencyContext:
     def _pick(self, family: frozenset[str] | None, symbol: str | None) -> str | None:
         fits = (lambda c: c in family) if family else (lambda c: True)
         # A payment system shows which "$" is meant, but a bare "three grand" named no
-        # currency at all: only a currency the message names, or the account's, is given it.
-        named = {c for c in self._named if fits(c)}
-        if family:
-            named |= {c for c in self._rails if fits(c)}
-        if len(named) == 1:
-            return named.pop()
+        # currency at all: only a currency the message or its thread names, or the
+        # account's, is given it.
+        for named, rails in ((self._named, self._rails), self._thread):
+            said = {c for c in named if fits(c)}
+            if family:
+                said |= {c for c in rails if fits(c)}
+            if len(said) == 1:
+                return said.pop()
+            if said:  # several: neither this nor the thread settles which
+                break
         if self.hint and fits(self.hint):
             return self.hint
         if symbol and self.offset is not None:

@@ -290,7 +290,7 @@ class _Sentence:
 
 def extract_promise(
     text: str, sent_at: datetime | None, focus: Sequence[Span] = (),
-    currency_hint: str | None = None,
+    currency_hint: str | None = None, thread: str = "",
 ) -> PromiseValue | None:
     """The amount, currency and due date a message promises, with instalments when stated.
 
@@ -298,14 +298,15 @@ def extract_promise(
     message sent at 23:30 on 31 March in New York was written on 31 March, whatever UTC says.
     Without `sent_at`, only dates that state their year resolve. `focus` is where the tagger
     found the promise; values there or nearest to it are preferred. An amount in "$", "Rs"
-    or no currency at all takes the currency the message, the customer's account
-    (`currency_hint`) or the sender's UTC offset shows (nlp.currency). Returns None when the
+    or no currency at all takes the currency the message, the quoted history it answers
+    (`thread`), the customer's account (`currency_hint`) or the sender's UTC offset shows
+    (nlp.currency). Returns None when the
     text states neither an amount nor a time.
     """
     sent = sent_at.date() if sent_at is not None else None
     amounts = find_amounts(text)
     if any(a.shared or a.currency is None for a in amounts):
-        context = CurrencyContext(text, sent_at, currency_hint, amounts)
+        context = CurrencyContext(text, sent_at, currency_hint, amounts, thread)
         amounts = [context.settle(a) for a in amounts]
     chosen = _choose_sentences(text, sent, focus, amounts)
     if chosen is None:

@@ -95,12 +95,19 @@ def _tag_where(
                 batch_size,
                 channels=[m.channel for m in batch],
                 currencies=_account_currencies(session, batch),
+                threads=[_thread_of(m) for m in batch],
             )
             _replace_signals(session, batch, results, counts)
             counts["tagged"] += len(batch)
         if progress is not None:
             progress(len(batch))
     return counts
+
+
+def _thread_of(message: Message) -> str:
+    """What follows the new text in the stored body: the quoted history it answers."""
+    body, new = message.body_text, message.new_text
+    return body[len(new):] if new and body.startswith(new) else ""
 
 
 def _account_currencies(session: Session, batch: list[Message]) -> list[str | None]:

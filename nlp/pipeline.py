@@ -46,7 +46,7 @@ from nlp.signals import Evidence
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 CLASSIFIER_NAME = "textcat_multilabel"
 # Bumped when component code changes in a way that changes results.
-CODE_VERSION = "7"
+CODE_VERSION = "8"
 
 CONFIG = """
 [nlp]
@@ -177,16 +177,20 @@ class Tagger:
         trim: bool = True,
         channels: Sequence[str | None] | None = None,
         currencies: Sequence[str | None] | None = None,
+        threads: Sequence[str] | None = None,
     ) -> list[Tagging]:
         """Tag each text. `trim` cuts quoted history and a signature off the end first (a
         stored message's `new_text` has none; an eval file's text may). `currencies` are the
-        customers' account currencies where known: what a promise's "$" or bare "two grand"
-        means when the message itself does not say (nlp.currency)."""
+        customers' account currencies where known, and `threads` what follows a stored
+        message's new text (its quoted history): what a promise's "$" or bare "two grand"
+        means when the message itself does not say (nlp.currency). Tags never come from
+        the thread."""
         docs = []
         for i, text in enumerate(texts):
             end = new_text_span(text) if trim else len(text)
             doc = self.nlp.make_doc(text[:end])
             doc.user_data["cw_text"] = text[:end]
+            doc.user_data["cw_thread"] = threads[i] if threads else text[end:]
             doc._.direction = directions[i] if directions else "inbound"
             doc._.sent_at = sent_ats[i] if sent_ats else None
             doc._.channel = channels[i] if channels else None
@@ -238,7 +242,8 @@ def _extract(doc: Doc, result: Tagging) -> None:
         return sentences or spans
 
     if "promise_to_pay" in result.labels:
-        promise = extract_promise(text, doc._.sent_at, focus("promise_to_pay"), doc._.currency)
+        promise = extract_promise(text, doc._.sent_at, focus("promise_to_pay"), doc._.currency,
+                                  doc.user_data.get("cw_thread", ""))
         result.promise = promise.to_json() if promise else {
             "amount": None, "currency": None, "date": None
         }

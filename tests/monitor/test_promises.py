@@ -97,15 +97,16 @@ def test_kept_rate() -> None:
     assert kept_rate([OPEN, CANCELLED]) is None
 
 
-def _customer_message(engine: Engine, text: str, sent: datetime, currency: str = "USD") -> None:
+def _customer_message(engine: Engine, text: str, sent: datetime, currency: str = "USD",
+                      quoted: str = "") -> None:
     with session_scope(engine) as session:
         customer = Customer(external_id="C7", name="Brightline", domains=["b.example"],
                             currency=currency)
         session.add(customer)
         session.flush()
         session.add(Message(natural_key="m1", source="s", channel="email", direction="inbound",
-                            sent_at=sent, sent_utc_offset=0, new_text=text, body_text=text,
-                            customer_id=customer.id))
+                            sent_at=sent, sent_utc_offset=0, new_text=text,
+                            body_text=text + quoted, customer_id=customer.id))
 
 
 def test_ledger_from_signal_to_kept(engine: Engine) -> None:
@@ -146,6 +147,27 @@ def test_an_account_in_another_dollar_keeps_its_promise(engine: Engine) -> None:
         (row,) = session.scalars(select(PromiseRecord))
         assert (row.amount, row.currency, row.due_on, row.status) == (
             D("2150"), "AUD", date(2026, 11, 13), KEPT)
+
+
+def test_the_thread_a_reply_quotes_says_which_dollar(engine: Engine) -> None:
+    """A reply's "$" takes the currency of the reminder it quotes, which the stored body keeps
+    below the new text: a Jamaican customer's "$185,000" is J$, not US$ (read as USD, the
+    JMD payment would not keep it)."""
+    _customer_message(
+        engine, "Please be advised that we will lodge $185,000 to your account on Monday 16th"
+        " November in settlement of invoice JM-4471.", datetime(2026, 11, 12, 15, tzinfo=UTC),
+        quoted="\n\nOn Tue, 10 Nov 2026, Marcia <marcia@supplier.example> wrote:\n> Invoice"
+        " JM-4471 for J$185,000.00 is now 45 days overdue.\n")
+    tag_pending(engine, Tagger())
+    with session_scope(engine) as session:
+        session.add(Payment(customer_id=1, reference="PAY-1", amount=D("185000"), currency="JMD",
+                            received_on=date(2026, 11, 16)))
+    with session_scope(engine) as session:
+        update_ledger(session, datetime(2026, 11, 20, tzinfo=UTC))
+    with Session(engine) as session:
+        (row,) = session.scalars(select(PromiseRecord))
+        assert (row.amount, row.currency, row.due_on, row.status) == (
+            D("185000"), "JMD", date(2026, 11, 16), KEPT)
 
 
 def test_retag_that_drops_a_promise_cancels_it(engine: Engine, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -8,6 +8,7 @@ import pytest
 
 from nlp.amounts import find_amounts
 from nlp.extract import extract_promise
+from nlp.pipeline import default_tagger
 
 
 def at(offset: str) -> datetime:
@@ -107,6 +108,43 @@ def test_two_currencies_named_leave_the_dollar_as_written() -> None:
 def test_the_account_currency(text: str, hint: str | None,
                               expected: tuple[float, str | None]) -> None:
     assert currency_of(text, "+00:00", hint) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "thread", "hint", "expected"),
+    [
+        # The reminder a reply quotes names the currency; the reply's "$" is the same.
+        ("We will make payment via GIRO on 7 Dec for the amount of $5,418.60.",
+         "\n-----Original Message-----\nInvoices SG-11208 (S$3,180.00) and SG-11215"
+         " (S$2,238.60) are overdue.", None, (5418.6, "SGD")),
+        # ... and outranks the account's currency, which may be a default nobody set.
+        ("Will lodge $185,000 on Monday.", "\n> Invoice JM-4471 for J$185,000.00 is overdue.",
+         "USD", (185000.0, "JMD")),
+        # A bare sum takes it too, as it would the account's.
+        ("Will pay the 2 grand on Thurs.", "\n> £4,000 is now overdue.", None, (2000.0, "GBP")),
+        # A thread naming two currencies settles nothing: the account does.
+        ("We'll pay the $900 Friday.", "\n> C$900 on INV-1 and US$400 on INV-2.", "CAD",
+         (900.0, "CAD")),
+        # What the reply itself names outranks the thread.
+        ("We'll pay US$900 Friday.", "\n> C$900 is overdue.", None, (900.0, "USD")),
+        # A currency the symbol cannot mean is no evidence: a euro thread leaves "$" as USD.
+        ("We'll pay the $900 Friday.", "\n> EUR 900 is overdue.", None, (900.0, "USD")),
+    ],
+)
+def test_the_quoted_thread_says_which(text: str, thread: str, hint: str | None,
+                                      expected: tuple[float, str | None]) -> None:
+    found = extract_promise(text, at("+00:00"), currency_hint=hint, thread=thread)
+    assert found is not None and (found.amount, found.currency) == expected
+
+
+def test_the_tagger_reads_the_thread_an_eval_text_quotes() -> None:
+    text = ("Hi Mel, the $14,300 will go in our EFT run on the 26th.\n\nRegards,\nKylie\n\n"
+            "From: Mel Hughes\nSent: Friday, 6 November 2026 3:40 PM\nSubject: overdue\n\n"
+            "Hi Kylie, INV-60290 and INV-60301 are now overdue, total A$14,300.")
+    (result,) = default_tagger().tag([text], sent_ats=[datetime.fromisoformat(
+        "2026-11-19T08:50:00+08:00")])
+    assert "promise_to_pay" in result.labels
+    assert result.promise == {"amount": 14300.0, "currency": "AUD", "date": "2026-11-26"}
 
 
 def test_the_account_does_not_overrule_the_message_for_a_bare_sum() -> None:
