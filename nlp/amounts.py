@@ -12,7 +12,7 @@ same, and a wrong amount on a promise is worse than a missing one.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from nlp.dates import SCANNER
 
@@ -183,10 +183,30 @@ _HUNDRED_REST = (
 _HUNDREDS_ALONE = re.compile(
     r"\b(?P<words>" + _TEEN_OR_TENS + r"[\s-]+hundred" + _HUNDRED_REST + r")\b"
     + _COUNTED + r"(?![\s-]+(?:thousand|hundred))"
-    r"|\b(?P<small>(?:a|one|two|three|four|five|six|seven|eight|nine)[\s-]+hundred"
+    r"|\b(?P<small>(?:a|one|two|three|four|five|six|seven|eight|nine)[\s-]+(?:hundred|thousand)"
     + _HUNDRED_REST + r")\b(?=,?\s+(?:on|by|now|today|tonight|tomorrow|this|next|"
     r"a\s+(?:week|month|fortnight)|every|each|per|at\s+the\s+end|end|first\s+thing|starting|"
     r"from|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b)",
+    re.IGNORECASE,
+)
+# A sum said "even" or "flat" is money whatever leads into it: "three thousand even".
+_EVEN = re.compile(
+    r"\b(?P<words>(?:" + _NUMBER_WORD + r"[\s-]+)*(?:hundred|thousand|grand)"
+    r"(?:[\s-]+(?:and[\s-]+)?" + _NUMBER_WORD + r")*)[\s,]+(?:even|flat|on\s+the\s+dot)\b",
+    re.IGNORECASE,
+)
+# A figure with no currency right after a paying verb or a cheque "for", as texts and calls
+# write it ("will send the 2,100 tomorrow", "do the whole 3,118.75 then", "e transfer 600
+# tonite", "mail a check tmrw for the 860"): grouped, with cents, or three to six digits,
+# never an invoice or order number, a date, a time, a percentage or what is counted. Weak, as
+# a spoken sum is: it takes the account's or the message's currency.
+_BARE_FIGURE = re.compile(
+    r"(?:\b(?:pay|paying|send|sending|transfer|e-?\s?transfer|wire|deposit|remit|do|clear|"
+    r"settle|put\s+through)|\b(?:cheque|check)(?:\s+\w+){0,2}?\s+for)\s+"
+    r"(?:(?:the|whole|full|entire|remaining|other|balance\s+of|about|like|maybe|only|just)\s+)"
+    r"{0,2}(?P<fig>\d{1,3}(?:,\d{3})+(?:\.\d\d)?|\d{3,6}(?:\.\d\d)?)(?![\d,/:%-]|\.\d)"
+    r"(?!\s*(?:th|st|nd|rd|am|pm|a\.m|p\.m|hrs?|h)\b)"
+    r"(?!\s+(?:invoices?|bills?|orders?|POs?|accounts?|statements?|lines?)\b)" + _COUNTED,
     re.IGNORECASE,
 )
 # Tried only where a match can start (nlp.dates.Scanner): the same matches, far fewer attempts.
@@ -198,6 +218,8 @@ _SPOKEN_SUM_SCAN = SCANNER.add(_SPOKEN_SUM)
 _HUNDREDS_ALONE_SCAN = SCANNER.add(_HUNDREDS_ALONE)
 _PAIRED_SCAN = SCANNER.add(_PAIRED)
 _POINT_K_SCAN = SCANNER.add(_POINT_K)
+_EVEN_SCAN = SCANNER.add(_EVEN)
+_BARE_FIGURE_SCAN = SCANNER.add(_BARE_FIGURE)
 _GROUPING_SPACE = re.compile(r"[ \u00a0\u202f]")
 _NUMBER_SPACE = re.compile(r"[ '’\u00a0\u202f]")
 _WORD_SPLIT = re.compile(r"[\s-]+")
@@ -323,7 +345,8 @@ _MAY_FOLLOW = {
     "unit": {"", "tens", "hundred", "big"},
     "teen": {"", "hundred", "big"},
     "tens": {"", "hundred", "big"},
-    "hundred": {"one", "unit", "teen", "tens"},
+    # "the hundred and twenty thousand": a hundred said without its "a"
+    "hundred": {"", "one", "unit", "teen", "tens"},
     "big": {"", "one", "unit", "teen", "tens", "hundred", "half"},
     "half": {"unit", "teen", "tens", "hundred"},
 }
@@ -352,18 +375,71 @@ def find_amounts(text: str) -> list[Money]:
                                (_SPOKEN_SUM_SCAN, words_to_number, True),
                                (_HUNDREDS_ALONE_SCAN, words_to_number, True),
                                (_POINT_K_SCAN, _point_k, True),
-                               (_PAIRED_SCAN, paired_to_number, True)):
+                               (_PAIRED_SCAN, paired_to_number, True),
+                               (_EVEN_SCAN, words_to_number, False),
+                               (_BARE_FIGURE_SCAN, parse_number, True)):
         for m in scan.matches(text):
-            group = next(g for g in ("words", "a", "small") if g in m.re.groupindex
+            group = next(g for g in ("words", "a", "small", "fig") if g in m.re.groupindex
                          and m.group(g) is not None)
             start, end = m.span(group)
             value = read(m.group(group))
+            if read is words_to_number:
+                if value is None:  # "the hundred and twenty thousand - hundred twenty"
+                    end, value = _longest_said(text, start, end)
+                if value is not None:
+                    start, value = _said_before(text, start, text[start:end], value)
             if value is not None and value >= 100 and not any(
                 f.start < end and start < f.end for f in found
             ):
                 found.append(Money(start, end, value, None, spoken))
     found.sort(key=lambda f: f.start)
-    return found
+    return [_part_of(text, f) for f in found]
+
+
+# "half the $2,480", "50% of the balance of $3,960": the part is the sum paid.
+_PART_BEFORE = re.compile(
+    r"\b(?:(?P<half>half)|(?P<third>a\s+third)|(?P<quarter>a\s+quarter)|(?P<pct>\d{1,2})\s?%)"
+    r"\s+(?:of\s+)?(?:the\s+|that\s+|this\s+)?(?:(?:total|balance|amount|invoice)\s+"
+    r"(?:of\s+)?)?$",
+    re.IGNORECASE,
+)
+_PARTS = {"half": 0.5, "third": 1 / 3, "quarter": 0.25}
+
+
+def _part_of(text: str, money: Money) -> Money:
+    lead = _PART_BEFORE.search(text, max(0, money.start - 40), money.start)
+    if lead is None:
+        return money
+    name = lead.lastgroup or ""
+    share = int(lead.group("pct")) / 100 if name == "pct" else _PARTS[name]
+    return replace(money, start=lead.start(), amount=round(money.amount * share, 2))
+
+
+_WORDS_BEFORE = re.compile(r"(?:\b" + _NUMBER_WORD + r"[\s-]+)+$", re.IGNORECASE)
+
+
+def _longest_said(text: str, start: int, end: int) -> tuple[int, float | None]:
+    """The longest run of number words from `start` that is a number someone says: a sum
+    said and then said again ("the hundred and twenty thousand - hundred twenty") is the
+    first saying."""
+    ends = [m.start() for m in re.finditer(r"\s+[-–—]+\s+", text[start:end])]
+    for cut in reversed(ends):
+        value = words_to_number(text[start : start + cut])
+        if value is not None:
+            return start + cut, value
+    return end, None
+
+
+def _said_before(text: str, start: int, words: str, value: float) -> tuple[int, float]:
+    """A spoken sum found from its middle ("pay, ah, four thousand | one hundred and twenty")
+    starts at the number words right before it, when they make a larger number with it."""
+    lead = _WORDS_BEFORE.search(text, max(0, start - 60), start)
+    if lead is not None:
+        for word in _WORD_START.finditer(text, lead.start(), start):
+            longer = words_to_number(text[word.start() : start] + words)
+            if longer is not None and longer > value:
+                return word.start(), longer
+    return start, value
 
 
 def _worded(m: re.Match[str]) -> Money | None:

@@ -1062,7 +1062,9 @@ def _weekday_week(m: re.Match[str], sent: date | None) -> tuple[str, date | None
     return WEEKDAY, next_weekday(sent, WEEKDAYS[_g(m, "wd") or ""]) + timedelta(days=7)
 
 
-@_rule("weekday_after_next", rf"\b(?:the\s+)?{_WD}\s+after\s+next\b")
+# "Friday after next", "the Friday run after next"
+@_rule("weekday_after_next", rf"\b(?:the\s+)?{_WD}(?:'s)?(?:\s+(?:payment\s+|pay\s+|cheque\s+|"
+       rf"check\s+|eft\s+|ach\s+)?(?:run|batch|cycle))?\s+after\s+next\b")
 def _weekday_after_next(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
     return _weekday_week(m, sent)
 

@@ -213,6 +213,7 @@ def _cues(text: str, span: Span) -> list[_Cue]:
 
 # Where a clause turns: a cue before it does not reach the values after it.
 _TURN = re.compile(r"\b(?:but|however|though|although)\b|;", re.IGNORECASE)
+_CLAUSE_BREAK = re.compile(r"[,;:!?\n]|\.(?!\d)|\band\b", re.IGNORECASE)
 
 
 def _context(cues: list[_Cue], start: int, end: int, *, ahead: int,
@@ -235,6 +236,14 @@ def _context(cues: list[_Cue], start: int, end: int, *, ahead: int,
         best = best_before
     else:
         return None
+    if best is best_before and best.kind == PAST and text is not None and _CLAUSE_BREAK.search(
+            text, best.end, start):
+        # "…for goods delivered after that date, and €2,110.00 in respect of INV-IE-30611
+        # will be paid to you": the value leads its own clause, whose verb comes after it.
+        later = next((c for c in cues if c.start >= end and c.start - end <= 50), None)
+        if later is not None and later.kind == FUTURE and not _CLAUSE_BREAK.search(
+                text, end, later.start):
+            return FUTURE
     if best.kind != ALREADY:
         return best.kind
     led = best is best_after and best_before is not None and best_before.kind == FUTURE
@@ -383,31 +392,47 @@ def _borrow(
     released in 2 tranches.") takes its dates from the sentence or list lines right after it,
     amounts and all.
     """
-    for j in (i - 1, i + 1):
+    after = i + 1
+    # A call's "Yeah." or "Grand." between the date and the sum does not part them.
+    while (after < len(scored) - 1 and not (scored[after].times or scored[after].amounts)
+           and len(_FILLER_SENTENCE.findall(text, *scored[after].span)) <= 2
+           and scored[after].span[1] - scored[after].span[0] <= 12):
+        after += 1
+    for j in (i - 1, after):
         if not 0 <= j < len(scored) or scored[j] in chosen:
             continue
         neighbour = scored[j]
+        if (j == i - 1 and want == "amounts" and neighbour.amounts and not neighbour.times
+                and _BACK_REFERENCE.match(text, chosen[0].span[0])):
+            # "We have approved $9,450.00 for payment… It will be in the Friday run."
+            return [neighbour, *chosen]
         has = bool(neighbour.amounts) if want == "amounts" else bool(neighbour.times)
         lacks_other = not (neighbour.times if want == "amounts" else neighbour.amounts)
         if has and lacks_other and neighbour.promise_cues:
             return sorted([*chosen, neighbour], key=lambda s: s.span[0])
-        if (has and lacks_other and want == "amounts" and j == i + 1 and chosen[-1].promise_cues
+        if (has and lacks_other and want == "amounts" and j == after and chosen[-1].promise_cues
                 and "\n\n" not in text[chosen[-1].span[1] : neighbour.span[0]]
                 and not all(_THRESHOLD_BEFORE.search(text, max(0, a.start - 20), a.start)
                             for a in neighbour.amounts)):
             return [*chosen, neighbour]  # "I send by Friday. SGD 1,800 first."
-        if (has and want == "times" and j == i + 1 and neighbour.amounts
+        if (has and want == "times" and j == after and neighbour.amounts
                 and neighbour.promise_cues and not chosen[-1].promise_cues):
             # "…a payment plan for the £11,900 we owe. Could we do £1,500 a month from the
             # end of March?": the plan is the sentence after the one that announces it.
             return [neighbour]
-        if has and want == "times" and j == i + 1 and chosen[-1].promise_cues:
+        if has and want == "times" and j == after and chosen[-1].promise_cues:
             terms = [neighbour]
             while j + 1 < len(scored) and scored[j + 1].times and scored[j + 1].amounts:
                 j += 1
                 terms.append(scored[j])
             return [*chosen, *terms]
     return chosen
+
+
+_FILLER_SENTENCE = re.compile(r"\w+")
+# A sentence that starts by pointing back at the one before: "It will go in Friday's run."
+_BACK_REFERENCE = re.compile(r"(?:it|that|this|which)(?:'ll|’ll|\s+(?:will|shall|is|'s|goes|"
+                             r"should|would))\b", re.IGNORECASE)
 
 
 # "anything above £5,000" is a limit, not a sum anyone pays.

@@ -94,7 +94,7 @@ def test_amount_shapes(text: str, amount: float, currency: str | None) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "please pay 500 by Friday",  # a bare number could be a quantity or a reference
+        "please ship 500 by Friday",  # a bare number could be a quantity or a reference
         "INV-1200 EUR is overdue",
         "call me on 555-0193",
         "the order of 2026",
@@ -231,6 +231,49 @@ def test_sums_said_without_a_money_word(text: str, amount: float, words: str,
                                         spoken: bool) -> None:
     [money] = find_amounts(text)
     assert (money.amount, text[money.start : money.end], money.spoken) == (amount, words, spoken)
+
+
+@pytest.mark.parametrize(
+    ("text", "amount", "words", "spoken"),
+    [
+        # A figure with no currency right after a paying verb, or a cheque "for": weak.
+        ("sorry for the late msg, will send the 2,100 tomorrow first thing", 2100.0, "2,100",
+         True),
+        ("Cant pay till the 20th. Will do the whole 3,118.75 then", 3118.75, "3,118.75", True),
+        ("ill mail a check tmrw for the 860", 860.0, "860", True),
+        ("Ill e transfer 600 tonite", 600.0, "600", True),
+        ("will pay 2,450 on Friday Nov 13", 2450.0, "2,450", True),
+        ("we'll send the 1,200.50.", 1200.5, "1,200.50", True),
+        # A spoken sum found from its middle starts where its number words start.
+        ("So we'll pay, ah, four thousand one hundred and twenty today", 4120.0,
+         "four thousand one hundred and twenty", True),
+        ("two thousand five hundred on Friday", 2500.0, "two thousand five hundred", True),
+        # Said, then said again: the first saying.
+        ("mi wi pay di, the hundred and twenty thousand - hundred twenty - on the thirtieth",
+         120000.0, "hundred and twenty thousand", True),
+        # "even", "flat": money whatever leads in; a thousand before when it is paid.
+        ("Yeah. Three thousand even.", 3000.0, "Three thousand", False),
+        ("No - the Friday before. A thousand on the thirtieth.", 1000.0, "A thousand", True),
+        # A part of a sum is the sum paid.
+        ("Will pay half the $2,480 today & the rest payday", 1240.0, "half the $2,480", False),
+        ("We pay 50% of the $3,960 this Friday", 1980.0, "50% of the $3,960", False),
+        ("I can pay 20% of it, $500, now", 500.0, "$500", False),
+    ],
+)
+def test_sums_with_no_currency_and_parts_of_sums(text: str, amount: float, words: str,
+                                                 spoken: bool) -> None:
+    [money] = find_amounts(text)
+    assert (money.amount, text[money.start : money.end], money.spoken) == (amount, words, spoken)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["pay invoice 4471 friday", "we'll pay 2026 invoices next week", "send 500 units",
+     "I will pay the 15th", "we will send 12/11", "pay at 10:30", "we will pay 40 on Friday",
+     "send 300 pcs", "we transfer 1.5% interest", "do 400 lines on the order"],
+)
+def test_figures_after_a_paying_verb_that_are_not_sums(text: str) -> None:
+    assert find_amounts(text) == []
 
 
 @pytest.mark.parametrize(

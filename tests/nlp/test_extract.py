@@ -419,3 +419,37 @@ def test_a_plan_proposed_after_the_sentence_that_announces_it() -> None:
     found = extract_promise(text, sent, [(text.index("set up"), text.index(" plan"))])
     assert found is not None
     assert (found.amount, found.currency, found.date) == (1500.0, "GBP", date(2026, 3, 31))
+
+
+def test_a_sum_that_leads_its_own_clause_after_a_past_one() -> None:
+    sent = datetime.fromisoformat("2026-12-03T09:30:00+00:00")
+    found = promise("The examiner has approved the payment of supplier invoices for goods "
+                    "delivered after that date, and €2,110.00 in respect of INV-IE-30611 will "
+                    "be paid to you on 18 December.", sent)
+    assert (found.amount, found.currency, found.date) == (2110.0, "EUR", date(2026, 12, 18))
+    # A past clause still keeps its own sum: "we paid £500, and will pay the rest Friday".
+    found = promise("We paid £500 last week and the rest will follow on Friday.", sent)
+    assert (found.amount, found.date) == (None, date(2026, 12, 4))
+
+
+def test_it_points_back_to_the_sum_in_the_sentence_before() -> None:
+    sent = datetime.fromisoformat("2026-11-03T13:40:00-04:00")
+    text = ("We have approved TT$9,450.00 for payment against invoices TT-2240 and TT-2251. "
+            "It will be in the Friday run after next.")
+    found = extract_promise(text, sent, [(text.index("It will"), len(text))])
+    assert found is not None
+    assert (found.amount, found.currency, found.date) == (9450.0, "TTD", date(2026, 11, 13))
+
+
+def test_a_filler_sentence_does_not_part_the_date_from_the_sum() -> None:
+    sent = datetime.fromisoformat("2026-12-09T14:00:00+13:00")
+    text = ("Yeah nah, yeah, we'll do it - um - the Friday before Christmas, so the, the "
+            "eighteenth. Yeah. Three thousand even.")
+    found = extract_promise(text, sent, [(text.index("we'll do"), text.index(" it -"))])
+    assert found is not None
+    assert (found.amount, found.date) == (3000.0, date(2026, 12, 18))
+    # A sentence that says something is not a filler: the sum after it is not borrowed.
+    text = ("We'll do it the Friday before Christmas, the eighteenth. Gerry has the chequebook. "
+            "Three thousand even.")
+    found = extract_promise(text, sent, [(text.index("We'll do"), text.index(" it the"))])
+    assert found is not None and found.amount is None
