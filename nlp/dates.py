@@ -1187,6 +1187,21 @@ def _ends_clause(m: re.Match[str]) -> bool:
     return not rest or not rest[0].isalnum()
 
 
+# "after the long weekend", "after the bank holiday": most long weekends end on a Monday
+# holiday (Labour Day, Thanksgiving in Canada, King's Birthday, the UK and Irish bank
+# holidays), so the day meant is the Tuesday after the coming weekend, or after this one when
+# the message is sent during it.
+@_rule("after_long_weekend", r"\bafter\s+(?:the|this|our|your)\s+(?:long\s+weekend|"
+       r"(?:bank|public)\s+holiday(?:\s+weekend)?)\b")
+def _after_long_weekend(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
+    if sent is None:
+        return DATE, None
+    monday = sent + timedelta(days=(7 - sent.weekday()) % 7)
+    if sent.weekday() in (5, 6):
+        monday = sent + timedelta(days=7 - sent.weekday())
+    return DATE, monday + timedelta(days=1)
+
+
 @_rule(
     "tomorrow",
     r"\b(?P<after>(?:the\s+)?day\s+after\s+)?(?:tomorrow|tomorow|tommorow|tommorrow|tomorro|"
@@ -1464,7 +1479,23 @@ def find_times(text: str, sent: date | None) -> list[TimeMention]:
         if all(mention.end <= c.start or c.end <= mention.start for _, c in chosen):
             chosen.append((name, mention))
     chosen.sort(key=lambda c: c[1].start)
-    return _merge_adjacent(text, chosen, sent)
+    return _day_after(text, _merge_adjacent(text, chosen, sent))
+
+
+_DAY_AFTER = re.compile(r"\b(?:the\s+)?day\s+after\s+$", re.IGNORECASE)
+
+
+def _day_after(text: str, mentions: list[TimeMention]) -> list[TimeMention]:
+    """ "the day after the 25th", "the day after Friday": the day after the date named."""
+    out = []
+    for m in mentions:
+        lead = _DAY_AFTER.search(text, max(0, m.start - 20), m.start) if m.kind in (
+            DATE, DAY, WEEKDAY) else None
+        if lead is not None:
+            m = TimeMention(lead.start(), m.end, DATE,
+                            m.when + timedelta(days=1) if m.when else None)
+        out.append(m)
+    return out
 
 
 @lru_cache(maxsize=1024)

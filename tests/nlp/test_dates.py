@@ -345,6 +345,26 @@ def test_days_named_by_a_holiday(phrase: str, sent: date, expected: date) -> Non
     assert mention.when == expected
 
 
+@pytest.mark.parametrize(
+    ("phrase", "sent", "expected"),
+    [
+        # The Tuesday after the coming weekend: long weekends mostly end on a Monday holiday.
+        ("We'll pay the $5,600 after the long weekend.", date(2026, 10, 2), date(2026, 10, 6)),
+        ("after the bank holiday", date(2026, 8, 27), date(2026, 9, 1)),
+        # Sent during the weekend: this one.
+        ("after the long weekend", date(2026, 10, 10), date(2026, 10, 13)),
+        ("after the long weekend", date(2026, 10, 12), date(2026, 10, 13)),
+        # "the day after" a date is the day after it, whatever names the date.
+        ("the day after the 25th", date(2026, 10, 19), date(2026, 10, 26)),
+        ("the day after Friday", date(2026, 10, 19), date(2026, 10, 24)),
+        ("the day after 30 November", date(2026, 10, 19), date(2026, 12, 1)),
+    ],
+)
+def test_days_after_a_weekend_or_a_date(phrase: str, sent: date, expected: date) -> None:
+    [mention] = times_in(phrase, sent)
+    assert mention.when == expected
+
+
 def test_greetings_and_a_weekday_said_again_are_no_dates() -> None:
     assert times_in("Merry Christmas to the team!", date(2026, 12, 15)) == ()
     text = "sent on the first of December. That's a Tuesday, aye."
