@@ -21,7 +21,7 @@ SYMBOLS = {
     "au$": "AUD", "aud$": "AUD", "nz$": "NZD", "s$": "SGD", "hk$": "HKD", "r$": "BRL",
     "mx$": "MXN", "$": "USD", "£": "GBP", "€": "EUR", "¥": "JPY", "₹": "INR", "rs.": "INR",
     "rs": "INR", "₩": "KRW", "₦": "NGN", "₱": "PHP", "zł": "PLN", "fr.": "CHF", "sfr.": "CHF",
-    "ksh": "KES", "kshs": "KES", "ksh.": "KES", "rp": "IDR", "r": "ZAR", "n": "NGN",
+    "ksh": "KES", "kshs": "KES", "ksh.": "KES", "rp": "IDR", "r": "ZAR", "n": "NGN", "p": "PHP",
     "rm": "MYR", "tk": "BDT", "tk.": "BDT", "gh₵": "GHS", "gh¢": "GHS", "tt$": "TTD",
     "j$": "JMD", "ec$": "XCD", "bds$": "BBD",
 }
@@ -58,7 +58,7 @@ _UNITS = {"k": 1e3, "m": 1e6, "mn": 1e6, "mln": 1e6, "mio": 1e6, "million": 1e6,
 # ("R31 400,00", "R450.00"): a capital letter before digits is too often a part or room
 # number otherwise.
 _LETTER_SYMBOL = (
-    r"(?-i:R|N)(?=\d{1,3}(?:[, ]\d{3})+(?:[.,]\d\d)?(?![\d,])|\d+[.,]\d\d(?![\d,.]))"
+    r"(?-i:R|N|P)(?=\d{1,3}(?:[, ]\d{3})+(?:[.,]\d\d)?(?![\d,])|\d+[.,]\d\d(?![\d,.]))"
 )
 _PREFIX = (
     r"(?P<pre>US\$|USD\$|CA\$|CAD\$|AU\$|AUD\$|NZ\$|HK\$|MX\$|TT\$|EC\$|BDS\$|C\$|A\$|S\$|R\$|J\$|"

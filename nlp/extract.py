@@ -189,6 +189,12 @@ _FUTURE_AUX_BEFORE = re.compile(
 )
 
 
+# "I'll have all of it, $5,327.80, paid by EOM"
+_HAVE_IT = re.compile(
+    r"\b(?:will|'ll|’ll|ill|gonna|going\s+to)\s+have\b(?:[^.!?\n]|\.(?=\d)){0,50}$",
+    re.IGNORECASE)
+
+
 @dataclass(frozen=True, slots=True)
 class _Cue:
     start: int
@@ -201,8 +207,8 @@ def _cues(text: str, span: Span) -> list[_Cue]:
     for m in _CUE_SCAN.matches(text, span[0], span[1], original=False):
         kind = m.lastgroup or FUTURE
         lead = text[max(span[0], m.start() - 60) : m.start()]
-        if kind == PAST and _FUTURE_AUX_BEFORE.search(lead[-30:]):
-            kind = FUTURE  # "will be paid", "to be sent", "get it paid"
+        if kind == PAST and (_FUTURE_AUX_BEFORE.search(lead[-30:]) or _HAVE_IT.search(lead)):
+            kind = FUTURE  # "will be paid", "to be sent", "get it paid", "I'll have it all paid"
         elif kind == PAST and m.group(0).lower() == "dated" and _CHEQUE_BEFORE.search(lead):
             kind = FUTURE  # "cheque dated 15th", "post-dated": a post-dated cheque is a promise
         elif kind == PAST and m.group(0).lower() == "already":

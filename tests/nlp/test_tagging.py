@@ -177,6 +177,24 @@ PROMISE_PHRASINGS = [
     ("In the meantime we would like to offer £250 a month from 15 January.", "2027-01-15"),
     ("Ah look, I'll have it for you the Tuesday after the bank holiday, Tuesday the 8th.",
      "2026-12-08"),
+    ("Everything looks right. I'll have all of it, $3,410.25, paid by EOM.", "2026-12-31"),
+    ("Here's what I can commit to: $900 on the 15th and the balance on the 30th.",
+     "2026-12-15"),
+    ("RM 2,400 i transfer on 10/12 ok", "2026-12-10"),
+    ("I'll do an EFT of R8 450,00 on the 25th once salaries are out.", "2026-12-25"),
+    ("I have approved payment of GH₵ 9,100, which should reach your account by Thursday.",
+     "2026-12-03"),
+    ("E-transfer of $480 coming Friday.", "2026-12-04"),
+    ("All good, we'll square it up on Thursday, $2,100 even.", "2026-12-03"),
+    ("what I'll do is I'll get it done tomorrow morning, the fourteen-sixty", "2026-12-02"),
+    ("We have prepared a cheque for AED 5,200 dated 15/12/2026, your driver can collect it.",
+     "2026-12-15"),
+    ("the check is already signed and ready, your messenger can pick it up on Thursday",
+     "2026-12-03"),
+    # Future verbs of paying and sending in the languages customers mix into English.
+    ("Ksh 18k nitatuma kesho asubuhi", "2026-12-02"),
+    ("Rs 60,000 Friday ko transfer kar denge", "2026-12-04"),
+    ("yung P21,000 po babayaran namin bukas", "2026-12-02"),
 ]
 NOT_PROMISES = [
     "the delivery is in Wednesday's run",
@@ -184,6 +202,10 @@ NOT_PROMISES = [
     "I can't pay until I get paid",
     "we scheduled the delivery for Tuesday",
     "we offer a 2% discount a month",
+    "we pay by ACH, please reverse the card charge",
+    "we'll get the W-9 form done tomorrow",
+    "your driver can collect the pallets on Friday",
+    "sent it this morning, should be in your account by Friday",
 ]
 
 
