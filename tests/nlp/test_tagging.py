@@ -122,6 +122,32 @@ SYSTEM_NOTICES = [
 ]
 
 
+# A person who mentions someone's leave, a date someone is back on, or a reference number
+# still wrote the message: its promise, dispute or payment stands, and it is no auto_reply.
+WRITTEN_BY_A_PERSON = [
+    ("Our accountant is on leave till Diwali, so nothing went out last week. We will clear "
+     "1.5 lakh the day after Diwali and the balance by 30th November.", ["promise_to_pay"]),
+    ("Your rep approved the credit back on Oct 14 and it still isn't issued, so we are holding "
+     "$1,142.00 back from INV-CA-22450 until it is.", ["dispute"]),
+    ("Sent an Interac e-Transfer for $1,286.40 a few minutes ago, reference number "
+     "CA9mXtQ4RvKp. That's for invoice 77120.", ["payment_confirmation"]),
+]
+
+
+@pytest.mark.parametrize(("text", "labels"), WRITTEN_BY_A_PERSON)
+def test_a_persons_message_is_no_auto_reply(tagger: Tagger, text: str,
+                                            labels: list[str]) -> None:
+    [result] = tagger.tag([text], ["inbound"], [datetime(2026, 10, 20, 9, 0, tzinfo=UTC)])
+    assert sorted(result.labels) == sorted(labels), (result.labels, result.scores)
+
+
+def test_an_absence_that_says_when_it_is_back_is_still_automatic(tagger: Tagger) -> None:
+    text = ("Thank you for your email. I am currently out of the office and will be back on "
+            "Monday 26 October. For anything urgent please contact accounts@b.example.")
+    [result] = tagger.tag([text], ["inbound"], [datetime(2026, 10, 20, 9, 0, tzinfo=UTC)])
+    assert result.labels == ["auto_reply"]
+
+
 @pytest.mark.parametrize(("text", "labels", "promise"), SYSTEM_NOTICES)
 def test_system_notices_keep_their_account_tags(
     tagger: Tagger, text: str, labels: list[str], promise: dict[str, object] | None
