@@ -451,3 +451,32 @@ def test_retag_replaces_signals_without_duplicates(
     removed = retag(sqlite_engine, tagger)
     assert removed["removed"] == 2
     assert tag(["We were billed twice."])[0].labels == ["dispute"]
+
+
+# Payments told in few words, and what only sounds like one.
+PAYMENTS_MADE = [
+    "We mailed check #20984 on 11/09 for $3,745.00.",
+    "Sent an Interac e-Transfer for $1,286.40 a few minutes ago.",
+    "Payment for INV-81377 done yesterday through Raast, Rs 42,000.",
+    "hey just sent the etransfer for 842.16, same email as last time",
+    "I've sent thirty thousand on M-Pesa just now, you should get the message.",
+    "I've just done a transfer for four and a half thousand, that's gone through now.",
+    "paid 2k of it this morning",
+]
+NOT_PAYMENTS_MADE = [
+    "the order has gone through to the warehouse",
+    "I sent 3 invoices to your team for approval",
+    "we mailed the signed credit application on Monday",
+]
+
+
+@pytest.mark.parametrize("text", PAYMENTS_MADE)
+def test_payments_told_in_few_words(tagger: Tagger, text: str) -> None:
+    result = tagger.tag_one(text, sent_at=datetime(2026, 11, 10, 9, tzinfo=UTC))
+    assert "payment_confirmation" in result.labels, result.scores
+
+
+@pytest.mark.parametrize("text", NOT_PAYMENTS_MADE)
+def test_what_only_sounds_like_a_payment(tagger: Tagger, text: str) -> None:
+    result = tagger.tag_one(text, sent_at=datetime(2026, 11, 10, 9, tzinfo=UTC))
+    assert "payment_confirmation" not in result.labels, result.evidence
