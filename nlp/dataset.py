@@ -15,7 +15,7 @@ CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
 TRAIN_FILE = CORPUS / "train.jsonl"
 DEV_FILE = CORPUS / "dev.jsonl"
 # Messages written by hand apart from the corpus and the tagger (nlp/data/written/README.md):
-# ten sets join the training data; the held-out sets and the wholesale probe are not trained on.
+# ten sets join the training data; the held-out sets and the later probes are not trained on.
 WRITTEN = Path(__file__).resolve().parent / "data" / "written"
 WRITTEN_TRAIN_FILES = tuple(
     WRITTEN / f"{name}.jsonl"
@@ -28,6 +28,8 @@ HELDOUT3_FILE = WRITTEN / "heldout3.jsonl"
 WHOLESALE_FILE = WRITTEN / "wholesale.jsonl"
 HELDOUT4_FILE = WRITTEN / "heldout4.jsonl"
 BUILDING_FILE = WRITTEN / "building.jsonl"
+FOODSERVICE_FILE = WRITTEN / "foodservice.jsonl"
+MEDICAL_FILE = WRITTEN / "medical.jsonl"
 TRAIN_FILES = (TRAIN_FILE, *WRITTEN_TRAIN_FILES)
 
 

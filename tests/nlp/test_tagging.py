@@ -15,10 +15,12 @@ from nlp import LexiconError, Tagger, tag
 from nlp.dataset import (
     BUILDING_FILE,
     DEV_FILE,
+    FOODSERVICE_FILE,
     HELDOUT2_FILE,
     HELDOUT3_FILE,
     HELDOUT4_FILE,
     HELDOUT_FILE,
+    MEDICAL_FILE,
     WHOLESALE_FILE,
     WRITTEN_TRAIN_FILES,
     read_examples,
@@ -313,7 +315,8 @@ def test_pii_in_outbound_is_flagged_with_each_finding(tagger: Tagger) -> None:
 @pytest.mark.parametrize(
     ("path", "least"),
     [(DEV_FILE, 400), (HELDOUT_FILE, 80), (HELDOUT2_FILE, 80), (HELDOUT3_FILE, 60)]
-    + [(WHOLESALE_FILE, 80), (HELDOUT4_FILE, 80), (BUILDING_FILE, 80)]
+    + [(WHOLESALE_FILE, 80), (HELDOUT4_FILE, 80), (BUILDING_FILE, 80), (FOODSERVICE_FILE, 80),
+       (MEDICAL_FILE, 80)]
     + [(path, 80) for path in WRITTEN_TRAIN_FILES],
     ids=lambda value: value.stem if isinstance(value, Path) else str(value),
 )
