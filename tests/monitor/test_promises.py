@@ -132,21 +132,28 @@ def test_ledger_from_signal_to_kept(engine: Engine) -> None:
         assert rows[0].invoices == ["INV-10023"]
 
 
+def _paid_and_settled(engine: Engine, amount: str, currency: str,
+                      received: date) -> tuple[Decimal | None, str | None, date | None, str]:
+    """Tag the pending message, record a payment, update the ledger: the one promise's amount,
+    currency, due date and status."""
+    tag_pending(engine, Tagger())
+    with session_scope(engine) as session:
+        session.add(Payment(customer_id=1, reference="PAY-1", amount=D(amount),
+                            currency=currency, received_on=received))
+    with session_scope(engine) as session:
+        update_ledger(session, datetime(2026, 11, 20, tzinfo=UTC))
+    with Session(engine) as session:
+        (row,) = session.scalars(select(PromiseRecord))
+        return row.amount, row.currency, row.due_on, row.status
+
+
 def test_an_account_in_another_dollar_keeps_its_promise(engine: Engine) -> None:
     """An Australian customer's "$" is AUD: its AUD payment keeps the promise (read as USD,
     the payment would not count and the collector would be told the promise was broken)."""
     _customer_message(engine, "Sorry it's late. I'll transfer the $2,150 on Friday.",
                       datetime(2026, 11, 9, 10, tzinfo=UTC), currency="AUD")
-    tag_pending(engine, Tagger())
-    with session_scope(engine) as session:
-        session.add(Payment(customer_id=1, reference="PAY-1", amount=D("2150"), currency="AUD",
-                            received_on=date(2026, 11, 13)))
-    with session_scope(engine) as session:
-        update_ledger(session, datetime(2026, 11, 20, tzinfo=UTC))
-    with Session(engine) as session:
-        (row,) = session.scalars(select(PromiseRecord))
-        assert (row.amount, row.currency, row.due_on, row.status) == (
-            D("2150"), "AUD", date(2026, 11, 13), KEPT)
+    assert _paid_and_settled(engine, "2150", "AUD", date(2026, 11, 13)) == (
+        D("2150"), "AUD", date(2026, 11, 13), KEPT)
 
 
 def test_the_thread_a_reply_quotes_says_which_dollar(engine: Engine) -> None:
@@ -158,16 +165,8 @@ def test_the_thread_a_reply_quotes_says_which_dollar(engine: Engine) -> None:
         " November in settlement of invoice JM-4471.", datetime(2026, 11, 12, 15, tzinfo=UTC),
         quoted="\n\nOn Tue, 10 Nov 2026, Marcia <marcia@supplier.example> wrote:\n> Invoice"
         " JM-4471 for J$185,000.00 is now 45 days overdue.\n")
-    tag_pending(engine, Tagger())
-    with session_scope(engine) as session:
-        session.add(Payment(customer_id=1, reference="PAY-1", amount=D("185000"), currency="JMD",
-                            received_on=date(2026, 11, 16)))
-    with session_scope(engine) as session:
-        update_ledger(session, datetime(2026, 11, 20, tzinfo=UTC))
-    with Session(engine) as session:
-        (row,) = session.scalars(select(PromiseRecord))
-        assert (row.amount, row.currency, row.due_on, row.status) == (
-            D("185000"), "JMD", date(2026, 11, 16), KEPT)
+    assert _paid_and_settled(engine, "185000", "JMD", date(2026, 11, 16)) == (
+        D("185000"), "JMD", date(2026, 11, 16), KEPT)
 
 
 def test_retag_that_drops_a_promise_cancels_it(engine: Engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
