@@ -1196,9 +1196,7 @@ def _ends_clause(m: re.Match[str]) -> bool:
 def _after_long_weekend(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
     if sent is None:
         return DATE, None
-    monday = sent + timedelta(days=(7 - sent.weekday()) % 7)
-    if sent.weekday() in (5, 6):
-        monday = sent + timedelta(days=7 - sent.weekday())
+    monday = sent + timedelta(days=(7 - sent.weekday()) % 7)  # the sent day if a Monday
     return DATE, monday + timedelta(days=1)
 
 
