@@ -29,7 +29,7 @@ from spacy.vocab import Vocab
 from nlp.components import sentence_starts, token_columns
 from nlp.cues import CueIndex, Cues, CueSet, DocCues
 from nlp.labels import ALL_TAGS
-from nlp.tokenpatterns import COLUMNS, TokenPattern, compile_pattern
+from nlp.tokenpatterns import COLUMNS, NotIn, TokenPattern, compile_pattern
 
 DATA = Path(__file__).resolve().parent / "data"
 LEXICONS = DATA / "lexicons"
@@ -292,6 +292,9 @@ class LexiconMatcher:
             _Lookup(lambda orth: vocab[orth].lower),
             _Lookup(lambda orth: int(vocab[orth].is_punct)),
             _Lookup(lambda orth: int(vocab[orth].is_space)),
+            _Lookup(lambda orth: vocab[orth].shape),
+            _Lookup(lambda orth: int(vocab[orth].like_num)),
+            _Lookup(lambda orth: int(vocab[orth].is_digit)),
         )
         self.by_lead: dict[int, dict[int, list[int]]] = {}
         self.by_anchors: list[int] = []
@@ -299,7 +302,7 @@ class LexiconMatcher:
             lead = tm.fast.lead if tm.fast is not None else None
             if lead is not None and len(lead) == 1 and len(lead[0]) == 1 and lead[0][0][0] in (
                 _NORM, _ORTH
-            ):
+            ) and not isinstance(lead[0][0][1], NotIn):
                 column, value = lead[0][0]
                 words = value if isinstance(value, frozenset) else (value,)
                 index = self.by_lead.setdefault(column, {})
@@ -391,10 +394,11 @@ class LexiconMatcher:
         return [(key, start, end) for _s, _n, key, start, end in found]
 
     def _table(self, doc: Doc, norms: list[int], orths: list[int]) -> list[Any]:
-        """The columns `nlp.tokenpatterns` reads (COLUMNS order). LOWER, IS_PUNCT and IS_SPACE
-        are the lexeme's, so they are looked up by ORTH only for the tokens a pattern tries."""
-        return [norms, _ByOrth(orths, self.lexeme_columns[0]), orths,
-                _ByOrth(orths, self.lexeme_columns[1]), _ByOrth(orths, self.lexeme_columns[2])]
+        """The columns `nlp.tokenpatterns` reads (COLUMNS order). All but NORM and ORTH are the
+        lexeme's, so they are looked up by ORTH only for the tokens a pattern tries."""
+        lexeme = self.lexeme_columns
+        return [norms, _ByOrth(orths, lexeme[0]), orths,
+                *(_ByOrth(orths, column) for column in lexeme[1:])]
 
     @staticmethod
     def _spacy_matches(

@@ -2,10 +2,11 @@
 
 spaCy's `Matcher` builds a `Token` and calls a Python predicate for every `IN` test, so a
 lexicon pattern costs tens of microseconds a sentence. The patterns lexicons actually use need
-far less: words equal to or in a list (NORM, LOWER, TEXT/ORTH), IS_PUNCT / IS_SPACE flags, a
-wildcard `{}`, and the `?`, `*`, `+`, `{n}`, `{n,m}`, `{n,}`, `{,m}` quantifiers. Such a
-pattern is compiled here and matched on the hash columns of `doc.to_array`; any other pattern
-returns None from `compile_pattern` and stays with spaCy's `Matcher`.
+far less: words equal to, in or not in a list (NORM, LOWER, TEXT/ORTH, SHAPE), IS_PUNCT /
+IS_SPACE / LIKE_NUM / IS_DIGIT flags, a wildcard `{}`, and the `?`, `*`, `+`, `{n}`,
+`{n,m}`, `{n,}`, `{,m}` quantifiers. Such a pattern is compiled here and matched on the
+hash columns of `doc.to_array`; any other pattern returns None from `compile_pattern` and
+stays with spaCy's `Matcher`.
 
 Matches are what the `Matcher` returns (no `greedy` filter): every (start, end), end > start,
 where the tokens in between fit the pattern, none crossing `hi`.
@@ -18,12 +19,13 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 # Column order of the arrays a `TokenColumns` holds (`doc.to_array(COLUMN_ATTRS)`).
-COLUMNS = ("NORM", "LOWER", "ORTH", "IS_PUNCT", "IS_SPACE")
-_WORD_ATTRS = {"NORM": 0, "LOWER": 1, "TEXT": 2, "ORTH": 2}
-_FLAG_ATTRS = {"IS_PUNCT": 3, "IS_SPACE": 4}
+COLUMNS = ("NORM", "LOWER", "ORTH", "IS_PUNCT", "IS_SPACE", "SHAPE", "LIKE_NUM", "IS_DIGIT")
+_WORD_ATTRS = {"NORM": 0, "LOWER": 1, "TEXT": 2, "ORTH": 2, "SHAPE": 5}
+_FLAG_ATTRS = {"IS_PUNCT": 3, "IS_SPACE": 4, "LIKE_NUM": 6, "IS_DIGIT": 7}
 _QUANTIFIER = re.compile(r"^\{\s*(\d*)\s*(,?)\s*(\d*)\s*\}$")
 
-# A compiled token spec: (column, value) tests that must all hold; a set value means "in".
+# A compiled token spec: (column, value) tests that must all hold; a set value means "in",
+# a `NotIn` "not in".
 _Test = tuple[int, Any]
 _Element = tuple[tuple[_Test, ...], int, int]  # tests, min repeats, max repeats (-1: any)
 
@@ -67,10 +69,11 @@ def compile_pattern(
                 column = _WORD_ATTRS[attr]
                 if isinstance(value, str):
                     tests.append((column, hash_of(value)))
-                elif isinstance(value, dict) and set(value) == {"IN"} and isinstance(
-                    value["IN"], list
-                ) and all(isinstance(v, str) for v in value["IN"]):
-                    tests.append((column, frozenset(hash_of(v) for v in value["IN"])))
+                elif isinstance(value, dict) and len(value) == 1 and (
+                    op := next(iter(value))) in ("IN", "NOT_IN") and isinstance(
+                        value[op], list) and all(isinstance(v, str) for v in value[op]):
+                    words = frozenset(hash_of(v) for v in value[op])
+                    tests.append((column, words if op == "IN" else NotIn(words)))
                 else:
                     return None
             elif attr in _FLAG_ATTRS and isinstance(value, bool):
@@ -114,6 +117,8 @@ class TokenPattern:
         if len(lead) == 1 and len(lead[0]) == 1:
             column, value = lead[0][0]
             values = columns[column]
+            if isinstance(value, NotIn):
+                return [i for i in range(lo, hi) if values[i] not in value]
             if isinstance(value, frozenset):
                 return [i for i in range(lo, hi) if values[i] in value]
             return [i for i in range(lo, hi) if values[i] == value]
@@ -139,10 +144,17 @@ class TokenPattern:
         return sorted(end for end in current if end > start)
 
 
+class NotIn(frozenset[int]):
+    """The words a token must not be."""
+
+
 def _fits(tests: tuple[_Test, ...], columns: Sequence[Sequence[int]], i: int) -> bool:
     for column, value in tests:
         have = columns[column][i]
-        if isinstance(value, frozenset):
+        if isinstance(value, NotIn):
+            if have in value:
+                return False
+        elif isinstance(value, frozenset):
             if have not in value:
                 return False
         elif have != value:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from spacy.attrs import IS_PUNCT, IS_SPACE, LOWER, NORM, ORTH
+from spacy.attrs import IS_DIGIT, IS_PUNCT, IS_SPACE, LIKE_NUM, LOWER, NORM, ORTH, SHAPE
 from spacy.matcher import Matcher
 
 from nlp import Tagger
@@ -66,6 +66,11 @@ PATTERNS: list[list[dict[str, Any]]] = [
     [{"ORTH": "we"}, {"OP": "{2}"}, {"LOWER": "the", "OP": "{1,}"}],
     [{"IS_PUNCT": False, "OP": "{,2}"}, {"LOWER": "invoice"}],
     [{"NORM": "not"}, {"OP": "*"}, {"NORM": {"IN": ["pay", "paid"]}}],
+    # shapes, number flags and words a token must not be
+    [{"LOWER": {"IN": ["pay", "paid", "sent"]}}, {"SHAPE": {"IN": ["d", "dd", "ddd", "d,ddd"]}}],
+    [{"LIKE_NUM": True}, {"LOWER": {"NOT_IN": ["days", "units", "the"]}}],
+    [{"IS_DIGIT": True}, {"IS_PUNCT": True, "OP": "?"}],
+    [{"NORM": {"NOT_IN": ["the", "a", ",", "."]}}, {"LOWER": "invoice"}],
 ]
 
 
@@ -80,7 +85,8 @@ def test_compiled_token_patterns_match_spacy(
     matcher.add("p", [pattern])
     found = 0
     for doc in docs:
-        columns = [a.tolist() for a in doc.to_array([NORM, LOWER, ORTH, IS_PUNCT, IS_SPACE]).T]
+        attrs = [NORM, LOWER, ORTH, IS_PUNCT, IS_SPACE, SHAPE, LIKE_NUM, IS_DIGIT]
+        columns = [a.tolist() for a in doc.to_array(attrs).T]
         for sent in doc.sents:
             expected = {(sent.start + s, sent.start + e) for _k, s, e in matcher(sent)}
             assert set(compiled.matches(columns, sent.start, sent.end)) == expected
@@ -92,9 +98,19 @@ def test_compiled_token_patterns_match_spacy(
     [{"LEMMA": "pay"}],
     [{"LOWER": {"REGEX": "^pay"}}],
     [{"LOWER": "pay", "OP": "!"}],
+    [{"LOWER": {"NOT_IN": ["pay"], "IN": ["paid"]}}],
     [{"OP": "?"}],
 ])
 def test_other_token_patterns_stay_with_spacy(
     tagger: Tagger, pattern: list[dict[str, Any]]
 ) -> None:
     assert compile_pattern(pattern, tagger.nlp.vocab.strings.add) is None
+
+
+def test_every_shipped_token_pattern_is_compiled(tagger: Tagger) -> None:
+    """A shipped pattern left to spaCy's Matcher costs a quarter of tagging throughput
+    (bench/README.md): every one must compile."""
+    lexicon = next(tagger.nlp.get_pipe(name) for name in tagger.nlp.pipe_names
+                   if "lexicon" in name)
+    assert lexicon.token_matchers
+    assert all(tm.fast is not None for tm in lexicon.token_matchers)

@@ -373,6 +373,25 @@ def test_extra_lexicon_folder_extends_the_shipped_one(tmp_path: Path, tagger: Ta
     assert house.version != tagger.version
 
 
+def test_a_house_token_pattern_may_say_what_a_word_is_not(tmp_path: Path) -> None:
+    """NOT_IN, SHAPE and LIKE_NUM are matched on the lexicon's own arrays, as IN is."""
+    (tmp_path / "house.jsonl").write_text(
+        '{"label": "dispute", "pattern": [{"LOWER": {"NOT_IN": ["no", "any"]}}, '
+        '{"LOWER": "daylight"}, {"LOWER": "robbery"}], "id": "dispute.house"}\n'
+        '{"label": "dispute", "pattern": [{"LOWER": "overcharged"}, {"LIKE_NUM": true}, '
+        '{"SHAPE": {"IN": ["xxxx", "xxxxx"]}}], "id": "dispute.house_sum"}\n'
+    )
+    house = Tagger([tmp_path])
+
+    def rules(text: str) -> list[str]:
+        return [e.rule for e in house.tag_one(text).evidence if e.label == "dispute"]
+
+    assert "lexicon:dispute.house" in rules("Frankly this is daylight robbery.")
+    assert "lexicon:dispute.house" not in rules("There is no daylight robbery here.")
+    assert "lexicon:dispute.house_sum" in rules("You overcharged 300 euros on that.")
+    assert "lexicon:dispute.house_sum" not in rules("You overcharged us on that.")
+
+
 @pytest.mark.parametrize(
     ("line", "problem"),
     [
