@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from commwatch.store import Customer, Message, Payment, PromiseRecord, Signal, session_scope
+from ingest.mime import parse_email
 from monitor.promises import (
     BROKEN,
     CANCELLED,
@@ -98,7 +99,7 @@ def test_kept_rate() -> None:
 
 
 def _customer_message(engine: Engine, text: str, sent: datetime, currency: str = "USD",
-                      quoted: str = "") -> None:
+                      body: str = "") -> None:
     with session_scope(engine) as session:
         customer = Customer(external_id="C7", name="Brightline", domains=["b.example"],
                             currency=currency)
@@ -106,7 +107,7 @@ def _customer_message(engine: Engine, text: str, sent: datetime, currency: str =
         session.flush()
         session.add(Message(natural_key="m1", source="s", channel="email", direction="inbound",
                             sent_at=sent, sent_utc_offset=0, new_text=text,
-                            body_text=text + quoted, customer_id=customer.id))
+                            body_text=body or text, customer_id=customer.id))
 
 
 def test_ledger_from_signal_to_kept(engine: Engine) -> None:
@@ -159,12 +160,17 @@ def test_an_account_in_another_dollar_keeps_its_promise(engine: Engine) -> None:
 def test_the_thread_a_reply_quotes_says_which_dollar(engine: Engine) -> None:
     """A reply's "$" takes the currency of the reminder it quotes, which the stored body keeps
     below the new text: a Jamaican customer's "$185,000" is J$, not US$ (read as USD, the
-    JMD payment would not keep it)."""
-    _customer_message(
-        engine, "Please be advised that we will lodge $185,000 to your account on Monday 16th"
-        " November in settlement of invoice JM-4471.", datetime(2026, 11, 12, 15, tzinfo=UTC),
-        quoted="\n\nOn Tue, 10 Nov 2026, Marcia <marcia@supplier.example> wrote:\n> Invoice"
-        " JM-4471 for J$185,000.00 is now 45 days overdue.\n")
+    JMD payment would not keep it). The message is stored as e-mail ingest parses it."""
+    parsed = parse_email(
+        b"From: Andrea <andrea@montego.example>\r\nTo: ar@supplier.example\r\n"
+        b"Subject: Re: JM-4471\r\nDate: Thu, 12 Nov 2026 10:20:00 -0500\r\n"
+        b"Message-ID: <a1@montego.example>\r\n\r\nGood morning Marcia,\r\n\r\n"
+        b"Please be advised that we will pay the $185,000 into your account on Monday 16th "
+        b"November in settlement of invoice JM-4471.\r\n\r\nRegards,\r\nAndrea\r\n\r\n"
+        b"On Tue, 10 Nov 2026, Marcia <marcia@supplier.example> wrote:\r\n"
+        b"> Invoice JM-4471 for J$185,000.00 is now 45 days overdue.\r\n")
+    _customer_message(engine, parsed.new_text, datetime(2026, 11, 12, 15, tzinfo=UTC),
+                      body=parsed.body_text)
     assert _paid_and_settled(engine, "185000", "JMD", date(2026, 11, 16)) == (
         D("185000"), "JMD", date(2026, 11, 16), KEPT)
 
