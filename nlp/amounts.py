@@ -23,12 +23,13 @@ SYMBOLS = {
     "rs": "INR", "₩": "KRW", "₦": "NGN", "₱": "PHP", "zł": "PLN", "fr.": "CHF", "sfr.": "CHF",
     "ksh": "KES", "kshs": "KES", "ksh.": "KES", "rp": "IDR", "r": "ZAR", "n": "NGN", "p": "PHP",
     "rm": "MYR", "tk": "BDT", "tk.": "BDT", "gh₵": "GHS", "gh¢": "GHS", "tt$": "TTD",
-    "j$": "JMD", "ec$": "XCD", "bds$": "BBD",
+    "j$": "JMD", "ec$": "XCD", "bds$": "BBD", "s/": "PEN", "s/.": "PEN", "zl": "PLN",
+    "fcfa": "XOF", "f cfa": "XOF", "cfa": "XOF", "kz": "AOA",
 }
 CODES = (
     "USD EUR GBP CAD AUD NZD INR CHF JPY CNY HKD SGD SEK NOK DKK PLN CZK HUF ZAR MXN BRL AED SAR "
     "KRW NGN KES PHP THB MYR IDR TRY ILS RON BGN GHS PKR LKR BDT NPR EGP MAD VND TWD UGX TZS "
-    "TTD JMD BBD XCD"
+    "TTD JMD BBD XCD COP CLP ARS PEN UYU BOB PYG GTQ CRC DOP XOF XAF AOA MZN TND DZD UAH"
 ).split()
 # Lower-case codes are accepted only for currencies people actually type that way; "try", "ron"
 # or "sar" in lower case are words, not money.
@@ -42,7 +43,8 @@ WORDS = {
     "złoty": "PLN", "złotych": "PLN", "dirhams": "AED", "dirham": "AED", "riyals": "SAR",
     "riyal": "SAR", "ringgit": "MYR", "baht": "THB", "yuan": "CNY", "rmb": "CNY",
     "renminbi": "CNY", "kronor": "SEK", "lira": "TRY", "liras": "TRY", "cedis": "GHS",
-    "cedi": "GHS", "taka": "BDT",
+    "cedi": "GHS", "taka": "BDT", "zlotych": "PLN", "soles": "PEN", "franken": "CHF",
+    "pesos": "MXN", "peso": "MXN",
 }
 ADJECTIVES = {
     "canadian": "CAD", "australian": "AUD", "aussie": "AUD", "us": "USD", "u.s.": "USD",
@@ -52,7 +54,11 @@ ADJECTIVES = {
 }
 _UNITS = {"k": 1e3, "m": 1e6, "mn": 1e6, "mln": 1e6, "mio": 1e6, "million": 1e6,
           "thousand": 1e3, "grand": 1e3, "lakh": 1e5, "lakhs": 1e5, "lac": 1e5, "lacs": 1e5,
-          "crore": 1e7, "crores": 1e7, "bn": 1e9, "billion": 1e9}
+          "crore": 1e7, "crores": 1e7, "bn": 1e9, "billion": 1e9,
+          # Spanish and Portuguese "12 mil pesos", Polish "2 tys. zł", German "3 Tsd. Euro".
+          "mil": 1e3, "tys": 1e3, "tys.": 1e3, "tysięcy": 1e3, "tysiące": 1e3, "tsd": 1e3,
+          "tsd.": 1e3, "millones": 1e6, "millón": 1e6, "millon": 1e6, "milhões": 1e6,
+          "milhoes": 1e6, "milhão": 1e6, "milhao": 1e6}
 
 # "R3 200" (rand) and "N480,000" (naira) only before a grouped number or one with cents
 # ("R31 400,00", "R450.00"): a capital letter before digits is too often a part or room
@@ -62,7 +68,7 @@ _LETTER_SYMBOL = (
 )
 _PREFIX = (
     r"(?P<pre>US\$|USD\$|CA\$|CAD\$|AU\$|AUD\$|NZ\$|HK\$|MX\$|TT\$|EC\$|BDS\$|C\$|A\$|S\$|R\$|J\$|"
-    r"\$|£|€|¥|₹|₩|₦|₱|GH₵|GH¢|[Rr]s\.?|SFr\.|Fr\.|KShs?\.?|Kshs?\.?|Rp\.?|(?-i:RM|Tk\.?)|"
+    r"\$|£|€|¥|₹|₩|₦|₱|GH₵|GH¢|[Rr]s\.?|SFr\.|Fr\.|KShs?\.?|Kshs?\.?|Rp\.?|(?-i:RM|Tk\.?|S/\.?)|"
     + _LETTER_SYMBOL + r"|(?-i:"
     + "|".join(CODES) + r")|(?:" + "|".join(_LOWER_CODES) + r")(?![a-z]))"
 )
@@ -74,17 +80,19 @@ _NUM = (
     r"|\d+(?:[.,]\d{1,2})?(?!\d))"  # 1200 1200.50 2.5
 )
 _UNIT = (
-    r"(?:\s?(?P<unit>[kK]|[mM]|mn|mln|mio|million|thousand|grand|lakhs?|lacs?|crores?|bn|billion)"
-    r"(?![A-Za-z]))?"
+    r"(?:\s?(?P<unit>[kK]|[mM]|mn|mln|mio|million|thousand|grand|lakhs?|lacs?|crores?|bn|billion"
+    r"|mil|tys\.?|tysięcy|tysiące|tsd\.?|millones|mill[oó]n|milh[oõ]es|milh[aã]o)"
+    r"(?![A-Za-z\u00c0-\u017f]))?"
 )
 _ADJ = r"(?:(?P<adj>canadian|australian|aussie|us|u\.s\.|american|singapore|new\s+zealand|nz|hong\s+kong|swiss|indian|british|japanese|jamaican|barbados|tt|ec)\s+)?"  # noqa: E501
 _WORD_CUR = (
     r"dollars?|bucks|euros?|pounds?(?:\s+sterling)?|quid|sterling|yen|rupees?|francs?|naira|rand"
     r"|reais|zlotys?|złoty|złotych|dirhams?|riyals?|ringgit|baht|yuan|rmb|renminbi|kronor|liras?"
-    r"|cedis?|taka"
+    r"|cedis?|taka|zlotych|soles|franken|pesos?"
 )
 _SUFFIX = (
-    r"(?:\s?(?P<post>€|£|₹|¥|(?-i:" + "|".join(CODES) + r")|(?:" + "|".join(_LOWER_CODES)
+    r"(?:\s?(?P<post>€|£|₹|¥|zł|zl|f\s?cfa|cfa|kz|(?-i:" + "|".join(CODES) + r")|(?:"
+    + "|".join(_LOWER_CODES)
     + r")(?![a-z])|" + _ADJ + r"(?:" + _WORD_CUR + r")(?![a-z])))?"
 )
 _NUMERIC = re.compile(
@@ -482,7 +490,7 @@ def _numeric(m: re.Match[str]) -> Money | None:
 
 # Symbols and words written for more than one currency, by the family nlp.currency knows.
 _SHARED = {"$": "$", "dollars": "$", "dollar": "$", "bucks": "$", "rs": "rs", "rs.": "rs",
-           "rupees": "rs", "rupee": "rs"}
+           "rupees": "rs", "rupee": "rs", "pesos": "pesos", "peso": "pesos"}
 
 
 def _shared(pre: str | None, post: str | None, adj: str | None) -> str | None:

@@ -3,7 +3,10 @@
 - `commwatch_sentences`: sentence starts after `.`, `!`, `?` and at every line break. Mail,
   chat and transcripts put a thought on each line ("Hi Ana,", "INV-10023 is wrong",
   "Regards") far more often than they end it with a full stop, and a clause boundary is what
-  negation and hypothetical cues, and classifier evidence, are scoped to.
+  negation and hypothetical cues, and classifier evidence, are scoped to. A full stop is no
+  boundary when it closes a day number ("am 3. Dezember", "bis 12.11. überweisen wir") or
+  one of the abbreviations business mail is full of ("Rechnung Nr. 2026-0413", "Sra. López",
+  "ca. 200 EUR"), which spaCy's English tokenizer splits off as a token of its own.
 - `commwatch.TextCatNormBOW.v1`: spaCy's bag-of-n-grams text classifier
   (`spacy.TextCatBOW.v3`) over NORM instead of ORTH, so "PAY FRI", "pay fri" and "Pay Fri"
   are one feature and "won't" is "will not": terse chat is often in one case or the other.
@@ -11,6 +14,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from functools import partial
 from typing import Any, NamedTuple
@@ -43,13 +47,17 @@ def split_sentences(doc: Doc) -> Doc:
     starts[0] = 1
     firsts = [0]
     boundary = False
-    for i, kind in enumerate([kinds[h] for h in token_columns(doc).orths]):
+    columns = token_columns(doc)
+    marks = [kinds[h] for h in columns.orths]
+    for i, kind in enumerate(marks):
         if boundary and not kind & _SOFT:
             starts[i] = 1
             firsts.append(i)
             boundary = False
         if kind & _ENDS:
-            boundary = True
+            boundary = not (kind & _DOT and 0 < i < n - 1 and _closes_abbreviation(
+                marks[i - 1], marks[i + 1], columns.idx[i] - columns.idx[i - 1],
+                len(kinds.strings[columns.orths[i - 1]])))
     column: Any = np.array(starts, dtype=np.int64).astype(np.uint64)[:, None]
     doc.from_array([SENT_START], column)
     doc.user_data[_SENTENCE_STARTS] = (n, firsts)
@@ -96,6 +104,31 @@ def sentence_starts(doc: Doc) -> list[int]:
 
 
 _SOFT, _ENDS = 1, 2  # a closer or whitespace (a boundary waits past it); ends a sentence
+# A full stop of its own; a day number ("3", "12.11"); an abbreviation ("Nr", "bzw", "Sra");
+# a word that carries on a sentence (lower case, a digit, a month name).
+_DOT, _DAY, _ABBREVIATION, _GOES_ON = 4, 8, 16, 32
+_DAY_NUMBER = re.compile(r"\d{1,2}(?:\.\d{1,2})?")
+_ABBREVIATIONS = frozenset((
+    "nr", "bzw", "ca", "inkl", "zzgl", "evtl", "ggf", "usw", "vgl", "str", "tel", "fa", "hr",
+    "fr", "frau", "sp", "lic", "ing", "sr", "sra", "srta", "dr", "dra", "núm", "num", "fact",
+    "fatt", "approx", "ref", "mr", "mrs", "ms", "mme", "mlle", "sig", "dott", "ul", "al",
+))
+_MONTHS = frozenset((
+    "januar", "jänner", "februar", "feber", "märz", "april", "mai", "juni", "juli", "august",
+    "september", "oktober", "november", "dezember", "jan", "feb", "mär", "apr", "jun", "jul",
+    "aug", "sep", "sept", "okt", "nov", "dez",
+))
+
+
+def _closes_abbreviation(before: int, after: int, gap: int, length: int) -> bool:
+    """Whether a full stop, `gap` characters after the start of the token before it (of
+    `length` characters), ends that token (a day number or an abbreviation) rather than the
+    sentence."""
+    if gap != length:
+        return False  # "pay 15 . Then": a stop of its own
+    if before & _DAY:
+        return bool(after & _GOES_ON)
+    return bool(before & _ABBREVIATION) and not after & _ENDS
 
 
 class _Kinds(dict[int, int]):
@@ -109,8 +142,13 @@ class _Kinds(dict[int, int]):
         if len(self) >= 200_000:
             self.clear()
         text = self.strings[orth]
+        lower = text.lower()
         kind = (_SOFT * (text in _CLOSERS or text.isspace())
-                | _ENDS * (text in _ENDERS or "\n" in text))
+                | _ENDS * (text in _ENDERS or "\n" in text)
+                | _DOT * (text == ".")
+                | _DAY * bool(_DAY_NUMBER.fullmatch(text))
+                | _ABBREVIATION * (lower in _ABBREVIATIONS)
+                | _GOES_ON * (text[:1].islower() or text[:1].isdigit() or lower in _MONTHS))
         self[orth] = kind
         return kind
 

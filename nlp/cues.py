@@ -20,6 +20,8 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from nlp.language import spellings
+
 # Per-NORM flag bits (FIRST: the first word of a cue phrase).
 NEG, BREAKER, TIME, ODD, FIRST = 1, 2, 4, 8, 16
 # Per-ORTH flag bits.
@@ -62,12 +64,73 @@ def _without(words: list[str], phrases: Sequence[tuple[str, ...]]) -> list[str]:
     return out
 
 
-class Cues:
-    """Negation and hypothetical cue words from `cues.json`, as NORM token sequences."""
+# Keys of `cues.json` that list words or phrases (a language's section adds to them).
+LISTS = ("negation", "conditional", "counterfactual", "scope_breakers", "conditional_after",
+         "time_words", "polite_if", "future_markers", "promise_when", "query_ask")
 
-    def __init__(self, raw: dict[str, Any]) -> None:
+
+class CueError(Exception):
+    """`cues.json` cannot be used; says which key."""
+
+
+def with_languages(raw: dict[str, Any], languages: Sequence[str]) -> dict[str, Any]:
+    """`raw` (the whole of `cues.json`) with the listed languages' cue words added to its
+    own, every word also without its accents, and `negation_after` the largest of theirs."""
+    sections = raw.get("languages", {})
+    merged = dict(raw)
+    after = int(raw.get("negation_after", 0))
+    for code in languages:
+        section = sections.get(code)
+        if section is None:
+            continue
+        for key, value in section.items():
+            if key == "negation_after":
+                after = max(after, int(value))
+            elif key in LISTS:
+                merged[key] = [*merged.get(key, []), *value]
+    for key in LISTS:
+        merged[key] = sorted({form for c in merged.get(key, []) for form in spellings(c)})
+    merged["negation_after"] = after
+    return merged
+
+
+def check_cues(raw: Any, where: str) -> None:
+    """Raises `CueError` naming the key when `cues.json` is not what `Cues` reads."""
+    if not isinstance(raw, dict):
+        raise CueError(f"{where}: expected an object of cue lists")
+    sections = raw.get("languages", {})
+    if not isinstance(sections, dict):
+        raise CueError(f"{where}: languages: expected an object of languages")
+    places = [("", raw)] + [(f"languages.{code}.", section) for code, section in sections.items()
+                            if code != "about"]
+    for prefix, section in places:
+        if not isinstance(section, dict):
+            raise CueError(f"{where}: {prefix.rstrip('.')}: expected an object of cue lists")
+        for key in LISTS:
+            value = section.get(key, [])
+            if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
+                raise CueError(f"{where}: {prefix}{key}: expected a list of words or phrases")
+        for key in ("negation_window", "negation_after"):
+            if key in section and not isinstance(section[key], int):
+                raise CueError(f"{where}: {prefix}{key}: expected a whole number")
+        unknown = set(section) - {*LISTS, "negation_window", "negation_after", "about"} - (
+            {"languages", "conditional_exempt_labels", "conditional_after_labels",
+             "future_labels"} if not prefix else set())
+        if unknown:
+            raise CueError(f"{where}: {prefix}{sorted(unknown)[0]}: not a cue key")
+
+
+class Cues:
+    """Negation and hypothetical cue words from `cues.json`, as NORM token sequences: the
+    English ones, and those of `languages` (`nlp.language`) with them."""
+
+    def __init__(self, raw: dict[str, Any], languages: Sequence[str] = ()) -> None:
+        self.languages = tuple(languages)
+        raw = with_languages(raw, languages)
         self.negation = {c.lower() for c in raw.get("negation", [])}
         self.window = int(raw.get("negation_window", 4))
+        # "Wir bestreiten die Rechnung nicht": a negation after the match, in its clause.
+        self.after = int(raw.get("negation_after", 0))
         self.conditional = CueSet(raw.get("conditional", []))
         self.counterfactual = CueSet(raw.get("counterfactual", []))
         self.breakers = {c.lower() for c in raw.get("scope_breakers", [])}
@@ -215,6 +278,8 @@ class DocCues:
             assert window is not None
             if _any_in(self.negations, max(clause, start - window), start):
                 return "negation"
+            if cues.after and _any_in(self.negations, end, self._clause_end(end, cues.after)):
+                return "negation"
         if label in cues.future_labels and self._inside(FUTURE, max(clause, start - 3), start):
             return "future"
         if self._inside(COUNTERFACTUAL, lo, start):
@@ -224,6 +289,16 @@ class DocCues:
         if label in cues.conditional_after_labels and self._condition_follows(end):
             return "hypothetical"
         return ""
+
+    def _clause_end(self, end: int, most: int) -> int:
+        """Where the clause after a match ends: at most `most` words on, at a sentence
+        stop or a scope breaker."""
+        hi = min(end + most, self.n)
+        for positions in (self.stops, self.breakers):
+            k = bisect_left(positions, end)
+            if k < len(positions):
+                hi = min(hi, positions[k])
+        return hi
 
     def _condition_follows(self, end: int) -> bool:
         hi = min(end + 6, self.n)

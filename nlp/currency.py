@@ -8,8 +8,10 @@ written with a shared symbol, or with none, is settled from the best evidence th
 this order:
 
 1. the message itself: an amount or word that names one currency ("C$1,200 now, $800 on
-   the 30th", "fourteen fifty Canadian", "TT dollars", "pesos") or, for a "$" or "Rs", a
-   payment system that only one country uses ("Interac e-transfer", "BPAY", "eSewa");
+   the 30th", "fourteen fifty Canadian", "TT dollars") or, for a "$" or "Rs", a payment
+   system that only one country uses ("Interac e-transfer", "BPAY", "eSewa"); "pesos" says a
+   "$" is a peso, and the steps below say whose (Mexico, Colombia, Chile, Argentina, the
+   Philippines all write it; Mexican pesos when nothing tells);
 2. the thread it answers: the quoted history below it (`thread`), where the supplier's own
    reminder usually states the currency ("invoice JM-4471 for J$185,000.00 is overdue"),
    when what it names is one currency;
@@ -33,14 +35,17 @@ from nlp.amounts import ADJECTIVES, CODES, Money, find_amounts
 
 # The currencies each shared symbol (as `Money.shared` names it) is written for.
 FAMILIES = {
-    "$": frozenset("USD CAD AUD NZD SGD HKD MXN JMD TTD XCD BBD".split()),
+    "$": frozenset("USD CAD AUD NZD SGD HKD MXN JMD TTD XCD BBD COP CLP ARS UYU DOP".split()),
     "rs": frozenset("INR PKR LKR NPR".split()),
+    "pesos": frozenset("MXN COP CLP ARS UYU DOP PHP".split()),
 }
 # UTC offsets (minutes) where one country writes the symbol.
 _OFFSETS = {
     "$": {570: "AUD", 600: "AUD", 630: "AUD", 660: "AUD", 720: "NZD", 765: "NZD", 780: "NZD",
           -210: "CAD", -150: "CAD"},
     "rs": {330: "INR", 300: "PKR", 345: "NPR"},
+    # Mexico, Colombia, Chile (its winter), Argentina, the Philippines.
+    "pesos": {-420: "MXN", -360: "MXN", -300: "COP", -240: "CLP", -180: "ARS", 480: "PHP"},
 }
 # Words that name one currency wherever they stand in the message: a code ("all figures in
 # CAD"), a country's dollar ("TT dollars", "Canadian funds"), or a payment system used in
@@ -73,7 +78,7 @@ _AFTER = re.compile(
 class CurrencyContext:
     """What one message says about its currency; `settle` applies it to each amount."""
 
-    __slots__ = ("_named", "_rails", "_thread", "hint", "offset", "text")
+    __slots__ = ("_named", "_pesos", "_rails", "_thread", "hint", "offset", "text")
 
     def __init__(self, text: str, sent_at: datetime | None = None, hint: str | None = None,
                  amounts: Sequence[Money] = (), thread: str = "") -> None:
@@ -81,6 +86,9 @@ class CurrencyContext:
         self.hint = hint.upper() if hint else None
         delta = sent_at.utcoffset() if sent_at is not None else None
         self.offset = None if delta is None else int(delta.total_seconds() // 60)
+        # "pesos" anywhere says a "$" is a peso, not which one (nlp.amounts reads "45.000
+        # pesos" as the Mexican ones until this settles it).
+        self._pesos = False
         self._named, self._rails = self._names(text, amounts)
         self._thread: tuple[set[str], set[str]] = (set(), set())
         if thread.strip():
@@ -92,6 +100,9 @@ class CurrencyContext:
         named = {a.currency for a in amounts if a.currency and not a.shared}
         rails: set[str] = set()
         for m in _NAMED.finditer(text):
+            if m.group("pesos"):
+                self._pesos = self._pesos or text is self.text
+                continue
             (rails if m.group("rail") else named).add(self._name_of(m))
         return named, rails
 
@@ -101,8 +112,6 @@ class CurrencyContext:
             return m.group("code")
         if groups.get("rail"):
             return _RAILS[" ".join(m.group("rail").lower().split())]
-        if m.group("pesos"):
-            return "PHP" if self.offset == 480 else "MXN"
         return _NAMES[" ".join(m.group("adj").lower().split())]
 
     def settle(self, money: Money) -> Money:
@@ -110,11 +119,17 @@ class CurrencyContext:
         if money.currency and not money.shared:
             return money
         after = _AFTER.match(self.text, money.end)
-        if after is not None:
-            said = self._name_of(after)
-            return replace(money, currency=said, shared=None, end=after.end())
-        family = FAMILIES.get(money.shared or "")
-        currency = self._pick(family, money.shared)
+        if after is not None and after.group("pesos"):
+            money = replace(money, shared="pesos", end=after.end())
+        elif after is not None:
+            return replace(money, currency=self._name_of(after), shared=None, end=after.end())
+        symbol = money.shared
+        if symbol == "$" and self._pesos:
+            symbol = "pesos"
+        family = FAMILIES.get(symbol or "")
+        currency = self._pick(family, symbol)
+        if currency is None and symbol == "pesos":
+            currency = "MXN"  # the usual reading, as "$" is USD
         if currency is None or currency == money.currency:
             return money
         return replace(money, currency=currency)

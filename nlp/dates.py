@@ -54,6 +54,16 @@ _MONTH_NAMES = {
     11: "november nov novembre noviembre novembro",
     12: "december dec dezember décembre decembre diciembre dicembre dezembro",
 }
+# Polish and Austrian names, genitive ("15 listopada") and nominative, with and without accents.
+_MONTH_NAMES_MORE = {
+    1: "jänner jaenner stycznia styczeń styczen", 2: "lutego luty", 3: "marca marzec",
+    4: "kwietnia kwiecień kwiecien", 5: "maja maj", 6: "czerwca czerwiec", 7: "lipca lipiec",
+    8: "sierpnia sierpień sierpien", 9: "września wrzesnia wrzesień wrzesien setiembre",
+    10: "października pazdziernika październik pazdziernik okt",
+    11: "listopada listopad", 12: "grudnia grudzień grudzien dez",
+}
+for _number, _names in _MONTH_NAMES_MORE.items():
+    _MONTH_NAMES[_number] += " " + _names
 MONTHS = {name: number for number, names in _MONTH_NAMES.items() for name in names.split()}
 _ORD_WORDS = (
     "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
@@ -1398,6 +1408,11 @@ def _foreign_day(m: re.Match[str], sent: date | None) -> tuple[str, date | None]
 @_rule("foreign_past", words_pattern("fpast", WORDS.past))
 def _foreign_past(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
     return PAST, None
+
+
+@_rule("foreign_vague", words_pattern("fvague", WORDS.vague))
+def _foreign_vague(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
+    return VAGUE, None
 
 
 @_rule("foreign_month_end", words_pattern("fend", WORDS.month_end))

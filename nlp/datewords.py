@@ -14,12 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nlp.language import spellings
+
 DATE_WORDS = Path(__file__).parent / "data" / "dates.json"
 
 UNITS = ("day", "week", "month")
 _SECTIONS = {
     "about", "weekdays", "days", "either_way", "past_markers", "future_markers", "past",
     "month_end", "day_of_month", "within", "units", "counts", "not_after", "not_before",
+    "vague",
 }
 _SLOTS = re.compile(r"\{(\w+)\}")
 
@@ -45,6 +48,7 @@ class DateWords:
     past_markers: set[str] = field(default_factory=set)
     future_markers: set[str] = field(default_factory=set)
     past: set[str] = field(default_factory=set)
+    vague: set[str] = field(default_factory=set)
     month_end: set[str] = field(default_factory=set)
     day_of_month: set[str] = field(default_factory=set)
     within: list[Within] = field(default_factory=list)
@@ -92,7 +96,7 @@ def _merge_language(words: DateWords, sections: dict[str, Any], where: str) -> N
                lambda v: v in UNITS, f"one of {list(UNITS)}")
     _merge_map(counts, sections.get("counts", {}), f"{where}.counts",
                lambda v: isinstance(v, int) and 0 < v < 1000, "a number 1 to 999")
-    for name in ("either_way", "past_markers", "future_markers", "past", "month_end"):
+    for name in ("either_way", "past_markers", "future_markers", "past", "vague", "month_end"):
         getattr(words, name).update(_phrases(sections.get(name, []), f"{where}.{name}"))
     words.day_of_month.update(_templates(sections, "day_of_month", {"day"}, where))
     within = _templates(sections, "within", {"count", "unit"}, where)
@@ -124,7 +128,8 @@ def _templates(sections: dict[str, Any], name: str, slots: set[str], where: str)
 def _phrases(value: Any, where: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise DateWordsError(f"{where}: must be a list of non-empty strings")
-    return [normal(v) for v in value]
+    # Each also as typed without its accents ("mañana", "manana").
+    return sorted({form for v in value for form in spellings(normal(v))})
 
 
 def _merge_map(into: dict[str, Any], table: Any, where: str, ok: Any, wanted: str) -> None:
@@ -140,3 +145,5 @@ def _merge_map(into: dict[str, Any], table: Any, where: str, ok: Any, wanted: st
             raise DateWordsError(
                 f"{where}.{word}: {value!r}, but another language gives it {into[key]!r}")
         into[key] = value
+        for form in spellings(key) - {key}:
+            into.setdefault(form, value)  # as typed without accents, unless a word itself

@@ -964,6 +964,50 @@ _REASONS: list[tuple[str, float, str]] = [
                  r"take\s+it\s+off|remove\s+(?:the|this|it)|chargeback|charge\s+back|"
                  r"late\s+(?:payment\s+)?(?:fee|interest)|interest\s+charges?|not\s+liable|"
                  rf"(?:don'?t|do\s+not)\s+recogni[sz]e(?={_A_CHARGE})"),
+    # The same reasons in Spanish, Portuguese, German, French, Italian and Polish, accents
+    # optional (customers type them on phones).
+    ("credit_note", 3, r"nota\s+de\s+cr[eé]dito|nota\s+cr[eé]dito|gutschrift|avoir|"
+                       r"nota\s+di\s+credito|korekt\w*|faktur\w*\s+koryguj\w*"),
+    ("duplicate", 3, r"dos\s+veces|duas\s+vezes|em\s+duplicidade|duplicad\w*|doppelt\w*|zweimal|"
+                     r"en\s+double|deux\s+fois|due\s+volte|doppi[ao]|podw[oó]jn\w*|dwukrotn\w*|"
+                     r"dwa\s+razy|ya\s+(?:fue\s+|est[aá]\s+)?pagad\w*|j[aá]\s+(?:foi\s+)?pag[oa]\w*|"
+                     r"bereits\s+(?:bezahlt|beglichen)|d[ée]j[aà]\s+(?:pay|r[ée]gl)\w*|"
+                     r"gi[aà]\s+pagat\w*|ju[zż]\s+(?:zap[lł]acon|op[lł]acon)\w*"),
+    ("not_ordered", 3, r"no\s+(?:lo\s+|la\s+|los\s+)?(?:pedimos|solicitamos|ordenamos)|"
+                       r"nunca\s+(?:lo\s+)?(?:pedimos|solicitamos)|"
+                       r"n[aã]o\s+(?:pedimos|solicitamos|encomendamos)|(?:nicht|nie)\s+bestellt|"
+                       r"(?:pas|jamais)\s+command[ée]\w*|non\s+(?:l'|lo\s+)?(?:abbiamo\s+)?"
+                       r"ordinat\w*|nie\s+zam(?:awia|[oó]wi)\w*"),
+    ("service", 3, r"servicio\s+no\s+(?:se\s+)?(?:realiz|prest|hizo)\w*|servi[cç]o\s+n[aã]o\s+"
+                   r"(?:foi\s+)?(?:realizad|prestad|executad|feit)\w*|leistung\s+(?:wurde\s+)?"
+                   r"nicht\s+erbracht|prestation\s+non\s+(?:r[ée]alis|effectu)\w*|"
+                   r"servizio\s+non\s+(?:[eè]\s+stato\s+)?(?:eseguit|effettuat)\w*|"
+                   r"us[lł]ug\w*\s+nie\s+(?:zosta[lł]a\s+|by[lł]a\s+)?wykonan\w*|"
+                   r"t[eé]cnico\s+(?:no|n[aã]o)\s+(?:vino|lleg[oó]|veio|apareceu)|"
+                   r"techniker\s+(?:ist\s+)?nicht\s+(?:gekommen|erschienen)"),
+    ("quantity", 3, r"faltan?\b|faltaron|faltando|faltou|incomplet\w*|cantidad|quantidade|"
+                    r"fehlmenge|fehl(?:en|t)\b|zu\s+wenig|menge|quantit[ée]|manqu\w*|quantit[aà]|"
+                    r"mancan\w*|brak\w*|niepe[lł]n\w*|ilo[sś][cć]\w*|za\s+ma[lł]o"),
+    ("damaged", 3, r"da[ñn]ad\w*|rot[oa]s?\b|quebrad\w*|defectuos\w*|averiad\w*|danificad\w*|"
+                   r"avariad\w*|besch[aä]digt\w*|defekt\w*|kaputt\w*|zerbrochen|endommag\w*|"
+                   r"cass[ée]\w*|d[ée]fectueu\w*|danneggiat\w*|rott[oaie]\b|difettos\w*|"
+                   r"uszkodz\w*|zniszcz\w*|pot[lł]uczon\w*|wadliw\w*"),
+    ("not_received", 3, r"no\s+(?:hemos\s+|he\s+)?(?:recibido|recibimos|nos\s+lleg[oó]|ha\s+llegado|"
+                        r"lleg[oó])|nunca\s+(?:nos\s+)?(?:lleg[oó]|recibimos)|n[aã]o\s+(?:recebemos|"
+                        r"recebi|chegou|foi\s+entregue)|nunca\s+chegou|(?:nicht|nie)\s+(?:erhalten|"
+                        r"angekommen|geliefert|eingegangen)|(?:pas|jamais)\s+(?:re[cç]u|livr[ée]|"
+                        r"arriv[ée])\w*|non\s+(?:[eè]\s+)?(?:abbiamo\s+)?(?:ricevut|consegnat|"
+                        r"arrivat)\w*|mai\s+(?:arrivat|ricevut)\w*|nie\s+(?:otrzyma|dotar|dosta)\w*|"
+                        r"nie\s+zosta[lł]\w*\s+dostarczon\w*"),
+    ("price", 3, r"precios?\b|cobra(?:d[oa]s?|ron)\s+de\s+m[aá]s|tarifa|cotizaci[oó]n|pre[cç]o|"
+                 r"cobrad[oa]\s+a\s+mais|cobran[cç]a\s+indevida|valor\s+errado|preis\w*|"
+                 r"zu\s+viel\s+berechnet|angebot\w*|prix|tarif\b|surfactur\w*|devis|prezz\w*|"
+                 r"listino|preventivo|cen[aąey]\b|cenie|zawy[zż]on\w*|ofert\w*"),
+    ("other", 2, r"no\s+autoriz\w*|n[aã]o\s+autoriz\w*|nicht\s+autorisiert|non\s+autoris\w*|"
+                 r"non\s+autorizzat\w*|nieautoryzowan\w*|descont\w*|abzug\w*|abgezogen|"
+                 r"d[ée]duit\w*|d[ée]duction|detratt\w*|potr[aą]c\w*|intereses?\s+(?:moratori|de\s+"
+                 r"mora)\w*|juros|verzugszinsen|mahngeb[uü]hr\w*|p[ée]nalit[ée]s?\s+de\s+retard|"
+                 r"interessi\s+di\s+mora|odsetk\w*"),
 ]
 _REASON_PATTERNS = [(r, w, re.compile(rf"\b(?:{p})", re.IGNORECASE)) for r, w, p in _REASONS]
 _REASON_SCANS = [(r, w, SCANNER.add(p)) for r, w, p in _REASON_PATTERNS]

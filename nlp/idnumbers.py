@@ -311,6 +311,85 @@ def mykad_valid(digits: str) -> bool:
 # ----------------------------------------------------------------------------- schemes
 
 
+def ahv_valid(digits: str) -> bool:
+    """Swiss AHV/AVS number: 756, 9 digits and an EAN-13 check digit."""
+    if len(digits) != 13 or not digits.isdigit() or not digits.startswith("756"):
+        return False
+    d = _digits(digits)
+    total = sum(v * (3 if i % 2 else 1) for i, v in enumerate(d[:12]))
+    return (10 - total % 10) % 10 == d[12]
+
+
+def nir_valid(written: str) -> bool:
+    """French NIR (numéro de sécurité sociale): sex, YYMM, department (2A/2B for Corsica),
+    commune, order number, and a key of 97 minus the first 13 digits mod 97."""
+    nir = written.upper()
+    if len(nir) != 15 or nir[0] not in "12":
+        return False
+    body = nir[:13].replace("2A", "19", 1) if nir[5:7] == "2A" else (
+        nir[:13].replace("2B", "18", 1) if nir[5:7] == "2B" else nir[:13])
+    if not (body.isdigit() and nir[13:].isdigit()):
+        return False
+    return 97 - int(body) % 97 == int(nir[13:])
+
+
+_CF_ODD = dict(zip("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+                   [1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4,
+                    18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23], strict=True))
+
+
+def codice_fiscale_valid(code: str) -> bool:
+    """Italian codice fiscale: 15 characters and a check letter (odd and even positions
+    weighted by their own tables, mod 26)."""
+    code = code.upper()
+    if len(code) != 16 or not code.isalnum() or not code.isascii():
+        return False
+    total = 0
+    for i, c in enumerate(code[:15]):
+        if i % 2 == 0:
+            total += _CF_ODD[c]
+        else:
+            total += int(c) if c.isdigit() else ord(c) - 65
+    return code[15] == chr(65 + total % 26)
+
+
+def belgian_nn_valid(digits: str) -> bool:
+    """Belgian national register number: YYMMDD, 3-digit order, and 97 minus the first nine
+    digits mod 97 (with 2 before them for people born from 2000)."""
+    if len(digits) != 11 or not digits.isdigit():
+        return False
+    body, check = int(digits[:9]), int(digits[9:])
+    return check in (97 - body % 97, 97 - (2_000_000_000 + body) % 97)
+
+
+def _mod11_weighted(digits: str, weights: tuple[int, ...]) -> int:
+    return sum(int(c) * w for c, w in zip(digits, weights, strict=False)) % 11
+
+
+def nif_pt_valid(digits: str) -> bool:
+    """Portuguese NIF: 9 digits, weights 9..2 and a mod-11 check digit (0 for 10 or 11)."""
+    if len(digits) != 9 or not digits.isdigit() or digits[0] not in "12356789":
+        return False
+    r = _mod11_weighted(digits, (9, 8, 7, 6, 5, 4, 3, 2))
+    return int(digits[8]) == (0 if r < 2 else 11 - r)
+
+
+def bsn_valid(digits: str) -> bool:
+    """Dutch BSN: 9 digits passing the "elfproef" (weights 9..2 and -1, sum divisible by 11)."""
+    if len(digits) != 9 or not digits.isdigit() or digits == "000000000":
+        return False
+    d = _digits(digits)
+    return (sum(v * (9 - i) for i, v in enumerate(d[:8])) - d[8]) % 11 == 0
+
+
+def nip_valid(digits: str) -> bool:
+    """Polish NIP (tax number): 10 digits, weights 6-5-7-2-3-4-5-6-7, mod 11 is the last."""
+    if len(digits) != 10 or not digits.isdigit():
+        return False
+    r = _mod11_weighted(digits, (6, 5, 7, 2, 3, 4, 5, 6, 7))
+    return r != 10 and r == int(digits[9])
+
+
 @dataclass(frozen=True, slots=True)
 class IdMatch:
     """One national ID found: `kind` names its scheme; `start`/`end` are the number's span."""
@@ -531,6 +610,55 @@ _SCHEMES: tuple[_Scheme, ...] = (
         rodne_cislo_valid,
         _label(r"rodn[eé]\s+[cč][ií]slo|r\.?\s?[cč]\.?|birth\s+number"),
     ),
+    _Scheme(
+        "ahv",
+        _digits_pattern(r"756(\.?)\d{4}\2\d{4}\2\d{2}"),
+        ahv_valid,
+        _label(r"ahv|avs|ahv-nr\.?|ahv-nummer|sozialversicherungsnummer|no\s+avs"),
+    ),
+    _Scheme(
+        "nir",
+        re.compile(r"(?<![\w.-])(?P<v>[12] ?\d{2} ?\d{2} ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3} ?\d{2})"
+                   r"(?![\w-]| \d)"),
+        nir_valid,
+        _label(r"nir|insee|s[ée]curit[ée]\s+sociale|s[ée]cu|num[ée]ro\s+de\s+s[ée]cu\w*"),
+        _grouped(r"[12] \d{2} \d{2} (?:\d{2}|2[AB]) \d{3} \d{3} \d{2}"),
+    ),
+    _Scheme(
+        "codice_fiscale",
+        _letters_pattern(r"[A-Z]{6}\d{2}[ABCDEHLMPRST]\d{2}[A-Z]\d{3}[A-Z]"),
+        codice_fiscale_valid,
+        _label(r"codice\s+fiscale|c\.?\s?f\.?|cod\.?\s+fisc\.?"),
+    ),
+    _Scheme(
+        "belgian_nn",
+        _digits_pattern(r"\d{2}\.?\d{2}\.?\d{2}-?\d{3}\.?\d{2}"),
+        belgian_nn_valid,
+        _label(r"num[ée]ro\s+national|n°\s+national|rijksregisternummer|rijksregister"
+               r"|national\s+(?:register\s+)?number|nn|rrn"),
+        _grouped(r"\d{2}\.\d{2}\.\d{2}-\d{3}\.\d{2}"),
+    ),
+    _Scheme(
+        "nif_pt",
+        _digits_pattern(r"\d{3} ?\d{3} ?\d{3}"),
+        nif_pt_valid,
+        _label(r"nif|contribuinte|n[úu]mero\s+(?:de\s+)?(?:identifica[cç][aã]o\s+)?fiscal"),
+        _never,
+    ),
+    _Scheme(
+        "bsn",
+        _digits_pattern(r"\d{9}|\d{4}\.\d{2}\.\d{3}"),
+        bsn_valid,
+        _label(r"bsn|burgerservicenummer|sofi-?nummer"),
+        _never,
+    ),
+    _Scheme(
+        "nip",
+        _digits_pattern(r"\d{3}-?\d{3}-?\d{2}-?\d{2}|\d{3}-\d{2}-\d{2}-\d{3}"),
+        nip_valid,
+        _label(r"nip"),
+        _never,
+    ),
 )
 NATIONAL_ID_KINDS = tuple(dict.fromkeys([*(s.kind for s in _SCHEMES), "id_number"]))
 
@@ -558,7 +686,10 @@ _NOT_A_PERSON = frozenset(
 # Where an ID can start: a number (with single separators), with up to five capital letters
 # glued or spaced before it ("AB 12 34 56 C", "ABCPK1234D", "GHA-721456983-4", "K123456(3)").
 # Each scheme is tried only at these places, not over the whole message.
-_CANDIDATE = re.compile(r"(?<![\w.-])(?:[A-Z]{1,5}[- ]?)?(?P<d>\d)(?:[ .\-/]?\d){3,}")
+_CANDIDATE = re.compile(
+    r"(?<![\w.-])(?:[A-Z]{1,5}[- ]?)?(?P<d>\d)(?:[ .\-/]?\d){3,}"
+    r"|(?<![\w-])(?=[A-Z]{6}\d\d[A-Z]\d\d[A-Z]\d{3}[A-Z])"  # a codice fiscale
+)
 
 
 def find_national_ids(text: str) -> Iterator[IdMatch]:
@@ -567,7 +698,7 @@ def find_national_ids(text: str) -> Iterator[IdMatch]:
     starts: list[int] = []
     for c in _CANDIDATE.finditer(text):
         starts.append(c.start())
-        if c.start("d") != c.start():
+        if c.group("d") is not None and c.start("d") != c.start():
             starts.append(c.start("d"))
     if not starts:
         return

@@ -27,7 +27,9 @@ from spacy.util import add_lookups
 from spacy.vocab import Vocab
 
 from nlp.components import sentence_starts, token_columns
-from nlp.cues import CueIndex, Cues, CueSet, DocCues
+from nlp.cues import CueIndex, Cues, CueSet, DocCues, check_cues
+from nlp.language import LanguageGuesser
+from nlp.language import spellings as typed_forms
 from nlp.labels import ALL_TAGS
 from nlp.tokenpatterns import COLUMNS, NotIn, TokenPattern, compile_pattern
 
@@ -38,6 +40,7 @@ SPELLINGS = DATA / "spellings.json"
 DEFAULT_WEIGHT = 0.99
 
 _WORDS = [NORM, ORTH]
+LANGUAGES_KEY = "cw_languages"  # doc.user_data: the doc's languages (nlp.language)
 # Columns of `nlp.tokenpatterns` tables.
 _NORM, _LOWER, _ORTH = 0, 1, 2
 assert COLUMNS[:3] == ("NORM", "LOWER", "ORTH")
@@ -180,6 +183,30 @@ def _anchors(pattern: list[dict[str, Any]]) -> list[frozenset[str]]:
     return anchors
 
 
+def _with_spellings(pattern: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A token pattern whose words also match as typed without their accents
+    (`nlp.language.spellings`); unchanged when it has none."""
+    out = []
+    for spec in pattern:
+        spec = dict(spec)
+        for attr in ("NORM", "LOWER", "TEXT", "ORTH"):
+            value = spec.get(attr)
+            if isinstance(value, str) and not value.isascii():
+                spec[attr] = {"IN": sorted(typed_forms(value))}
+            elif isinstance(value, dict):
+                value = dict(value)
+                for op in ("IN", "NOT_IN"):
+                    words = value.get(op)
+                    if isinstance(words, list) and not all(
+                        isinstance(w, str) and w.isascii() for w in words
+                    ):
+                        value[op] = sorted({f for w in words for f in (
+                            typed_forms(w) if isinstance(w, str) else {w})}, key=str)
+                spec[attr] = value
+        out.append(spec)
+    return out
+
+
 def read_spellings(extra_folders: Iterable[Path | str] = ()) -> dict[str, str]:
     """The spelling table (`nlp/data/spellings.json`, then each lexicon folder's own
     `spellings.json`): chat spellings and misspellings mapped to the word they stand for."""
@@ -244,8 +271,13 @@ class LexiconMatcher:
         # Applied first: phrase patterns below are read with the spellings' NORMs.
         self.spellings = spellings or {}
         apply_spellings(nlp.vocab, self.spellings)
-        self.cues = Cues(json.loads(CUES.read_text(encoding="utf-8")))
+        self.raw_cues = json.loads(CUES.read_text(encoding="utf-8"))
+        check_cues(self.raw_cues, str(CUES))
+        self.cues = Cues(self.raw_cues)
         self.cue_index = CueIndex(self.cues, nlp.vocab.strings)
+        # The cues of messages in other languages (`nlp.language`), made when first needed.
+        self.languages = LanguageGuesser(nlp.vocab.strings)
+        self._cue_indexes: dict[tuple[str, ...], CueIndex] = {(): self.cue_index}
         self.phrases = PhraseMatcher(nlp.vocab, attr=attr)
         self.info: dict[int, tuple[str, str, float]] = {}
         self.own_negation: dict[int, bool] = {}
@@ -258,9 +290,12 @@ class LexiconMatcher:
                 entry["label"], entry["id"], float(entry.get("weight", DEFAULT_WEIGHT))
             )
             if isinstance(entry["pattern"], str):
-                phrase_docs.setdefault(key, []).append(nlp.make_doc(entry["pattern"]))
+                # "überweisen" also as typed without its accents: "uberweisen", "ueberweisen".
+                phrase_docs.setdefault(key, []).extend(
+                    nlp.make_doc(form) for form in sorted(typed_forms(entry["pattern"]))
+                )
             else:
-                token_patterns.setdefault(key, []).append(entry["pattern"])
+                token_patterns.setdefault(key, []).append(_with_spellings(entry["pattern"]))
         for key, docs in phrase_docs.items():
             self.phrases.add(key, docs)
         # Per token pattern: the word sets it cannot match without (as hashes), spaCy's
@@ -323,8 +358,9 @@ class LexiconMatcher:
         if not matches:
             doc._.cw_hits = []
             return doc
-        lengths = self.cue_index.orth_length
-        cues = DocCues(self.cue_index, norms, orths)
+        index = self.cue_index_for(self.languages_of(doc))
+        lengths = index.orth_length
+        cues = DocCues(index, norms, orths)
         words: _Words | None = None
         hits = []
         for match_id, start, end in sorted(set(matches), key=_BY_START_LONGEST):
@@ -334,7 +370,7 @@ class LexiconMatcher:
                 if words is None:
                     strings = doc.vocab.strings
                     words = _Words([strings[h] for h in norms], [strings[h] for h in orths])
-                blocked = self._blocked(doc, words, start, end, label)
+                blocked = self._blocked(index.cues, words, start, end, label)
             hits.append(
                 Hit(label, rule, start, end, starts[start],
                     starts[end - 1] + lengths[orths[end - 1]], weight, not blocked, blocked)
@@ -345,6 +381,27 @@ class LexiconMatcher:
     def pipe(self, docs: Iterable[Doc], batch_size: int = 256) -> Iterable[Doc]:
         for doc in docs:
             yield self(doc)
+
+    def languages_of(self, doc: Doc) -> tuple[str, ...]:
+        """The languages other than English the doc is written in (`nlp.language`), worked
+        out once a doc."""
+        found = doc.user_data.get(LANGUAGES_KEY)
+        if found is None:
+            found = doc.user_data[LANGUAGES_KEY] = self.languages.guess(token_columns(doc).norms)
+        return found
+
+    def cue_index_for(self, languages: tuple[str, ...]) -> CueIndex:
+        index = self._cue_indexes.get(languages)
+        if index is None:
+            if len(self._cue_indexes) >= 64:
+                self._cue_indexes = {(): self.cue_index}
+            index = self._cue_indexes[languages] = CueIndex(
+                Cues(self.raw_cues, languages), self.cue_index.strings)
+        return index
+
+    def cues_for(self, doc: Doc) -> Cues:
+        """The cue words a doc is read with: English and its own language's."""
+        return self.cue_index_for(self.languages_of(doc)).cues
 
     def _token_matches(
         self, doc: Doc, norms: list[int], orths: list[int]
@@ -416,7 +473,8 @@ class LexiconMatcher:
                         for key, s, e in tm.matcher(doc[start:end])]
         return out
 
-    def _clause(self, words: _Words, start: int) -> tuple[list[str], int]:
+    @staticmethod
+    def _clause(cues: Cues, words: _Words, start: int) -> tuple[list[str], int]:
         """NORMs from the start of the match's sentence up to the match, and the clause start."""
         out: list[str] = []
         clause_start = -1
@@ -426,20 +484,24 @@ class LexiconMatcher:
             if text in {".", "!", "?"} or "\n" in text:
                 break
             norm = words.norms[i]
-            if clause_start < 0 and norm in self.cues.breakers:
+            if clause_start < 0 and norm in cues.breakers:
                 clause_start = len(out)
             out.append(norm)
             i -= 1
         out.reverse()
         return out, (len(out) - clause_start if clause_start >= 0 else 0)
 
-    def _blocked(self, doc: Doc, tokens: _Words, start: int, end: int, label: str) -> str:
-        cues = self.cues
-        words, clause_start = self._clause(tokens, start)
+    def _blocked(self, cues: Cues, tokens: _Words, start: int, end: int, label: str) -> str:
+        words, clause_start = self._clause(cues, tokens, start)
         clause = cues.polite_if.blank_out(words[clause_start:])
         if cues.negation.isdisjoint(tokens.norms[start:end]):
-            # The phrase carries no negation of its own: look back a few words in its clause.
+            # The phrase carries no negation of its own: look back a few words in its clause
+            # (and on a few, in a language that puts "nicht" after the verb).
             if not cues.negation.isdisjoint(clause[-cues.window :]):
+                return "negation"
+            if cues.after and not cues.negation.isdisjoint(
+                self._rest_of_clause(cues, tokens, end)
+            ):
                 return "negation"
         if label in cues.future_labels and cues.future_markers.found_in(clause[-3:]):
             return "future"  # "funds will be transferred": a promise, not a payment made
@@ -447,11 +509,23 @@ class LexiconMatcher:
             return "hypothetical"
         if label not in cues.conditional_exempt and cues.conditional.found_in(clause):
             return "hypothetical"
-        if label in cues.conditional_after_labels and self._condition_follows(tokens, end):
+        if label in cues.conditional_after_labels and self._condition_follows(cues, tokens, end):
             return "hypothetical"
         return ""
 
-    def _condition_follows(self, tokens: _Words, end: int) -> bool:
+    @staticmethod
+    def _rest_of_clause(cues: Cues, tokens: _Words, end: int) -> list[str]:
+        """NORMs of the `cues.after` words after a match, up to a stop or a scope breaker."""
+        out = []
+        for norm, text in zip(tokens.norms[end : end + cues.after],
+                              tokens.texts[end : end + cues.after], strict=True):
+            if text in {".", "!", "?"} or "\n" in text or norm in cues.breakers:
+                break
+            out.append(norm)
+        return out
+
+    @staticmethod
+    def _condition_follows(cues: Cues, tokens: _Words, end: int) -> bool:
         """A condition cue in the next few words of the sentence, and no time in it."""
         after: list[str] = []
         for norm, text in zip(tokens.norms[end : end + 12], tokens.texts[end : end + 12],
@@ -459,10 +533,10 @@ class LexiconMatcher:
             if text in {".", "!", "?"} or "\n" in text:
                 break
             after.append(norm)
-        if not self.cues.conditional_after.found_in(after[:6]):
+        if not cues.conditional_after.found_in(after[:6]):
             return False
         around = range(max(0, end - 20), min(len(tokens.norms), end + 12))
         return not any(
-            tokens.norms[i] in self.cues.time_words or any(c.isdigit() for c in tokens.texts[i])
+            tokens.norms[i] in cues.time_words or any(c.isdigit() for c in tokens.texts[i])
             for i in around
         )

@@ -152,7 +152,17 @@ def _card_issuer_ok(digits: str) -> bool:
 # hyphens between them; bank details at least 6 (an Australian account number or BSB).
 _DIGITS8 = re.compile(r"\d(?:[ -]?\d){7}")
 _DIGITS6 = re.compile(r"\d(?:[ -]?\d){5}")
-_PW_KEY = r"(?:pass(?:word|wd|code|phrase)|pass\s+code|pwd|pw|pin(?:\s+(?:code|number))?)"
+_PW_KEY = (
+    r"(?:pass(?:word|wd|code|phrase)|pass\s+code|pwd|pw|pin(?:\s+(?:code|number))?"
+    # Portuguese, Polish, German, French, Spanish, Italian.
+    r"|senha|has[lł]o|passwort|kennwort|mot\s+de\s+passe|contrase[ñn]a|clave\s+de\s+acceso"
+    r"|codice\s+di\s+accesso)"
+)
+# "senha provisória é X", "nowe hasło: X": a word for new or temporary after the key.
+_PW_NEW = (
+    r"(?:\s+(?:provis[oó]ri[ao]|tempor[aá]ri[ao]|temporal|provisional|tymczasowe|temporaire|"
+    r"provisoire|vorl[aä]ufiges|tempor[aä]res|temporanea|nuev[ao]|nov[ao]|nowe|neues|nouveau))?"
+)
 _PW_WORD = re.compile(r"(?i)\b" + _PW_KEY + r"\b")
 
 # A run of digits with single spaces or hyphens between them; boundaries are checked in code.
@@ -247,13 +257,15 @@ _NZ_ACCOUNT = re.compile(r"(?<![\w-])(\d{2}-\d{4}-\d{7}-\d{2,3})(?![\w-])")
 # "password has been reset to X". The secret is one whitespace-free token, quotes stripped.
 _CREDENTIAL = r"[\"'“‘(\[<]?(?P<secret>[^\s\"'”’)\]>]{4,64})"
 _PASSWORD = re.compile(
-    r"(?i)\b" + _PW_KEY + r"\b"
-    r"(?:\s+(?:for|to|on|of)(?:\s+(?!(?:is|was|will|has|have)\b)[\w.@'/-]+){1,10}?)?"
+    r"(?i)\b" + _PW_KEY + r"\b" + _PW_NEW
+    + r"(?:\s+(?:for|to|on|of)(?:\s+(?!(?:is|was|will|has|have)\b)[\w.@'/-]+){1,10}?)?"
     r"(?:\s*[:=]\s*"
-    r"|\s+(?:is|was|will\s+be)(?:\s+now)?\s*:?\s+"
+    r"|\s+(?:is|was|will\s+be|é|e|es|est|ist|lautet|è|jest|to)(?:\s+now)?\s*:?\s+"
     r"|\s+(?:(?:has|have)\s+been\s+|is\s+|was\s+)?(?:set|reset|changed|updated)\s+to\s*:?\s+)"
     + _CREDENTIAL
 )
+_ENGLISH_KEY = re.compile(r"(?i)(?:new|temporary|temp|initial|one-time|default|interim|pass|pwd|pw"
+                          r"|pin)\b|pass(?!wort)")
 # "new password Lagoon#1442 for the portal": no ":" or "is", so only a generated-looking
 # secret counts ("new password policy" and "temporary password reset" do not); likewise
 # "user mkowalski / password Tulip#2026": the word itself, then a generated-looking secret.
@@ -550,7 +562,11 @@ def _passwords(text: str) -> Iterator[PiiFinding]:
     for pattern, generated_only in ((_PASSWORD, False), (_PASSWORD_BARE, True)):
         for m in pattern.finditer(text):
             secret = m.group("secret").rstrip(_TRAILING)
-            if len(secret) < 4 or not _is_secret(secret, generated_only):
+            # A plain word after "senha é" or "hasło:" may be prose ("Senha é obrigatória"):
+            # `_NOT_SECRETS` lists English prose only, so other languages' keys need a
+            # generated-looking secret.
+            english = _ENGLISH_KEY.match(m.group(0)) is not None
+            if len(secret) < 4 or not _is_secret(secret, generated_only or not english):
                 continue
             start = m.start("secret")
             yield _finding(text, "password", start, start + len(secret))

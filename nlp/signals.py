@@ -214,7 +214,7 @@ class SignalDecider:
 
         "We'll pay invoice 30112 as normal", "I'm sending you a letter", "I'll see what I can
         do" and "6% is what we'll pay on this one" say no when, and are no promise."""
-        when = self._cues().promise_when
+        when = self._cues(doc).promise_when
         text = text_of(doc)
         spans = _around(doc, evidence, "promise_to_pay")
         if when is not None and any(when.search(text[a:b].lower()) for a, b in spans):
@@ -231,7 +231,7 @@ class SignalDecider:
         of its evidence or the one either side of it: "Total $18,406.75 incl GST", "thanks
         for the updated statement" and "our terms are net 60" name a billing topic and ask
         nothing."""
-        ask = self._cues().query_ask
+        ask = self._cues(doc).query_ask
         text = text_of(doc)
         for a, b in _around(doc, evidence, "billing_query"):
             chunk = text[a:b]
@@ -239,10 +239,11 @@ class SignalDecider:
                 return True
         return False
 
-    def _cues(self) -> Any:
+    def _cues(self, doc: Doc) -> Any:
+        """The cue words of the doc's languages (English and its own; `nlp.language`)."""
         if self._lexicon_cues is None:
-            self._lexicon_cues = self.nlp.get_pipe("commwatch_lexicon").cues  # type: ignore[attr-defined]
-        return self._lexicon_cues
+            self._lexicon_cues = self.nlp.get_pipe("commwatch_lexicon")
+        return self._lexicon_cues.cues_for(doc)
 
 
 def _around(doc: Doc, evidence: list[Evidence], label: str) -> list[tuple[int, int]]:

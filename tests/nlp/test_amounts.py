@@ -105,7 +105,6 @@ def test_amount_shapes(text: str, amount: float, currency: str | None) -> None:
         "a few dollars",
         "a grand total of five pallets",
         "the grand opening is on the 5th",
-        "2,300 pesos",  # pesos name several currencies
         "room R101 is free",  # a letter before digits is a symbol only before grouped digits
         "order 200 N95 masks",
         "part N12345 and R2",

@@ -54,7 +54,6 @@ def test_rupees_are_read_where_the_sender_is(offset: str, currency: str) -> None
         ("Will BPAY the $640 on Friday.", 640.0, "AUD"),
         ("Rs 40,000 bholi pathaunchu esewa bata.", 40000.0, "NPR"),
         # A word after the sum, or anywhere in the message.
-        ("joven le deposito los $4,800 pesos el viernes sin falta", 4800.0, "MXN"),
         ("I'll send the e-transfer for the fourteen fifty Canadian first thing Monday",
          1450.0, "CAD"),
         ("Friday, I will bring the cheque for the eighteen thousand TT by your office", 18000.0,
@@ -71,6 +70,25 @@ def test_rupees_are_read_where_the_sender_is(offset: str, currency: str) -> None
 )
 def test_the_message_says_which(text: str, amount: float, currency: str) -> None:
     assert currency_of(text, "-05:00") == (amount, currency)
+
+
+@pytest.mark.parametrize(
+    ("offset", "currency"),
+    [("-06:00", "MXN"), ("-07:00", "MXN"), ("-05:00", "COP"), ("-04:00", "CLP"),
+     ("-03:00", "ARS"), ("+08:00", "PHP"), ("+01:00", "MXN")],
+)
+def test_pesos_are_read_where_the_sender_is(offset: str, currency: str) -> None:
+    # Mexico, Colombia, Chile and Argentina all write "pesos" (and "$"); with nothing else to
+    # go by, the clock says which, and Mexican pesos are the usual reading elsewhere.
+    assert currency_of("joven le deposito los $4,800 pesos el viernes sin falta", offset) == (
+        4800.0, currency)
+    assert currency_of("Le pago 45.000 pesos el viernes.", offset) == (45000.0, currency)
+
+
+def test_pesos_take_the_account_currency_when_it_is_a_peso() -> None:
+    assert currency_of("Le pago 45.000 pesos el viernes.", "-05:00", "CLP") == (45000.0, "CLP")
+    # A euro account says nothing about which peso.
+    assert currency_of("Le pago 45.000 pesos el viernes.", "-05:00", "EUR") == (45000.0, "COP")
 
 
 def test_the_clock_does_not_overrule_the_message() -> None:

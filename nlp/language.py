@@ -1,0 +1,122 @@
+"""Which languages a message is written in, from its function words (`data/languages.json`).
+
+Customers write to collectors in their own language: "Le confirmo que el pago se realizará el
+viernes", "Wir werden die Rechnung nächste Woche überweisen". The lexicons hold phrases of
+several languages side by side and match whatever the message's language, but the cue words
+that decide whether a match counts (a negation before it, "si"/"wenn" making it a
+hypothetical, "nicht" after a German verb) are read per language: "si" is a condition in
+Spanish and French and nothing in English, "no" means "in the" in Portuguese.
+
+`LanguageGuesser.guess` counts, among a doc's words, those of each language's list (a word
+several languages share counts for each). A language other than English is taken when at
+least `min_words` of the words are its own, no fewer than the English ones, and at least
+three quarters as many as the best language's (so Spanish and Portuguese, which share many
+words, are both taken when the words do not tell them apart). English is always read.
+
+`fold` gives a word without its accents ("transferência" -> "transferencia", "zapłacę" ->
+"zaplace"): people typing on phones drop them, so a word counts in either form here and a
+lexicon phrase matches in either form (`nlp.lexicon`).
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+LANGUAGES = Path(__file__).resolve().parent / "data" / "languages.json"
+ENGLISH = "en"
+_CACHE_LIMIT = 200_000
+# Letters NFKD does not take apart.
+_FOLD = str.maketrans({"ł": "l", "Ł": "L", "ß": "ss", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE",
+                       "œ": "oe", "Œ": "OE", "đ": "d", "Đ": "D", "’": "'"})
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
+
+
+class LanguageError(Exception):
+    """`languages.json` cannot be used; says what is wrong."""
+
+
+def fold(word: str) -> str:
+    """`word` without accents or other marks on its letters."""
+    if word.isascii():
+        return word
+    decomposed = unicodedata.normalize("NFKD", word.translate(_FOLD))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def spellings(word: str) -> set[str]:
+    """The ways a word is typed: as written, without accents, and (German) with its umlauts
+    written out ("überweisen", "uberweisen", "ueberweisen")."""
+    forms = {word, fold(word)}
+    if any(c in word for c in "äöüÄÖÜ"):
+        forms.add(fold(word.translate(_UMLAUTS)))
+    return forms
+
+
+def read_languages(path: Path = LANGUAGES) -> tuple[dict[str, frozenset[str]], int]:
+    """Each language's words (in all their spellings) and `min_words`."""
+    try:
+        raw: Any = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise LanguageError(f"{path}:{exc.lineno}: not valid JSON: {exc.msg}") from None
+    languages = raw.get("languages") if isinstance(raw, dict) else None
+    if not isinstance(languages, dict) or ENGLISH not in languages:
+        raise LanguageError(f'{path}: expected "languages" with at least "{ENGLISH}"')
+    words: dict[str, frozenset[str]] = {}
+    for code, listed in languages.items():
+        if not isinstance(listed, list) or not all(isinstance(w, str) for w in listed):
+            raise LanguageError(f"{path}: languages.{code}: expected a list of words")
+        words[code] = frozenset(s for w in listed for s in spellings(w.lower().strip()))
+    minimum = raw.get("min_words", 2)
+    if not isinstance(minimum, int) or minimum < 1:
+        raise LanguageError(f"{path}: min_words: expected a whole number of at least 1")
+    return words, minimum
+
+
+class LanguageGuesser:
+    """Guesses a doc's languages from its NORM hashes; one per vocab."""
+
+    def __init__(self, strings: Any, path: Path = LANGUAGES) -> None:
+        words, self.min_words = read_languages(path)
+        self.strings = strings
+        self.codes = [ENGLISH, *sorted(c for c in words if c != ENGLISH)]
+        self._words = [words[c] for c in self.codes]
+        self._bits: dict[int, int] = {}
+
+    def _bits_of(self, key: int) -> int:
+        word = self.strings[key]
+        folded = fold(word)
+        bits = 0
+        for i, listed in enumerate(self._words):
+            if word in listed or folded in listed:
+                bits |= 1 << i
+        if len(self._bits) >= _CACHE_LIMIT:
+            self._bits.clear()
+        self._bits[key] = bits
+        return bits
+
+    def guess(self, norms: Iterable[int]) -> tuple[str, ...]:
+        """The languages other than English the words are written in, the likeliest first;
+        () for English (or too few words to tell)."""
+        cached, compute = self._bits, self._bits_of
+        counts = [0] * len(self.codes)
+        for key in norms:
+            bits = cached.get(key)
+            if bits is None:
+                bits = compute(key)
+            i = 0
+            while bits:
+                if bits & 1:
+                    counts[i] += 1
+                bits >>= 1
+                i += 1
+        english = counts[0]
+        best = max(counts[1:], default=0)
+        if best < self.min_words or best < english:
+            return ()
+        found = [(n, c) for n, c in zip(counts[1:], self.codes[1:], strict=True)
+                 if n >= self.min_words and n >= english and 4 * n >= 3 * best]
+        return tuple(c for _n, c in sorted(found, key=lambda f: -f[0]))
