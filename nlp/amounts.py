@@ -24,7 +24,8 @@ SYMBOLS = {
     "ksh": "KES", "kshs": "KES", "ksh.": "KES", "rp": "IDR", "r": "ZAR", "n": "NGN", "p": "PHP",
     "rm": "MYR", "tk": "BDT", "tk.": "BDT", "gh₵": "GHS", "gh¢": "GHS", "tt$": "TTD",
     "j$": "JMD", "ec$": "XCD", "bds$": "BBD", "s/": "PEN", "s/.": "PEN", "zl": "PLN",
-    "fcfa": "XOF", "f cfa": "XOF", "cfa": "XOF", "kz": "AOA",
+    "fcfa": "XOF", "f cfa": "XOF", "cfa": "XOF", "kz": "AOA", "m.n.": "MXN", "m.n": "MXN",
+    "m. n.": "MXN",
 }
 CODES = (
     "USD EUR GBP CAD AUD NZD INR CHF JPY CNY HKD SGD SEK NOK DKK PLN CZK HUF ZAR MXN BRL AED SAR "
@@ -44,7 +45,7 @@ WORDS = {
     "riyal": "SAR", "ringgit": "MYR", "baht": "THB", "yuan": "CNY", "rmb": "CNY",
     "renminbi": "CNY", "kronor": "SEK", "lira": "TRY", "liras": "TRY", "cedis": "GHS",
     "cedi": "GHS", "taka": "BDT", "zlotych": "PLN", "soles": "PEN", "franken": "CHF",
-    "pesos": "MXN", "peso": "MXN",
+    "pesos": "MXN", "peso": "MXN", "dlls": "USD", "dll": "USD", "dls": "USD",
 }
 ADJECTIVES = {
     "canadian": "CAD", "australian": "AUD", "aussie": "AUD", "us": "USD", "u.s.": "USD",
@@ -80,7 +81,7 @@ _NUM = (
     r"|\d+(?:[.,]\d{1,2})?(?!\d))"  # 1200 1200.50 2.5
 )
 _UNIT = (
-    r"(?:\s?(?P<unit>[kK]|[mM]|mn|mln|mio|million|thousand|grand|lakhs?|lacs?|crores?|bn|billion"
+    r"(?:\s?(?P<unit>[kK]|[mM](?!\.\s?[nN]\b)|mn|mln|mio|million|thousand|grand|lakhs?|lacs?|crores?|bn|billion"
     r"|mil|tys\.?|tysięcy|tysiące|tsd\.?|millones|mill[oó]n|milh[oõ]es|milh[aã]o)"
     r"(?![A-Za-z\u00c0-\u017f]))?"
 )
@@ -88,10 +89,10 @@ _ADJ = r"(?:(?P<adj>canadian|australian|aussie|us|u\.s\.|american|singapore|new\
 _WORD_CUR = (
     r"dollars?|bucks|euros?|pounds?(?:\s+sterling)?|quid|sterling|yen|rupees?|francs?|naira|rand"
     r"|reais|zlotys?|złoty|złotych|dirhams?|riyals?|ringgit|baht|yuan|rmb|renminbi|kronor|liras?"
-    r"|cedis?|taka|zlotych|soles|franken|pesos?"
+    r"|cedis?|taka|zlotych|soles|franken|pesos?|dlls?|dls"
 )
 _SUFFIX = (
-    r"(?:\s?(?P<post>€|£|₹|¥|zł|zl|f\s?cfa|cfa|kz|(?-i:" + "|".join(CODES) + r")|(?:"
+    r"(?:\s?(?P<post>€|£|₹|¥|zł|zl|f\s?cfa|cfa|kz|m\.\s?n\.?|(?-i:" + "|".join(CODES) + r")|(?:"
     + "|".join(_LOWER_CODES)
     + r")(?![a-z])|" + _ADJ + r"(?:" + _WORD_CUR + r")(?![a-z])))?"
 )
@@ -130,7 +131,9 @@ _GRAND = re.compile(
 _COUNTED = (
     r"(?!\s+(?:units?|pieces?|pcs|boxes|cases|cartons|pallets|items|bags|drums|rolls|metres|"
     r"meters|feet|kilos?|kg|pounds|dollars|bucks|euros|quid|days|hours|people|miles|km|"
-    r"litres|liters|gallons|tons|tonnes|sheets|lengths|bricks|hrs))"
+    r"litres|liters|gallons|tons|tonnes|sheets|lengths|bricks|hrs|"
+    r"cajas|piezas|unidades|llantas|neum[aá]ticos|litros|kilos|tarimas|caixas|pe[cç]as|rolos|"
+    r"bobinas|paletes|sztuk|palet|rolek|kartony|d[ií]as|dias))"
 )
 _HUNDREDS_SAID = (
     r"(?P<words>(?:" + _NUMBER_WORD + r"[\s-]+)*(?:hundred|thousand)"
@@ -210,9 +213,16 @@ _EVEN = re.compile(
 # a spoken sum is: it takes the account's or the message's currency.
 _BARE_FIGURE = re.compile(
     r"(?:\b(?:pay|paying|send|sending|transfer|e-?\s?transfer|wire|deposit|remit|do|clear|"
-    r"settle|put\s+through)|\b(?:cheque|check)(?:\s+\w+){0,2}?\s+for)\s+"
-    r"(?:(?:the|whole|full|entire|remaining|other|balance\s+of|about|like|maybe|only|just)\s+)"
-    r"{0,2}(?P<fig>\d{1,3}(?:,\d{3})+(?:\.\d\d)?|\d{3,6}(?:\.\d\d)?)(?![\d,/:%-]|\.\d)"
+    r"settle|put\s+through"
+    # Spanish and Portuguese: "le deposito los 2,800", "son los 850000", "mando o TED dos 2700"
+    r"|pago|pagamos|deposito|depositamos|transfiero|transferimos|abono|abonamos|liquido|"
+    r"liquidamos|consigno|consignamos|mando|mandamos|env[ií]o|enviamos|son|ser[ií]an|"
+    r"fa[cç]o|fazemos|transfiro|pagarei|s[aã]o|ted|pix)"
+    r"|\b(?:cheque|check)(?:\s+\w+){0,2}?\s+for)\s+"
+    r"(?:(?:the|whole|full|entire|remaining|other|balance\s+of|about|like|maybe|only|just|"
+    r"los|las|el|la|lo|os|as|o|a|dos|das|de|otros|outros|restantes|total)\s+)"
+    r"{0,2}(?P<fig>\d{1,3}(?:,\d{3})+(?:\.\d\d)?|\d{1,3}(?:\.\d{3})+(?:,\d\d)?|\d{3,7}(?:\.\d\d)?)"
+    r"(?![\d/:%-]|[.,]\d)"
     r"(?!\s*(?:th|st|nd|rd|am|pm|a\.m|p\.m|hrs?|h)\b)"
     r"(?!\s+(?:invoices?|bills?|orders?|POs?|accounts?|statements?|lines?)\b)" + _COUNTED,
     re.IGNORECASE,

@@ -79,6 +79,7 @@ def with_languages(raw: dict[str, Any], languages: Sequence[str]) -> dict[str, A
     sections = raw.get("languages", {})
     merged = dict(raw)
     after = int(raw.get("negation_after", 0))
+    dropped: dict[str, set[str]] = {}
     for code in languages:
         section = sections.get(code)
         if section is None:
@@ -88,8 +89,16 @@ def with_languages(raw: dict[str, Any], languages: Sequence[str]) -> dict[str, A
                 after = max(after, int(value))
             elif key in LISTS:
                 merged[key] = [*merged.get(key, []), *value]
+            elif key == "not_cues":  # English cue words that are other words here
+                for listed, words in value.items():
+                    dropped.setdefault(listed, set()).update(words)
     for key in LISTS:
-        merged[key] = sorted({form for c in merged.get(key, []) for form in spellings(c)})
+        # A word dropped by one language stays when another of the doc's languages lists it
+        # ("no" is "in the" in Portuguese and "not" in Spanish).
+        own = {c for code in languages for c in sections.get(code, {}).get(key, [])}
+        drop = dropped.get(key, set()) - own
+        merged[key] = sorted({form for c in merged.get(key, []) if c not in drop
+                              for form in spellings(c)})
     merged["negation_after"] = after
     return merged
 
@@ -113,7 +122,13 @@ def check_cues(raw: Any, where: str) -> None:
         for key in ("negation_window", "negation_after"):
             if key in section and not isinstance(section[key], int):
                 raise CueError(f"{where}: {prefix}{key}: expected a whole number")
-        unknown = set(section) - {*LISTS, "negation_window", "negation_after", "about"} - (
+        dropped = section.get("not_cues", {}) if prefix else {}
+        if not isinstance(dropped, dict) or not all(
+            key in LISTS and isinstance(words, list) for key, words in dropped.items()
+        ):
+            raise CueError(f"{where}: {prefix}not_cues: expected cue lists of words to drop")
+        unknown = set(section) - {*LISTS, "negation_window", "negation_after", "about",
+                                  "not_cues"} - (
             {"languages", "conditional_exempt_labels", "conditional_after_labels",
              "future_labels"} if not prefix else set())
         if unknown:

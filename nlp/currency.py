@@ -16,9 +16,11 @@ this order:
    reminder usually states the currency ("invoice JM-4471 for J$185,000.00 is overdue"),
    when what it names is one currency;
 3. the customer's account currency (`hint`), when one is known;
-4. where the sender's clock is: the UTC offset of the sent time, only where it points to one
-   country that writes that symbol (+10:00 and +11:00 are eastern Australia, +05:45 Nepal,
-   -03:30 Newfoundland); +08:00 (Perth, Singapore, Hong Kong) or -05:00 say nothing;
+4. where the sender's clock is: the UTC offset of the sent time, with the language the
+   message is written in (`languages`: Spanish from -06:00 is Mexican, Polish is zloty) or
+   only where it points to one country that writes that symbol (+10:00 and +11:00 are
+   eastern Australia, +05:45 Nepal, -03:30 Newfoundland); +08:00 (Perth, Singapore, Hong
+   Kong) or -05:00 in English say nothing;
 5. the symbol's usual reading: "$" is USD, "Rs" INR; a bare amount keeps no currency.
 
 Each step only picks a currency the symbol can mean: a euro customer's "$500" stays USD.
@@ -46,6 +48,20 @@ _OFFSETS = {
     "rs": {330: "INR", 300: "PKR", 345: "NPR"},
     # Mexico, Colombia, Chile (its winter), Argentina, the Philippines.
     "pesos": {-420: "MXN", -360: "MXN", -300: "COP", -240: "CLP", -180: "ARS", 480: "PHP"},
+}
+# Where a message written in a language is sent from, when that says which money it is
+# counted in (`nlp.language` codes; UTC offsets in minutes): Spanish from UTC-6 is Mexican,
+# from UTC-5 Colombian, from UTC-3 Argentine; Portuguese from UTC-3 Brazilian; French from
+# UTC-5 or -4 Canadian. Only for a "$" or an amount with no currency, after every other step.
+_LOCAL = {
+    "es": {-420: "MXN", -360: "MXN", -300: "COP", -240: "CLP", -180: "ARS", 60: "EUR",
+           120: "EUR"},
+    "pt": {-240: "BRL", -180: "BRL", -120: "BRL", 0: "EUR"},
+    "pl": {60: "PLN", 120: "PLN"},
+    "de": {60: "EUR", 120: "EUR"},
+    "fr": {60: "EUR", 120: "EUR", -300: "CAD", -240: "CAD"},
+    "it": {60: "EUR", 120: "EUR"},
+    "nl": {60: "EUR", 120: "EUR"},
 }
 # Words that name one currency wherever they stand in the message: a code ("all figures in
 # CAD"), a country's dollar ("TT dollars", "Canadian funds"), or a payment system used in
@@ -78,11 +94,13 @@ _AFTER = re.compile(
 class CurrencyContext:
     """What one message says about its currency; `settle` applies it to each amount."""
 
-    __slots__ = ("_named", "_pesos", "_rails", "_thread", "hint", "offset", "text")
+    __slots__ = ("_named", "_pesos", "_rails", "_thread", "hint", "languages", "offset", "text")
 
     def __init__(self, text: str, sent_at: datetime | None = None, hint: str | None = None,
-                 amounts: Sequence[Money] = (), thread: str = "") -> None:
+                 amounts: Sequence[Money] = (), thread: str = "",
+                 languages: Sequence[str] = ()) -> None:
         self.text = text
+        self.languages = tuple(languages)
         self.hint = hint.upper() if hint else None
         delta = sent_at.utcoffset() if sent_at is not None else None
         self.offset = None if delta is None else int(delta.total_seconds() // 60)
@@ -127,6 +145,8 @@ class CurrencyContext:
         if symbol == "$" and self._pesos:
             symbol = "pesos"
         family = FAMILIES.get(symbol or "")
+        if symbol == "$" and "es" in self.languages:
+            family = (family or frozenset()) | FAMILIES["pesos"]  # in Spanish, mostly a peso
         currency = self._pick(family, symbol)
         if currency is None and symbol == "pesos":
             currency = "MXN"  # the usual reading, as "$" is USD
@@ -149,7 +169,13 @@ class CurrencyContext:
                 break
         if self.hint and fits(self.hint):
             return self.hint
-        if symbol and self.offset is not None:
+        if self.offset is None:
+            return None
+        for language in self.languages:
+            local = _LOCAL.get(language, {}).get(self.offset)
+            if local is not None and fits(local):
+                return local
+        if symbol:
             return _OFFSETS.get(symbol, {}).get(self.offset)
         return None
 

@@ -20,7 +20,8 @@ WRITTEN = Path(__file__).resolve().parent / "data" / "written"
 WRITTEN_TRAIN_FILES = tuple(
     WRITTEN / f"{name}.jsonl"
     for name in ("email", "chat", "industrial", "smallbiz", "calls", "europe", "threads",
-                 "southasia", "calltalk", "teamschat")
+                 "southasia", "calltalk", "teamschat", "spanish", "portuguese_polish",
+                 "german_french_italian")
 )
 HELDOUT_FILE = WRITTEN / "heldout.jsonl"
 HELDOUT2_FILE = WRITTEN / "heldout2.jsonl"
@@ -30,6 +31,7 @@ HELDOUT4_FILE = WRITTEN / "heldout4.jsonl"
 BUILDING_FILE = WRITTEN / "building.jsonl"
 FOODSERVICE_FILE = WRITTEN / "foodservice.jsonl"
 MEDICAL_FILE = WRITTEN / "medical.jsonl"
+MULTILINGUAL_FILE = WRITTEN / "multilingual.jsonl"
 TRAIN_FILES = (TRAIN_FILE, *WRITTEN_TRAIN_FILES)
 
 

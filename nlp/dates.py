@@ -911,8 +911,11 @@ def _cue_before(m: re.Match[str]) -> bool:
 
 @_rule(
     "numeric_dotted",
-    r"\b(?:on|by|before|until|till|til|from|starting|due|bis|am|le|el|no\s+later\s+than)\s+"
-    r"(?:the\s+)?(?P<a>[0-3]?\d)\.(?P<b>[01]\d)\b\.?(?![\d,])",
+    r"\b(?:on|by|before|until|till|til|from|starting|due|bis|am|le|el|no\s+later\s+than"
+    # German, Polish, Portuguese, French, Italian, Spanish: "zum 15.06", "do 15.06",
+    # "até 15.06", "au 15.06", "entro il 15.06", "hasta el 15.06"
+    r"|zum|vor|do|dnia|na|at[ée]|dia|au|avant|entro|il|al|para|hasta)\s+"
+    r"(?:the\s+)?(?P<a>[0-3]?\d)\.(?P<b>[01]\d)\b\.?(?!\d|[.,]\d)",
 )
 def _numeric_dotted(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
     """ "on 15.04": day-first, as everywhere dots separate dates; a bare "15.04" is a number."""

@@ -27,6 +27,7 @@ from nlp.amounts import Money, find_amounts, parse_number
 from nlp.currency import CurrencyContext
 from nlp.dates import (
     COUNTS,
+    MONTHS,
     NOW,
     SCANNER,
     VAGUE,
@@ -83,9 +84,21 @@ _ABBREVIATIONS = {
     "ms", "dr", "st", "vs", "ref", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept",
     "oct", "nov", "dec", "fr", "sfr", "incl", "excl", "attn", "dept", "tel", "p.o", "a.m", "p.m",
     "num", "pcs", "qty", "ca", "bzw", "est",
+    # other languages' business abbreviations: "Sra. López", "$33,180.50 M.N.", "S.A. de C.V."
+    "m.n", "sr", "sra", "srta", "lic", "ing", "dra", "fact", "fatt", "dott", "sig", "mme",
+    "mlle", "s.a", "c.v", "ltda", "hnos", "inkl", "zzgl", "evtl", "ggf", "usw", "vgl", "str",
+    "fa", "hr", "sp", "ul", "tys", "tsd", "nro",
 }
 _BREAK = re.compile(r"\n[ \t]*\n\s*|\n|(?<=[.!?])[\"')\]]*\s+")
 _DAY_MONTH_END = re.compile(r"(?<![\d.])\d{1,2}\.\d{1,2}\.$")
+_DAY_END = re.compile(r"(?<![\d.,])\b\d{1,2}\.$")
+_NEXT_WORD = re.compile(r"\w+")
+
+
+def _goes_on(text: str, at: int) -> bool:
+    """Whether the sentence carries on at `at`: a lower-case word or a month's name."""
+    word = _NEXT_WORD.match(text, at)
+    return word is not None and (word.group(0)[0].islower() or word.group(0).lower() in MONTHS)
 
 
 def sentences(text: str) -> list[Span]:
@@ -107,6 +120,8 @@ def sentences(text: str) -> list[Span]:
             _ends_with_abbreviation(piece)
             # "EUR 3.000 on 31.08. and EUR 2.880 on 30.09.": a date's dot, not a full stop
             or (_DAY_MONTH_END.search(piece) and text[m.end() : m.end() + 1].islower())
+            # "am 3. Dezember", "bis zum 15. überweisen wir": a day number's dot
+            or (_DAY_END.search(piece) and _goes_on(text, m.end()))
         ):
             continue
         spans.append(_strip(text, start, m.start()))
@@ -305,7 +320,7 @@ class _Sentence:
 
 def extract_promise(
     text: str, sent_at: datetime | None, focus: Sequence[Span] = (),
-    currency_hint: str | None = None, thread: str = "",
+    currency_hint: str | None = None, thread: str = "", languages: Sequence[str] = (),
 ) -> PromiseValue | None:
     """The amount, currency and due date a message promises, with instalments when stated.
 
@@ -314,14 +329,14 @@ def extract_promise(
     Without `sent_at`, only dates that state their year resolve. `focus` is where the tagger
     found the promise; values there or nearest to it are preferred. An amount in "$", "Rs"
     or no currency at all takes the currency the message, the quoted history it answers
-    (`thread`), the customer's account (`currency_hint`) or the sender's UTC offset shows
-    (nlp.currency). Returns None when the
-    text states neither an amount nor a time.
+    (`thread`), the customer's account (`currency_hint`) or the sender's UTC offset and
+    language (`languages`, nlp.language) show (nlp.currency). Returns None when the text
+    states neither an amount nor a time.
     """
     sent = sent_at.date() if sent_at is not None else None
     amounts = find_amounts(text)
     if any(a.shared or a.currency is None for a in amounts):
-        context = CurrencyContext(text, sent_at, currency_hint, amounts, thread)
+        context = CurrencyContext(text, sent_at, currency_hint, amounts, thread, languages)
         amounts = [context.settle(a) for a in amounts]
     chosen = _choose_sentences(text, sent, focus, amounts)
     if chosen is None:
@@ -992,8 +1007,8 @@ _REASONS: list[tuple[str, float, str]] = [
                    r"avariad\w*|besch[aä]digt\w*|defekt\w*|kaputt\w*|zerbrochen|endommag\w*|"
                    r"cass[ée]\w*|d[ée]fectueu\w*|danneggiat\w*|rott[oaie]\b|difettos\w*|"
                    r"uszkodz\w*|zniszcz\w*|pot[lł]uczon\w*|wadliw\w*"),
-    ("not_received", 3, r"no\s+(?:hemos\s+|he\s+)?(?:recibido|recibimos|nos\s+lleg[oó]|ha\s+llegado|"
-                        r"lleg[oó])|nunca\s+(?:nos\s+)?(?:lleg[oó]|recibimos)|n[aã]o\s+(?:recebemos|"
+    ("not_received", 3, r"no\s+(?:hemos\s+|he\s+)?(?:recibido|recibimos|nos\s+lleg[oó]|"
+                        r"ha\s+llegado|lleg[oó])|nunca\s+(?:nos\s+)?(?:lleg[oó]|recibimos)|n[aã]o\s+(?:recebemos|"
                         r"recebi|chegou|foi\s+entregue)|nunca\s+chegou|(?:nicht|nie)\s+(?:erhalten|"
                         r"angekommen|geliefert|eingegangen)|(?:pas|jamais)\s+(?:re[cç]u|livr[ée]|"
                         r"arriv[ée])\w*|non\s+(?:[eè]\s+)?(?:abbiamo\s+)?(?:ricevut|consegnat|"

@@ -28,9 +28,9 @@ from spacy.vocab import Vocab
 
 from nlp.components import sentence_starts, token_columns
 from nlp.cues import CueIndex, Cues, CueSet, DocCues, check_cues
+from nlp.labels import ALL_TAGS
 from nlp.language import LanguageGuesser
 from nlp.language import spellings as typed_forms
-from nlp.labels import ALL_TAGS
 from nlp.tokenpatterns import COLUMNS, NotIn, TokenPattern, compile_pattern
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -128,6 +128,10 @@ class _TokenMatcher:
     anchor_hashes: list[frozenset[int]]
     matcher: Matcher
     fast: TokenPattern | None
+    reads: int = 0  # ANY_DOC, or only ENGLISH / OTHER_LANGUAGE docs (see `_with_spellings`)
+
+
+ANY_DOC, ENGLISH, OTHER_LANGUAGE = 0, 1, 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,31 +283,45 @@ class LexiconMatcher:
         self.languages = LanguageGuesser(nlp.vocab.strings)
         self._cue_indexes: dict[tuple[str, ...], CueIndex] = {(): self.cue_index}
         self.phrases = PhraseMatcher(nlp.vocab, attr=attr)
+        # A phrase typed without its accents, read in messages of other languages only:
+        # "payée" without its accent is the English "payee", "raté" is "rate".
+        self.unaccented = PhraseMatcher(nlp.vocab, attr=attr)
         self.info: dict[int, tuple[str, str, float]] = {}
         self.own_negation: dict[int, bool] = {}
         strings = nlp.vocab.strings
         phrase_docs: dict[str, list[Doc]] = {}
-        token_patterns: dict[str, list[list[dict[str, Any]]]] = {}
+        unaccented_docs: dict[str, list[Doc]] = {}
+        token_patterns: dict[str, list[tuple[list[dict[str, Any]], int]]] = {}
         for entry in patterns:
             key = f"{entry['label']}|{entry['id']}|{entry.get('weight', DEFAULT_WEIGHT)}"
             self.info[strings.add(key)] = (
                 entry["label"], entry["id"], float(entry.get("weight", DEFAULT_WEIGHT))
             )
-            if isinstance(entry["pattern"], str):
+            pattern = entry["pattern"]
+            if isinstance(pattern, str):
+                phrase_docs.setdefault(key, []).append(nlp.make_doc(pattern))
                 # "überweisen" also as typed without its accents: "uberweisen", "ueberweisen".
-                phrase_docs.setdefault(key, []).extend(
-                    nlp.make_doc(form) for form in sorted(typed_forms(entry["pattern"]))
+                unaccented_docs.setdefault(key, []).extend(
+                    nlp.make_doc(form) for form in sorted(typed_forms(pattern) - {pattern})
                 )
             else:
-                token_patterns.setdefault(key, []).append(_with_spellings(entry["pattern"]))
+                expanded = _with_spellings(pattern)
+                pats = token_patterns.setdefault(key, [])
+                if expanded == pattern:
+                    pats.append((pattern, ANY_DOC))
+                else:  # as written in English messages, in all spellings in the others
+                    pats += [(pattern, ENGLISH), (expanded, OTHER_LANGUAGE)]
         for key, docs in phrase_docs.items():
             self.phrases.add(key, docs)
+        for key, docs in unaccented_docs.items():
+            if docs:
+                self.unaccented.add(key, docs)
         # Per token pattern: the word sets it cannot match without (as hashes), spaCy's
         # Matcher (which also validates it) and, for the patterns `nlp.tokenpatterns` can
         # read, that compiled form, which is what runs.
         self.token_matchers: list[_TokenMatcher] = []
         for key, pats in token_patterns.items():
-            for pattern in pats:
+            for pattern, reads in pats:
                 matcher = Matcher(nlp.vocab, validate=True)
                 try:
                     matcher.add(key, [pattern])
@@ -318,6 +336,7 @@ class LexiconMatcher:
                     [frozenset(strings.add(w) for w in anchor) for anchor in anchors],
                     matcher,
                     compile_pattern(pattern, strings.add),
+                    reads,
                 ))
         # Compiled patterns whose first token is one word test on NORM or ORTH, by that
         # column and word: one pass over each column finds where they can start. The rest
@@ -352,13 +371,17 @@ class LexiconMatcher:
             return doc
         # The cue checks and token patterns work on hash columns, read once.
         norms, orths, starts = token_columns(doc)
+        languages = self.languages_of(doc)
         matches = self.phrases(doc)
+        if languages and len(self.unaccented):
+            matches += self.unaccented(doc)
         if self.token_matchers:
-            matches += self._token_matches(doc, norms, orths)
+            matches += self._token_matches(doc, norms, orths,
+                                           ENGLISH if languages else OTHER_LANGUAGE)
         if not matches:
             doc._.cw_hits = []
             return doc
-        index = self.cue_index_for(self.languages_of(doc))
+        index = self.cue_index_for(languages)
         lengths = index.orth_length
         cues = DocCues(index, norms, orths)
         words: _Words | None = None
@@ -404,15 +427,18 @@ class LexiconMatcher:
         return self.cue_index_for(self.languages_of(doc)).cues
 
     def _token_matches(
-        self, doc: Doc, norms: list[int], orths: list[int]
+        self, doc: Doc, norms: list[int], orths: list[int], skip: int = OTHER_LANGUAGE
     ) -> list[tuple[int, int, int]]:
-        """Token pattern matches within sentences, in the order of sentences, then patterns."""
+        """Token pattern matches within sentences, in the order of sentences, then patterns;
+        not those that read only `skip` docs (ENGLISH or OTHER_LANGUAGE)."""
         candidates: dict[int, list[int]] = {}  # pattern number -> where it may start
+        matchers = self.token_matchers
         for column, index in self.by_lead.items():
             values = norms if column == _NORM else orths
             for i in [i for i, h in enumerate(values) if h in index]:
                 for number in index[values[i]]:
-                    candidates.setdefault(number, []).append(i)
+                    if matchers[number].reads != skip:
+                        candidates.setdefault(number, []).append(i)
         table: list[list[int]] | None = None
         spacy_only = []
         if self.by_anchors:
@@ -421,7 +447,8 @@ class LexiconMatcher:
             present = {*norms, *orths, *[lower[h] for h in orths]}
             for number in self.by_anchors:
                 tm = self.token_matchers[number]
-                if any(anchor.isdisjoint(present) for anchor in tm.anchor_hashes):
+                if tm.reads == skip or any(anchor.isdisjoint(present)
+                                           for anchor in tm.anchor_hashes):
                     continue
                 if tm.fast is None:
                     spacy_only.append(number)

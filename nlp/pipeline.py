@@ -40,13 +40,14 @@ from ingest.quotes import new_text_span
 from nlp.components import sentence_chars, text_of
 from nlp.datewords import DATE_WORDS
 from nlp.labels import ALL_TAGS, CLASSIFIER_TAGS, INBOUND_TAGS, OUTBOUND_TAGS
+from nlp.language import LANGUAGES
 from nlp.lexicon import CUES, LexiconError, read_lexicons
 from nlp.signals import Evidence
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 CLASSIFIER_NAME = "textcat_multilabel"
 # Bumped when component code changes in a way that changes results.
-CODE_VERSION = "8"
+CODE_VERSION = "9"
 
 CONFIG = """
 [nlp]
@@ -132,6 +133,7 @@ def pipeline_version(nlp_: Language, model_dir: Path) -> str:
     digest.update(json.dumps(lexicon.patterns, sort_keys=True, default=str).encode())  # type: ignore[attr-defined]
     digest.update(CUES.read_bytes())
     digest.update(DATE_WORDS.read_bytes())
+    digest.update(LANGUAGES.read_bytes())
     digest.update(json.dumps(lexicon.spellings, sort_keys=True).encode())  # type: ignore[attr-defined]
     return f"nlp-{digest.hexdigest()[:12]}"
 
@@ -217,13 +219,15 @@ class Tagger:
             new_text_end=len(text_of(doc)),
         )
         if {"promise_to_pay", "dispute"} & set(decision.labels):
-            _extract(doc, result)
+            lexicon = self.nlp.get_pipe("commwatch_lexicon")
+            _extract(doc, result, lexicon.languages_of(doc))  # type: ignore[attr-defined]
         return result
 
 
-def _extract(doc: Doc, result: Tagging) -> None:
+def _extract(doc: Doc, result: Tagging, languages: tuple[str, ...] = ()) -> None:
     """Promise amount/currency/date, invoice references and dispute reason."""
     from nlp.extract import dispute_reason, extract_promise, invoice_refs
+    from nlp.numberwords import language_for_numbers, with_digits
 
     text = text_of(doc)
     refs = [r.text for r in invoice_refs(text)]
@@ -242,8 +246,15 @@ def _extract(doc: Doc, result: Tagging) -> None:
         return sentences or spans
 
     if "promise_to_pay" in result.labels:
-        promise = extract_promise(text, doc._.sent_at, focus("promise_to_pay"), doc._.currency,
-                                  doc.user_data.get("cw_thread", ""))
+        where = focus("promise_to_pay")
+        said = text
+        numbers = language_for_numbers(languages)
+        if numbers is not None:  # "cinco mil el quince": the values read as "5000 el 15"
+            edges = [*(bounds or sentence_chars(doc)), *where]
+            said, moved = with_digits(text, edges, numbers)
+            where = moved[len(edges) - len(where):]
+        promise = extract_promise(said, doc._.sent_at, where, doc._.currency,
+                                  doc.user_data.get("cw_thread", ""), languages)
         result.promise = promise.to_json() if promise else {
             "amount": None, "currency": None, "date": None
         }

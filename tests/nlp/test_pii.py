@@ -145,6 +145,22 @@ def test_ssn_rules(ssn: str, valid: bool) -> None:
         (idnumbers.rodne_cislo_valid, "7801233541", False),
         (idnumbers.mykad_valid, "900515144890", True),
         (idnumbers.mykad_valid, "901315144890", False),
+        (idnumbers.ahv_valid, "7569217076985", True),  # the AHV office's example
+        (idnumbers.ahv_valid, "7569217076986", False),
+        (idnumbers.ahv_valid, "7579217076985", False),  # not 756
+        (idnumbers.nir_valid, "185057800608491", True),
+        (idnumbers.nir_valid, "185057800608492", False),
+        (idnumbers.codice_fiscale_valid, "RSSMRA85T10A562S", True),  # the usual example
+        (idnumbers.codice_fiscale_valid, "RSSMRA85T10A562T", False),
+        (idnumbers.belgian_nn_valid, "85073003328", True),
+        (idnumbers.belgian_nn_valid, "00010100105", True),  # born in 2000: 2 before the nine
+        (idnumbers.belgian_nn_valid, "85073003329", False),
+        (idnumbers.nif_pt_valid, "123456789", True),
+        (idnumbers.nif_pt_valid, "123456780", False),
+        (idnumbers.bsn_valid, "111222333", True),
+        (idnumbers.bsn_valid, "111222334", False),
+        (idnumbers.nip_valid, "5261040828", True),
+        (idnumbers.nip_valid, "5261040829", False),
     ],
 )
 def test_national_id_checksums(check: Any, value: str, valid: bool) -> None:
@@ -234,6 +250,23 @@ def test_national_id_checksums(check: Any, value: str, valid: bool) -> None:
         ("personnummer 811228-9874", "personnummer", "811228-9874"),
         ("DNI 12345678Z, Calle Mayor 22", "dni", "12345678Z"),
         ("rodné číslo 780123/3540", "rodne_cislo", "780123/3540"),
+        ("Ihre AHV-Nummer 756.9217.0769.85 ist hinterlegt", "ahv", "756.9217.0769.85"),
+        ("7569217076985 steht im Antrag", "ahv", "7569217076985"),
+        ("votre numéro de sécurité sociale 185057800608491", "nir", "185057800608491"),
+        ("NIR 1 85 05 78 006 084 91 au dossier", "nir", "1 85 05 78 006 084 91"),
+        ("codice fiscale RSSMRA85T10A562S, via Roma 3", "codice_fiscale", "RSSMRA85T10A562S"),
+        ("RSSMRA85T10A562S risulta dal contratto", "codice_fiscale", "RSSMRA85T10A562S"),
+        ("numéro national 85.07.30-033.28", "belgian_nn", "85.07.30-033.28"),
+        ("o seu NIF 123456789 consta da ficha", "nif_pt", "123456789"),
+        ("uw BSN 111222333 staat in het dossier", "bsn", "111222333"),
+        ("NIP 526-104-08-28 i PESEL w aktach", "nip", "526-104-08-28"),
+        # passwords in the customer's language
+        ("login: 4412.mercado | senha: Pk#72vaLq", "password", "Pk#72vaLq"),
+        ("a senha provisória é Acme@2026! é só trocar", "password", "Acme@2026!"),
+        ("login: piotr | hasło: Wiosna!2026pb", "password", "Wiosna!2026pb"),
+        ("Ihr Passwort lautet Tulpe#2026", "password", "Tulpe#2026"),
+        ("le mot de passe est Soleil2026!", "password", "Soleil2026!"),
+        ("la contraseña es Lima#4432", "password", "Lima#4432"),
     ],
 )
 def test_finds(text: str, kind: str, found: str) -> None:
@@ -271,6 +304,10 @@ def test_finds(text: str, kind: str, found: str) -> None:
         "pin 2024 to the board",  # "pin" without ":" or "is" is a word, not a key
         "account number 12345678",  # a UK account needs its sort code
         "SSN 666-12-3456",
+        "Senha é obrigatória no primeiro acesso.",  # prose about a password, not one
+        "Das Passwort ist vertraulich.",
+        "7569217076986 steht im Antrag",  # an AHV shape failing its check digit
+        "Rechnung 5261040828 vom 12.11.",  # a NIP shape without its label
         # numbers that look like other countries' IDs and accounts
         "The payment reference on our side is 2469 0991 6787 9763, please quote it.",
         "GSTIN 27ABCPK1234D1Z5 on the tax invoice",  # a business's tax registration

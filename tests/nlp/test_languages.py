@@ -1,0 +1,237 @@
+"""Messages in the customer's own language: which language, its cue words, its sums and days."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+import spacy
+
+from nlp import Tagger
+from nlp.extract import extract_promise
+from nlp.language import LanguageError, LanguageGuesser, fold, read_languages, spellings
+from nlp.numberwords import with_digits
+
+BLANK = spacy.blank("en")
+
+
+@pytest.fixture(scope="module")
+def guesser() -> LanguageGuesser:
+    return LanguageGuesser(BLANK.vocab.strings)
+
+
+def guess(guesser: LanguageGuesser, text: str) -> tuple[str, ...]:
+    return guesser.guess([t.norm for t in BLANK.make_doc(text)])
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Buenos días, le confirmo que el pago de la factura se realizará el viernes.", "es"),
+        ("hola, te transfiero el lunes, che", "es"),
+        ("Vou fazer o pix amanhã, tá? a gente paga dia 10", "pt"),
+        ("Wir werden die Rechnung nächste Woche überweisen.", "de"),
+        ("wir werden die rechnung naechste woche ueberweisen", "de"),  # typed without umlauts
+        ("Nous allons régler la facture le 30 novembre.", "fr"),
+        ("Zapłacimy do piątku, przelew będzie jutro.", "pl"),
+        ("zaplacimy do piatku, przelew bedzie jutro", "pl"),
+        ("Vi confermiamo che la fattura sarà pagata con bonifico entro fine mese.", "it"),
+        ("Wij betalen de factuur volgende week, met vriendelijke groet.", "nl"),
+    ],
+)
+def test_the_language_a_message_is_written_in(guesser: LanguageGuesser, text: str,
+                                              language: str) -> None:
+    assert guess(guesser, text)[0] == language
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We will pay the invoice on Friday, thanks.",
+        "sent $1k on zelle just now, rest friday",
+        "Please find the invoice from De Vries attached.",  # one Dutch-looking word is not Dutch
+        "Gracias!",  # too few words to tell
+        "",
+    ],
+)
+def test_english_and_too_few_words_are_english(guesser: LanguageGuesser, text: str) -> None:
+    assert guess(guesser, text) == ()
+
+
+def test_spanish_mixed_into_english_reads_spanish_too(guesser: LanguageGuesser) -> None:
+    assert "es" in guess(guesser, "Hey, te transfiero el lunes ok? thanks")
+
+
+def test_accents_fold_as_people_drop_them() -> None:
+    assert fold("transferência") == "transferencia"
+    assert fold("zapłacę") == "zaplace"
+    assert fold("Straße") == "Strasse"
+    assert spellings("überweisen") == {"überweisen", "uberweisen", "ueberweisen"}
+    assert spellings("invoice") == {"invoice"}
+
+
+def test_a_bad_languages_file_names_the_file_and_the_key(tmp_path: Path) -> None:
+    path = tmp_path / "languages.json"
+    path.write_text(json.dumps({"languages": {"en": ["the"], "es": "el la"}}), encoding="utf-8")
+    with pytest.raises(LanguageError, match=r"languages.json: languages.es: expected a list"):
+        read_languages(path)
+    path.write_text(json.dumps({"languages": {"es": ["el"]}}), encoding="utf-8")
+    with pytest.raises(LanguageError, match=r'at least "en"'):
+        read_languages(path)
+    path.write_text("{", encoding="utf-8")
+    with pytest.raises(LanguageError, match=r"languages.json:1: not valid JSON"):
+        read_languages(path)
+
+
+# ----------------------------------------------------------------------- cues of a language
+
+
+@pytest.fixture(scope="module")
+def tagger() -> Tagger:
+    return Tagger()
+
+
+def hits(tagger: Tagger, text: str, label: str) -> list[tuple[str, str]]:
+    """(matched text, why it is blocked or "") of the lexicon matches for `label`."""
+    doc = tagger.nlp(tagger.nlp.make_doc(text))
+    return [(doc.text[h.start_char:h.end_char], h.blocked_by) for h in doc._.cw_hits
+            if h.label == label]
+
+
+def test_german_nicht_after_the_verb_negates_it(tagger: Tagger) -> None:
+    found = hits(tagger, "Wir beanstanden die Rechnung nicht.", "dispute")
+    assert found and all(why == "negation" for _text, why in found)
+    found = hits(tagger, "Wir beanstanden die Rechnung, nicht die Lieferung.", "dispute")
+    assert found and any(why == "" for _text, why in found)  # the comma ends the clause
+
+
+def test_a_condition_in_the_language_makes_a_match_hypothetical(tagger: Tagger) -> None:
+    # "si" in the clause before a dispute's words, as "if" is in English
+    found = hits(tagger, "Si la mercancía llegó dañada, avisamos al transportista.", "dispute")
+    assert found and all(why == "hypothetical" for _text, why in found)
+    found = hits(tagger, "La mercancía llegó dañada, avisamos al transportista.", "dispute")
+    assert found and any(why == "" for _text, why in found)
+    # a condition after a promise that names no time: no promise yet
+    found = hits(tagger, "Pagaremos la factura si nos mandan la nota de crédito.",
+                 "promise_to_pay")
+    assert found and all(why == "hypothetical" for _text, why in found)
+
+
+def test_portuguese_no_is_not_a_negation(tagger: Tagger) -> None:
+    # "no" is "in the" in Portuguese ("vou registrar no Reclame Aqui"), "not" in Spanish
+    found = hits(tagger, "Se não resolverem, vou registrar uma queixa no Procon amanhã mesmo.",
+                 "legal_escalation")
+    assert found and any(why == "" for _text, why in found)
+    found = hits(tagger, "O pagamento vai sair no dia 10, pode ficar tranquila.",
+                 "promise_to_pay")
+    assert found and all(why == "" for _text, why in found)
+
+
+def test_a_cue_word_of_another_language_is_nothing_in_english(tagger: Tagger) -> None:
+    # "si" is a condition in Spanish; in an English message it is a name, and "no" is
+    # "in the" in Portuguese only.
+    found = hits(tagger, "Si Ramos here: we will pay the invoice on Friday.", "promise_to_pay")
+    assert found and any(why == "" for _text, why in found)
+
+
+# ------------------------------------------------------------------------- sentences
+
+
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        ("Die Zahlung erfolgt am 3. Dezember. Danke!",
+         ["Die Zahlung erfolgt am 3. Dezember.", "Danke!"]),
+        ("bis 12.11. überweisen wir. Gruss", ["bis 12.11. überweisen wir.", "Gruss"]),
+        ("Rechnung Nr. 2026-0413 ist falsch. Bitte korrigieren.",
+         ["Rechnung Nr. 2026-0413 ist falsch.", "Bitte korrigieren."]),
+        ("Sra. López pagará el 30. Saludos", ["Sra. López pagará el 30.", "Saludos"]),
+        ("I will pay 500. Thanks", ["I will pay 500.", "Thanks"]),  # a sum is no day number
+        ("Paid on the 15 . Then shipped.", ["Paid on the 15 .", "Then shipped."]),
+    ],
+)
+def test_a_day_number_or_an_abbreviation_does_not_end_a_sentence(tagger: Tagger, text: str,
+                                                                 sentences: list[str]) -> None:
+    doc = tagger.nlp(tagger.nlp.make_doc(text))
+    assert [s.text.strip() for s in doc.sents] == sentences
+
+
+# ------------------------------------------------------------------- sums and days in words
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("le abono cinco mil el quince", "es", "le abono 5000 el 15"),
+        ("son los dos millones trescientos mil", "es", "son los 2300000"),
+        ("os oito mil e quatrocentos reais dia trinta", "pt", "os 8400 reais dia 30"),
+        # Portuguese weekdays are ordinals, and "6 mil" is a sum already: both kept.
+        ("metade na sexta e o resto, 3 mil, dia trinta", "pt",
+         "metade na sexta e o resto, 3 mil, dia 30"),
+        ("dreitausend Euro am dreißigsten", "de", "3000 Euro am 30."),
+        ("deux mille cinq cents euros le trente", "fr", "2500 euros le 30"),
+        ("milleduecento euro", "it", "1200 euro"),
+    ],
+)
+def test_number_words_as_digits(text: str, language: str, expected: str) -> None:
+    assert with_digits(text, [], language)[0] == expected
+
+
+def test_sentence_spans_move_with_the_digits() -> None:
+    text = "Hola. Le abono cinco mil el quince.\nY el resto, el treinta. Gracias"
+    spans = [(6, 35), (36, 59)]
+    converted, moved = with_digits(text, spans, "es")
+    assert [converted[a:b] for a, b in moved] == ["Le abono 5000 el 15.", "Y el resto, el 30."]
+
+
+MON_2026_09_07 = datetime.fromisoformat("2026-09-07T10:00:00-06:00")
+
+
+@pytest.mark.parametrize(
+    ("text", "offset", "amount", "currency", "due"),
+    [
+        # In Spanish a "$" is a peso: whose, the clock says.
+        ("el viernes le deposito los $4,200", "-06:00", 4200.0, "MXN", date(2026, 9, 11)),
+        ("el viernes le consigno los $3.450.000", "-05:00", 3450000.0, "COP", date(2026, 9, 11)),
+        ("el viernes te transfiero los $1.350.000, che", "-03:00", 1350000.0, "ARS",
+         date(2026, 9, 11)),
+        # ... unless it says dollars, or pesos "M.N."
+        ("el friday sale el check, son $2,340.00 dlls", "-06:00", 2340.0, "USD",
+         date(2026, 9, 11)),
+        ("su factura por $33,180.50 M.N. se paga el 20 de septiembre", "-06:00", 33180.5, "MXN",
+         date(2026, 9, 20)),
+        # A sum with no currency takes the one where the language is spoken.
+        ("el lunes le deposito los 6 mil que faltan", "-06:00", 6000.0, "MXN",
+         date(2026, 9, 14)),
+        ("przelew na 1200 zrobię jutro, 1200 zł", "+02:00", 1200.0, "PLN", date(2026, 9, 8)),
+        ("deposito 1.200 amanhã de manhã", "-03:00", 1200.0, "BRL", date(2026, 9, 8)),
+    ],
+)
+def test_the_currency_of_a_sum_in_another_language(guesser: LanguageGuesser, text: str,
+                                                    offset: str, amount: float, currency: str,
+                                                    due: date) -> None:
+    sent = MON_2026_09_07.replace(tzinfo=datetime.fromisoformat(f"2026-01-01T00:00{offset}").tzinfo)
+    promise = extract_promise(text, sent, (), languages=guess(guesser, text))
+    assert promise is not None
+    assert (promise.amount, promise.currency, promise.date) == (amount, currency, due)
+
+
+def test_an_english_message_keeps_the_dollar(guesser: LanguageGuesser) -> None:
+    sent = datetime.fromisoformat("2026-09-07T10:00:00-06:00")
+    text = "We will send the $4,200 on Friday."
+    promise = extract_promise(text, sent, (), languages=guess(guesser, text))
+    assert promise is not None and promise.currency == "USD"
+
+
+def test_a_promise_in_spanish_words_is_read_with_its_values(tagger: Tagger) -> None:
+    sent = datetime.fromisoformat("2026-05-29T17:10:00-03:00")
+    [result] = tagger.tag(["dale, te lo pago mañana a primera hora, son ochocientos cincuenta "
+                           "mil, ¿te lo transfiero a la misma cuenta?"], ["inbound"], [sent])
+    assert "promise_to_pay" in result.labels
+    assert result.promise == {"amount": 850000.0, "currency": "ARS", "date": "2026-05-30"}
+    # the evidence still points into the text as written
+    text = ("dale, te lo pago mañana a primera hora, son ochocientos cincuenta mil, ¿te lo "
+            "transfiero a la misma cuenta?")
+    assert all(text[e.start:e.end] == e.text for e in result.evidence)
