@@ -98,7 +98,7 @@ def with_languages(raw: dict[str, Any], languages: Sequence[str]) -> dict[str, A
         own = {c for code in languages for c in sections.get(code, {}).get(key, [])}
         drop = dropped.get(key, set()) - own
         merged[key] = sorted({form for c in merged.get(key, []) if c not in drop
-                              for form in spellings(c)})
+                              for form in spellings(c, umlauts_dropped=False)})
     merged["negation_after"] = after
     return merged
 
@@ -130,7 +130,7 @@ def check_cues(raw: Any, where: str) -> None:
         unknown = set(section) - {*LISTS, "negation_window", "negation_after", "about",
                                   "not_cues"} - (
             {"languages", "conditional_exempt_labels", "conditional_after_labels",
-             "future_labels"} if not prefix else set())
+             "future_labels", "negation_after_labels"} if not prefix else set())
         if unknown:
             raise CueError(f"{where}: {prefix}{sorted(unknown)[0]}: not a cue key")
 
@@ -144,8 +144,10 @@ class Cues:
         raw = with_languages(raw, languages)
         self.negation = {c.lower() for c in raw.get("negation", [])}
         self.window = int(raw.get("negation_window", 4))
-        # "Wir bestreiten die Rechnung nicht": a negation after the match, in its clause.
+        # "Wir bestreiten die Rechnung nicht": a negation after the match, in its clause,
+        # for these tags ("wir können derzeit nicht zahlen" negates no hardship).
         self.after = int(raw.get("negation_after", 0))
+        self.after_labels = set(raw.get("negation_after_labels", []))
         self.conditional = CueSet(raw.get("conditional", []))
         self.counterfactual = CueSet(raw.get("counterfactual", []))
         self.breakers = {c.lower() for c in raw.get("scope_breakers", [])}
@@ -293,7 +295,9 @@ class DocCues:
             assert window is not None
             if _any_in(self.negations, max(clause, start - window), start):
                 return "negation"
-            if cues.after and _any_in(self.negations, end, self._clause_end(end, cues.after)):
+            if cues.after and label in cues.after_labels and _any_in(
+                self.negations, end, self._clause_end(end, cues.after)
+            ):
                 return "negation"
         if label in cues.future_labels and self._inside(FUTURE, max(clause, start - 3), start):
             return "future"

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -47,11 +48,15 @@ def fold(word: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def spellings(word: str) -> set[str]:
+def spellings(word: str, umlauts_dropped: bool = True) -> set[str]:
     """The ways a word is typed: as written, without accents, and (German) with its umlauts
-    written out ("überweisen", "uberweisen", "ueberweisen")."""
-    forms = {word, fold(word)}
-    if any(c in word for c in "äöüÄÖÜ"):
+    written out ("überweisen", "uberweisen", "ueberweisen"). With `umlauts_dropped` False, a
+    word with an umlaut is not also read with its dots dropped: "wäre" so is "Ware"."""
+    umlauts = any(c in word for c in "äöüÄÖÜ")
+    forms = {word}
+    if not umlauts or umlauts_dropped:
+        forms.add(fold(word))
+    if umlauts:
         forms.add(fold(word.translate(_UMLAUTS)))
     return forms
 
@@ -76,42 +81,46 @@ def read_languages(path: Path = LANGUAGES) -> tuple[dict[str, frozenset[str]], i
     return words, minimum
 
 
+class _Bits(dict[int, int]):
+    """NORM hash -> a bit for each language whose word it is, worked out on first sight."""
+
+    def __init__(self, strings: Any, words: list[frozenset[str]]) -> None:
+        super().__init__()
+        self.strings, self.words = strings, words
+
+    def __missing__(self, key: int) -> int:
+        if len(self) >= _CACHE_LIMIT:
+            self.clear()
+        word = self.strings[key]
+        folded = fold(word)
+        bits = 0
+        for i, listed in enumerate(self.words):
+            if word in listed or folded in listed:
+                bits |= 1 << i
+        self[key] = bits
+        return bits
+
+
 class LanguageGuesser:
     """Guesses a doc's languages from its NORM hashes; one per vocab."""
 
     def __init__(self, strings: Any, path: Path = LANGUAGES) -> None:
         words, self.min_words = read_languages(path)
-        self.strings = strings
         self.codes = [ENGLISH, *sorted(c for c in words if c != ENGLISH)]
-        self._words = [words[c] for c in self.codes]
-        self._bits: dict[int, int] = {}
-
-    def _bits_of(self, key: int) -> int:
-        word = self.strings[key]
-        folded = fold(word)
-        bits = 0
-        for i, listed in enumerate(self._words):
-            if word in listed or folded in listed:
-                bits |= 1 << i
-        if len(self._bits) >= _CACHE_LIMIT:
-            self._bits.clear()
-        self._bits[key] = bits
-        return bits
+        self._bits = _Bits(strings, [words[c] for c in self.codes])
 
     def guess(self, norms: Iterable[int]) -> tuple[str, ...]:
         """The languages other than English the words are written in, the likeliest first;
         () for English (or too few words to tell)."""
-        cached, compute = self._bits, self._bits_of
+        bits = self._bits
         counts = [0] * len(self.codes)
-        for key in norms:
-            bits = cached.get(key)
-            if bits is None:
-                bits = compute(key)
+        # Few words belong to any list, and those to few combinations of lists.
+        for combination, n in Counter([bits[key] for key in norms]).items():
             i = 0
-            while bits:
-                if bits & 1:
-                    counts[i] += 1
-                bits >>= 1
+            while combination:
+                if combination & 1:
+                    counts[i] += n
+                combination >>= 1
                 i += 1
         english = counts[0]
         best = max(counts[1:], default=0)

@@ -29,7 +29,7 @@ from spacy.vocab import Vocab
 from nlp.components import sentence_starts, token_columns
 from nlp.cues import CueIndex, Cues, CueSet, DocCues, check_cues
 from nlp.labels import ALL_TAGS
-from nlp.language import LanguageGuesser
+from nlp.language import LanguageGuesser, read_languages
 from nlp.language import spellings as typed_forms
 from nlp.tokenpatterns import COLUMNS, NotIn, TokenPattern, compile_pattern
 
@@ -41,6 +41,7 @@ DEFAULT_WEIGHT = 0.99
 
 _WORDS = [NORM, ORTH]
 LANGUAGES_KEY = "cw_languages"  # doc.user_data: the doc's languages (nlp.language)
+LANGUAGE_CODES = frozenset(read_languages()[0]) - {"en"}
 # Columns of `nlp.tokenpatterns` tables.
 _NORM, _LOWER, _ORTH = 0, 1, 2
 assert COLUMNS[:3] == ("NORM", "LOWER", "ORTH")
@@ -107,6 +108,12 @@ def read_lexicon_folder(folder: Path) -> list[dict[str, Any]]:
                 raise LexiconError(f"{path}:{number}: weight must be a number between 0 and 1")
             entry.setdefault("id", f"{entry['label']}.{path.stem}")
             entry["_where"] = f"{path.name}:{number}"
+            # A file named for a language ("es.jsonl") is read in messages written in it.
+            language = entry.get("language", path.stem if path.stem in LANGUAGE_CODES else None)
+            if language is not None and language not in LANGUAGE_CODES:
+                raise LexiconError(f"{path}:{number}: language {language!r} is not one of "
+                                   f"{', '.join(sorted(LANGUAGE_CODES))} (data/languages.json)")
+            entry["_language"] = language
             patterns.append(entry)
     return patterns
 
@@ -129,6 +136,7 @@ class _TokenMatcher:
     matcher: Matcher
     fast: TokenPattern | None
     reads: int = 0  # ANY_DOC, or only ENGLISH / OTHER_LANGUAGE docs (see `_with_spellings`)
+    language: str | None = None  # read only in docs written in it
 
 
 ANY_DOC, ENGLISH, OTHER_LANGUAGE = 0, 1, 2
@@ -286,19 +294,28 @@ class LexiconMatcher:
         # A phrase typed without its accents, read in messages of other languages only:
         # "payée" without its accent is the English "payee", "raté" is "rate".
         self.unaccented = PhraseMatcher(nlp.vocab, attr=attr)
+        # The phrases of a language's own file (both spellings), read in its messages only:
+        # an English message never pays for them, and never matches "rata" or "police".
+        self.language_phrases: dict[str, PhraseMatcher] = {}
         self.info: dict[int, tuple[str, str, float]] = {}
         self.own_negation: dict[int, bool] = {}
         strings = nlp.vocab.strings
         phrase_docs: dict[str, list[Doc]] = {}
         unaccented_docs: dict[str, list[Doc]] = {}
-        token_patterns: dict[str, list[tuple[list[dict[str, Any]], int]]] = {}
+        language_docs: dict[str, dict[str, list[Doc]]] = {}
+        token_patterns: dict[str, list[tuple[list[dict[str, Any]], int, str | None]]] = {}
         for entry in patterns:
             key = f"{entry['label']}|{entry['id']}|{entry.get('weight', DEFAULT_WEIGHT)}"
             self.info[strings.add(key)] = (
                 entry["label"], entry["id"], float(entry.get("weight", DEFAULT_WEIGHT))
             )
             pattern = entry["pattern"]
-            if isinstance(pattern, str):
+            language = entry.get("_language")
+            if isinstance(pattern, str) and language is not None:
+                language_docs.setdefault(language, {}).setdefault(key, []).extend(
+                    nlp.make_doc(form) for form in sorted(typed_forms(pattern))
+                )
+            elif isinstance(pattern, str):
                 phrase_docs.setdefault(key, []).append(nlp.make_doc(pattern))
                 # "überweisen" also as typed without its accents: "uberweisen", "ueberweisen".
                 unaccented_docs.setdefault(key, []).extend(
@@ -307,21 +324,27 @@ class LexiconMatcher:
             else:
                 expanded = _with_spellings(pattern)
                 pats = token_patterns.setdefault(key, [])
-                if expanded == pattern:
-                    pats.append((pattern, ANY_DOC))
+                if language is not None:
+                    pats.append((expanded, ANY_DOC, language))
+                elif expanded == pattern:
+                    pats.append((pattern, ANY_DOC, None))
                 else:  # as written in English messages, in all spellings in the others
-                    pats += [(pattern, ENGLISH), (expanded, OTHER_LANGUAGE)]
+                    pats += [(pattern, ENGLISH, None), (expanded, OTHER_LANGUAGE, None)]
         for key, docs in phrase_docs.items():
             self.phrases.add(key, docs)
         for key, docs in unaccented_docs.items():
             if docs:
                 self.unaccented.add(key, docs)
+        for language, keyed in language_docs.items():
+            matcher = self.language_phrases[language] = PhraseMatcher(nlp.vocab, attr=attr)
+            for key, docs in keyed.items():
+                matcher.add(key, docs)
         # Per token pattern: the word sets it cannot match without (as hashes), spaCy's
         # Matcher (which also validates it) and, for the patterns `nlp.tokenpatterns` can
         # read, that compiled form, which is what runs.
         self.token_matchers: list[_TokenMatcher] = []
         for key, pats in token_patterns.items():
-            for pattern, reads in pats:
+            for pattern, reads, language in pats:
                 matcher = Matcher(nlp.vocab, validate=True)
                 try:
                     matcher.add(key, [pattern])
@@ -337,6 +360,7 @@ class LexiconMatcher:
                     matcher,
                     compile_pattern(pattern, strings.add),
                     reads,
+                    language,
                 ))
         # Compiled patterns whose first token is one word test on NORM or ORTH, by that
         # column and word: one pass over each column finds where they can start. The rest
@@ -350,16 +374,17 @@ class LexiconMatcher:
             _Lookup(lambda orth: int(vocab[orth].like_num)),
             _Lookup(lambda orth: int(vocab[orth].is_digit)),
         )
-        self.by_lead: dict[int, dict[int, list[int]]] = {}
+        # (By language: a language's own patterns are looked for in its messages only.)
+        self.by_lead: dict[str | None, dict[int, dict[int, list[int]]]] = {}
         self.by_anchors: list[int] = []
         for number, tm in enumerate(self.token_matchers):
             lead = tm.fast.lead if tm.fast is not None else None
             if lead is not None and len(lead) == 1 and len(lead[0]) == 1 and lead[0][0][0] in (
-                _NORM, _ORTH
+                _NORM, _LOWER, _ORTH
             ) and not isinstance(lead[0][0][1], NotIn):
                 column, value = lead[0][0]
                 words = value if isinstance(value, frozenset) else (value,)
-                index = self.by_lead.setdefault(column, {})
+                index = self.by_lead.setdefault(tm.language, {}).setdefault(column, {})
                 for word in words:
                     index.setdefault(word, []).append(number)
             else:
@@ -375,9 +400,11 @@ class LexiconMatcher:
         matches = self.phrases(doc)
         if languages and len(self.unaccented):
             matches += self.unaccented(doc)
+        for language in languages:
+            if language in self.language_phrases:
+                matches += self.language_phrases[language](doc)
         if self.token_matchers:
-            matches += self._token_matches(doc, norms, orths,
-                                           ENGLISH if languages else OTHER_LANGUAGE)
+            matches += self._token_matches(doc, norms, orths, languages)
         if not matches:
             doc._.cw_hits = []
             return doc
@@ -427,28 +454,46 @@ class LexiconMatcher:
         return self.cue_index_for(self.languages_of(doc)).cues
 
     def _token_matches(
-        self, doc: Doc, norms: list[int], orths: list[int], skip: int = OTHER_LANGUAGE
+        self, doc: Doc, norms: list[int], orths: list[int], languages: tuple[str, ...] = ()
     ) -> list[tuple[int, int, int]]:
-        """Token pattern matches within sentences, in the order of sentences, then patterns;
-        not those that read only `skip` docs (ENGLISH or OTHER_LANGUAGE)."""
+        """Token pattern matches within sentences, in the order of sentences, then patterns:
+        the English files' patterns (their accent-less forms only in a doc of another
+        language) and those of the doc's own `languages`."""
+        skip = ENGLISH if languages else OTHER_LANGUAGE
         candidates: dict[int, list[int]] = {}  # pattern number -> where it may start
         matchers = self.token_matchers
-        for column, index in self.by_lead.items():
-            values = norms if column == _NORM else orths
-            for i in [i for i, h in enumerate(values) if h in index]:
-                for number in index[values[i]]:
-                    if matchers[number].reads != skip:
-                        candidates.setdefault(number, []).append(i)
+        columns: dict[int, list[int]] = {_NORM: norms, _ORTH: orths}
+        for language in (None, *languages):
+            for column, index in self.by_lead.get(language, {}).items():
+                values = columns.get(column)
+                if values is None:
+                    lower = self.lexeme_columns[0]
+                    values = columns[column] = [lower[h] for h in orths]
+                for i in [i for i, h in enumerate(values) if h in index]:
+                    for number in index[values[i]]:
+                        if matchers[number].reads != skip:
+                            candidates.setdefault(number, []).append(i)
+        present: set[int] | None = None
+        if candidates:
+            # A pattern whose other required words are not all in the doc cannot match.
+            lower = self.lexeme_columns[0]
+            present = {*norms, *orths, *(columns.get(_LOWER) or [lower[h] for h in orths])}
+            candidates = {
+                number: starts for number, starts in candidates.items()
+                if all(not anchor.isdisjoint(present) for anchor in matchers[number].anchor_hashes)
+            }
         table: list[list[int]] | None = None
         spacy_only = []
         if self.by_anchors:
             table = self._table(doc, norms, orths)
-            lower = self.lexeme_columns[0]
-            present = {*norms, *orths, *[lower[h] for h in orths]}
+            if present is None:
+                lower = self.lexeme_columns[0]
+                present = {*norms, *orths, *[lower[h] for h in orths]}
             for number in self.by_anchors:
                 tm = self.token_matchers[number]
-                if tm.reads == skip or any(anchor.isdisjoint(present)
-                                           for anchor in tm.anchor_hashes):
+                if tm.reads == skip or (tm.language is not None and tm.language not in languages
+                                        ) or any(anchor.isdisjoint(present)
+                                                 for anchor in tm.anchor_hashes):
                     continue
                 if tm.fast is None:
                     spacy_only.append(number)
@@ -526,7 +571,7 @@ class LexiconMatcher:
             # (and on a few, in a language that puts "nicht" after the verb).
             if not cues.negation.isdisjoint(clause[-cues.window :]):
                 return "negation"
-            if cues.after and not cues.negation.isdisjoint(
+            if cues.after and label in cues.after_labels and not cues.negation.isdisjoint(
                 self._rest_of_clause(cues, tokens, end)
             ):
                 return "negation"

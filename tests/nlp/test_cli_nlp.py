@@ -187,7 +187,7 @@ def test_train_reads_several_files_and_names_an_id_they_share(tmp_path: Path) ->
         (BUILDING_FILE, 200, 0.905, 0.87, 0.52),
         (FOODSERVICE_FILE, 200, 0.915, 0.88, 0.56),
         (MEDICAL_FILE, 200, 0.895, 0.90, 0.44),
-        (MULTILINGUAL_FILE, 200, 0.75, 0.59, 0.43),
+        (MULTILINGUAL_FILE, 200, 0.745, 0.59, 0.40),
     ],
 )
 def test_written_sets_not_trained_on_keep_their_measured_quality(
