@@ -336,9 +336,9 @@ class LexiconMatcher:
             if docs:
                 self.unaccented.add(key, docs)
         for language, keyed in language_docs.items():
-            matcher = self.language_phrases[language] = PhraseMatcher(nlp.vocab, attr=attr)
+            own = self.language_phrases[language] = PhraseMatcher(nlp.vocab, attr=attr)
             for key, docs in keyed.items():
-                matcher.add(key, docs)
+                own.add(key, docs)
         # Per token pattern: the word sets it cannot match without (as hashes), spaCy's
         # Matcher (which also validates it) and, for the patterns `nlp.tokenpatterns` can
         # read, that compiled form, which is what runs.
