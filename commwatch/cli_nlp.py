@@ -54,7 +54,9 @@ def _show(text: str, result: Any) -> None:
     for label, values in result.values.items():
         if label == "dispute":
             out.print(f"dispute: {json.dumps(values)}")
-    out.print(f"tone {result.tone:+.2f}   version {result.version}", style="dim")
+    read_as = "English" + "".join(f" + {code}" for code in result.languages)
+    out.print(f"read as {read_as}   tone {result.tone:+.2f}   version {result.version}",
+              style="dim")
 
 
 @app.command()

@@ -7,6 +7,14 @@ case, "won't" = "will not", "we'll" = "we will"), token patterns with spaCy's `M
 component keeps every match on `doc._.cw_hits`, marked asserted or not: a match preceded by
 a negation in its clause ("we are not disputing") or inside a hypothetical ("if we had been
 charged twice") is kept as counter-evidence, not as evidence.
+
+Other languages: a file named for a language of `data/languages.json` (`es.jsonl`,
+`de.jsonl`, …; or an entry with `"language": "es"`) holds that language's phrases, and is
+read only in messages written in it (`nlp.language`), with that language's cue words
+(`data/cues.json`, `languages`). Words are written with their accents; a message of another
+language also matches them typed without ("uberweisen", "ueberweisen", "zaplace"). An
+English message never reads them: "payée" without its accent is "payee", "rata" is in "pro
+rata".
 """
 
 from __future__ import annotations

@@ -150,6 +150,7 @@ class Tagging:
     values: dict[str, dict[str, Any]] = field(default_factory=dict)
     tone: float = 0.0
     new_text_end: int = 0
+    languages: tuple[str, ...] = ()  # besides English, the languages it was read in
 
     def as_json(self, id_: str) -> dict[str, Any]:
         return {
@@ -218,9 +219,10 @@ class Tagger:
             tone=float(doc._.tone or 0.0),
             new_text_end=len(text_of(doc)),
         )
+        lexicon = self.nlp.get_pipe("commwatch_lexicon")
+        result.languages = lexicon.languages_of(doc)  # type: ignore[attr-defined]
         if {"promise_to_pay", "dispute"} & set(decision.labels):
-            lexicon = self.nlp.get_pipe("commwatch_lexicon")
-            _extract(doc, result, lexicon.languages_of(doc))  # type: ignore[attr-defined]
+            _extract(doc, result, result.languages)
         return result
 
 

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 import spacy
+from typer.testing import CliRunner
 
+from commwatch.cli import app
 from nlp import Tagger
 from nlp.extract import extract_promise
 from nlp.language import LanguageError, LanguageGuesser, fold, read_languages, spellings
@@ -235,3 +237,13 @@ def test_a_promise_in_spanish_words_is_read_with_its_values(tagger: Tagger) -> N
     text = ("dale, te lo pago mañana a primera hora, son ochocientos cincuenta mil, ¿te lo "
             "transfiero a la misma cuenta?")
     assert all(text[e.start:e.end] == e.text for e in result.evidence)
+
+
+def test_tag_prints_the_language_it_read_the_message_in() -> None:
+    result = CliRunner().invoke(app, [
+        "tag", "Le confirmo que el pago de la factura FAC-2291 por $18,450.00 quedó programado "
+        "para este viernes vía SPEI.", "--sent-at", "2026-11-10T10:00-06:00"])
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.output.split())
+    assert "read as English + es" in out
+    assert '"amount": 18450.0, "currency": "MXN", "date": "2026-11-13"' in out
