@@ -2,7 +2,8 @@
 
 `$27,800.00`, `USD 1.200` (dot for thousands), `€1.250,50`, `1.250,50 €`, `4 500 EUR`,
 `CHF 2'300`, `INR 1,20,000`, `£3k`, `Rs 1.5 lakh`, `C$3,400`, `$980 AUD`, "twelve hundred
-dollars", "two and a half thousand pounds", "3,000 naira". `$` alone is USD; `C$`/`A$` or a
+dollars", "two and a half thousand pounds", "3,000 naira", "6 800,00 $" (as Québec writes it),
+"48 600,00 DH". `$` alone is USD; `C$`/`A$` or a
 trailing code win over it. A bare "5k" or "two grand" is an amount with no currency, and so is
 a spoken "two hundred" right after a paying verb ("I can do two hundred now"). A bare
 number in digits ("pay 500") is not taken as money: quantities, references and years look the
@@ -25,7 +26,7 @@ SYMBOLS = {
     "rm": "MYR", "tk": "BDT", "tk.": "BDT", "gh₵": "GHS", "gh¢": "GHS", "tt$": "TTD",
     "j$": "JMD", "ec$": "XCD", "bds$": "BBD", "s/": "PEN", "s/.": "PEN", "zl": "PLN",
     "fcfa": "XOF", "f cfa": "XOF", "cfa": "XOF", "kz": "AOA", "m.n.": "MXN", "m.n": "MXN",
-    "m. n.": "MXN",
+    "m. n.": "MXN", "dh": "AED", "dhs": "AED",
 }
 CODES = (
     "USD EUR GBP CAD AUD NZD INR CHF JPY CNY HKD SGD SEK NOK DKK PLN CZK HUF ZAR MXN BRL AED SAR "
@@ -69,7 +70,7 @@ _LETTER_SYMBOL = (
 )
 _PREFIX = (
     r"(?P<pre>US\$|USD\$|CA\$|CAD\$|AU\$|AUD\$|NZ\$|HK\$|MX\$|TT\$|EC\$|BDS\$|C\$|A\$|S\$|R\$|J\$|"
-    r"\$|£|€|¥|₹|₩|₦|₱|GH₵|GH¢|[Rr]s\.?|SFr\.|Fr\.|KShs?\.?|Kshs?\.?|Rp\.?|(?-i:RM|Tk\.?|S/\.?)|"
+    r"\$|£|€|¥|₹|₩|₦|₱|GH₵|GH¢|[Rr]s\.?|SFr\.|Fr\.|KShs?\.?|Kshs?\.?|Rp\.?|(?-i:RM|Tk\.?|S/\.?|Dhs?\.?|DHS?)|"
     + _LETTER_SYMBOL + r"|(?-i:"
     + "|".join(CODES) + r")|(?:" + "|".join(_LOWER_CODES) + r")(?![a-z]))"
 )
@@ -92,7 +93,8 @@ _WORD_CUR = (
     r"|cedis?|taka|zlotych|soles|franken|pesos?|dlls?|dls"
 )
 _SUFFIX = (
-    r"(?:\s?(?P<post>€|£|₹|¥|zł|zl|f\s?cfa|cfa|kz|m\.\s?n\.?|(?-i:" + "|".join(CODES) + r")|(?:"
+    r"(?:\s?(?P<post>€|£|₹|¥|\$|zł|zl|f\s?cfa|cfa|kz|dhs?|m\.\s?n\.?|(?-i:" + "|".join(CODES)
+    + r")|(?:"
     + "|".join(_LOWER_CODES)
     + r")(?![a-z])|" + _ADJ + r"(?:" + _WORD_CUR + r")(?![a-z])))?"
 )
@@ -500,7 +502,8 @@ def _numeric(m: re.Match[str]) -> Money | None:
 
 # Symbols and words written for more than one currency, by the family nlp.currency knows.
 _SHARED = {"$": "$", "dollars": "$", "dollar": "$", "bucks": "$", "rs": "rs", "rs.": "rs",
-           "rupees": "rs", "rupee": "rs", "pesos": "pesos", "peso": "pesos"}
+           "rupees": "rs", "rupee": "rs", "pesos": "pesos", "peso": "pesos", "dh": "dh",
+           "dhs": "dh", "dirhams": "dh", "dirham": "dh"}
 
 
 def _shared(pre: str | None, post: str | None, adj: str | None) -> str | None:

@@ -40,6 +40,7 @@ FAMILIES = {
     "$": frozenset("USD CAD AUD NZD SGD HKD MXN JMD TTD XCD BBD COP CLP ARS UYU DOP".split()),
     "rs": frozenset("INR PKR LKR NPR".split()),
     "pesos": frozenset("MXN COP CLP ARS UYU DOP PHP".split()),
+    "dh": frozenset("AED MAD".split()),  # dirhams: the UAE's and Morocco's
 }
 # UTC offsets (minutes) where one country writes the symbol.
 _OFFSETS = {
@@ -48,6 +49,7 @@ _OFFSETS = {
     "rs": {330: "INR", 300: "PKR", 345: "NPR"},
     # Mexico, Colombia, Chile (its winter), Argentina, the Philippines.
     "pesos": {-420: "MXN", -360: "MXN", -300: "COP", -240: "CLP", -180: "ARS", 480: "PHP"},
+    "dh": {240: "AED", 0: "MAD", 60: "MAD"},
 }
 # Where a message written in a language is sent from, when that says which money it is
 # counted in (`nlp.language` codes; UTC offsets in minutes): Spanish from UTC-6 is Mexican,

@@ -38,6 +38,17 @@ from nlp.amounts import find_amounts, parse_number, words_to_number
         ("3,400 CAD", 3400.0, "CAD"),
         ("3,400 Canadian dollars", 3400.0, "CAD"),
         ("$980 AUD", 980.0, "AUD"),
+        ("6 800,00 $", 6800.0, "USD"),  # Québec's order; nlp.currency makes it CAD there
+        ("Dhs 4,500", 4500.0, "AED"),
+        ("48 600,00 DH", 48600.0, "AED"),  # Moroccan from Morocco's clock (nlp.currency)
+        ("12 450,00 zł", 12450.0, "PLN"),
+        ("S/ 2,350.00", 2350.0, "PEN"),
+        ("150 000 FCFA", 150000.0, "XOF"),
+        ("3 mil reais", 3000.0, "BRL"),
+        ("2 tys. zł", 2000.0, "PLN"),
+        ("$33,180.50 M.N.", 33180.5, "MXN"),
+        ("$2,340.00 dlls", 2340.0, "USD"),
+        ("COP 3.500.000", 3500000.0, "COP"),
         ("A$980", 980.0, "AUD"),
         ("AUD 980", 980.0, "AUD"),
         ("JPY 450,000", 450000.0, "JPY"),

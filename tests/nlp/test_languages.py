@@ -209,6 +209,13 @@ MON_2026_09_07 = datetime.fromisoformat("2026-09-07T10:00:00-06:00")
          date(2026, 9, 14)),
         ("przelew na 1200 zrobię jutro, 1200 zł", "+02:00", 1200.0, "PLN", date(2026, 9, 8)),
         ("deposito 1.200 amanhã de manhã", "-03:00", 1200.0, "BRL", date(2026, 9, 8)),
+        # Québec writes the "$" after the sum; Morocco writes dirhams "DH"
+        ("le paiement de 2 150 $ va être fait par Interac demain", "-04:00", 2150.0, "CAD",
+         date(2026, 9, 8)),
+        ("le règlement de 48 600,00 DH sera effectué le 15 septembre", "+01:00", 48600.0, "MAD",
+         date(2026, 9, 15)),
+        # "now" in the customer's language is today
+        ("le faccio un bonifico di 1000 euro adesso", "+02:00", 1000.0, "EUR", date(2026, 9, 7)),
     ],
 )
 def test_the_currency_of_a_sum_in_another_language(guesser: LanguageGuesser, text: str,
