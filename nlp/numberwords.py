@@ -5,7 +5,7 @@ Euro am dreißigsten": customers (and call transcripts) say sums and days in wor
 number words are read by `nlp.amounts` and `nlp.dates` themselves; for Spanish, Portuguese,
 French, Italian, German and Dutch, text2num's `alpha2digit` writes them as digits ("le abono
 5000 el 15"), and the promise is then read from that text. Polish numerals are not covered
-by text2num; a Polish promise keeps its words.
+by text2num; `polish_digits` reads those.
 
 Only the values of a promise are read from the converted text: evidence spans always point
 into the text as written.
@@ -18,9 +18,11 @@ from collections.abc import Sequence
 
 from text_to_num import alpha2digit
 
+from nlp.language import fold
+
 Span = tuple[int, int]
-# Languages text2num reads (nlp.language codes).
-LANGUAGES = ("es", "pt", "fr", "it", "de", "nl")
+# Languages text2num reads (nlp.language codes), and Polish, read here.
+LANGUAGES = ("es", "pt", "fr", "it", "de", "nl", "pl")
 # Left as written: Portuguese weekdays are ordinals ("na sexta" is Friday, not "na 6ª"), and
 # "6 mil" is already a sum (`nlp.amounts`), which text2num would make "6 1000".
 _KEEP = re.compile(
@@ -63,6 +65,8 @@ def _convert(piece: str, language: str) -> str:
 def _digits(piece: str, language: str) -> str:
     if not any(c.isalpha() for c in piece):
         return piece
+    if language == "pl":
+        return polish_digits(piece)
     converted = alpha2digit(piece, language)
     if converted == piece or not converted.strip():
         return piece
@@ -70,3 +74,90 @@ def _digits(piece: str, language: str) -> str:
     lead = piece[: len(piece) - len(piece.lstrip())]
     trail = piece[len(piece.rstrip()) :]
     return lead + converted.strip() + trail
+
+
+# Polish, which text2num does not read: cardinals up to the millions ("cztery tysiące
+# osiemset" -> 4800) and the day ordinals ("do trzydziestego" -> "do 30-go", "dziesiątego
+# lutego" -> "10 lutego"), as `nlp.dates` reads Polish days.
+_PL_UNITS = {
+    "zero": 0, "jeden": 1, "jedna": 1, "jedno": 1, "dwa": 2, "dwie": 2, "trzy": 3, "cztery": 4,
+    "pięć": 5, "sześć": 6, "siedem": 7, "osiem": 8, "dziewięć": 9, "dziesięć": 10,
+    "jedenaście": 11, "dwanaście": 12, "trzynaście": 13, "czternaście": 14, "piętnaście": 15,
+    "szesnaście": 16, "siedemnaście": 17, "osiemnaście": 18, "dziewiętnaście": 19,
+    "dwadzieścia": 20, "trzydzieści": 30, "czterdzieści": 40, "pięćdziesiąt": 50,
+    "sześćdziesiąt": 60, "siedemdziesiąt": 70, "osiemdziesiąt": 80, "dziewięćdziesiąt": 90,
+    "sto": 100, "dwieście": 200, "trzysta": 300, "czterysta": 400, "pięćset": 500,
+    "sześćset": 600, "siedemset": 700, "osiemset": 800, "dziewięćset": 900,
+}
+_PL_SCALES = {"tysiąc": 1000, "tysiące": 1000, "tysięcy": 1000, "milion": 1_000_000,
+              "miliony": 1_000_000, "milionów": 1_000_000}
+_PL_ORDINALS = {
+    "pierwszego": 1, "drugiego": 2, "trzeciego": 3, "czwartego": 4, "piątego": 5,
+    "szóstego": 6, "siódmego": 7, "ósmego": 8, "dziewiątego": 9, "dziesiątego": 10,
+    "jedenastego": 11, "dwunastego": 12, "trzynastego": 13, "czternastego": 14,
+    "piętnastego": 15, "szesnastego": 16, "siedemnastego": 17, "osiemnastego": 18,
+    "dziewiętnastego": 19, "dwudziestego": 20, "trzydziestego": 30,
+}
+
+
+def _folded_table(table: dict[str, int]) -> dict[str, int]:
+    return {**table, **{fold(word): value for word, value in table.items()}}
+
+
+_PL_UNIT = _folded_table(_PL_UNITS)
+_PL_SCALE = _folded_table(_PL_SCALES)
+_PL_ORDINAL = _folded_table(_PL_ORDINALS)
+_PL_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def polish_digits(piece: str) -> str:
+    """Polish number words in `piece` as digits."""
+    out: list[str] = []
+    at = 0
+    words = list(_PL_WORD.finditer(piece))
+    i = 0
+    while i < len(words):
+        word = words[i].group(0).lower()
+        if word in _PL_ORDINAL:
+            day = _PL_ORDINAL[word]
+            end = i + 1
+            if day in (20, 30) and end < len(words) and words[end].group(0).lower() in _PL_ORDINAL \
+                    and _PL_ORDINAL[words[end].group(0).lower()] < 10:
+                day += _PL_ORDINAL[words[end].group(0).lower()]
+                end += 1
+            following = words[end].group(0).lower() if end < len(words) else ""
+            written = f"{day}" if following in _PL_MONTHS else f"{day}-go"
+            out += [piece[at : words[i].start()], written]
+            at = words[end - 1].end()
+            i = end
+            continue
+        if word in _PL_UNIT or word in _PL_SCALE:
+            total, current, end = 0, 0, i
+            while end < len(words):
+                w = words[end].group(0).lower()
+                if w in _PL_UNIT:
+                    number = _PL_UNIT[w]
+                    if 100 <= number <= 900 and 1 <= current <= 9 and not total:
+                        current *= 1000  # "cztery dwieście": four (thousand) two hundred
+                    current += number
+                elif w in _PL_SCALE:
+                    total += max(current, 1) * _PL_SCALE[w]
+                    current = 0
+                else:
+                    break
+                end += 1
+            value = total + current
+            # a lone small word ("dwa razy", "jeden z nich") is no sum
+            if end - i > 1 or value >= 100 or word in _PL_SCALE:
+                out += [piece[at : words[i].start()], str(value)]
+                at = words[end - 1].end()
+            i = end
+            continue
+        i += 1
+    out.append(piece[at:])
+    return "".join(out)
+
+
+_PL_MONTHS = frozenset(_folded_table({m: 0 for m in (
+    "stycznia lutego marca kwietnia maja czerwca lipca sierpnia września października "
+    "listopada grudnia").split()}))

@@ -175,6 +175,13 @@ def test_a_day_number_or_an_abbreviation_does_not_end_a_sentence(tagger: Tagger,
         ("dreitausend Euro am dreißigsten", "de", "3000 Euro am 30."),
         ("deux mille cinq cents euros le trente", "fr", "2500 euros le 30"),
         ("milleduecento euro", "it", "1200 euro"),
+        # Polish, read by nlp.numberwords itself: sums, a thousand left unsaid, day ordinals
+        ("cztery tysiące osiemset euro", "pl", "4800 euro"),
+        ("cztery dwieście w piątek", "pl", "4200 w piątek"),
+        ("reszta do trzydziestego", "pl", "reszta do 30-go"),
+        ("wpłacę dziesiątego lutego", "pl", "wpłacę 10 lutego"),
+        ("do dwudziestego piątego", "pl", "do 25-go"),
+        ("dwa razy", "pl", "dwa razy"),  # a lone small word is no sum
     ],
 )
 def test_number_words_as_digits(text: str, language: str, expected: str) -> None:
