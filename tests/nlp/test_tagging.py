@@ -16,12 +16,15 @@ from nlp.dataset import (
     BUILDING_FILE,
     DEV_FILE,
     FOODSERVICE_FILE,
+    GERMAN_FRENCH_FILE,
     HELDOUT2_FILE,
     HELDOUT3_FILE,
     HELDOUT4_FILE,
     HELDOUT_FILE,
+    ITALIAN_POLISH_FILE,
     MEDICAL_FILE,
     MULTILINGUAL_FILE,
+    SPANISH_PORTUGUESE_FILE,
     WHOLESALE_FILE,
     WRITTEN_TRAIN_FILES,
     read_examples,
@@ -317,7 +320,8 @@ def test_pii_in_outbound_is_flagged_with_each_finding(tagger: Tagger) -> None:
     ("path", "least"),
     [(DEV_FILE, 400), (HELDOUT_FILE, 80), (HELDOUT2_FILE, 80), (HELDOUT3_FILE, 60)]
     + [(WHOLESALE_FILE, 80), (HELDOUT4_FILE, 80), (BUILDING_FILE, 80), (FOODSERVICE_FILE, 80),
-       (MEDICAL_FILE, 80), (MULTILINGUAL_FILE, 60)]
+       (MEDICAL_FILE, 80), (MULTILINGUAL_FILE, 60), (SPANISH_PORTUGUESE_FILE, 60),
+       (GERMAN_FRENCH_FILE, 60), (ITALIAN_POLISH_FILE, 60)]
     + [(path, 80) for path in WRITTEN_TRAIN_FILES],
     ids=lambda value: value.stem if isinstance(value, Path) else str(value),
 )
