@@ -261,3 +261,26 @@ def test_tag_prints_the_language_it_read_the_message_in() -> None:
     out = " ".join(result.output.split())
     assert "read as English + es" in out
     assert '"amount": 18450.0, "currency": "MXN", "date": "2026-11-13"' in out
+
+
+@pytest.mark.parametrize(
+    ("text", "tag"),
+    [
+        ("Nous avons bien reçu votre relance concernant la facture F26-139. Or la marchandise ne "
+         "nous a jamais été livrée.", "dispute"),
+        ("Abbiamo ricevuto la fattura n. 579/2026 relativa a valvole che non risultano ordinate "
+         "da noi.", "dispute"),
+        ("Die Ware ist bei uns eingegangen, aber beschädigt.", "dispute"),
+    ],
+)
+def test_a_customer_saying_what_arrived_is_no_automatic_reply(tagger: Tagger, text: str,
+                                                              tag: str) -> None:
+    # auto_reply wins alone: "we have received" needs "your message" to be one
+    labels = tagger.tag_one(text).labels
+    assert "auto_reply" not in labels
+    assert tag in labels
+
+
+def test_an_acknowledgement_in_the_language_is_an_automatic_reply(tagger: Tagger) -> None:
+    assert tagger.tag_one("Nous avons bien reçu votre message et vous répondrons dans les "
+                          "meilleurs délais.").labels == ["auto_reply"]
