@@ -188,11 +188,11 @@ def test_train_reads_several_files_and_names_an_id_they_share(tmp_path: Path) ->
         (HELDOUT4_FILE, 200, 0.91, 0.78, 0.44),
         (WHOLESALE_FILE, 200, 0.89, 0.90, 0.69),
         (BUILDING_FILE, 200, 0.905, 0.87, 0.52),
-        (FOODSERVICE_FILE, 200, 0.915, 0.88, 0.56),
+        (FOODSERVICE_FILE, 200, 0.915, 0.88, 0.60),
         (MEDICAL_FILE, 200, 0.895, 0.90, 0.44),
         (MULTILINGUAL_FILE, 200, 0.745, 0.61, 0.46),
         (SPANISH_PORTUGUESE_FILE, 200, 0.71, 0.63, 0.46),
-        (GERMAN_FRENCH_FILE, 200, 0.69, 0.46, 0.35),
+        (GERMAN_FRENCH_FILE, 200, 0.70, 0.48, 0.38),
         (ITALIAN_POLISH_FILE, 200, 0.76, 0.40, 0.28),
     ],
 )
@@ -202,11 +202,14 @@ def test_written_sets_not_trained_on_keep_their_measured_quality(
     """Messages written apart from the corpus and never trained on (nlp/data/written/README.md),
     measured at (macro F1; stated promise dates right; amount and currency right):
     heldout 0.913, 81.8% (18 of 22), 92.3%; heldout2 0.871, 79.2% (19 of 24), 87.5%;
-    heldout3 0.850, 61.3% (19 of 31; half of it is written wholly in the customer's own
+    heldout3 0.853, 61.3% (19 of 31; half of it is written wholly in the customer's own
     language), 46.7%; heldout4 0.926, 80.7% (46 of 57), 45.0%; wholesale 0.908, 93.9% (31 of
     33), 73.9%; building 0.918, 90.6% (77 of 85), 53.7%; foodservice 0.931, 90.0% (63 of 70),
-    58.0%; medical 0.911, 93.2% (41 of 44), 47.4%; multilingual (Spanish, Portuguese, German,
-    Polish, French, Italian) 0.767, 61.5% (32 of 52), 46.7%.
+    62.3%; medical 0.911, 93.2% (41 of 44), 47.4%. Written wholly or mostly in other
+    languages: multilingual (Spanish, Portuguese, German, Polish, French, Italian) 0.767,
+    63.5% (33 of 52), 50.0%; spanish_portuguese 0.730, 66.0% (31 of 47), 50.0%;
+    german_french 0.718, 51.0% (25 of 49), 41.0%; italian_polish 0.781, 42.2% (19 of 45),
+    32.1%.
     A change that loses ground on them fails here, whatever the dev set says. The floors
     leave a message's worth for BLAS rounding on other CPUs."""
     report_path = tmp_path / "heldout.json"
