@@ -370,9 +370,10 @@ class LexiconMatcher:
                     reads,
                     language,
                 ))
-        # Compiled patterns whose first token is one word test on NORM or ORTH, by that
-        # column and word: one pass over each column finds where they can start. The rest
-        # run where the doc holds all their anchor words.
+        # Compiled patterns whose first token is one word test on NORM, LOWER or ORTH, by
+        # that column and word: one pass over each column finds where they can start, and
+        # they run there when the doc holds all their other anchor words. The rest run
+        # where the doc holds all their anchor words.
         vocab = nlp.vocab
         self.lexeme_columns = (
             _Lookup(lambda orth: vocab[orth].lower),

@@ -14,6 +14,7 @@ from commwatch.cli import app
 from nlp import Tagger
 from nlp.extract import extract_promise
 from nlp.language import LanguageError, LanguageGuesser, fold, read_languages, spellings
+from nlp.lexicon import LexiconError, read_lexicon_folder
 from nlp.numberwords import with_digits
 
 BLANK = spacy.blank("en")
@@ -284,3 +285,26 @@ def test_a_customer_saying_what_arrived_is_no_automatic_reply(tagger: Tagger, te
 def test_an_acknowledgement_in_the_language_is_an_automatic_reply(tagger: Tagger) -> None:
     assert tagger.tag_one("Nous avons bien reçu votre message et vous répondrons dans les "
                           "meilleurs délais.").labels == ["auto_reply"]
+
+
+def test_a_language_file_is_read_in_its_own_language_only(tmp_path: Path) -> None:
+    house = tmp_path / "house"
+    house.mkdir()
+    (house / "es.jsonl").write_text(json.dumps(
+        {"label": "dispute", "pattern": "no cuadra el saldo", "id": "dispute.es.house"}
+    ) + "\n", encoding="utf-8")
+    tagger = Tagger(extra_lexicons=[house])
+    spanish = tagger.tag_one("Buenos días, no cuadra el saldo de la factura 4471 con el pedido.")
+    assert "dispute" in spanish.labels
+    assert [e.rule for e in spanish.evidence if e.label == "dispute"][0] == (
+        "lexicon:dispute.es.house")
+    # the same words inside an English message are not read as Spanish
+    english = tagger.tag_one("Our note says 'no cuadra el saldo' was the subject line, thanks.")
+    assert not any(e.rule == "lexicon:dispute.es.house" for e in english.evidence)
+
+
+def test_an_unknown_language_in_a_lexicon_names_the_file_and_line(tmp_path: Path) -> None:
+    (tmp_path / "house.jsonl").write_text(json.dumps(
+        {"label": "dispute", "pattern": "x", "language": "tlh"}) + "\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match=r"house.jsonl:1: language 'tlh' is not one of"):
+        read_lexicon_folder(tmp_path)
