@@ -31,6 +31,8 @@ from thinc.api import Logistic, Model, SparseLinear_v2, chain, resizable, with_c
 from thinc.layers.resizable import resize_linear_weighted
 from thinc.types import Floats2d
 
+from nlp.dates import MONTHS
+
 _ENDERS = frozenset((".", "!", "?", "…", "...", "!!", "!!!", "??", "?!", "!?"))
 _CLOSERS = frozenset("\"')]}»”’")
 
@@ -108,15 +110,12 @@ _SOFT, _ENDS = 1, 2  # a closer or whitespace (a boundary waits past it); ends a
 # a word that carries on a sentence (lower case, a digit, a month name).
 _DOT, _DAY, _ABBREVIATION, _GOES_ON = 4, 8, 16, 32
 _DAY_NUMBER = re.compile(r"\d{1,2}(?:\.\d{1,2})?")
-_ABBREVIATIONS = frozenset((
+# Abbreviations business mail ends with a full stop, in English and the other languages read
+# (nlp.language); extraction's own sentence splitter reads them too (nlp.extract).
+ABBREVIATIONS = frozenset((
     "nr", "bzw", "ca", "inkl", "zzgl", "evtl", "ggf", "usw", "vgl", "str", "tel", "fa", "hr",
     "fr", "frau", "sp", "lic", "ing", "sr", "sra", "srta", "dr", "dra", "núm", "num", "fact",
     "fatt", "approx", "ref", "mr", "mrs", "ms", "mme", "mlle", "sig", "dott", "ul", "al",
-))
-_MONTHS = frozenset((
-    "januar", "jänner", "februar", "feber", "märz", "april", "mai", "juni", "juli", "august",
-    "september", "oktober", "november", "dezember", "jan", "feb", "mär", "apr", "jun", "jul",
-    "aug", "sep", "sept", "okt", "nov", "dez",
 ))
 
 
@@ -147,8 +146,8 @@ class _Kinds(dict[int, int]):
                 | _ENDS * (text in _ENDERS or "\n" in text)
                 | _DOT * (text == ".")
                 | _DAY * bool(_DAY_NUMBER.fullmatch(text))
-                | _ABBREVIATION * (lower in _ABBREVIATIONS)
-                | _GOES_ON * (text[:1].islower() or text[:1].isdigit() or lower in _MONTHS))
+                | _ABBREVIATION * (lower in ABBREVIATIONS)
+                | _GOES_ON * (text[:1].islower() or text[:1].isdigit() or lower in MONTHS))
         self[orth] = kind
         return kind
 

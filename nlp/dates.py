@@ -56,7 +56,7 @@ _MONTH_NAMES = {
 }
 # Polish and Austrian names, genitive ("15 listopada") and nominative, with and without accents.
 _MONTH_NAMES_MORE = {
-    1: "jänner jaenner stycznia styczeń styczen", 2: "lutego luty", 3: "marca marzec",
+    1: "jänner jaenner stycznia styczeń styczen", 2: "feber lutego luty", 3: "mär marca marzec",
     4: "kwietnia kwiecień kwiecien", 5: "maja maj", 6: "czerwca czerwiec", 7: "lipca lipiec",
     8: "sierpnia sierpień sierpien", 9: "września wrzesnia wrzesień wrzesien setiembre",
     10: "października pazdziernika październik pazdziernik okt",

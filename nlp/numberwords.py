@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 from text_to_num import alpha2digit
 
+from nlp.dates import MONTHS
 from nlp.language import fold
 
 Span = tuple[int, int]
@@ -112,52 +113,56 @@ _PL_WORD = re.compile(r"\w+", re.UNICODE)
 
 def polish_digits(piece: str) -> str:
     """Polish number words in `piece` as digits."""
+    words = [m.group(0).lower() for m in _PL_WORD.finditer(piece)]
+    spans = [m.span() for m in _PL_WORD.finditer(piece)]
     out: list[str] = []
-    at = 0
-    words = list(_PL_WORD.finditer(piece))
-    i = 0
+    at = i = 0
     while i < len(words):
-        word = words[i].group(0).lower()
-        if word in _PL_ORDINAL:
-            day = _PL_ORDINAL[word]
-            end = i + 1
-            if day in (20, 30) and end < len(words) and words[end].group(0).lower() in _PL_ORDINAL \
-                    and _PL_ORDINAL[words[end].group(0).lower()] < 10:
-                day += _PL_ORDINAL[words[end].group(0).lower()]
-                end += 1
-            following = words[end].group(0).lower() if end < len(words) else ""
-            written = f"{day}" if following in _PL_MONTHS else f"{day}-go"
-            out += [piece[at : words[i].start()], written]
-            at = words[end - 1].end()
-            i = end
-            continue
-        if word in _PL_UNIT or word in _PL_SCALE:
-            total, current, end = 0, 0, i
-            while end < len(words):
-                w = words[end].group(0).lower()
-                if w in _PL_UNIT:
-                    number = _PL_UNIT[w]
-                    if 100 <= number <= 900 and 1 <= current <= 9 and not total:
-                        current *= 1000  # "cztery dwieście": four (thousand) two hundred
-                    current += number
-                elif w in _PL_SCALE:
-                    total += max(current, 1) * _PL_SCALE[w]
-                    current = 0
-                else:
-                    break
-                end += 1
-            value = total + current
-            # a lone small word ("dwa razy", "jeden z nich") is no sum
-            if end - i > 1 or value >= 100 or word in _PL_SCALE:
-                out += [piece[at : words[i].start()], str(value)]
-                at = words[end - 1].end()
-            i = end
-            continue
-        i += 1
+        written: str | None
+        if words[i] in _PL_ORDINAL:
+            end, written = _pl_day(words, i)
+        elif words[i] in _PL_UNIT or words[i] in _PL_SCALE:
+            end, written = _pl_number(words, i)
+        else:
+            end, written = i + 1, None
+        if written is not None:
+            out += [piece[at : spans[i][0]], written]
+            at = spans[end - 1][1]
+        i = end
     out.append(piece[at:])
     return "".join(out)
 
 
-_PL_MONTHS = frozenset(_folded_table({m: 0 for m in (
-    "stycznia lutego marca kwietnia maja czerwca lipca sierpnia września października "
-    "listopada grudnia").split()}))
+def _pl_day(words: list[str], i: int) -> tuple[int, str]:
+    """A day ordinal at `i` ("dwudziestego piątego"): where it ends, and how it is written for
+    `nlp.dates` ("25 lutego" before a month's name, "25-go" otherwise)."""
+    day, end = _PL_ORDINAL[words[i]], i + 1
+    if day in (20, 30) and end < len(words) and _PL_ORDINAL.get(words[end], 10) < 10:
+        day += _PL_ORDINAL[words[end]]
+        end += 1
+    following = words[end] if end < len(words) else ""
+    return end, f"{day}" if following in MONTHS else f"{day}-go"
+
+
+def _pl_number(words: list[str], i: int) -> tuple[int, str | None]:
+    """A cardinal at `i`: where it ends, and its digits (None for a lone small word: "dwa
+    razy", "jeden z nich" are no sums)."""
+    total = current = 0
+    end = i
+    while end < len(words):
+        word = words[end]
+        if word in _PL_UNIT:
+            number = _PL_UNIT[word]
+            if 100 <= number <= 900 and 1 <= current <= 9 and not total:
+                current *= 1000  # "cztery dwieście": four (thousand) two hundred
+            current += number
+        elif word in _PL_SCALE:
+            total += max(current, 1) * _PL_SCALE[word]
+            current = 0
+        else:
+            break
+        end += 1
+    value = total + current
+    if end - i > 1 or value >= 100 or words[i] in _PL_SCALE:
+        return end, str(value)
+    return end, None
