@@ -12,7 +12,10 @@ from typer.testing import CliRunner
 
 from commwatch.cli import app
 from nlp import Tagger
-from nlp.extract import extract_promise
+from nlp.amounts import find_amounts
+from nlp.cues import CueError, check_cues
+from nlp.dates import times_in
+from nlp.extract import dispute_reason, extract_promise, sentences
 from nlp.language import LanguageError, LanguageGuesser, fold, read_languages, spellings
 from nlp.lexicon import LexiconError, read_lexicon_folder
 from nlp.numberwords import with_digits
@@ -215,7 +218,8 @@ MON_2026_09_07 = datetime.fromisoformat("2026-09-07T10:00:00-06:00")
         # A sum with no currency takes the one where the language is spoken.
         ("el lunes le deposito los 6 mil que faltan", "-06:00", 6000.0, "MXN",
          date(2026, 9, 14)),
-        ("przelew na 1200 zrobię jutro, 1200 zł", "+02:00", 1200.0, "PLN", date(2026, 9, 8)),
+        ("jutro zrobię przelew na 2 tys., reszta później", "+02:00", 2000.0, "PLN",
+         date(2026, 9, 8)),
         ("deposito 1.200 amanhã de manhã", "-03:00", 1200.0, "BRL", date(2026, 9, 8)),
         # Québec writes the "$" after the sum; Morocco writes dirhams "DH"
         ("le paiement de 2 150 $ va être fait par Interac demain", "-04:00", 2150.0, "CAD",
@@ -308,3 +312,126 @@ def test_an_unknown_language_in_a_lexicon_names_the_file_and_line(tmp_path: Path
         {"label": "dispute", "pattern": "x", "language": "tlh"}) + "\n", encoding="utf-8")
     with pytest.raises(LexiconError, match=r"house.jsonl:1: language 'tlh' is not one of"):
         read_lexicon_folder(tmp_path)
+
+
+# ---------------------------------------------------------------- more of a language's rules
+
+
+def test_nicht_after_the_verb_negates_no_hardship(tagger: Tagger) -> None:
+    found = hits(tagger, "Aufgrund finanzieller Engpässe können wir derzeit nicht zahlen.",
+                 "hardship")
+    assert found and any(why == "" for _text, why in found)
+
+
+def test_a_german_word_without_its_umlaut_is_not_a_cue(tagger: Tagger) -> None:
+    # "wäre" is a counterfactual; "Ware" (goods) is not, though it is "wäre" without the dots
+    found = hits(tagger, "Die Ware ist beschädigt angekommen.", "dispute")
+    assert found and all(why == "" for _text, why in found)
+
+
+def test_french_dont_is_no_negation(tagger: Tagger) -> None:
+    # spaCy's English tokenizer splits "dont" ("whose") into "do nt", and "nt" is "not"
+    found = hits(tagger, "Nous avons une facture dont le prix est erroné, merci de corriger.",
+                 "dispute")
+    assert found and any(why == "" for _text, why in found)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "when"),
+    [
+        ("zapłacę do piątku", "weekday", date(2026, 9, 11)),
+        ("zaplace do piatku", "weekday", date(2026, 9, 11)),  # typed without diacritics
+        ("przelew 15 listopada", "date", date(2026, 11, 15)),
+        ("do końca miesiąca", "month_end", date(2026, 9, 30)),
+        ("w przyszłym tygodniu", "vague", None),
+        ("la semana que viene", "vague", None),
+        ("nächste Woche", "vague", None),
+        ("va nel payment run del 15", "day", date(2026, 9, 15)),
+        ("remesa de pagos del día 25", "day", date(2026, 9, 25)),
+        ("– 5 000,00 zł do 15.10,", "date", date(2026, 10, 15)),
+        ("paiement au 15.10", "date", date(2026, 10, 15)),
+        ("faço hj", "today", date(2026, 9, 7)),
+    ],
+)
+def test_days_said_in_the_language(text: str, kind: str, when: date | None) -> None:
+    [mention] = times_in(text, date(2026, 9, 7))
+    assert (mention.kind, mention.when) == (kind, when)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("La mercancía llegó dañada.", "damaged"),
+        ("Nos cobraron dos veces la misma factura.", "duplicate"),
+        ("Não pedimos esses paletes.", "not_ordered"),
+        ("Wir haben die Ware nie erhalten.", "not_received"),
+        ("Il manque toujours l'avoir sur ce relevé.", "credit_note"),
+        ("Il prezzo non è quello dell'offerta.", "price"),
+        ("Brakuje 5 kartonów, ilość się nie zgadza.", "quantity"),
+        ("Usługa nie została wykonana.", "service"),
+    ],
+)
+def test_a_dispute_reason_in_the_language(text: str, reason: str) -> None:
+    assert dispute_reason(text) == reason
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [
+        ("le deposito los 2,800 en el oxxo", 2800.0),  # a figure after a paying verb
+        ("son los 2300000, ¿cierto?", 2300000.0),
+        ("eu mando o TED dos 2700 segunda", 2700.0),
+        ("deposito 1.200 amanha", 1200.0),
+    ],
+)
+def test_a_bare_figure_after_a_paying_verb_in_spanish_or_portuguese(text: str,
+                                                                    amount: float) -> None:
+    assert [m.amount for m in find_amounts(text)] == [amount]
+
+
+@pytest.mark.parametrize("text", ["son 500 cajas", "deposito 300 caixas", "son las 5"])
+def test_a_counted_figure_is_no_sum(text: str) -> None:
+    assert find_amounts(text) == []
+
+
+def test_extraction_sentences_keep_day_numbers_and_abbreviations() -> None:
+    text = ("Die Zahlung über 1.250 € erfolgt am 3. Dezember. Danke. "
+            "Sra. López pagará $33,180.50 M.N. el 20. Gracias.")
+    assert [text[a:b] for a, b in sentences(text)] == [
+        "Die Zahlung über 1.250 € erfolgt am 3. Dezember.", "Danke.",
+        "Sra. López pagará $33,180.50 M.N. el 20.", "Gracias."]
+
+
+def test_an_english_file_phrase_without_its_accent_is_read_in_other_languages_only(
+    tmp_path: Path,
+) -> None:
+    # a house file with no language: "raté" without its accent is the English "rate"
+    house = tmp_path / "house"
+    house.mkdir()
+    (house / "mine.jsonl").write_text(json.dumps(
+        {"label": "dispute", "pattern": "livraison raté", "id": "dispute.house"}
+    ) + "\n", encoding="utf-8")
+    tagger = Tagger(extra_lexicons=[house])
+    rule = "lexicon:dispute.house"
+    french = tagger.tag_one("Bonjour, la livraison rate encore une fois, merci de voir avec le "
+                            "transporteur.")
+    assert rule in [e.rule for e in french.evidence]
+    english = tagger.tag_one("Our livraison rate is fine for the order, thanks.")
+    assert rule not in [e.rule for e in english.evidence]
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({"negation": "not"}, r"cues.json: negation: expected a list"),
+        ({"languages": {"es": {"negation_after": "3"}}},
+         r"cues.json: languages.es.negation_after: expected a whole number"),
+        ({"languages": {"es": {"not_cues": {"bogus": ["no"]}}}},
+         r"cues.json: languages.es.not_cues: expected cue lists"),
+        ({"languages": {"es": {"negations": ["no"]}}},
+         r"cues.json: languages.es.negations: not a cue key"),
+    ],
+)
+def test_a_bad_cue_file_names_the_key(raw: dict[str, object], message: str) -> None:
+    with pytest.raises(CueError, match=message):
+        check_cues(raw, "cues.json")
