@@ -24,6 +24,7 @@ import json
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -61,8 +62,10 @@ def spellings(word: str, umlauts_dropped: bool = True) -> set[str]:
     return forms
 
 
+@lru_cache(maxsize=4)
 def read_languages(path: Path = LANGUAGES) -> tuple[dict[str, frozenset[str]], int]:
-    """Each language's words (in all their spellings) and `min_words`."""
+    """Each language's words (in all their spellings) and `min_words`, read once a path (the
+    lexicon and the guesser of every pipeline ask for them)."""
     try:
         raw: Any = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:

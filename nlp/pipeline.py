@@ -169,6 +169,7 @@ class Tagger:
         self, extra_lexicons: Iterable[Path | str] = (), model_dir: Path = MODEL_DIR
     ) -> None:
         self.nlp = load_pipeline(model_dir, extra_lexicons)
+        self._lexicon: Any = self.nlp.get_pipe("commwatch_lexicon")
         self.version = pipeline_version(self.nlp, model_dir)
 
     def tag(
@@ -219,8 +220,7 @@ class Tagger:
             tone=float(doc._.tone or 0.0),
             new_text_end=len(text_of(doc)),
         )
-        lexicon = self.nlp.get_pipe("commwatch_lexicon")
-        result.languages = lexicon.languages_of(doc)  # type: ignore[attr-defined]
+        result.languages = self._lexicon.languages_of(doc)
         if {"promise_to_pay", "dispute"} & set(decision.labels):
             _extract(doc, result, result.languages)
         return result
