@@ -8,10 +8,13 @@ hypothetical, "nicht" after a German verb) are read per language: "si" is a cond
 Spanish and French and nothing in English, "no" means "in the" in Portuguese.
 
 `LanguageGuesser.guess` counts, among a doc's words, those of each language's list (a word
-several languages share counts for each). A language other than English is taken when at
-least `min_words` of the words are its own, no fewer than the English ones, and at least
-three quarters as many as the best language's (so Spanish and Portuguese, which share many
-words, are both taken when the words do not tell them apart). English is always read.
+several languages share counts for each): its function words, and the words customers use most
+when they write about paying (`paying_words`: days, paying verbs, means of payment), so a chat
+line with no function word in it ("jutro blikiem zapłacę 540 zł") is read in its language.
+A language other than English is taken when at least `min_words` of the words are its own, no
+fewer than the English ones, and at least three quarters as many as the best language's (so
+Spanish and Portuguese, which share many words, are both taken when the words do not tell
+them apart). English is always read.
 
 `fold` gives a word without its accents ("transferência" -> "transferencia", "zapłacę" ->
 "zaplace"): people typing on phones drop them, so a word counts in either form here and a
@@ -73,11 +76,21 @@ def read_languages(path: Path = LANGUAGES) -> tuple[dict[str, frozenset[str]], i
     languages = raw.get("languages") if isinstance(raw, dict) else None
     if not isinstance(languages, dict) or ENGLISH not in languages:
         raise LanguageError(f'{path}: expected "languages" with at least "{ENGLISH}"')
+    paying = raw.get("paying_words", {})
+    if not isinstance(paying, dict):
+        raise LanguageError(f"{path}: paying_words: expected an object of word lists")
+    if unknown := sorted(set(paying) - set(languages)):
+        raise LanguageError(f"{path}: paying_words: {', '.join(unknown)} not in languages")
     words: dict[str, frozenset[str]] = {}
-    for code, listed in languages.items():
-        if not isinstance(listed, list) or not all(isinstance(w, str) for w in listed):
-            raise LanguageError(f"{path}: languages.{code}: expected a list of words")
-        words[code] = frozenset(s for w in listed for s in spellings(w.lower().strip()))
+    for key, table in (("languages", languages), ("paying_words", paying)):
+        for code, listed in table.items():
+            if not isinstance(listed, list) or not all(isinstance(w, str) for w in listed):
+                raise LanguageError(f"{path}: {key}.{code}: expected a list of words")
+            words[code] = words.get(code, frozenset()) | frozenset(
+                s for w in listed for s in spellings(w.lower().strip()))
+    for code, listed in paying.items():
+        if english := sorted({w.lower().strip() for w in listed} & words[ENGLISH]):
+            raise LanguageError(f"{path}: paying_words.{code}: {', '.join(english)} also English")
     minimum = raw.get("min_words", 2)
     if not isinstance(minimum, int) or minimum < 1:
         raise LanguageError(f"{path}: min_words: expected a whole number of at least 1")

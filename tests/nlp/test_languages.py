@@ -66,6 +66,34 @@ def test_english_and_too_few_words_are_english(guesser: LanguageGuesser, text: s
     assert guess(guesser, text) == ()
 
 
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("jutro blikiem zaplace 540 zl", "pl"),
+        ("ok allora facciamo giovedì 👍 bonifico istantaneo", "it"),
+        ("pix hoje, comprovante já já", "pt"),
+        ("überweise morgen, lg", "de"),
+    ],
+)
+def test_a_chat_line_with_no_function_word_is_read_by_its_paying_words(
+        guesser: LanguageGuesser, text: str, language: str) -> None:
+    assert guess(guesser, text)[:1] == (language,)
+
+
+def test_paying_words_may_not_be_english(tmp_path: Path) -> None:
+    def languages(name: str, paying: dict[str, list[str]]) -> Path:
+        path = tmp_path / name  # one file a case: the file is read once a path
+        raw = {"languages": {"en": ["the", "will"], "es": ["el"]}, "paying_words": paying}
+        path.write_text(json.dumps(raw), encoding="utf-8")
+        return path
+
+    assert "hoy" in read_languages(languages("good.json", {"es": ["hoy"]}))[0]["es"]
+    with pytest.raises(LanguageError, match=r"bad.json: paying_words.es: will also English"):
+        read_languages(languages("bad.json", {"es": ["hoy", "will"]}))
+    with pytest.raises(LanguageError, match=r"paying_words: xx not in languages"):
+        read_languages(languages("unknown.json", {"xx": ["hoy"]}))
+
+
 def test_spanish_mixed_into_english_reads_spanish_too(guesser: LanguageGuesser) -> None:
     assert "es" in guess(guesser, "Hey, te transfiero el lunes ok? thanks")
 
