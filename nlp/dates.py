@@ -1443,6 +1443,32 @@ def _foreign_day_of_month(m: re.Match[str], sent: date | None) -> tuple[str, dat
     return DAY, next_day_of_month(sent, day) if sent else None
 
 
+@_rule(
+    "weekday_dotted",
+    rf"(?<!\w)(?:{_alt(list(WEEKDAYS))}|{_phrase_alt(WORDS.weekdays)}),?\s+"
+    r"(?P<a>[0-3]?\d)\.(?P<b>[01]\d)\b\.?(?!\d|[.,]\d)",
+)
+def _weekday_dotted(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
+    """ "w czwartek 11.06", "Freitag, 12.06.": a weekday makes a dotted day and month a date,
+    as a preposition does (`numeric_dotted`)."""
+    return _numeric_dotted(m, sent)
+
+
+@_rule("foreign_day_of_next_month", "|".join(
+    f"(?:{_template(p, k)})" for k, p in enumerate(sorted(WORDS.day_of_next_month))))
+def _foreign_day_of_next_month(
+    m: re.Match[str], sent: date | None
+) -> tuple[str, date | None] | None:
+    """ "il 15 p.v.", "am 3. nächsten Monats": that day of the month after the sent one."""
+    day = int(_slot(m, "fd")[1])
+    if not 1 <= day <= 31:
+        return None
+    if sent is None:
+        return DAY, None
+    target = add_months(sent.replace(day=1), 1)
+    return DAY, target.replace(day=min(day, calendar.monthrange(target.year, target.month)[1]))
+
+
 # Each language's "within" patterns with its own units and counts: "in {count} {unit}" is
 # German for "in 3 Tagen", and must not read Dutch or Hindi units.
 _WITHIN = [(within, pattern) for within in WORDS.within for pattern in within.patterns]

@@ -21,8 +21,8 @@ DATE_WORDS = Path(__file__).parent / "data" / "dates.json"
 UNITS = ("day", "week", "month")
 _SECTIONS = {
     "about", "weekdays", "days", "either_way", "past_markers", "future_markers", "past",
-    "month_end", "day_of_month", "within", "units", "counts", "not_after", "not_before",
-    "vague",
+    "month_end", "day_of_month", "day_of_next_month", "within", "units", "counts",
+    "not_after", "not_before", "vague",
 }
 _SLOTS = re.compile(r"\{(\w+)\}")
 
@@ -51,6 +51,7 @@ class DateWords:
     vague: set[str] = field(default_factory=set)
     month_end: set[str] = field(default_factory=set)
     day_of_month: set[str] = field(default_factory=set)
+    day_of_next_month: set[str] = field(default_factory=set)  # "il 15 p.v.": next month's 15th
     within: list[Within] = field(default_factory=list)
     not_after: dict[str, set[str]] = field(default_factory=dict)
     not_before: dict[str, set[str]] = field(default_factory=dict)
@@ -98,7 +99,8 @@ def _merge_language(words: DateWords, sections: dict[str, Any], where: str) -> N
                lambda v: isinstance(v, int) and 0 < v < 1000, "a number 1 to 999")
     for name in ("either_way", "past_markers", "future_markers", "past", "vague", "month_end"):
         getattr(words, name).update(_phrases(sections.get(name, []), f"{where}.{name}"))
-    words.day_of_month.update(_templates(sections, "day_of_month", {"day"}, where))
+    for name in ("day_of_month", "day_of_next_month"):
+        getattr(words, name).update(_templates(sections, name, {"day"}, where))
     within = _templates(sections, "within", {"count", "unit"}, where)
     if within and not units:
         raise DateWordsError(f"{where}.within: the language has no 'units' for {{unit}}")

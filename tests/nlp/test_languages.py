@@ -379,6 +379,17 @@ def test_french_dont_is_no_negation(tagger: Tagger) -> None:
         ("– 5 000,00 zł do 15.10,", "date", date(2026, 10, 15)),
         ("paiement au 15.10", "date", date(2026, 10, 15)),
         ("faço hj", "today", date(2026, 9, 7)),
+        # a day of next month, said as each language says it
+        ("nella distinta bonifici del 15 p.v.", "day", date(2026, 10, 15)),
+        ("Wir zahlen am 3. nächsten Monats.", "day", date(2026, 10, 3)),
+        ("pagamos el 10 del mes que viene", "day", date(2026, 10, 10)),
+        ("pagamos dia 12 do mês que vem", "day", date(2026, 10, 12)),
+        ("on paiera le 5 du mois prochain", "day", date(2026, 10, 5)),
+        ("zapłacimy 20 przyszłego miesiąca", "day", date(2026, 10, 20)),
+        # a weekday makes a dotted day and month a date, as a preposition does
+        ("zostanie opłacona w czwartek 10.09.", "date", date(2026, 9, 10)),
+        ("wir zahlen Freitag, 11.09.", "date", date(2026, 9, 11)),
+        ("pagamos el jueves 10.09 sin falta", "date", date(2026, 9, 10)),
     ],
 )
 def test_days_said_in_the_language(text: str, kind: str, when: date | None) -> None:
