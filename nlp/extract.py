@@ -385,11 +385,41 @@ def _choose_sentences(
     while follow < len(scored) and _continues(text, scored[follow]):
         chosen.append(scored[follow])
         follow += 1
+    if _schedule_line(text, best):
+        # "- € 3,000.00 by 31 October; - € 3,000.00 by 30 November; …": a listed schedule
+        # is read whole, whichever of its lines lies nearest the promise's words. A "2." the
+        # splitter left as a sentence of its own sits between the lines.
+        lines = [k for k, s in enumerate(scored) if not _LIST_MARK.fullmatch(
+            text, s.span[0], s.span[1])]
+        at = lines.index(i)
+        while at > 0 and _schedule_line(text, scored[lines[at - 1]]):
+            at -= 1
+            chosen.insert(0, scored[lines[at]])
+        at = lines.index(follow - 1) if follow - 1 in lines else len(lines)
+        while at + 1 < len(lines) and _schedule_line(text, scored[lines[at + 1]]):
+            at += 1
+            chosen.append(scored[lines[at]])
     if not any(s.amounts for s in chosen):
         chosen = _borrow(text, scored, i, chosen, want="amounts")
     if not any(s.times for s in chosen):
         chosen = _borrow(text, scored, i, chosen, want="times")
     return chosen
+
+
+# A line that starts a list item: "- ", "• ", "1. ", "2) ", "a) ".
+_LIST_ITEM = re.compile(r"[ \t]*(?:[-–—•*·▪►]|\(?\d{1,2}[.)]|[a-z]\))[ \t]+")
+_LIST_MARK = re.compile(r"\s*(?:[-–—•*·▪►]|\(?\d{1,2}[.)]|[a-z]\))\s*")
+
+
+def _schedule_line(text: str, s: _Sentence) -> bool:
+    """A list item that states both a sum and a time: one line of a payment schedule."""
+    if not (s.times and s.amounts):
+        return False
+    line_start = text.rfind("\n", 0, s.span[0]) + 1
+    item = _LIST_ITEM.match(text, line_start)
+    # The sentence is the item itself, whether or not the splitter kept its bullet.
+    return item is not None and (
+        s.span[0] <= item.end() or not text[item.end() : s.span[0]].strip())
 
 
 def _continues(text: str, s: _Sentence) -> bool:

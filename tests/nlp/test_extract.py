@@ -193,6 +193,34 @@ def test_listed_instalments_with_then() -> None:
     assert [i["amount"] for i in found.to_json()["instalments"]] == [1460.0, 2220.0]
 
 
+@pytest.mark.parametrize("bullet", ["- ", "• ", "1. ", "a) ", "  – "])
+def test_a_listed_schedule_gives_its_first_instalment(bullet: str) -> None:
+    lines = ["€ 3,000.00 by 31 March;", "€ 3,000.00 by 30 April;", "€ 2,480.00 by 29 May."]
+    if bullet == "1. ":
+        items = [f"{n}. {line}" for n, line in enumerate(lines, start=1)]
+    elif bullet == "a) ":
+        items = [f"{c}) {line}" for c, line in zip("abc", lines, strict=True)]
+    else:
+        items = [bullet + line for line in lines]
+    text = ("We confirm the following payment plan for the balance (total € 8,480.00):\n"
+            + "\n".join(items) + "\nPayments will be made by bank transfer.")
+    # The tagger found the promise in the last line, nearest the schedule's last instalment.
+    start = text.index("Payments will be made")
+    found = extract_promise(text, WED, focus=[(start, start + 21)])
+    assert found is not None
+    assert (found.amount, found.currency, found.date) == (3000.0, "EUR", date(2026, 3, 31))
+    assert [(i.amount, i.date) for i in found.instalments] == [
+        (3000.0, date(2026, 3, 31)), (3000.0, date(2026, 4, 30)), (2480.0, date(2026, 5, 29))]
+
+
+def test_lines_that_are_no_list_are_not_read_as_one_schedule() -> None:
+    text = "We paid € 500.00 on 2 March.\nWe will pay € 700.00 on 30 March."
+    start = text.index("We will pay")
+    found = extract_promise(text, WED, focus=[(start, start + 11)])
+    assert found is not None
+    assert (found.amount, found.date, found.instalments) == (700.0, date(2026, 3, 30), ())
+
+
 def test_listed_instalments_inherit_currency() -> None:
     found = promise("$2.5k jun 12, rest (4k) 29 jun")
     assert found.instalments == (
