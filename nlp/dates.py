@@ -1563,7 +1563,7 @@ def _merge_adjacent(
         if out:
             prev_name, prev = out[-1]
             gap = text[prev.end : mention.start]
-            if (prev_name == "weekday" and mention.kind in (DATE, DAY)
+            if (prev_name in ("weekday", "foreign_weekday") and mention.kind in (DATE, DAY)
                     and _GAP_WEEKDAY_DATE.fullmatch(gap)):
                 out[-1] = (name, _weekday_and_date(text, prev, mention, sent))
                 continue
@@ -1590,10 +1590,11 @@ def _weekday_and_date(
     """The stated day wins; the weekday only picks between readings ("Friday 6/3", "Friday
     the 4th" when the next 4th is not a Friday but the one after is)."""
     merged = TimeMention(weekday.start, day.end, day.kind, day.when)
-    word = _WEEKDAY_WORD.search(text[weekday.start : weekday.end])
-    if sent is None or word is None:
+    said = normal(text[weekday.start : weekday.end])
+    word = _WEEKDAY_WORD.search(said)
+    wanted = WEEKDAYS[word.group(0)] if word else WORDS.weekdays.get(said)
+    if sent is None or wanted is None:
         return merged
-    wanted = WEEKDAYS[word.group(0).lower()]
     phrase = text[day.start : day.end]
     if day.kind == DAY and (number := _NUMBER.search(phrase)):
         return replace(merged, when=next_day_of_month(sent, int(number.group(0)), wanted))

@@ -22,7 +22,7 @@ UNITS = ("day", "week", "month")
 _SECTIONS = {
     "about", "weekdays", "days", "either_way", "past_markers", "future_markers", "past",
     "month_end", "day_of_month", "day_of_next_month", "within", "units", "counts",
-    "not_after", "not_before", "vague",
+    "not_after", "not_before", "vague", "past_verbs",
 }
 _SLOTS = re.compile(r"\{(\w+)\}")
 
@@ -48,6 +48,7 @@ class DateWords:
     past_markers: set[str] = field(default_factory=set)
     future_markers: set[str] = field(default_factory=set)
     past: set[str] = field(default_factory=set)
+    past_verbs: set[str] = field(default_factory=set)  # "pagué", "ho pagato": already paid
     vague: set[str] = field(default_factory=set)
     month_end: set[str] = field(default_factory=set)
     day_of_month: set[str] = field(default_factory=set)
@@ -99,6 +100,9 @@ def _merge_language(words: DateWords, sections: dict[str, Any], where: str) -> N
                lambda v: isinstance(v, int) and 0 < v < 1000, "a number 1 to 999")
     for name in ("either_way", "past_markers", "future_markers", "past", "vague", "month_end"):
         getattr(words, name).update(_phrases(sections.get(name, []), f"{where}.{name}"))
+    # As written only: without its accent "pagó" is "pago" (a payment, or "I pay").
+    words.past_verbs.update(_phrases(sections.get("past_verbs", []), f"{where}.past_verbs",
+                                     accents_dropped=False))
     for name in ("day_of_month", "day_of_next_month"):
         getattr(words, name).update(_templates(sections, name, {"day"}, where))
     within = _templates(sections, "within", {"count", "unit"}, where)
@@ -127,9 +131,11 @@ def _templates(sections: dict[str, Any], name: str, slots: set[str], where: str)
     return out
 
 
-def _phrases(value: Any, where: str) -> list[str]:
+def _phrases(value: Any, where: str, accents_dropped: bool = True) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise DateWordsError(f"{where}: must be a list of non-empty strings")
+    if not accents_dropped:
+        return sorted({normal(v) for v in value})
     # Each also as typed without its accents ("mañana", "manana").
     return sorted({form for v in value for form in spellings(normal(v))})
 

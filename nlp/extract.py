@@ -175,6 +175,9 @@ _PAST_VERB = (
     r"spoke|spoken|talked|discussed|called|emailed|wrote|"
     r"was\s+due|were\s+due|fell\s+due|due\s+date|cheque|check\s+(?:no|number|#)|remittance"
 )
+# Other languages' past paying verbs (`data/dates.json`, past_verbs): "ho pagato 500 €".
+_PAST_VERB_ABROAD = "|".join(re.escape(p).replace(r"\ ", r"\s+")
+                             for p in sorted(WORDS.past_verbs, key=len, reverse=True))
 _FUTURE_CUE = (
     r"will|'ll|’ll|shall|going\s+to|gonna|can|could|would|intend|expect|plan|propose|"
     r"schedul\w*|arrang\w*|releas\w*|payment\s+run|payment\s+of|pay|paying|payment|send|sending|"
@@ -190,7 +193,8 @@ _DISPUTE_CUE = (
     r"shortfall|difference|instead\s+of"
 )
 _CUE = re.compile(
-    rf"(?P<past>\b(?:{_PAST_VERB})\b)|(?P<disputed>\b(?:{_DISPUTE_CUE})\b)"
+    rf"(?P<past>\b(?:{_PAST_VERB})\b)|(?P<abroad>\b(?:{_PAST_VERB_ABROAD})\b)"
+    rf"|(?P<disputed>\b(?:{_DISPUTE_CUE})\b)"
     rf"|(?P<future>(?:\b|(?<=\w))(?:{_FUTURE_CUE})\b)",
     re.IGNORECASE,
 )
@@ -215,12 +219,18 @@ class _Cue:
     start: int
     end: int
     kind: str
+    # Another language's past verb reaches only the values of its own clause: "Ho pagato
+    # 500 € ieri, il resto lo paghiamo venerdì" pays on Friday, though no future cue says so.
+    in_clause: bool = False
 
 
 def _cues(text: str, span: Span) -> list[_Cue]:
     out = []
     for m in _CUE_SCAN.matches(text, span[0], span[1], original=False):
         kind = m.lastgroup or FUTURE
+        if kind == "abroad":
+            out.append(_Cue(m.start(), m.end(), PAST, in_clause=True))
+            continue
         lead = text[max(span[0], m.start() - 60) : m.start()]
         if kind == PAST and (_FUTURE_AUX_BEFORE.search(lead[-30:]) or _HAVE_IT.search(lead)):
             kind = FUTURE  # "will be paid", "to be sent", "get it paid", "I'll have it all paid"
@@ -235,6 +245,10 @@ def _cues(text: str, span: Span) -> list[_Cue]:
 # Where a clause turns: a cue before it does not reach the values after it.
 _TURN = re.compile(r"\b(?:but|however|though|although)\b|;", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"[,;:!?\n]|\.(?!\d)|\band\b", re.IGNORECASE)
+# … and "and" or "but" as the other languages say it ("a" is also "to" in three of them).
+_CLAUSE_BREAK_ABROAD = re.compile(
+    r"[,;:!?\n]|\.(?!\d)|\b(?:and|y|e|et|und|i|oraz|pero|mas|mais|aber|ale|però|ma)\b",
+    re.IGNORECASE)
 
 
 def _context(cues: list[_Cue], start: int, end: int, *, ahead: int,
@@ -247,7 +261,9 @@ def _context(cues: list[_Cue], start: int, end: int, *, ahead: int,
     first run of the new year".
     """
     before = [c for c in cues if c.end <= start and start - c.end <= 60
-              and (text is None or not _TURN.search(text, c.end, start))]
+              and (text is None or not _TURN.search(text, c.end, start))
+              and not (c.in_clause and text is not None
+                       and _CLAUSE_BREAK_ABROAD.search(text, c.end, start))]
     after = [c for c in cues if c.start >= end and c.start - end <= ahead]
     best_before = before[-1] if before else None
     best_after = after[0] if after else None

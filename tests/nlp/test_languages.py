@@ -286,6 +286,33 @@ def test_a_promise_in_spanish_words_is_read_with_its_values(tagger: Tagger) -> N
     assert all(text[e.start:e.end] == e.text for e in result.evidence)
 
 
+THURSDAY = datetime.fromisoformat("2026-05-28T11:40:00+02:00")
+
+
+@pytest.mark.parametrize(
+    ("text", "when"),
+    [
+        # the day after a past paying verb was when it was paid, not when it will be
+        ("przelew był w środę, może się jeszcze nie zaksięgował, a drugą fakturę zapłacimy "
+         "w piątek", "2026-05-29"),
+        ("Ho pagato la prima lunedì e la seconda la paghiamo il 5 giugno", "2026-06-05"),
+        ("Die erste Rate überwies ich am Montag, die zweite überweisen wir am 5. Juni",
+         "2026-06-05"),
+        # the verb reaches only its own clause: no future word is needed after a comma or "y"
+        ("Ho pagato 500 € ieri, il resto lo paghiamo venerdì", "2026-05-29"),
+        ("Pagué 500 € el martes y el resto lo pago el viernes 5 de junio", "2026-06-05"),
+        # "pagó" without its accent is "pago", a payment: no past verb
+        ("el pago se hará el viernes", "2026-05-29"),
+        # a weekday before a date in the language picks it, as in English
+        ("vendredi 5 juin sans faute", "2026-06-05"),
+        ("am Freitag, 5. Juni überweisen wir", "2026-06-05"),
+    ],
+)
+def test_a_day_after_a_past_paying_verb_is_no_promise_date(text: str, when: str) -> None:
+    found = extract_promise(text, THURSDAY, languages=("pl", "it", "de", "es"))
+    assert found is not None and found.date == date.fromisoformat(when)
+
+
 def test_tag_prints_the_language_it_read_the_message_in() -> None:
     result = CliRunner().invoke(app, [
         "tag", "Le confirmo que el pago de la factura FAC-2291 por $18,450.00 quedó programado "
