@@ -35,6 +35,7 @@ A labelled number counts even when its check digit is wrong: a typo leaves it ju
 | `citizenship`, `pan_np` | Nepal | digits and dashes; 9 digits | - | yes |
 | `personnummer` | Sweden | `811228-9874`: birth date | Luhn | no |
 | `dni` | Spain | `12345678Z`, NIE `X1234567L` | mod-23 letter | no |
+| `cuit` | Argentina | `20-17254359-7`, a person's CUIT or CUIL | mod 11 | unless dashed |
 | `rodne_cislo` | Czechia, Slovakia | `780123/3540`: birth date | mod 11 | no |
 | `id_number` | anywhere | 6-13 digits after "ID", "ID no.", "identity card no." | - | yes |
 
@@ -57,7 +58,9 @@ __all__ = [
     "NATIONAL_ID_KINDS",
     "IdMatch",
     "clabe_valid",
+    "cbu_valid",
     "cpf_valid",
+    "cuit_valid",
     "curp_valid",
     "emirates_id_valid",
     "find_national_ids",
@@ -195,6 +198,19 @@ def clabe_valid(digits: str) -> bool:
     return (10 - total % 10) % 10 == d[17]
 
 
+def cbu_valid(digits: str) -> bool:
+    """Argentine CBU/CVU (22-digit bank account): bank and branch (7 digits) and a check digit,
+    then the account (13 digits) and a check digit; weights 7-1-3-9 and 3-9-7-1, repeating."""
+    if not re.fullmatch(r"\d{22}", digits):
+        return False
+
+    def check(block: str) -> int:
+        weights = (3, 9, 7, 1) if len(block) == 13 else (7, 1, 3, 9)
+        return (10 - sum(int(d) * weights[i % 4] for i, d in enumerate(block)) % 10) % 10
+
+    return check(digits[:7]) == int(digits[7]) and check(digits[8:21]) == int(digits[21])
+
+
 def cpf_valid(digits: str) -> bool:
     """Brazilian CPF: 11 digits, two mod-11 check digits; eleven equal digits are invalid."""
     if len(digits) != 11 or not digits.isdigit() or len(set(digits)) == 1:
@@ -263,6 +279,17 @@ def nric_valid(nric: str) -> bool:
     letters = table.get(nric[0], "KLJNPQRTUWX")
     index = total % 11 if nric[0] != "M" else 10 - total % 11
     return nric[8] == letters[index]
+
+
+def cuit_valid(digits: str) -> bool:
+    """Argentine CUIT/CUIL of a person (20, 23, 24 or 27 first; 30, 33 and 34 are companies,
+    which print theirs on every invoice): weights 5-4-3-2-7-6-5-4-3-2, mod 11."""
+    if not re.fullmatch(r"\d{11}", digits) or digits[:2] not in ("20", "23", "24", "27"):
+        return False
+    weights = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
+    check = 11 - sum(int(d) * w for d, w in zip(digits[:10], weights, strict=True)) % 11
+    # 10 is never issued: such a person gets prefix 23 instead, and a check that fits it.
+    return check != 10 and int(digits[10]) == check % 11
 
 
 def dni_valid(dni: str) -> bool:
@@ -597,6 +624,13 @@ _SCHEMES: tuple[_Scheme, ...] = (
         _digits_pattern(r"(?:19|20)?\d{6}[-+]\d{4}"),
         personnummer_valid,
         _label(r"personnummer|personal\s+identity\s+number"),
+    ),
+    _Scheme(
+        "cuit",
+        _digits_pattern(r"2[0347]-?\d{8}-?\d"),  # a person's: labelled or not
+        cuit_valid,
+        _label(r"cuit|cuil"),
+        _grouped(r"\d{2}-\d{8}-\d"),
     ),
     _Scheme(
         "dni",

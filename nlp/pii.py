@@ -35,7 +35,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from nlp.idnumbers import NATIONAL_ID_KINDS, clabe_valid, find_national_ids, luhn_valid
+from nlp.idnumbers import (
+    NATIONAL_ID_KINDS,
+    cbu_valid,
+    clabe_valid,
+    find_national_ids,
+    luhn_valid,
+)
 
 __all__ = [
     "IBAN_LENGTHS",
@@ -245,12 +251,15 @@ _BANK_CONTEXT = re.compile(
 # a New Zealand account its dashes.
 _ACCOUNT_GATE = re.compile(  # on the lower-cased text: faster than (?i)
     r"\b(?:(?P<code>sort[\s-]*code|s/c|routing|aba|rtn|bsb|ifsc|transit|branch\s+code|blz"
-    r"|bankleitzahl)|(?P<account>(?:account|a/c|acct)\b[^\d\n]{0,16}\d)|(?P<clabe>clabe)"
+    r"|bankleitzahl)|(?P<account>(?:account|a/c|acct)\b[^\d\n]{0,16}\d)|(?P<clabe>clabe|cbu|cvu)"
     r"|(?P<nz>\d{2}-\d{4}-))"
 )
 # Mexico's CLABE carries its own bank code and check digit; New Zealand's account number is
 # bank-branch-account-suffix, a shape nothing else has.
 _CLABE = re.compile(r"(?i)\bclabe\b[^\d\n]{0,30}(?<![\w-])(\d(?: ?\d){17})(?![\w-])")
+# Argentina's CBU (or a wallet's CVU): 22 digits, bank and branch with a check digit, then the
+# account with another.
+_CBU = re.compile(r"(?i)\b(?:cbu|cvu)\b[^\d\n]{0,30}(?<![\w-])(\d(?: ?\d){21})(?![\w-])")
 _NZ_ACCOUNT = re.compile(r"(?<![\w-])(\d{2}-\d{4}-\d{7}-\d{2,3})(?![\w-])")
 
 # "password: X", "pwd = X", "your password is X", "pw for the payment portal is X",
@@ -268,10 +277,13 @@ _ENGLISH_KEY = re.compile(r"(?i)(?:new|temporary|temp|initial|one-time|default|i
                           r"|pin)\b|pass(?!wort)")
 # "new password Lagoon#1442 for the portal": no ":" or "is", so only a generated-looking
 # secret counts ("new password policy" and "temporary password reset" do not); likewise
-# "user mkowalski / password Tulip#2026": the word itself, then a generated-looking secret.
+# "user mkowalski / password Tulip#2026": the word itself, then a generated-looking secret,
+# in other languages too ("senha Verd@2026lima"; "senha obrigatória" is no secret).
 _PASSWORD_BARE = re.compile(
     r"(?i)\b(?:(?:new|temporary|temp|initial|one-time|default|interim)"
-    r"\s+(?:(?:portal|login|account)\s+)?" + _PW_KEY + r"|pass(?:word|wd|code)|pwd)\s+"
+    r"\s+(?:(?:portal|login|account)\s+)?" + _PW_KEY + r"|pass(?:word|wd|code)|pwd"
+    # "usuario hernan.rozo / contraseña Girasol#2026", "login … / senha Verd@2026lima"
+    r"|senha|has[lł]o|passwort|kennwort|mot\s+de\s+passe|contrase[ñn]a)\s+"
     + _CREDENTIAL
 )
 _TRAILING = ".,;:?"
@@ -523,6 +535,9 @@ def _accounts(text: str) -> Iterator[PiiFinding]:
     if "clabe" in here:
         for m in _CLABE.finditer(text):
             if clabe_valid(m.group(1).replace(" ", "")):
+                yield _finding(text, "bank_account", m.start(1), m.end(1))
+        for m in _CBU.finditer(text):
+            if cbu_valid(m.group(1).replace(" ", "")):
                 yield _finding(text, "bank_account", m.start(1), m.end(1))
     if "nz" in here:
         for m in _NZ_ACCOUNT.finditer(text):

@@ -157,6 +157,12 @@ def test_ssn_rules(ssn: str, valid: bool) -> None:
         (idnumbers.belgian_nn_valid, "85073003329", False),
         (idnumbers.nif_pt_valid, "123456789", True),
         (idnumbers.nif_pt_valid, "123456780", False),
+        (idnumbers.cuit_valid, "20172543597", True),  # a widely published person's CUIT
+        (idnumbers.cuit_valid, "20172543598", False),
+        (idnumbers.cuit_valid, "30500010912", False),  # a company's (30): printed on invoices
+        (idnumbers.cbu_valid, "2850590940090418135201", True),  # the usual published example
+        (idnumbers.cbu_valid, "2850590940090418135202", False),  # account check digit wrong
+        (idnumbers.cbu_valid, "2850591940090418135201", False),  # branch check digit wrong
         (idnumbers.bsn_valid, "111222333", True),
         (idnumbers.bsn_valid, "111222334", False),
         (idnumbers.nip_valid, "5261040828", True),
@@ -259,11 +265,19 @@ def test_national_id_checksums(check: Any, value: str, valid: bool) -> None:
         ("numéro national 85.07.30-033.28", "belgian_nn", "85.07.30-033.28"),
         ("o seu NIF 123456789 consta da ficha", "nif_pt", "123456789"),
         ("uw BSN 111222333 staat in het dossier", "bsn", "111222333"),
+        ("Titular: Pablo Ledesma – CUIT 20-17254359-7", "cuit", "20-17254359-7"),
+        ("su CUIL 20172543597 figura en el legajo", "cuit", "20172543597"),
+        ("CBU: 2850590940090418135201 a nombre del titular", "bank_account",
+         "2850590940090418135201"),
         ("NIP 526-104-08-28 i PESEL w aktach", "nip", "526-104-08-28"),
         # passwords in the customer's language
         ("login: 4412.mercado | senha: Pk#72vaLq", "password", "Pk#72vaLq"),
         ("a senha provisória é Acme@2026! é só trocar", "password", "Acme@2026!"),
         ("login: piotr | hasło: Wiosna!2026pb", "password", "Wiosna!2026pb"),
+        # the key word, then a generated-looking secret, with no ":" between
+        ("usuario hernan.rozo / contraseña Girasol#2026. Pague hoy", "password", "Girasol#2026"),
+        ("login fernanda.lima / senha Verd@2026lima. Qualquer coisa", "password",
+         "Verd@2026lima"),
         ("Ihr Passwort lautet Tulpe#2026", "password", "Tulpe#2026"),
         ("le mot de passe est Soleil2026!", "password", "Soleil2026!"),
         ("la contraseña es Lima#4432", "password", "Lima#4432"),
@@ -307,6 +321,10 @@ def test_finds(text: str, kind: str, found: str) -> None:
         "Senha é obrigatória no primeiro acesso.",  # prose about a password, not one
         "Das Passwort ist vertraulich.",
         "7569217076986 steht im Antrag",  # an AHV shape failing its check digit
+        "CUIT 30-50001091-2 en todas nuestras facturas",  # a company's CUIT
+        "pedido 20172543597 despachado",  # a CUIT's shape without label or dashes
+        "CBU 2850590940090418135202",  # failing its check digit
+        "senha obrigatória para acessar o portal",  # prose: no generated-looking secret
         "Rechnung 5261040828 vom 12.11.",  # a NIP shape without its label
         # numbers that look like other countries' IDs and accounts
         "The payment reference on our side is 2469 0991 6787 9763, please quote it.",
