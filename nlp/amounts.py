@@ -229,6 +229,15 @@ _BARE_FIGURE = re.compile(
     r"(?!\s+(?:invoices?|bills?|orders?|POs?|accounts?|statements?|lines?)\b)" + _COUNTED,
     re.IGNORECASE,
 )
+# Spoken Spanish and Portuguese name the sum after the promise, set off by a comma: "se lo
+# pagamos a fin de mes, los 1874 con 20", "pago dia 29, os 2760" (number words already digits,
+# nlp.numberwords), cents after "con", "y" or "e". Weak, as a spoken sum is.
+_APPOSED_FIGURE = re.compile(
+    r"[,;]\s*(?:(?:son|s[aã]o|serían|seriam)\s+)?(?:los|las|os|as|unos|uns)\s+"
+    r"(?P<fig>\d{1,3}(?:\.\d{3})+|\d{3,7})(?:\s+(?:con|y|e)\s+(?P<cents>\d{1,2})(?!\d))?"
+    r"(?![\d/:%-]|[.,]\d)" + _COUNTED,
+    re.IGNORECASE,
+)
 # Tried only where a match can start (nlp.dates.Scanner): the same matches, far fewer attempts.
 _NUMERIC_SCAN = SCANNER.add(_NUMERIC)
 _WORDED_SCAN = SCANNER.add(_WORDED)
@@ -240,6 +249,7 @@ _PAIRED_SCAN = SCANNER.add(_PAIRED)
 _POINT_K_SCAN = SCANNER.add(_POINT_K)
 _EVEN_SCAN = SCANNER.add(_EVEN)
 _BARE_FIGURE_SCAN = SCANNER.add(_BARE_FIGURE)
+_APPOSED_FIGURE_SCAN = SCANNER.add(_APPOSED_FIGURE)
 _GROUPING_SPACE = re.compile(r"[ \u00a0\u202f]")
 _NUMBER_SPACE = re.compile(r"[ '’\u00a0\u202f]")
 _WORD_SPLIT = re.compile(r"[\s-]+")
@@ -412,6 +422,14 @@ def find_amounts(text: str) -> list[Money]:
                 f.start < end and start < f.end for f in found
             ):
                 found.append(Money(start, end, value, None, spoken))
+    for m in _APPOSED_FIGURE_SCAN.matches(text):
+        start, end = m.start("fig"), m.end("cents" if m.group("cents") else "fig")
+        value = parse_number(m.group("fig"))
+        if value is not None and m.group("cents"):
+            value += int(m.group("cents")) / 100
+        if value is not None and value >= 100 and not any(
+                f.start < end and start < f.end for f in found):
+            found.append(Money(start, end, round(value, 2), None, True))
     found.sort(key=lambda f: f.start)
     return [_part_of(text, f) for f in found]
 

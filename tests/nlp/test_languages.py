@@ -448,6 +448,10 @@ def test_a_dispute_reason_in_the_language(text: str, reason: str) -> None:
         ("son los 2300000, ¿cierto?", 2300000.0),
         ("eu mando o TED dos 2700 segunda", 2700.0),
         ("deposito 1.200 amanha", 1200.0),
+        # the sum named after the promise, set off by a comma, as calls say it
+        ("se lo pagamos a fin de mes, los 1874 con 20, ¿vale?", 1874.2),
+        ("essa eu pago dia 29, os 2760.", 2760.0),
+        ("pagaremos el viernes, son los 2.300", 2300.0),
     ],
 )
 def test_a_bare_figure_after_a_paying_verb_in_spanish_or_portuguese(text: str,
@@ -455,7 +459,8 @@ def test_a_bare_figure_after_a_paying_verb_in_spanish_or_portuguese(text: str,
     assert [m.amount for m in find_amounts(text)] == [amount]
 
 
-@pytest.mark.parametrize("text", ["son 500 cajas", "deposito 300 caixas", "son las 5"])
+@pytest.mark.parametrize("text", ["son 500 cajas", "deposito 300 caixas", "son las 5",
+                                  "mandamos ayer, las 500 cajas", "llegaron, los 25"])
 def test_a_counted_figure_is_no_sum(text: str) -> None:
     assert find_amounts(text) == []
 
