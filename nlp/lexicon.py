@@ -37,6 +37,7 @@ from spacy.vocab import Vocab
 from nlp.components import sentence_starts, token_columns
 from nlp.cues import CueIndex, Cues, CueSet, DocCues, check_cues
 from nlp.labels import ALL_TAGS
+from nlp.language import ENGLISH as EN
 from nlp.language import LanguageGuesser, read_languages
 from nlp.language import spellings as typed_forms
 from nlp.tokenpatterns import COLUMNS, NotIn, TokenPattern, compile_pattern
@@ -116,11 +117,14 @@ def read_lexicon_folder(folder: Path) -> list[dict[str, Any]]:
                 raise LexiconError(f"{path}:{number}: weight must be a number between 0 and 1")
             entry.setdefault("id", f"{entry['label']}.{path.stem}")
             entry["_where"] = f"{path.name}:{number}"
-            # A file named for a language ("es.jsonl") is read in messages written in it.
+            # A file named for a language ("es.jsonl") is read in messages written in it; an
+            # entry of "language" "en" in messages read as English alone ("IVA", the UK's
+            # insolvency arrangement, is VAT in Spanish, Portuguese and Italian).
             language = entry.get("language", path.stem if path.stem in LANGUAGE_CODES else None)
-            if language is not None and language not in LANGUAGE_CODES:
-                raise LexiconError(f"{path}:{number}: language {language!r} is not one of "
-                                   f"{', '.join(sorted(LANGUAGE_CODES))} (data/languages.json)")
+            if language is not None and language not in LANGUAGE_CODES | {EN}:
+                raise LexiconError(
+                    f"{path}:{number}: language {language!r} is not one of "
+                    f"{', '.join(sorted(LANGUAGE_CODES | {EN}))} (data/languages.json)")
             entry["_language"] = language
             patterns.append(entry)
     return patterns
@@ -332,7 +336,9 @@ class LexiconMatcher:
             else:
                 expanded = _with_spellings(pattern)
                 pats = token_patterns.setdefault(key, [])
-                if language is not None:
+                if language == EN:  # as written, in messages read as English alone
+                    pats.append((pattern, ENGLISH, None))
+                elif language is not None:
                     pats.append((expanded, ANY_DOC, language))
                 elif expanded == pattern:
                     pats.append((pattern, ANY_DOC, None))
@@ -409,7 +415,7 @@ class LexiconMatcher:
         matches = self.phrases(doc)
         if languages and len(self.unaccented):
             matches += self.unaccented(doc)
-        for language in languages:
+        for language in languages or (EN,):
             if language in self.language_phrases:
                 matches += self.language_phrases[language](doc)
         if self.token_matchers:

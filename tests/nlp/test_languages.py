@@ -362,6 +362,44 @@ def test_a_language_file_is_read_in_its_own_language_only(tmp_path: Path) -> Non
     assert not any(e.rule == "lexicon:dispute.es.house" for e in english.evidence)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Le enviamos la factura: 3.500 euros más IVA, gracias.",
+        "Segue a fatura de 3 500 euros mais IVA, obrigado.",
+        "Vi inviamo la fattura di 3.500 euro più IVA, grazie.",
+    ],
+)
+def test_an_english_only_entry_is_not_read_in_other_languages(tagger: Tagger, text: str) -> None:
+    # "IVA", the UK's insolvency arrangement, is VAT in Spanish, Portuguese and Italian
+    assert "hardship" not in tagger.tag_one(text).labels
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Podemos pagar por cartão de crédito ou só por transferência?",  # "por": by, not after
+        "¿Podemos pagar por transferencia o solo con cheque?",
+    ],
+)
+def test_por_says_no_time_in_spanish_or_portuguese(tagger: Tagger, text: str) -> None:
+    assert "promise_to_pay" not in tagger.tag_one(text).labels
+
+
+def test_an_english_only_entry_is_read_in_english(tagger: Tagger, tmp_path: Path) -> None:
+    assert "hardship" in tagger.tag_one("We have entered an IVA and cannot pay.").labels
+    house = tmp_path / "house"
+    house.mkdir()
+    (house / "extra.jsonl").write_text(json.dumps(
+        {"label": "dispute", "pattern": [{"LOWER": "tarifa"}, {"LOWER": "mal"}],
+         "id": "dispute.house", "language": "en"}) + "\n", encoding="utf-8")
+    house_tagger = Tagger(extra_lexicons=[house])
+    english = house_tagger.tag_one("Our note: tarifa mal on the last invoice.")
+    assert any(e.rule == "lexicon:dispute.house" for e in english.evidence)
+    spanish = house_tagger.tag_one("La tarifa mal aplicada en la factura, por favor revisen.")
+    assert not any(e.rule == "lexicon:dispute.house" for e in spanish.evidence)
+
+
 def test_an_unknown_language_in_a_lexicon_names_the_file_and_line(tmp_path: Path) -> None:
     (tmp_path / "house.jsonl").write_text(json.dumps(
         {"label": "dispute", "pattern": "x", "language": "tlh"}) + "\n", encoding="utf-8")
