@@ -97,8 +97,11 @@ def with_languages(raw: dict[str, Any], languages: Sequence[str]) -> dict[str, A
         # ("no" is "in the" in Portuguese and "not" in Spanish).
         own = {c for code in languages for c in sections.get(code, {}).get(key, [])}
         drop = dropped.get(key, set()) - own
+        # A dropped word is not brought back as another's form without its accents: Italian
+        # "né" ("nor") typed "ne" is the pronoun "ne" ("of it").
         merged[key] = sorted({form for c in merged.get(key, []) if c not in drop
-                              for form in spellings(c, umlauts_dropped=False)})
+                              for form in spellings(c, umlauts_dropped=False)
+                              if form == c or form not in drop})
     merged["negation_after"] = after
     return merged
 

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from commwatch.cli import app
 from nlp import Tagger
 from nlp.amounts import find_amounts
-from nlp.cues import CueError, check_cues
+from nlp.cues import CueError, check_cues, with_languages
 from nlp.dates import times_in
 from nlp.extract import dispute_reason, extract_promise, sentences
 from nlp.language import LanguageError, LanguageGuesser, fold, read_languages, spellings
@@ -45,6 +45,8 @@ def guess(guesser: LanguageGuesser, text: str) -> tuple[str, ...]:
         ("zaplacimy do piatku, przelew bedzie jutro", "pl"),
         ("Vi confermiamo che la fattura sarà pagata con bonifico entro fine mese.", "it"),
         ("Wij betalen de factuur volgende week, met vriendelijke groet.", "nl"),
+        ("Diese Leistung wurde nie erbracht.", "de"),
+        ("Vos coordonnées bancaires ont-elles changé ?", "fr"),
     ],
 )
 def test_the_language_a_message_is_written_in(guesser: LanguageGuesser, text: str,
@@ -408,6 +410,19 @@ def test_an_unknown_language_in_a_lexicon_names_the_file_and_line(tmp_path: Path
 
 
 # ---------------------------------------------------------------- more of a language's rules
+
+
+def test_an_accentless_form_of_a_cue_is_not_a_word_the_language_dropped() -> None:
+    raw = json.loads((Path(__file__).parents[2] / "nlp/data/cues.json").read_text("utf-8"))
+    italian = with_languages(raw, ("it",))["negation"]
+    assert "né" in italian and "ne" not in italian  # "ne" is the pronoun "of it"
+    assert "ne" in with_languages(raw, ("it", "fr"))["negation"]  # French "ne … pas"
+
+
+@pytest.mark.parametrize("text", ["Wir bestreiten ned, dass die Rechnung offen ist.",
+                                  "Wir bestreiten nimmer, dass die Rechnung offen ist."])
+def test_dialect_negations_in_german(tagger: Tagger, text: str) -> None:
+    assert "dispute" not in tagger.tag_one(text).labels
 
 
 def test_nicht_after_the_verb_negates_no_hardship(tagger: Tagger) -> None:
