@@ -145,7 +145,7 @@ class _TokenMatcher:
     key: int
     anchors: list[frozenset[str]]
     anchor_hashes: list[frozenset[int]]
-    matcher: Matcher
+    matcher: Matcher | None  # None when `fast` runs instead
     fast: TokenPattern | None
     reads: int = 0  # ANY_DOC, or only ENGLISH / OTHER_LANGUAGE docs (see `_with_spellings`)
     language: str | None = None  # read only in docs written in it
@@ -367,12 +367,15 @@ class LexiconMatcher:
                         f"token pattern for {key.split('|')[1]}: {exc}"
                     ) from None
                 anchors = _anchors(pattern)
+                fast = compile_pattern(pattern, strings.add)
                 self.token_matchers.append(_TokenMatcher(
                     strings.add(key),
                     anchors,
                     [frozenset(strings.add(w) for w in anchor) for anchor in anchors],
-                    matcher,
-                    compile_pattern(pattern, strings.add),
+                    # Kept only where it runs: a compiled pattern needs it for validation
+                    # alone, and thousands of Matchers cost tens of megabytes.
+                    matcher if fast is None else None,
+                    fast,
                     reads,
                     language,
                 ))
@@ -550,7 +553,9 @@ class LexiconMatcher:
     ) -> list[tuple[int, int, int, int, int]]:
         """A pattern beyond `nlp.tokenpatterns`, with spaCy's Matcher on the sentences that
         hold its words."""
-        out = []
+        out: list[tuple[int, int, int, int, int]] = []
+        if tm.matcher is None:
+            return out
         for sentence, (start, end) in enumerate(bounds):
             here: set[str] = set()
             for token in doc[start:end]:
