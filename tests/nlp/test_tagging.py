@@ -22,6 +22,7 @@ from nlp.dataset import (
     HELDOUT4_FILE,
     HELDOUT_FILE,
     ITALIAN_POLISH_FILE,
+    LANGUAGES_DEV_FILE,
     MEDICAL_FILE,
     MULTILINGUAL_FILE,
     SPANISH_PORTUGUESE_FILE,
@@ -321,7 +322,7 @@ def test_pii_in_outbound_is_flagged_with_each_finding(tagger: Tagger) -> None:
     [(DEV_FILE, 400), (HELDOUT_FILE, 80), (HELDOUT2_FILE, 80), (HELDOUT3_FILE, 60)]
     + [(WHOLESALE_FILE, 80), (HELDOUT4_FILE, 80), (BUILDING_FILE, 80), (FOODSERVICE_FILE, 80),
        (MEDICAL_FILE, 80), (MULTILINGUAL_FILE, 60), (SPANISH_PORTUGUESE_FILE, 60),
-       (GERMAN_FRENCH_FILE, 60), (ITALIAN_POLISH_FILE, 60)]
+       (GERMAN_FRENCH_FILE, 60), (ITALIAN_POLISH_FILE, 60), (LANGUAGES_DEV_FILE, 60)]
     + [(path, 80) for path in WRITTEN_TRAIN_FILES],
     ids=lambda value: value.stem if isinstance(value, Path) else str(value),
 )
