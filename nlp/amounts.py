@@ -233,7 +233,8 @@ _BARE_FIGURE = re.compile(
 # pagamos a fin de mes, los 1874 con 20", "pago dia 29, os 2760" (number words already digits,
 # nlp.numberwords), cents after "con", "y" or "e". Weak, as a spoken sum is.
 _APPOSED_FIGURE = re.compile(
-    r"[,;]\s*(?:(?:son|s[aã]o|serían|seriam)\s+)?(?:los|las|os|as|unos|uns)\s+"
+    # Led by its article, so that a scan starts at those words rather than at every comma.
+    r"(?:(?<=[,;])|(?<=[,;]\s))(?:(?:son|s[aã]o|serían|seriam)\s+)?(?:los|las|os|as|unos|uns)\s+"
     r"(?P<fig>\d{1,3}(?:\.\d{3})+|\d{3,7})(?:\s+(?:con|y|e)\s+(?P<cents>\d{1,2})(?!\d))?"
     r"(?![\d/:%-]|[.,]\d)" + _COUNTED,
     re.IGNORECASE,

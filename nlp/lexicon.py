@@ -14,7 +14,8 @@ read only in messages written in it (`nlp.language`), with that language's cue w
 (`data/cues.json`, `languages`). Words are written with their accents; a message of another
 language also matches them typed without ("uberweisen", "ueberweisen", "zaplace"). An
 English message never reads them: "payée" without its accent is "payee", "rata" is in "pro
-rata".
+rata". The other way round, an entry with `"language": "en"` is read in messages read as
+English alone: the UK's "IVA" is VAT in Spanish, Portuguese and Italian.
 """
 
 from __future__ import annotations
@@ -323,6 +324,10 @@ class LexiconMatcher:
             )
             pattern = entry["pattern"]
             language = entry.get("_language")
+            if isinstance(pattern, str) and language == EN:
+                # As a token pattern, looked for only where its first word is: a phrase
+                # matcher of its own would run over every English message.
+                pattern = [{"NORM": token.norm_} for token in nlp.make_doc(pattern)]
             if isinstance(pattern, str) and language is not None:
                 language_docs.setdefault(language, {}).setdefault(key, []).extend(
                     nlp.make_doc(form) for form in sorted(typed_forms(pattern))
@@ -418,7 +423,7 @@ class LexiconMatcher:
         matches = self.phrases(doc)
         if languages and len(self.unaccented):
             matches += self.unaccented(doc)
-        for language in languages or (EN,):
+        for language in languages:
             if language in self.language_phrases:
                 matches += self.language_phrases[language](doc)
         if self.token_matchers:

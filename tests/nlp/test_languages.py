@@ -465,7 +465,7 @@ def test_french_dont_is_no_negation(tagger: Tagger) -> None:
         ("pagamos el 10 del mes que viene", "day", date(2026, 10, 10)),
         ("pagamos dia 12 do mês que vem", "day", date(2026, 10, 12)),
         ("on paiera le 5 du mois prochain", "day", date(2026, 10, 5)),
-        ("zapłacimy 20 przyszłego miesiąca", "day", date(2026, 10, 20)),
+        ("zapłacimy do 20 przyszłego miesiąca", "day", date(2026, 10, 20)),
         # a weekday makes a dotted day and month a date, as a preposition does
         ("zostanie opłacona w czwartek 10.09.", "date", date(2026, 9, 10)),
         ("wir zahlen Freitag, 11.09.", "date", date(2026, 9, 11)),
