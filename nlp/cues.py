@@ -27,7 +27,7 @@ NEG, BREAKER, TIME, ODD, FIRST = 1, 2, 4, 8, 16
 # Per-ORTH flag bits.
 STOP, DIGIT = 32, 64
 # Cue phrase sets, by index into DocCues.found.
-POLITE, FUTURE, COUNTERFACTUAL, CONDITIONAL, CONDITIONAL_AFTER = range(5)
+POLITE, FUTURE, COUNTERFACTUAL, CONDITIONAL, CONDITIONAL_AFTER, PAST = range(6)
 _FLAG_CACHE_LIMIT = 200_000  # distinct hashes kept; the caches restart when full
 
 
@@ -66,7 +66,8 @@ def _without(words: list[str], phrases: Sequence[tuple[str, ...]]) -> list[str]:
 
 # Keys of `cues.json` that list words or phrases (a language's section adds to them).
 LISTS = ("negation", "conditional", "counterfactual", "scope_breakers", "conditional_after",
-         "time_words", "polite_if", "future_markers", "promise_when", "query_ask")
+         "time_words", "polite_if", "future_markers", "promise_when", "query_ask",
+         "past_markers")
 
 
 class CueError(Exception):
@@ -133,7 +134,7 @@ def check_cues(raw: Any, where: str) -> None:
         unknown = set(section) - {*LISTS, "negation_window", "negation_after", "about",
                                   "not_cues"} - (
             {"languages", "conditional_exempt_labels", "conditional_after_labels",
-             "future_labels", "negation_after_labels"} if not prefix else set())
+             "future_labels", "negation_after_labels", "past_labels"} if not prefix else set())
         if unknown:
             raise CueError(f"{where}: {prefix}{sorted(unknown)[0]}: not a cue key")
 
@@ -164,6 +165,10 @@ class Cues:
         self.polite_if = CueSet(raw.get("polite_if", []))
         self.future_markers = CueSet(raw.get("future_markers", []))
         self.future_labels = set(raw.get("future_labels", []))
+        # "I was out of the office all week, the transfer goes out tomorrow": a person saying
+        # where they were, not an automatic reply saying where they are.
+        self.past_markers = CueSet(raw.get("past_markers", []))
+        self.past_labels = set(raw.get("past_labels", []))
         # A promise says when: a date or time, or one of these ("once the client pays us",
         # "in next fortnight's pay run", "in three instalments", "after Diwali"), in its
         # sentence or the one before or after it. See `nlp.signals`.
@@ -211,7 +216,7 @@ class CueIndex:
         self.cues = cues
         self.strings = strings
         sets = (cues.polite_if, cues.future_markers, cues.counterfactual, cues.conditional,
-                cues.conditional_after)
+                cues.conditional_after, cues.past_markers)
         # First word's hash -> (set index, phrase as hashes, length), for every phrase.
         self.first: dict[int, list[tuple[int, tuple[int, ...], int]]] = {}
         for index, cue_set in enumerate(sets):
@@ -261,7 +266,7 @@ class DocCues:
         self.negations = [i for i, f in marked if f & NEG]
         self.timed = [i for i, f in marked if f & (TIME | DIGIT)]
         self.exact = index.window is not None and (not index.odd or index.odd.isdisjoint(norms))
-        found: list[list[tuple[int, int]]] = [[], [], [], [], []]
+        found: list[list[tuple[int, int]]] = [[], [], [], [], [], []]
         first = index.first
         for i, _f in marked:
             phrases = first.get(norms[i])
@@ -276,7 +281,7 @@ class DocCues:
         return any(lo <= s and e <= hi for s, e in self.found[which])
 
     def blocked(self, start: int, end: int, label: str) -> str | None:
-        """"negation", "future", "hypothetical" or "" as `LexiconMatcher._blocked` decides,
+        """"negation", "future", "past", "hypothetical" or "" as `LexiconMatcher._blocked` decides,
         or None when only the reference can tell (see the module docstring)."""
         cues = self.index.cues
         # The words looked at: back from the match to a stop, at most 40 of them.
@@ -304,6 +309,8 @@ class DocCues:
                 return "negation"
         if label in cues.future_labels and self._inside(FUTURE, max(clause, start - 3), start):
             return "future"
+        if label in cues.past_labels and self._inside(PAST, max(clause, start - 3), start):
+            return "past"
         if self._inside(COUNTERFACTUAL, lo, start):
             return "hypothetical"
         if label not in cues.conditional_exempt and self._inside(CONDITIONAL, clause, start):

@@ -602,6 +602,8 @@ class LexiconMatcher:
                 return "negation"
         if label in cues.future_labels and cues.future_markers.found_in(clause[-3:]):
             return "future"  # "funds will be transferred": a promise, not a payment made
+        if label in cues.past_labels and cues.past_markers.found_in(clause[-3:]):
+            return "past"  # "I was out of the office": a person, not an automatic reply
         if cues.counterfactual.found_in(words):
             return "hypothetical"
         if label not in cues.conditional_exempt and cues.conditional.found_in(clause):

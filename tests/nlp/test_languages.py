@@ -425,6 +425,37 @@ def test_dialect_negations_in_german(tagger: Tagger, text: str) -> None:
     assert "dispute" not in tagger.tag_one(text).labels
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I was out of the office all week, the transfer goes out tomorrow.",
+        "przepraszam, byłem poza biurem. Przelew wyślę dziś.",
+        "Sono stato fuori ufficio tutta la settimana, il bonifico parte domani.",
+        "Estuve de vacaciones hasta ayer, mañana les transfiero.",
+        "Ich war telefonisch nicht erreichbar, die Zahlung geht morgen raus.",
+    ],
+)
+def test_a_person_saying_where_they_were_is_no_automatic_reply(tagger: Tagger,
+                                                               text: str) -> None:
+    # An automatic reply wins alone: read as one, the promise would be lost.
+    [result] = tagger.tag([text], ["inbound"], [datetime.fromisoformat(
+        "2026-11-24T10:00:00+01:00")])
+    assert "auto_reply" not in result.labels
+    assert "promise_to_pay" in result.labels
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I am out of the office until Monday 30 November with limited access to email.",
+        "Estoy fuera de la oficina hasta el lunes, con acceso limitado al correo.",
+        "Sono fuori ufficio fino a lunedì con accesso limitato alla posta.",
+    ],
+)
+def test_an_absence_said_now_is_still_an_automatic_reply(tagger: Tagger, text: str) -> None:
+    assert tagger.tag_one(text).labels == ["auto_reply"]
+
+
 def test_nicht_after_the_verb_negates_no_hardship(tagger: Tagger) -> None:
     found = hits(tagger, "Aufgrund finanzieller Engpässe können wir derzeit nicht zahlen.",
                  "hardship")
