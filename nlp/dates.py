@@ -159,6 +159,13 @@ def next_occurrence(d: date, month: int, day: int) -> date | None:
     return future[0] if future else None
 
 
+def day_of_next_month(d: date, day: int) -> date:
+    """That day of the month after d's, or its last day when it has fewer ("the 31st of next
+    month" in February is 31 March; in January, 28 or 29 February)."""
+    target = add_months(d.replace(day=1), 1)
+    return target.replace(day=min(day, calendar.monthrange(target.year, target.month)[1]))
+
+
 def last_weekday_of_month(d: date) -> date:
     end = month_end(d)
     while end.weekday() > 4:
@@ -989,8 +996,7 @@ def _day_of_month(m: re.Match[str], sent: date | None) -> tuple[str, date | None
         return DAY, None
     rel = " ".join((_g(m, "rel") or "").split())
     if rel in ("next", "the following", "the next"):
-        target = add_months(sent.replace(day=1), 1)
-        return DAY, target.replace(day=min(day, calendar.monthrange(target.year, target.month)[1]))
+        return DAY, day_of_next_month(sent, day)
     if rel in ("this", "the current"):
         return DAY, _safe_date(sent.year, sent.month, day) or month_end(sent)
     return DAY, next_day_of_month(sent, day)
@@ -1463,10 +1469,7 @@ def _foreign_day_of_next_month(
     day = int(_slot(m, "fd")[1])
     if not 1 <= day <= 31:
         return None
-    if sent is None:
-        return DAY, None
-    target = add_months(sent.replace(day=1), 1)
-    return DAY, target.replace(day=min(day, calendar.monthrange(target.year, target.month)[1]))
+    return DAY, day_of_next_month(sent, day) if sent else None
 
 
 # Each language's "within" patterns with its own units and counts: "in {count} {unit}" is

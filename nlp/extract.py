@@ -422,9 +422,11 @@ def _choose_sentences(
     return chosen
 
 
-# A line that starts a list item: "- ", "• ", "1. ", "2) ", "a) ".
-_LIST_ITEM = re.compile(r"[ \t]*(?:[-–—•*·▪►]|\(?\d{1,2}[.)]|[a-z]\))[ \t]+")
-_LIST_MARK = re.compile(r"\s*(?:[-–—•*·▪►]|\(?\d{1,2}[.)]|[a-z]\))\s*")
+# What starts a list item: "- ", "• ", "1. ", "2) ", "a) "; a line led by one, and a sentence
+# that is nothing else.
+_BULLET = r"(?:[-–—•*·▪►]|\(?\d{1,2}[.)]|[a-z]\))"
+_LIST_ITEM = re.compile(rf"[ \t]*{_BULLET}[ \t]+")
+_LIST_MARK = re.compile(rf"\s*{_BULLET}\s*")
 
 
 def _schedule_line(text: str, s: _Sentence) -> bool:

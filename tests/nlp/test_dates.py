@@ -18,6 +18,7 @@ from nlp.dates import (
     VAGUE,
     Scanner,
     add_months,
+    day_of_next_month,
     find_times,
     fold,
     next_occurrence,
@@ -369,3 +370,16 @@ def test_greetings_and_a_weekday_said_again_are_no_dates() -> None:
     assert times_in("Merry Christmas to the team!", date(2026, 12, 15)) == ()
     text = "sent on the first of December. That's a Tuesday, aye."
     assert [m.when for m in times_in(text, date(2026, 11, 19))] == [date(2026, 12, 1)]
+
+
+@pytest.mark.parametrize(
+    ("sent", "day", "expected"),
+    [
+        (date(2026, 1, 20), 31, date(2026, 2, 28)),  # February has no 31st: its last day
+        (date(2028, 1, 5), 30, date(2028, 2, 29)),  # a leap year
+        (date(2026, 12, 15), 10, date(2027, 1, 10)),  # across the year end
+        (date(2026, 3, 4), 15, date(2026, 4, 15)),
+    ],
+)
+def test_day_of_next_month(sent: date, day: int, expected: date) -> None:
+    assert day_of_next_month(sent, day) == expected
