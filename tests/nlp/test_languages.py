@@ -490,6 +490,11 @@ def test_french_dont_is_no_negation(tagger: Tagger) -> None:
         ("– 5 000,00 zł do 15.10,", "date", date(2026, 10, 15)),
         ("paiement au 15.10", "date", date(2026, 10, 15)),
         ("faço hj", "today", date(2026, 9, 7)),
+        # a time later today, and southern Italian "dimane"
+        ("le versement par Orange Money ce soir", "today", date(2026, 9, 7)),
+        ("en la noche le voy a yapear", "today", date(2026, 9, 7)),
+        ("stasera vi faccio il bonifico", "today", date(2026, 9, 7)),
+        ("guarda dimane ti faccio il bonifico", "tomorrow", date(2026, 9, 8)),
         # a day of next month, said as each language says it
         ("nella distinta bonifici del 15 p.v.", "day", date(2026, 10, 15)),
         ("Wir zahlen am 3. nächsten Monats.", "day", date(2026, 10, 3)),
