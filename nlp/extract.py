@@ -244,11 +244,11 @@ def _cues(text: str, span: Span) -> list[_Cue]:
 
 # Where a clause turns: a cue before it does not reach the values after it.
 _TURN = re.compile(r"\b(?:but|however|though|although)\b|;", re.IGNORECASE)
-_CLAUSE_BREAK = re.compile(r"[,;:!?\n]|\.(?!\d)|\band\b", re.IGNORECASE)
+_STOPS = r"[,;:!?\n]|\.(?!\d)"
+_CLAUSE_BREAK = re.compile(rf"{_STOPS}|\band\b", re.IGNORECASE)
 # … and "and" or "but" as the other languages say it ("a" is also "to" in three of them).
 _CLAUSE_BREAK_ABROAD = re.compile(
-    r"[,;:!?\n]|\.(?!\d)|\b(?:and|y|e|et|und|i|oraz|pero|mas|mais|aber|ale|però|ma)\b",
-    re.IGNORECASE)
+    rf"{_STOPS}|\b(?:and|y|e|et|und|i|oraz|pero|mas|mais|aber|ale|però|ma)\b", re.IGNORECASE)
 
 
 def _context(cues: list[_Cue], start: int, end: int, *, ahead: int,

@@ -558,9 +558,8 @@ class LexiconMatcher:
     ) -> list[tuple[int, int, int, int, int]]:
         """A pattern beyond `nlp.tokenpatterns`, with spaCy's Matcher on the sentences that
         hold its words."""
+        assert tm.matcher is not None  # kept for every pattern without a compiled form
         out: list[tuple[int, int, int, int, int]] = []
-        if tm.matcher is None:
-            return out
         for sentence, (start, end) in enumerate(bounds):
             here: set[str] = set()
             for token in doc[start:end]:

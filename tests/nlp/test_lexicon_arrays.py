@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -122,3 +124,22 @@ def test_every_shipped_token_pattern_is_compiled(tagger: Tagger) -> None:
                    if "lexicon" in name)
     assert lexicon.token_matchers
     assert all(tm.fast is not None for tm in lexicon.token_matchers)
+
+
+def test_a_house_pattern_beyond_the_compiled_subset_runs_on_spacys_matcher(
+        tmp_path: Path) -> None:
+    """spaCy's Matcher is kept only for the patterns `nlp.tokenpatterns` cannot compile; a
+    house lexicon may hold one, and it must still match."""
+    house = tmp_path / "house"
+    house.mkdir()
+    (house / "extra.jsonl").write_text(json.dumps(
+        {"label": "dispute", "pattern": [{"LOWER": {"REGEX": "^overbill"}}],
+         "id": "dispute.house_regex"}) + "\n", encoding="utf-8")
+    tagger = Tagger(extra_lexicons=[house])
+    lexicon = next(tagger.nlp.get_pipe(name) for name in tagger.nlp.pipe_names
+                   if "lexicon" in name)
+    fallback = [tm for tm in lexicon.token_matchers if tm.fast is None]
+    assert len(fallback) == 1 and fallback[0].matcher is not None
+    assert all(tm.matcher is None for tm in lexicon.token_matchers if tm.fast is not None)
+    result = tagger.tag_one("Your team overbilled us again on INV-4410, fix it.")
+    assert any(e.rule == "lexicon:dispute.house_regex" for e in result.evidence)
