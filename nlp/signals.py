@@ -18,6 +18,8 @@ The `commwatch_signals` component runs last. For each tag the message's directio
   wrote it, so nothing in it is a signal. A system notice (an AP portal's "scheduled for
   payment", an invoice rejected for a price variance, a remittance advice) keeps the account
   tags its own words show (`NOTICE_TAGS`): that is the customer's system on the account.
+  Courtesy words ("thank you for your email", `COURTESY_RULE`) are weak evidence, and never
+  make a reply automatic when the message's own words set another tag.
 
 Every set tag has at least one evidence span, in character offsets into the doc's text.
 """
@@ -192,18 +194,23 @@ class SignalDecider:
                     evidence.append(found[label])
                 else:  # no sentence at all (an empty text): nothing to show, so no tag
                     labels.remove(label)
-        if "auto_reply" in labels:
-            kept = _notice_tags(labels, asserted.get("auto_reply", []), by_classifier)
-            for label in labels:
-                if label != "auto_reply" and label not in kept:
-                    scores[label] = min(scores[label], 0.49)
-            labels = [label for label in labels if label == "auto_reply" or label in kept]
-            evidence = [e for e in evidence if e.label in labels]
         for label, holds in (("promise_to_pay", self._says_when), ("billing_query", self._asks)):
             if label in labels and not holds(doc, evidence):
                 labels.remove(label)
                 scores[label] = min(scores[label], 0.49)
                 evidence = [e for e in evidence if e.label != label]
+        if "auto_reply" in labels:
+            auto_hits = asserted.get("auto_reply", [])
+            if _person_wrote(labels, auto_hits, by_classifier):
+                labels.remove("auto_reply")
+                scores["auto_reply"] = min(scores["auto_reply"], 0.49)
+            else:
+                kept = _notice_tags(labels, auto_hits, by_classifier)
+                for label in labels:
+                    if label != "auto_reply" and label not in kept:
+                        scores[label] = min(scores[label], 0.49)
+                labels = [label for label in labels if label == "auto_reply" or label in kept]
+            evidence = [e for e in evidence if e.label in labels]
         evidence.sort(key=lambda e: (e.start, e.end, e.label))
         return Decision(labels, scores, evidence)
 
@@ -274,6 +281,25 @@ NOTICE_TAGS = ("promise_to_pay", "payment_confirmation", "dispute", "billing_que
 # (auto.ooo), receipt acknowledgements and automatic replies (auto.received) and bounces
 # (auto.bounce) say nothing of the account.
 _NOTICE_RULE = "auto.notice"
+
+
+# The auto_reply lexicon rule of the words a person also opens a reply with: "thank you for
+# your email", "we have received your message", "nous avons bien reçu votre message". A
+# receipt acknowledgement says them too, but says nothing else of the account.
+COURTESY_RULE = "auto.courtesy"
+
+
+def _person_wrote(labels: list[str], auto_hits: list[Hit], by_classifier: list[str]) -> bool:
+    """Is a message read as automatic only for its courtesy words a person's reply? It is
+    when every auto_reply match is a courtesy phrase and another tag stands on the message's
+    own words (lexicon evidence, not the classifier alone): "Thank you for your email. We
+    will pay the $3,200 on Friday" is a promise, not an acknowledgement. An out-of-office
+    line, a bounce, a ticket number or a promise to answer within two days keeps it
+    automatic. PII is no sign of a person: an acknowledgement may repeat a number."""
+    return bool(auto_hits) and "auto_reply" not in by_classifier and all(
+        hit.rule == COURTESY_RULE for hit in auto_hits) and any(
+        label not in ("auto_reply", "pii_exposure") and label not in by_classifier
+        for label in labels)
 
 
 def _notice_tags(labels: list[str], auto_hits: list[Hit],

@@ -148,6 +148,45 @@ def test_a_persons_message_is_no_auto_reply(tagger: Tagger, text: str,
     assert sorted(result.labels) == sorted(labels), (result.labels, result.scores)
 
 
+# Courtesy words open a person's reply as often as an acknowledgement: they make a message
+# automatic only with the classifier leaning that way, and never against its own signals.
+OPENED_WITH_COURTESY = [
+    ("Thank you for your email. We will pay the balance of $3,200 on Friday.",
+     ["promise_to_pay"]),
+    ("Thanks for your message - we dispute invoice 4471, the pallets arrived damaged.",
+     ["dispute"]),
+    ("Hi Sara, thank you for your email. Unfortunately we cannot pay this month as we have "
+     "lost our main customer.", ["hardship"]),
+    ("Hemos recibido su correo. Le transferiremos los 3.000 euros el viernes.",
+     ["promise_to_pay"]),
+    ("Abbiamo ricevuto la sua email, il bonifico di 800 euro partirà venerdì.",
+     ["promise_to_pay"]),
+    ("Your invoice has been received and will be paid on 15 December.", ["promise_to_pay"]),
+    # what an absence or a notice says, said of something else
+    ("We have limited access to funds until our customer pays us, so we cannot pay the $5,000 "
+     "this month.", ["hardship"]),
+    ("Sorry, I have not read your statement yet, but we will pay invoice 1182 on Friday.",
+     ["promise_to_pay"]),
+    # and what stays automatic
+    ("Thank you for contacting us. Your request has been logged and a member of our team "
+     "will respond within 2 business days.", ["auto_reply"]),
+    ("Thank you for your message. This number does not accept text messages. Please call "
+     "(713) 555-0164 during business hours.", ["auto_reply"]),
+    ("Hi, thanks for your message. I'm on leave until Monday 12 October with no access to "
+     "emails. If your email is about an invoice, please resend it to invoices@b.example.",
+     ["auto_reply"]),
+]
+
+
+@pytest.mark.parametrize(("text", "labels"), OPENED_WITH_COURTESY)
+def test_courtesy_words_do_not_make_a_reply_automatic(tagger: Tagger, text: str,
+                                                      labels: list[str]) -> None:
+    [result] = tagger.tag([text], ["inbound"], [datetime(2026, 10, 20, 9, 0, tzinfo=UTC)])
+    assert sorted(result.labels) == labels, (result.labels, result.scores, result.evidence)
+    if "auto_reply" not in labels:
+        assert result.scores["auto_reply"] < 0.5
+
+
 def test_an_absence_that_says_when_it_is_back_is_still_automatic(tagger: Tagger) -> None:
     text = ("Thank you for your email. I am currently out of the office and will be back on "
             "Monday 26 October. For anything urgent please contact accounts@b.example.")
