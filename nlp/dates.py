@@ -166,6 +166,21 @@ def day_of_next_month(d: date, day: int) -> date:
     return target.replace(day=min(day, calendar.monthrange(target.year, target.month)[1]))
 
 
+def end_of_named_month(d: date, month: int) -> date:
+    """The last day of `month` this year, or next year's once this year's month is over."""
+    return month_end(date(d.year if month >= d.month else d.year + 1, month, 1))
+
+
+def friday_of_week(d: date, next_week: bool = False) -> date:
+    """The end of `d`'s Monday-to-Sunday week, its Friday; sent on the weekend, the next
+    Friday. With `next_week`, the Friday of the week after."""
+    monday = d - timedelta(days=d.weekday())
+    if next_week:
+        return monday + timedelta(days=11)
+    friday = monday + timedelta(days=4)
+    return friday if friday >= d else next_weekday(d, 4)
+
+
 def last_weekday_of_month(d: date) -> date:
     end = month_end(d)
     while end.weekday() > 4:
@@ -815,11 +830,12 @@ _RULES: list[_Rule] = []
 
 
 def _rule(name: str, *patterns: str) -> Callable[[_Resolver], _Resolver]:
-    """Register a resolver for patterns; earlier rules win ties between equally long matches."""
+    """Register a resolver for patterns; earlier rules win ties between equally long matches.
+    An empty pattern (a section of data/dates.json no language fills) registers nothing."""
 
     def register(fn: _Resolver) -> _Resolver:
         _RULES.extend(_Rule(name, SCANNER.add(re.compile(p, re.IGNORECASE)), fn)
-                      for p in patterns)
+                      for p in patterns if p)
         return fn
 
     return register
@@ -1031,8 +1047,7 @@ def _named_month_end(m: re.Match[str], sent: date | None) -> tuple[str, date | N
         return MONTH_END, month_end(date(_int(m, "y"), month, 1))
     if sent is None:
         return MONTH_END, None
-    year = sent.year if month >= sent.month else sent.year + 1
-    return MONTH_END, month_end(date(year, month, 1))
+    return MONTH_END, end_of_named_month(sent, month)
 
 
 @_rule(
@@ -1061,12 +1076,8 @@ def _year_end(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | 
 def _week_end(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
     if sent is None:
         return WEEK_END, None
-    monday = sent - timedelta(days=sent.weekday())
     which = " ".join((_g(m, "which") or _g(m, "which2") or "").split())
-    if which in ("next", "nxt", "the following", "the next"):
-        return WEEK_END, monday + timedelta(days=11)
-    friday = monday + timedelta(days=4)
-    return WEEK_END, friday if friday >= sent else next_weekday(sent, 4)
+    return WEEK_END, friday_of_week(sent, which in ("next", "nxt", "the following", "the next"))
 
 
 @_rule(
@@ -1305,6 +1316,8 @@ _VAGUE_MOD = (
     rf"\b(?:in\s+)?(?:the\s+)?(?:first|1st|second|2nd|third|3rd|last|final)\s+(?:week|fortnight|"
     rf"half|few\s+days)\s+of\s+(?:{_MON}(?![a-z])|(?:the\s+|this\s+|next\s+)?month)",
     rf"\bin\s+{_MON}(?![a-z])(?!\s*\d)",
+    r"\b(?:in|by|during)\s+(?:calendar\s+)?(?:week|wk)\s*(?:no\.?\s*|#\s*)?"
+    r"(?:5[0-3]|[1-4]\d|0?[1-9])\b(?![.,/:-]\d)|\bcw\s*(?:5[0-3]|[1-4]\d|0?[1-9])\b",
     r"\b(?:soon|asap|a\.s\.a\.p\.?|shortly|as\s+soon\s+as\s+(?:possible|we\s+can)|"
     r"in\s+due\s+course|in\s+the\s+coming\s+(?:days|weeks)|mid[\s-]?month|"
     r"(?:in|within|over)\s+(?:the\s+next\s+|the\s+coming\s+|a\s+)?(?:few|several|couple\s+of)\s+"
@@ -1338,26 +1351,38 @@ def _phrase_alt(phrases: Iterable[str]) -> str:
 
 
 def words_pattern(group: str, phrases: Iterable[str]) -> str:
-    """A regex finding any of `phrases` as whole words, in a group of that name."""
-    return rf"(?<!\w)(?P<{group}>{_phrase_alt(phrases)})(?!\w)"
+    """A regex finding any of `phrases` as whole words, in a group of that name ("" for
+    none)."""
+    alt = _phrase_alt(phrases)
+    return rf"(?<!\w)(?P<{group}>{alt})(?!\w)" if alt else ""
+
+
+def _templates_pattern(templates: Iterable[str]) -> str:
+    """One alternation of a section's templates ("" for none), keyed by position."""
+    return "|".join(f"(?:{_template(p, k)})" for k, p in enumerate(sorted(templates)))
 
 
 def _template(
     template: str, key: int, units: Iterable[str] = (), counts: Iterable[str] = ()
 ) -> str:
-    """A day_of_month or within pattern of the file as a regex: "tgl {day}", "{count} {unit}
-    baad". A day must not run on into a number or word ("el 2.300", "sa 15k"). The groups are
-    named with `key` (fd_3, fn_3, fu_3), so that all patterns go in one alternation."""
+    """A pattern of the file as a regex: "tgl {day}", "{count} {unit} baad", "fin {month}",
+    "KW {week}". A day must not run on into a number or word ("el 2.300", "sa 15k"). The
+    groups are named with `key` (fd_3, fn_3, fu_3, fm_3, fw_3), so that all patterns go in one
+    alternation."""
     slots = {
         "{day}": rf"(?P<fd_{key}>[0-3]?\d)(?:st|nd|rd|th|º|ª|°|er|e)?",
         "{count}": rf"(?P<fn_{key}>\d{{1,3}}{'|' if counts else ''}{_phrase_alt(counts)})",
         "{unit}": rf"(?P<fu_{key}>{_phrase_alt(units)})",
+        "{month}": rf"(?P<fm_{key}>{_alt(list(MONTHS))})\.?",
+        "{week}": rf"(?P<fw_{key}>5[0-3]|[1-4]\d|0?[1-9])",
     }
     parts = [p for p in re.split(r"(\{\w+\}|\s+)", template) if p]
     out = "".join(slots.get(p, r"\s+" if p.isspace() else re.escape(p)) for p in parts)
     lead = r"(?<!\w)" if parts[0] in slots or parts[0][0].isalnum() else ""
     if parts[-1] == "{day}":
         tail = r"(?![\w%]|[.,/:-]\d)"
+    elif parts[-1] == "{month}":  # "fin janvier 2027"; "en janvier 15" is no month's time
+        tail = rf"(?:\s+(?P<fy_{key}>20\d\d))?(?!\w)(?!\s*\d)"
     elif parts[-1][-1].isalnum() or parts[-1] in slots:
         tail = r"(?!\w)"
     else:
@@ -1429,6 +1454,50 @@ def _foreign_month_end(m: re.Match[str], sent: date | None) -> tuple[str, date |
     return MONTH_END, month_end(sent) if sent else None
 
 
+@_rule("foreign_next_month_end", words_pattern("fnend", WORDS.next_month_end))
+def _foreign_next_month_end(
+    m: re.Match[str], sent: date | None
+) -> tuple[str, date | None] | None:
+    """ "fin du mois prochain", "Ende nächsten Monats": the last day of the month after."""
+    return MONTH_END, month_end(add_months(sent.replace(day=1), 1)) if sent else None
+
+
+@_rule("foreign_week_end", words_pattern("fwend", WORDS.week_end))
+def _foreign_week_end(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
+    """ "en fin de semaine", "bis Ende Woche": the Friday of the sent week (as "end of the
+    week"); sent on a weekend, the next Friday."""
+    return WEEK_END, friday_of_week(sent) if sent else None
+
+
+@_rule("foreign_next_week_end", words_pattern("fnwend", WORDS.next_week_end))
+def _foreign_next_week_end(
+    m: re.Match[str], sent: date | None
+) -> tuple[str, date | None] | None:
+    """ "Ende nächster Woche", "fin de la semaine prochaine": the next week's Friday."""
+    return WEEK_END, friday_of_week(sent, next_week=True) if sent else None
+
+
+@_rule("foreign_named_month_end", _templates_pattern(WORDS.named_month_end))
+def _foreign_named_month_end(
+    m: re.Match[str], sent: date | None
+) -> tuple[str, date | None] | None:
+    """ "fin janvier", "Ende Januar", "a finales de enero": the last day of that month, this
+    year's if it is not over (as "end of January")."""
+    key, name = _slot(m, "fm")
+    month = MONTHS[name.lower().rstrip(".")]
+    if year := m.group(f"fy_{key}"):
+        return MONTH_END, month_end(date(int(year), month, 1))
+    return MONTH_END, end_of_named_month(sent, month) if sent else None
+
+
+@_rule("foreign_vague_month", _templates_pattern(WORDS.vague_month),
+       _templates_pattern(WORDS.week_number))
+def _foreign_vague_month(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
+    """ "mi-janvier", "a partir de diciembre", "KW 51": a time the customer named, too wide
+    for one day (as "mid-January", "next week")."""
+    return VAGUE, None
+
+
 def _slot(m: re.Match[str], name: str) -> tuple[int, str]:
     """The key and text of the one `name` group (fd, fn, fu) of an alternation that matched."""
     for group, value in m.groupdict().items():
@@ -1438,8 +1507,7 @@ def _slot(m: re.Match[str], name: str) -> tuple[int, str]:
 
 
 # One alternation per rule: the scanner then tries one pattern where any of them may start.
-@_rule("foreign_day_of_month",
-       "|".join(f"(?:{_template(p, k)})" for k, p in enumerate(sorted(WORDS.day_of_month))))
+@_rule("foreign_day_of_month", _templates_pattern(WORDS.day_of_month))
 def _foreign_day_of_month(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
     day = int(_slot(m, "fd")[1])
     if not 1 <= day <= 31:
@@ -1460,8 +1528,7 @@ def _weekday_dotted(m: re.Match[str], sent: date | None) -> tuple[str, date | No
     return _numeric_dotted(m, sent)
 
 
-@_rule("foreign_day_of_next_month", "|".join(
-    f"(?:{_template(p, k)})" for k, p in enumerate(sorted(WORDS.day_of_next_month))))
+@_rule("foreign_day_of_next_month", _templates_pattern(WORDS.day_of_next_month))
 def _foreign_day_of_next_month(
     m: re.Match[str], sent: date | None
 ) -> tuple[str, date | None] | None:

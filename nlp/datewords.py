@@ -22,7 +22,8 @@ UNITS = ("day", "week", "month")
 _SECTIONS = {
     "about", "weekdays", "days", "either_way", "past_markers", "future_markers", "past",
     "month_end", "day_of_month", "day_of_next_month", "within", "units", "counts",
-    "not_after", "not_before", "vague", "past_verbs",
+    "not_after", "not_before", "vague", "past_verbs", "next_month_end", "named_month_end",
+    "week_end", "next_week_end", "vague_month", "week_number",
 }
 _SLOTS = re.compile(r"\{(\w+)\}")
 
@@ -51,6 +52,12 @@ class DateWords:
     past_verbs: set[str] = field(default_factory=set)  # "pagué", "ho pagato": already paid
     vague: set[str] = field(default_factory=set)
     month_end: set[str] = field(default_factory=set)
+    next_month_end: set[str] = field(default_factory=set)  # "fin du mois prochain"
+    named_month_end: set[str] = field(default_factory=set)  # "fin {month}": that month's end
+    week_end: set[str] = field(default_factory=set)  # "en fin de semaine": this week's Friday
+    next_week_end: set[str] = field(default_factory=set)  # "Ende nächster Woche"
+    vague_month: set[str] = field(default_factory=set)  # "mi-{month}": a when, no date
+    week_number: set[str] = field(default_factory=set)  # "KW {week}": a when, no date
     day_of_month: set[str] = field(default_factory=set)
     day_of_next_month: set[str] = field(default_factory=set)  # "il 15 p.v.": next month's 15th
     within: list[Within] = field(default_factory=list)
@@ -98,13 +105,17 @@ def _merge_language(words: DateWords, sections: dict[str, Any], where: str) -> N
                lambda v: v in UNITS, f"one of {list(UNITS)}")
     _merge_map(counts, sections.get("counts", {}), f"{where}.counts",
                lambda v: isinstance(v, int) and 0 < v < 1000, "a number 1 to 999")
-    for name in ("either_way", "past_markers", "future_markers", "past", "vague", "month_end"):
+    for name in ("either_way", "past_markers", "future_markers", "past", "vague", "month_end",
+                 "next_month_end", "week_end", "next_week_end"):
         getattr(words, name).update(_phrases(sections.get(name, []), f"{where}.{name}"))
     # As written only: without its accent "pagó" is "pago" (a payment, or "I pay").
     words.past_verbs.update(_phrases(sections.get("past_verbs", []), f"{where}.past_verbs",
                                      accents_dropped=False))
     for name in ("day_of_month", "day_of_next_month"):
         getattr(words, name).update(_templates(sections, name, {"day"}, where))
+    for name in ("named_month_end", "vague_month"):
+        getattr(words, name).update(_templates(sections, name, {"month"}, where))
+    words.week_number.update(_templates(sections, "week_number", {"week"}, where))
     within = _templates(sections, "within", {"count", "unit"}, where)
     if within and not units:
         raise DateWordsError(f"{where}.within: the language has no 'units' for {{unit}}")

@@ -83,6 +83,52 @@ def test_past_is_past(phrase: str) -> None:
     assert [m.kind for m in find_times(phrase, WED_2026_03_04)] == [PAST]
 
 
+@pytest.mark.parametrize(
+    ("phrase", "sent", "expected"),
+    [
+        # the end of a named month: this year's while it lasts, then next year's
+        ("nous réglerons la facture fin janvier", WED_2026_03_04, date(2027, 1, 31)),
+        ("Zahlung bis Ende März", WED_2026_03_04, date(2026, 3, 31)),
+        ("pagheremo a fine febbraio", WED_2026_03_04, date(2027, 2, 28)),
+        ("a finales de abril", WED_2026_03_04, date(2026, 4, 30)),
+        ("até o final de janeiro 2028", WED_2026_03_04, date(2028, 1, 31)),
+        ("zapłacimy do końca kwietnia", WED_2026_03_04, date(2026, 4, 30)),
+        ("uiterlijk eind mei", WED_2026_03_04, date(2026, 5, 31)),
+        # the end of next month
+        ("fin du mois prochain", WED_2026_03_04, date(2026, 4, 30)),
+        ("Ende nächsten Monats", date(2026, 12, 10), date(2027, 1, 31)),
+        # the end of this week and the next: a Friday; on a weekend, the next Friday
+        ("virement en fin de semaine", WED_2026_03_04, date(2026, 3, 6)),
+        ("bis Ende Woche", SAT_2026_10_31, date(2026, 11, 6)),
+        ("entro fine settimana", WED_2026_03_04, date(2026, 3, 6)),
+        ("Ende nächster Woche", WED_2026_03_04, date(2026, 3, 13)),
+        ("a finales de la semana que viene", WED_2026_03_04, date(2026, 3, 13)),
+    ],
+)
+def test_ends_of_named_months_and_weeks(phrase: str, sent: date, expected: date) -> None:
+    assert resolve(phrase, sent) == expected
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    ["mi-janvier", "a partir de diciembre", "Mitte Dezember", "ai primi di gennaio",
+     "em meados de março", "w połowie grudnia", "in KW 51", "Kalenderwoche 3", "semaine 12",
+     "we pay in week 51"],
+)
+def test_a_named_month_or_calendar_week_is_a_time_without_a_day(phrase: str) -> None:
+    [mention] = find_times(phrase, WED_2026_03_04)
+    assert (mention.kind, mention.when) == ("vague", None)
+
+
+def test_a_day_after_a_month_name_is_not_swallowed_by_a_vague_month() -> None:
+    """A month followed by a day is a date, not a time somewhere in the month: "in dec 15"
+    is the 15th even though Dutch "in {month}" would read "in dec" as all December."""
+    sent = date(2026, 11, 24)
+    assert [m.when for m in find_times("we pay in dec 1 and in dec 15", sent)] == [
+        date(2026, 12, 1), date(2026, 12, 15)]
+    assert [m.when for m in find_times("Zahlung im Dezember 2027", sent)] == [None]
+
+
 def test_a_past_verb_in_another_clause_does_not_count() -> None:
     [kal] = find_times("kal 20k bhej dunga, pichla wala mila?", WED_2026_03_04)
     assert kal.when == date(2026, 3, 5)
@@ -143,6 +189,9 @@ def _broken(tmp_path: Path, change: dict[str, object]) -> Path:
         ({"either_way": ["zzz"]}, r"either_way word 'zzz' is not in any 'days'"),
         ({"weekday": {"x": 1}}, r"languages\.xx: unknown section\(s\) \['weekday'\]"),
         ({"past": "ayer"}, r"languages\.xx\.past: must be a list"),
+        ({"named_month_end": ["fin {day}"]},
+         r"languages\.xx\.named_month_end: 'fin \{day\}' must hold \{month\} once"),
+        ({"week_number": ["KW"]}, r"languages\.xx\.week_number: 'kw' must hold \{week\}"),
     ],
 )
 def test_a_bad_file_names_the_file_and_the_key(tmp_path: Path, section: dict[str, object],
