@@ -59,7 +59,7 @@ def split_sentences(doc: Doc) -> Doc:
         if kind & _ENDS:
             boundary = not (kind & _DOT and 0 < i < n - 1 and _closes_abbreviation(
                 marks[i - 1], marks[i + 1], columns.idx[i] - columns.idx[i - 1],
-                len(kinds.strings[columns.orths[i - 1]])))
+                len(kinds.strings[columns.orths[i - 1]]), columns.idx[i + 1] - columns.idx[i]))
     column: Any = np.array(starts, dtype=np.int64).astype(np.uint64)[:, None]
     doc.from_array([SENT_START], column)
     doc.user_data[_SENTENCE_STARTS] = (n, firsts)
@@ -109,6 +109,8 @@ _SOFT, _ENDS = 1, 2  # a closer or whitespace (a boundary waits past it); ends a
 # A full stop of its own; a day number ("3", "12.11"); an abbreviation ("Nr", "bzw", "Sra");
 # a word that carries on a sentence (lower case, a digit, a month name).
 _DOT, _DAY, _ABBREVIATION, _GOES_ON = 4, 8, 16, 32
+# A sum in figures; a dash after one: "CHF 3'000.–", "Fr. 2'480.-" (no cents, Swiss style).
+_NUMBER, _DASH = 64, 128
 _DAY_NUMBER = re.compile(r"\d{1,2}(?:\.\d{1,2})?")
 # Abbreviations business mail ends with a full stop, in English and the other languages read
 # (nlp.language); extraction's own sentence splitter reads them too (nlp.extract).
@@ -119,12 +121,14 @@ ABBREVIATIONS = frozenset((
 ))
 
 
-def _closes_abbreviation(before: int, after: int, gap: int, length: int) -> bool:
+def _closes_abbreviation(before: int, after: int, gap: int, length: int, next_gap: int) -> bool:
     """Whether a full stop, `gap` characters after the start of the token before it (of
-    `length` characters), ends that token (a day number or an abbreviation) rather than the
-    sentence."""
+    `length` characters) and `next_gap` before the token after it, ends that token (a day
+    number, an abbreviation, a Swiss sum) rather than the sentence."""
     if gap != length:
         return False  # "pay 15 . Then": a stop of its own
+    if before & _NUMBER and after & _DASH and next_gap == 1:
+        return True  # "CHF 3'000.– überweisen"; "We paid 300. - Then" ends
     if before & _DAY:
         return bool(after & _GOES_ON)
     return bool(before & _ABBREVIATION) and not after & _ENDS
@@ -147,7 +151,9 @@ class _Kinds(dict[int, int]):
                 | _DOT * (text == ".")
                 | _DAY * bool(_DAY_NUMBER.fullmatch(text))
                 | _ABBREVIATION * (lower in ABBREVIATIONS)
-                | _GOES_ON * (text[:1].islower() or text[:1].isdigit() or lower in MONTHS))
+                | _GOES_ON * (text[:1].islower() or text[:1].isdigit() or lower in MONTHS)
+                | _NUMBER * text[-1:].isdigit()
+                | _DASH * (text in ("–", "-", "—")))
         self[orth] = kind
         return kind
 

@@ -41,6 +41,10 @@ ITALIAN_POLISH_FILE = WRITTEN / "italian_polish.jsonl"
 # Spanish, Portuguese, German and French at a distributor of farm machinery parts: measured
 # unseen, then read to find what the language lexicons and extraction miss; not trained on.
 LANGUAGES_DEV_FILE = WRITTEN / "languages_dev.jsonl"
+# Replies that open with the words automatic acknowledgements use ("thank you for your email",
+# "nous avons bien reçu votre message"), and acknowledgements that are automatic: measured
+# unseen, then read; not trained on.
+COURTESY_FILE = WRITTEN / "courtesy.jsonl"
 TRAIN_FILES = (TRAIN_FILE, *WRITTEN_TRAIN_FILES)
 
 

@@ -46,3 +46,20 @@ def test_a_doc_with_other_tokens_reads_them_again(tagger: Tagger) -> None:
         retokenizer.merge(doc[0:3])
     assert token_columns(doc).orths == doc.to_array(ORTH).tolist()
     assert sentence_starts(doc) == np.flatnonzero(doc.to_array(SENT_START) == 1).tolist()
+
+
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        # a Swiss sum with no cents ("Fr. 2'480.–") does not end its sentence
+        ("Die Rechnung über Fr. 2'480.– zahlen wir Freitag. Danke.",
+         ["Die Rechnung über Fr. 2'480.– zahlen wir Freitag.", "Danke."]),
+        ("Wir können am Freitag CHF 3'000.- überweisen.",
+         ["Wir können am Freitag CHF 3'000.- überweisen."]),
+        # a stop with a space before the dash still ends one
+        ("We paid 300. - next item", ["We paid 300.", "- next item"]),
+        ("Total 45. Thanks", ["Total 45.", "Thanks"]),
+    ],
+)
+def test_sentence_ends(tagger: Tagger, text: str, sentences: list[str]) -> None:
+    assert [s.text for s in tagger.nlp(text).sents] == sentences

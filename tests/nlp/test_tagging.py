@@ -14,6 +14,7 @@ from commwatch.store import Message, Signal, session_scope
 from nlp import LexiconError, Tagger, tag
 from nlp.dataset import (
     BUILDING_FILE,
+    COURTESY_FILE,
     DEV_FILE,
     FOODSERVICE_FILE,
     GERMAN_FRENCH_FILE,
@@ -185,6 +186,37 @@ def test_courtesy_words_do_not_make_a_reply_automatic(tagger: Tagger, text: str,
     assert sorted(result.labels) == labels, (result.labels, result.scores, result.evidence)
     if "auto_reply" not in labels:
         assert result.scores["auto_reply"] < 0.5
+
+
+# A word that is a signal in one sense and not in another: "lodged" a payment or a complaint,
+# "stop" the cheque or the calls, "reissue" asked of us or done by the customer, an
+# administrator appointed or a job title.
+IN_THEIR_OTHER_SENSE = [
+    ("We have lodged a complaint with the ACCC about your collector's calls.",
+     ["legal_escalation"]),
+    ("We lodged the cheque for $4,180 at the branch this morning.", ["payment_confirmation"]),
+    ("Check #4471 for $3,318.22 was mailed Tuesday to your Atlanta lockbox. It covers "
+     "INV-304090 and INV-304131.\n\nIf it hasn't shown up by the end of next week let me know "
+     "and I'll stop it and reissue.", ["payment_confirmation"]),
+    ("The unit price on INV-5512 is $48.50 but our PO says $44.00. Pls fix and reissue.",
+     ["dispute"]),
+    ("We have NOT paid INV-62611 and won't until the credit for the recalled lot is issued.\n\n"
+     "Jeff Corrigan, Practice Administrator", ["dispute"]),
+    ("Administrators were appointed to the company on Monday; all claims go to them.",
+     ["hardship"]),
+    ("Please tell the boys to stop coming to the shop, call me direct.", ["cease_contact"]),
+    ("Thanks for your message Dave. Will get the £3k over to you end of the month.",
+     ["promise_to_pay"]),
+    ("Sorry for the slow reply, the $1,200 goes out tomorrow.", ["promise_to_pay"]),
+    ("6 of the 20 cases of romaine were slimy on arrival, we are holding INV-77134.",
+     ["dispute"]),
+]
+
+
+@pytest.mark.parametrize(("text", "labels"), IN_THEIR_OTHER_SENSE)
+def test_words_in_their_other_sense(tagger: Tagger, text: str, labels: list[str]) -> None:
+    [result] = tagger.tag([text], ["inbound"], [datetime(2026, 10, 20, 9, 0, tzinfo=UTC)])
+    assert sorted(result.labels) == labels, (result.labels, result.scores, result.evidence)
 
 
 def test_an_absence_that_says_when_it_is_back_is_still_automatic(tagger: Tagger) -> None:
@@ -361,7 +393,8 @@ def test_pii_in_outbound_is_flagged_with_each_finding(tagger: Tagger) -> None:
     [(DEV_FILE, 400), (HELDOUT_FILE, 80), (HELDOUT2_FILE, 80), (HELDOUT3_FILE, 60)]
     + [(WHOLESALE_FILE, 80), (HELDOUT4_FILE, 80), (BUILDING_FILE, 80), (FOODSERVICE_FILE, 80),
        (MEDICAL_FILE, 80), (MULTILINGUAL_FILE, 60), (SPANISH_PORTUGUESE_FILE, 60),
-       (GERMAN_FRENCH_FILE, 60), (ITALIAN_POLISH_FILE, 60), (LANGUAGES_DEV_FILE, 60)]
+       (GERMAN_FRENCH_FILE, 60), (ITALIAN_POLISH_FILE, 60), (LANGUAGES_DEV_FILE, 60),
+       (COURTESY_FILE, 60)]
     + [(path, 80) for path in WRITTEN_TRAIN_FILES],
     ids=lambda value: value.stem if isinstance(value, Path) else str(value),
 )
