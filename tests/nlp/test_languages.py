@@ -19,6 +19,7 @@ from nlp.extract import dispute_reason, extract_promise, sentences
 from nlp.language import LanguageError, LanguageGuesser, fold, read_languages, spellings
 from nlp.lexicon import LexiconError, read_lexicon_folder
 from nlp.numberwords import with_digits
+from tests.nlp.house import house_tagger
 
 BLANK = spacy.blank("en")
 
@@ -346,12 +347,8 @@ def test_an_acknowledgement_in_the_language_is_an_automatic_reply(tagger: Tagger
 
 
 def test_a_language_file_is_read_in_its_own_language_only(tmp_path: Path) -> None:
-    house = tmp_path / "house"
-    house.mkdir()
-    (house / "es.jsonl").write_text(json.dumps(
-        {"label": "dispute", "pattern": "no cuadra el saldo", "id": "dispute.es.house"}
-    ) + "\n", encoding="utf-8")
-    tagger = Tagger(extra_lexicons=[house])
+    tagger = house_tagger(tmp_path, {"label": "dispute", "pattern": "no cuadra el saldo",
+                                     "id": "dispute.es.house"}, file="es.jsonl")
     spanish = tagger.tag_one("Buenos días, no cuadra el saldo de la factura 4471 con el pedido.")
     assert "dispute" in spanish.labels
     assert [e.rule for e in spanish.evidence if e.label == "dispute"][0] == (
@@ -387,15 +384,12 @@ def test_por_says_no_time_in_spanish_or_portuguese(tagger: Tagger, text: str) ->
 
 def test_an_english_only_entry_is_read_in_english(tagger: Tagger, tmp_path: Path) -> None:
     assert "hardship" in tagger.tag_one("We have entered an IVA and cannot pay.").labels
-    house = tmp_path / "house"
-    house.mkdir()
-    (house / "extra.jsonl").write_text(json.dumps(
-        {"label": "dispute", "pattern": [{"LOWER": "tarifa"}, {"LOWER": "mal"}],
-         "id": "dispute.house", "language": "en"}) + "\n", encoding="utf-8")
-    house_tagger = Tagger(extra_lexicons=[house])
-    english = house_tagger.tag_one("Our note: tarifa mal on the last invoice.")
+    house = house_tagger(tmp_path, {
+        "label": "dispute", "pattern": [{"LOWER": "tarifa"}, {"LOWER": "mal"}],
+        "id": "dispute.house", "language": "en"})
+    english = house.tag_one("Our note: tarifa mal on the last invoice.")
     assert any(e.rule == "lexicon:dispute.house" for e in english.evidence)
-    spanish = house_tagger.tag_one("La tarifa mal aplicada en la factura, por favor revisen.")
+    spanish = house.tag_one("La tarifa mal aplicada en la factura, por favor revisen.")
     assert not any(e.rule == "lexicon:dispute.house" for e in spanish.evidence)
 
 
@@ -560,12 +554,8 @@ def test_an_english_file_phrase_without_its_accent_is_read_in_other_languages_on
     tmp_path: Path,
 ) -> None:
     # a house file with no language: "raté" without its accent is the English "rate"
-    house = tmp_path / "house"
-    house.mkdir()
-    (house / "mine.jsonl").write_text(json.dumps(
-        {"label": "dispute", "pattern": "livraison raté", "id": "dispute.house"}
-    ) + "\n", encoding="utf-8")
-    tagger = Tagger(extra_lexicons=[house])
+    tagger = house_tagger(tmp_path, {"label": "dispute", "pattern": "livraison raté",
+                                     "id": "dispute.house"}, file="mine.jsonl")
     rule = "lexicon:dispute.house"
     french = tagger.tag_one("Bonjour, la livraison rate encore une fois, merci de voir avec le "
                             "transporteur.")

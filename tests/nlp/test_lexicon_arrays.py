@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ from nlp.cues import DocCues
 from nlp.dataset import DEV_FILE, read_examples
 from nlp.lexicon import _Words
 from nlp.tokenpatterns import compile_pattern
+from tests.nlp.house import house_tagger
 
 EXTRA_TEXTS = [
     "We would be grateful if you could resend the invoice, we will not pay until then.",
@@ -130,12 +130,9 @@ def test_a_house_pattern_beyond_the_compiled_subset_runs_on_spacys_matcher(
         tmp_path: Path) -> None:
     """spaCy's Matcher is kept only for the patterns `nlp.tokenpatterns` cannot compile; a
     house lexicon may hold one, and it must still match."""
-    house = tmp_path / "house"
-    house.mkdir()
-    (house / "extra.jsonl").write_text(json.dumps(
-        {"label": "dispute", "pattern": [{"LOWER": {"REGEX": "^overbill"}}],
-         "id": "dispute.house_regex"}) + "\n", encoding="utf-8")
-    tagger = Tagger(extra_lexicons=[house])
+    tagger = house_tagger(tmp_path, {"label": "dispute",
+                                     "pattern": [{"LOWER": {"REGEX": "^overbill"}}],
+                                     "id": "dispute.house_regex"})
     lexicon = next(tagger.nlp.get_pipe(name) for name in tagger.nlp.pipe_names
                    if "lexicon" in name)
     fallback = [tm for tm in lexicon.token_matchers if tm.fast is None]
