@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from nlp import dates
 from nlp.dates import (
     FOLD_UNSAFE,
     PAST,
@@ -383,3 +384,12 @@ def test_greetings_and_a_weekday_said_again_are_no_dates() -> None:
 )
 def test_day_of_next_month(sent: date, day: int, expected: date) -> None:
     assert day_of_next_month(sent, day) == expected
+
+
+def test_a_section_no_language_fills_registers_no_rule() -> None:
+    """An empty section of data/dates.json must not become a pattern that matches nothing
+    everywhere (the empty string)."""
+    assert dates.words_pattern("empty", []) == ""
+    before = len(dates._RULES)
+    dates._rule("empty", dates.words_pattern("empty", []))(lambda m, sent: None)
+    assert len(dates._RULES) == before
