@@ -21,7 +21,10 @@ this order:
    only where it points to one country that writes that symbol (+10:00 and +11:00 are
    eastern Australia, +05:45 Nepal, -03:30 Newfoundland); +08:00 (Perth, Singapore, Hong
    Kong) or -05:00 in English say nothing;
-5. the symbol's usual reading: "$" is USD, "Rs" INR; a bare amount keeps no currency.
+5. the symbol's usual reading: "$" is USD, "Rs" INR. A bare amount ("I'll send the 2,100
+   tomorrow", "three grand Friday") takes its currency from a payment system the message
+   names, or from a clock that only one country's money goes by (+10:00 Australia, +13:00
+   New Zealand, +05:30 India, +04:00 the UAE…); elsewhere it keeps none.
 
 Each step only picks a currency the symbol can mean: a euro customer's "$500" stays USD.
 """
@@ -51,6 +54,10 @@ _OFFSETS = {
     "pesos": {-420: "MXN", -360: "MXN", -300: "COP", -240: "CLP", -180: "ARS", 480: "PHP"},
     "dh": {240: "AED", 0: "MAD", 60: "MAD"},
 }
+# Clocks only one country's money goes by, for an amount with no symbol at all: the "$"
+# countries above, the rupee countries, the UAE and Bangladesh. +03:00 (Kenya, Saudi Arabia,
+# Qatar), +08:00 and every European or American offset are shared, and settle nothing.
+_BARE = {**_OFFSETS["$"], **_OFFSETS["rs"], 240: "AED", 360: "BDT"}
 # Where a message written in a language is sent from, when that says which money it is
 # counted in (`nlp.language` codes; UTC offsets in minutes): Spanish from UTC-6 is Mexican,
 # from UTC-5 Colombian, from UTC-3 Argentine; Portuguese from UTC-3 Brazilian; French from
@@ -158,13 +165,10 @@ class CurrencyContext:
 
     def _pick(self, family: frozenset[str] | None, symbol: str | None) -> str | None:
         fits = (lambda c: c in family) if family else (lambda c: True)
-        # A payment system shows which "$" is meant, but a bare "three grand" named no
-        # currency at all: only a currency the message or its thread names, or the
-        # account's, is given it.
+        # A payment system shows which "$" is meant, and what a bare "three grand" is
+        # counted in ("I'll e-transfer the three grand Tuesday" is Canadian).
         for named, rails in ((self._named, self._rails), self._thread):
-            said = {c for c in named if fits(c)}
-            if family:
-                said |= {c for c in rails if fits(c)}
+            said = {c for c in named | rails if fits(c)}
             if len(said) == 1:
                 return said.pop()
             if said:  # several: neither this nor the thread settles which
@@ -179,7 +183,7 @@ class CurrencyContext:
                 return local
         if symbol:
             return _OFFSETS.get(symbol, {}).get(self.offset)
-        return None
+        return _BARE.get(self.offset)
 
 
 __all__ = ["FAMILIES", "CurrencyContext"]

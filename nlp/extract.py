@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -364,17 +364,16 @@ def extract_promise(
     amounts.sort(key=lambda a: a.start)
     if not times and not amounts:
         return None
-    listed = _listed_instalments(text, region, times, amounts)
-    if listed is not None:
-        return listed
-    plan = _monthly_plan(text, region, times, amounts)
-    if plan is not None:
-        return plan
-    # An amount anchors the date only from a sentence that also holds a time: one borrowed
-    # from the next sentence ("… on the 30th instead of the 20th? … anything over $10k") does not.
-    timed = [s.span for s in chosen if s.times]
-    anchors = [a for a in amounts if any(start <= a.start < end for start, end in timed)]
-    return _single(text, region, times, amounts, anchors)
+    found = _listed_instalments(text, region, times, amounts) or _monthly_plan(
+        text, region, times, amounts)
+    if found is None:
+        # An amount anchors the date only from a sentence that also holds a time: one
+        # borrowed from the next sentence ("… on the 30th instead of the 20th? … anything
+        # over $10k") does not.
+        timed = [s.span for s in chosen if s.times]
+        anchors = [a for a in amounts if any(start <= a.start < end for start, end in timed)]
+        found = _single(text, region, times, amounts, anchors)
+    return _shared(text, region, found, amounts, times)
 
 
 def _choose_sentences(
@@ -692,6 +691,111 @@ def _is_per_instalment(text: str, amount: Money, plan: re.Match[str], n: int,
     return bool(_PER_INSTALMENT.search(before) or _PER_INSTALMENT.search(after)) or (
         plan.group("per") is not None or plan.group("freq3") is not None
     )
+
+
+_PERCENT_WORDS = {"ten": 10, "twenty": 20, "twenty-five": 25, "twenty five": 25, "thirty": 30,
+                  "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "seventy-five": 75,
+                  "seventy five": 75, "eighty": 80, "ninety": 90}
+# A part of the sum that is paid at a time: "half today", "50% this Fri", "the remaining
+# sixty percent goes out on the 30th", "send a third now". Not "the other half" (what is left)
+# nor "the first half of December" (a time).
+_SHARE = re.compile(
+    r"(?<![\w-])(?<!\ba\s)(?<!\ban\s)(?:(?P<half>half)(?![\s-]+(?:of\s+)?(?:the\s+|this\s+|next\s+|an?\s+)?(?:hour|day|"
+    r"month|week|year|past|term|grand|thousand|k\b|million|lakh|jan|feb|mar|apr|may|jun|jul|aug|"
+    r"sep|oct|nov|dec)\w*)"
+    r"|(?P<third>(?:a|one)\s+third)|(?P<quarter>(?:a|one)\s+quarter)"
+    r"|(?P<pct>\d{1,2}(?:\.\d)?)\s?(?:%|per\s?cent\b|pct\b)"
+    r"|(?P<pctw>" + "|".join(sorted(_PERCENT_WORDS, key=len, reverse=True)).replace(" ", r"\s")
+    + r")[\s-]+per\s?cent\b)",
+    re.IGNORECASE,
+)
+_SHARE_SCAN = SCANNER.add(_SHARE)
+# What may stand between a share and its time: "of it", "the outstanding balance", "goes out",
+# "by M-Pesa". Not "discount", "interest" or "VAT": "less the 2% discount on the 15th".
+_SHARE_GAP = re.compile(
+    r"[\s,-]*(?:of\s+)?(?:(?:it|that|this|the\s+(?:outstanding\s+)?(?:balance|total|amount|invoice|"
+    r"bill|outstanding|sum|payment))\s*)?(?:(?:will\s+be\s+|is\s+|to\s+be\s+)?(?:paid|sent|goes\s+out|"
+    r"go\s+out|going\s+out|transferred|released|wired|cleared|settled|deposited)\s*)?"
+    r"(?:(?:by|via|through)\s+[\w-]+\s*)?[\s,-]*(?:(?:on|by|at|before)\s+)?",
+    re.IGNORECASE,
+)
+_OF_THE = re.compile(r"\s+of\s+(?:the\s+)?", re.IGNORECASE)
+_OTHER_SHARE_BEFORE = re.compile(r"\b(?:other|second|last|final)\s+$", re.IGNORECASE)
+_SHARE_VERB_BEFORE = re.compile(
+    r"\b(?:pay|paying|send|sending|transfer|wire|do|release|settle|clear)\s+(?:you\s+)?$",
+    re.IGNORECASE)
+
+
+def _fraction(m: re.Match[str]) -> float:
+    if m.group("half"):
+        return 0.5
+    if m.group("third"):
+        return 1 / 3
+    if m.group("quarter"):
+        return 0.25
+    if m.group("pct"):
+        return float(m.group("pct")) / 100
+    return _PERCENT_WORDS[" ".join(m.group("pctw").lower().replace("-", " ").split())] / 100
+
+
+def _shared(text: str, region: Span, found: PromiseValue, amounts: list[Money],
+            times: list[TimeMention]) -> PromiseValue:
+    """ "Of the KSh 160,000 balance, I will send half today and the other half at month
+    end": what is promised first is a share of the sum named, paid at the time the share
+    leads to, not the sum. A stated share ("Total is $14,800 so $7,400 each") is taken as
+    written."""
+    if found.amount is None or found.amount_span is None:
+        return found
+    pair = None
+    for m in _SHARE_SCAN.matches(text, region[0], region[1]):
+        if _OTHER_SHARE_BEFORE.search(text, max(0, m.start() - 12), m.start()):
+            continue
+        of = _OF_THE.match(text, m.end())
+        if of is not None and of.end() == found.amount_span[0] and not m.group("half"):
+            # "sixty percent of the $11,000 goes out on the 30th" ("half of the $4,000" is
+            # read as $2,000 where the sum is found)
+            value = round(found.amount * _fraction(m), 2)
+            return replace(found, amount=value, amount_span=(m.start(), found.amount_span[1]),
+                           instalments=())
+        # The share is what is paid at a time: right before it ("half today"), or with its
+        # paying verb between ("sixty percent goes out on the 30th").
+        when = next((t for t in times if m.end() <= t.start <= m.end() + 25), None)
+        if when is not None and _SHARE_GAP.fullmatch(text, m.end(), when.start):
+            pair = (m, when)
+            break
+    if pair is None:
+        return found
+    share, when = pair
+    if share.start() <= found.amount_span[0] < when.end + 20 or sum(
+            a.amount == found.amount for a in amounts) > 1:
+        # "half of the $4,000 on Friday" names the sum it halves; "half now, CAD 6,250, and
+        # the other half (CAD 6,250)" and "half of it now, so the eleven hundred" the share,
+        # paid at the share's time.
+        if found.amount_span[0] >= when.end and found.date_span != (when.start, when.end):
+            return replace(found, date=when.when if when.kind != VAGUE else None,
+                           date_span=(when.start, when.end), instalments=())
+        return found
+    fraction = _fraction(share)
+    if not 0 < fraction < 1:
+        return found
+    value = round(found.amount * fraction, 2)
+    stated = next((a for a in amounts if a.amount != found.amount
+                   and abs(a.amount - value) <= 0.01 * value), None)
+    span = (stated.start, stated.end) if stated else (share.start(), share.end())
+    value = stated.amount if stated else value
+    day = when.when if when.kind != VAGUE else None
+    instalments: tuple[Instalment, ...] = ()
+    later = [t for t in times if t.start > when.end and t.kind != VAGUE]
+    if found.instalments and found.instalments[0].amount == found.amount:
+        later_dates = [i.date for i in found.instalments if i.date != day]
+    else:
+        later_dates = [t.when for t in later[:1]]
+    if later_dates:
+        rest = round(found.amount - value, 2)
+        instalments = (Instalment(value, found.currency, day),
+                       *(Instalment(rest if len(later_dates) == 1 else None, found.currency, d)
+                         for d in later_dates))
+    return PromiseValue(value, found.currency, day, instalments, span, (when.start, when.end))
 
 
 def _step(start: date, freq: str, k: int) -> date:

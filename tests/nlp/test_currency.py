@@ -118,9 +118,9 @@ def test_two_currencies_named_leave_the_dollar_as_written() -> None:
         # What the message names outranks the account.
         ("We'll pay US$2,000 on Friday.", "CAD", (2000.0, "USD")),
         ("Will BPAY the $640 on Friday.", "NZD", (640.0, "AUD")),
-        # No account, no currency named: a bare sum keeps none, even beside a payment system.
+        # No account, no currency named, a clock several countries share: a bare sum keeps
+        # none.
         ("I'll send two grand Friday.", None, (2000.0, None)),
-        ("After Thanksgiving. I'll e-transfer the three grand Tuesday", None, (3000.0, None)),
     ],
 )
 def test_the_account_currency(text: str, hint: str | None,
@@ -163,6 +163,32 @@ def test_the_tagger_reads_the_thread_an_eval_text_quotes() -> None:
         "2026-11-19T08:50:00+08:00")])
     assert "promise_to_pay" in result.labels
     assert result.promise == {"amount": 14300.0, "currency": "AUD", "date": "2026-11-26"}
+
+
+@pytest.mark.parametrize(
+    ("text", "offset", "expected"),
+    [
+        # A payment system only one country uses says what a bare sum is counted in.
+        ("After Thanksgiving. I'll e-transfer the three grand Tuesday", "-05:00",
+         (3000.0, "CAD")),
+        ("Will send 45,000 via UPI on Monday.", "+00:00", (45000.0, "INR")),
+        # So does a clock only one country's money goes by.
+        ("Three thousand even, the Friday before Christmas.", "+13:00", (3000.0, "NZD")),
+        ("We'll do the eleven thousand two hundred on Wednesday.", "+11:00", (11200.0, "AUD")),
+        ("Will pay 45,000 on Monday sir.", "+05:30", (45000.0, "INR")),
+        ("The cheque for 7,800 is dated the 30th.", "+04:00", (7800.0, "AED")),
+        ("Will pay 12,000 on Sunday.", "+06:00", (12000.0, "BDT")),
+        # A clock several countries share says nothing: Kenya and Saudi Arabia, Singapore
+        # and Perth, the UK and Ghana, the US and Canada.
+        ("Will pay 12,000 on Sunday.", "+03:00", (12000.0, None)),
+        ("Will pay 12,000 on Sunday.", "+08:00", (12000.0, None)),
+        ("Will pay 12,000 on Sunday.", "+00:00", (12000.0, None)),
+        ("Will pay 12,000 on Sunday.", "-05:00", (12000.0, None)),
+    ],
+)
+def test_a_bare_sum_is_read_where_the_sender_is(text: str, offset: str,
+                                                expected: tuple[float, str | None]) -> None:
+    assert currency_of(text, offset) == expected
 
 
 def test_the_account_does_not_overrule_the_message_for_a_bare_sum() -> None:

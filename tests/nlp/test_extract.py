@@ -260,6 +260,52 @@ def test_total_split_into_instalments() -> None:
         (2000.0, date(2026, 4, 1)), (2000.0, date(2026, 5, 1)), (2000.0, date(2026, 6, 1))]
 
 
+@pytest.mark.parametrize(
+    ("text", "first", "second"),
+    [
+        # A share of the sum named is what is paid first, at the time the share leads to.
+        ("Of the KSh 160,000 balance, I will send half today by M-Pesa and the other half at "
+         "month end.", (80000.0, date(2026, 3, 4)), (80000.0, date(2026, 3, 31))),
+        ("balance is $840, can i pay half now and half on the 28th?",
+         (420.0, date(2026, 3, 4)), (420.0, date(2026, 3, 28))),
+        ("We pay 50% this Fri, the other 50% on 18 Mar. Total is $3,960 right?",
+         (1980.0, date(2026, 3, 6)), (1980.0, date(2026, 3, 18))),
+        ("the remaining sixty percent of the $11,000 goes out on the 30th",
+         (6600.0, date(2026, 3, 30)), None),
+        # A share stated as a sum is taken as written.
+        ("Can we do half on the 16th and the rest at month end? Total on the account is "
+         "$14,800 so $7,400 each.", (7400.0, date(2026, 3, 16)), (7400.0, date(2026, 3, 31))),
+        # The sum said with the share is the share, not the total it halves.
+        ("We'll pay half the outstanding balance now, CAD 6,250, and the other half "
+         "(CAD 6,250) on April 1.", (6250.0, date(2026, 3, 4)), (6250.0, date(2026, 4, 1))),
+        ("I can pay half of it now, so the $1,100, and half on the thirtieth",
+         (1100.0, date(2026, 3, 4)), None),
+        ("We will pay half of the $4,000 on Friday.", (2000.0, date(2026, 3, 6)), None),
+    ],
+)
+def test_a_share_of_the_sum_is_what_is_paid_first(
+    text: str, first: tuple[float, date], second: tuple[float, date] | None
+) -> None:
+    found = promise(text)
+    assert (found.amount, found.date) == first
+    if second is not None:
+        assert (found.instalments[1].amount, found.instalments[1].date) == second
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # "Half" in a sum, a time or a discount is no share of what is paid.
+        "We'll pay about three and a half grand by Friday, $3,500.",
+        "We will pay the $4,000 in the first half of April.",
+        "We will pay the $4,000 less the 2% discount on the 15th.",
+        "We will pay the $4,000 on Friday, half an hour after the bank opens.",
+    ],
+)
+def test_half_that_is_no_share_leaves_the_sum(text: str) -> None:
+    assert promise(text).amount in (3500.0, 4000.0)
+
+
 def test_single_payment_has_no_instalments() -> None:
     found = promise("We'll pay £2,588.19 by Wednesday.")
     assert found.instalments == ()
