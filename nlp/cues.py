@@ -67,7 +67,7 @@ def _without(words: list[str], phrases: Sequence[tuple[str, ...]]) -> list[str]:
 # Keys of `cues.json` that list words or phrases (a language's section adds to them).
 LISTS = ("negation", "conditional", "counterfactual", "scope_breakers", "conditional_after",
          "time_words", "polite_if", "future_markers", "promise_when", "query_ask",
-         "past_markers")
+         "past_markers", "send_verbs", "sent_not_money", "money_words")
 
 
 class CueError(Exception):
@@ -179,6 +179,13 @@ class Cues:
         # statement"). "Thanks for the updated statement" and "Total $18,406.75 incl GST"
         # ask nothing.
         self.query_ask = _phrases_regex(raw.get("query_ask", []))
+        # "They will send you a letter of demand next week", "the certificate will send by
+        # post", "Details will be sent by the supervisor": what is sent is no payment, and the
+        # words are no promise. `send_verbs` whose object or subject is one of
+        # `sent_not_money` (with none of `money_words` beside it). See `nlp.signals`.
+        self.send_verbs = {c.lower() for c in raw.get("send_verbs", [])}
+        self.sent_not_money = CueSet(raw.get("sent_not_money", []))
+        self.money_words = {c.lower() for c in raw.get("money_words", [])}
 
 
 def _phrases_regex(phrases: Iterable[str]) -> re.Pattern[str] | None:

@@ -151,6 +151,13 @@ class SignalDecider:
             else:
                 countered.add(hit.label)
 
+        promised = asserted.get("promise_to_pay")
+        if promised:
+            # A letter or a certificate sent is counter-evidence, as a negated promise is: the
+            # classifier alone then needs `counter_threshold`.
+            asserted["promise_to_pay"] = [h for h in promised if not self._sends_other(doc, h)]
+            if len(asserted["promise_to_pay"]) < len(promised):
+                countered.add("promise_to_pay")
         labels: list[str] = []
         scores: dict[str, float] = {}
         evidence: list[Evidence] = []
@@ -232,6 +239,26 @@ class SignalDecider:
             for t in times_in(text, sent)
         )
 
+    def _sends_other(self, doc: Doc, hit: Hit) -> bool:
+        """Is what a promise's sending verb sends no payment? "They will send you a letter
+        of demand next week", "a somasi will be sent to your company this week", "the
+        certificate will send by post": a `send_verbs` word whose object (the words right
+        after it) or subject (those right before the match) is one of `sent_not_money`, with
+        none of `money_words` in it ("we will send the statement and payment on Friday" and
+        "will be released once the goods arrive" stand)."""
+        cues = self._cues(doc)
+        verb = next((i for i in range(hit.start, hit.end) if doc[i].lower_ in cues.send_verbs),
+                    None)
+        if verb is None:
+            return False
+        after = _phrase(doc, verb + 1, forward=True)
+        if cues.sent_not_money.found_in(after) and not cues.money_words & set(after):
+            return True
+        if hit.start and doc[hit.start - 1].lower_ in _PERSONS:
+            return False
+        before = _phrase(doc, hit.start - 1, forward=False)
+        return cues.sent_not_money.found_in(before) and not cues.money_words & set(before)
+
     def _asks(self, doc: Doc, evidence: list[Evidence]) -> bool:
         """Does the billing query ask? TAXONOMY: the customer asks a question or makes a
         request about a bill. A question mark or a `query_ask` cue in the sentence of a piece
@@ -251,6 +278,38 @@ class SignalDecider:
         if self._lexicon_cues is None:
             self._lexicon_cues = self.nlp.get_pipe("commwatch_lexicon")
         return self._lexicon_cues.cues_for(doc)
+
+
+_PERSONS = frozenset("i we you they he she u".split())
+# Words before a noun phrase ("you a", "over the"), and words that end one ("of", "once").
+_LEADING = frozenset("you u us them it the a an our your this that these those over across "
+                     "back".split())
+_PHRASE_END = frozenset("of for on by to with once when after before until till as if "
+                        "regarding about via through at in from".split())
+
+
+def _phrase(doc: Doc, at: int, forward: bool) -> list[str]:
+    """The lower-case words of the noun phrase starting at token `at` (forward: "you a
+    formal notarized notice" -> ["formal", "notarized", "notice"]) or ending there
+    (backward: "the 50 Tawi certificate", "a somasi (formal legal warning)" -> "somasi"):
+    at most four words, up to a punctuation mark or a word that ends a phrase."""
+    step = 1 if forward else -1
+    i = at
+    if not forward and 0 <= i < len(doc) and doc[i].text == ")":
+        while i >= 0 and doc[i].text != "(":
+            i -= 1
+        i -= 1
+    while forward and i < len(doc) and doc[i].lower_ in _LEADING:
+        i += 1
+    words: list[str] = []
+    while 0 <= i < len(doc) and len(words) < 4:
+        token = doc[i]
+        if token.is_punct or token.is_space or token.lower_ in _PHRASE_END or (
+                not forward and token.lower_ in _LEADING):
+            break
+        words.append(token.lower_)
+        i += step
+    return words if forward else words[::-1]
 
 
 def _around(doc: Doc, evidence: list[Evidence], label: str) -> list[tuple[int, int]]:

@@ -378,6 +378,32 @@ def test_a_billing_query_asks(tagger: Tagger, text: str, query: bool) -> None:
         assert all(e.label != "billing_query" for e in result.evidence)
 
 
+SENDS = [
+    # What is sent is no payment: its object after the verb, or its subject before it.
+    ("They will send you a letter of demand next week for the faulty batteries.", False),
+    ("Our lawyer will send you a formal notarized notice next week.", False),
+    ("A somasi (formal legal warning) will be sent to your company this week.", False),
+    ("Details will be sent by the court-appointed supervisor next week.", False),
+    ("The withholding tax certificate will send by post tomorrow.", False),
+    ("I will send you the signed delivery note on Monday.", False),
+    # Money is sent, or said beside what is.
+    ("I will send the money tomorrow.", True),
+    ("will send tmrw", True),
+    ("We will send the statement and the payment on Friday.", True),
+    ("The payment will be released once the goods are received, next Friday.", True),
+    ("Balance Rs. 500,000 will send on 30th.", True),
+    ("They will send you the cheque on Friday.", True),
+]
+
+
+@pytest.mark.parametrize(("text", "promise"), SENDS)
+def test_sending_a_letter_is_no_promise(tagger: Tagger, text: str, promise: bool) -> None:
+    result = tagger.tag_one(text)
+    assert ("promise_to_pay" in result.labels) is promise
+    if not promise:
+        assert all(e.label != "promise_to_pay" for e in result.evidence)
+
+
 def test_a_delivery_ticket_is_not_an_automatic_reply(tagger: Tagger) -> None:
     text = ("Two cases on INV 88410 arrived crushed; the driver noted it on the delivery "
             "ticket. Please credit them.")
