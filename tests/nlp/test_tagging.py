@@ -235,7 +235,49 @@ NEWLY_READ = [
      "promise_to_pay", "lexicon:promise.pt.passive"),
     ("Hola Andrea, el pago de la factura 3391 ya se hizo ayer por transferencia.",
      "payment_confirmation", "lexicon:paid.es.done"),
+    # From promises.jsonl's and asia_mideast.jsonl's misses.
+    ("Sound, I'll fix you up for the 1,340 on Thursday. Noel", "promise_to_pay",
+     "lexicon:promise.will_pay"),
+    ("We will handover the PDC dated 30/11/2026 for AED 72,450/- against INV-AE-88120.",
+     "promise_to_pay", "lexicon:promise.cheque"),
+    ("Our supplier payments go out monthly - you'll be in the October batch, $5,560.90.",
+     "promise_to_pay", "lexicon:promise.scheduled"),
+    ("Confirming - ACH for $12,480.00 releases Thursday 10/29.", "promise_to_pay",
+     "lexicon:promise.scheduled"),
+    ("Rs 50,000 paid today, UTR attached. Balance Rs 75,000 by 25th.", "promise_to_pay",
+     "lexicon:promise.proposal"),
+    ("Can I do $500 a week from Monday until it's cleared?", "promise_to_pay",
+     "lexicon:promise.proposal"),
+    ("I can't promise the whole thing, but I can get you two thousand by the fifteenth.",
+     "promise_to_pay", "lexicon:promise.proposal"),
+    ("Payment tomorrow 12.400 TL via EFT, INV-26-31188.", "promise_to_pay",
+     "lexicon:promise.scheduled"),
+    ("Our finance will arrange the TT of USD 36,480.00 on 9 Oct.", "promise_to_pay",
+     "lexicon:promise.will_pay"),
+    ("Bro next Sunday inshallah TT will go, 58k SR. dont worry", "promise_to_pay",
+     "lexicon:promise.will_pay"),
+    ("Schools open next week so cash is very tight, but I'll pay R3 000 on the 29th",
+     "hardship", "lexicon:hardship.cash"),
+    ("Honestly we hope to pay once our own client pays us, and we're stretched.", "hardship",
+     "lexicon:hardship.cash"),
+    ("We lost the fleet contract and the bank has pulled our overdraft.", "hardship",
+     "lexicon:hardship.cash"),
 ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # An agent's offer on a call is no promise: "Payment tomorrow" counts leading its
+        # sentence, as a customer writes it.
+        "Agent: Can you make a payment today? Customer: uh not today no, I'll have to see",
+        "Agent: We can take a payment today if you like. Customer: before I pay anything I "
+        "want a copy of the contract",
+    ],
+)
+def test_an_agents_payment_today_is_no_promise(tagger: Tagger, text: str) -> None:
+    [result] = tagger.tag([text], ["inbound"], [datetime(2026, 10, 20, 9, 0, tzinfo=UTC)])
+    assert "promise_to_pay" not in result.labels
 
 
 @pytest.mark.parametrize(("text", "label", "rule"), NEWLY_READ)
