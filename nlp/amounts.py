@@ -67,6 +67,8 @@ _UNITS = {"k": 1e3, "m": 1e6, "mn": 1e6, "mln": 1e6, "mio": 1e6, "million": 1e6,
 # number otherwise.
 _LETTER_SYMBOL = (
     r"(?-i:R|N|P)(?=\d{1,3}(?:[, ]\d{3})+(?:[.,]\d\d)?(?![\d,])|\d+[.,]\d\d(?![\d,.]))"
+    # "R 12 500,00", as South Africans also write it: spaced, only before grouped figures.
+    r"|(?-i:R)(?=\s\d{1,3}(?: \d{3})+(?:,\d\d)?(?![\d,]))"
 )
 _PREFIX = (
     r"(?P<pre>US\$|USD\$|CA\$|CAD\$|AU\$|AUD\$|NZ\$|HK\$|MX\$|TT\$|EC\$|BDS\$|C\$|A\$|S\$|R\$|J\$|"
@@ -223,8 +225,9 @@ _BARE_FIGURE = re.compile(
     r"|\b(?:cheque|check)(?:\s+\w+){0,2}?\s+for)\s+"
     r"(?:(?:the|whole|full|entire|remaining|other|balance\s+of|about|like|maybe|only|just|"
     r"los|las|el|la|lo|os|as|o|a|dos|das|de|otros|outros|restantes|total)\s+)"
-    r"{0,2}(?P<fig>\d{1,3}(?:,\d{3})+(?:\.\d\d)?|\d{1,3}(?:\.\d{3})+(?:,\d\d)?|\d{3,7}(?:\.\d\d)?)"
-    r"(?![\d/:%-]|[.,]\d)"
+    r"{0,3}(?P<fig>\d{1,3}(?:,\d{3})+(?:\.\d\d)?|\d{1,3}(?:\.\d{3})+(?:,\d\d)?|\d{3,7}(?:\.\d\d)?)"
+    # "23,500/=" and "218,400/-": East African and South Asian ways of closing a sum.
+    r"(?![\d:%-]|/(?![=-])|[.,]\d)"
     r"(?!\s*(?:th|st|nd|rd|am|pm|a\.m|p\.m|hrs?|h)\b)"
     r"(?!\s+(?:invoices?|bills?|orders?|POs?|accounts?|statements?|lines?)\b)" + _COUNTED,
     re.IGNORECASE,

@@ -103,9 +103,28 @@ def test_amount_shapes(text: str, amount: float, currency: str | None) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "amount", "currency", "figure"),
+    [
+        # South African rand written with a space after the R, before grouped figures only.
+        ("Will EFT R 12 500,00 on the 25th", 12500.0, "ZAR", "R 12 500,00"),
+        ("when we pay the R 7 250,00 on Friday", 7250.0, "ZAR", "R 7 250,00"),
+        # A bare sum closed the East African way, and one three words after its verb.
+        ("I will clear the balance of 23,500/= on Saturday.", 23500.0, None, "23,500"),
+        ("we'll settle the full balance of 4,310.20 on 10/15.", 4310.2, None, "4,310.20"),
+    ],
+)
+def test_local_ways_of_writing_a_sum(text: str, amount: float, currency: str | None,
+                                     figure: str) -> None:
+    [money] = find_amounts(text)
+    assert (money.amount, money.currency, text[money.start : money.end]) == (
+        amount, currency, figure)
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "please ship 500 by Friday",  # a bare number could be a quantity or a reference
+        "Room R 12 on level 3",  # a spaced R is rand only before grouped figures
         "INV-1200 EUR is overdue",
         "call me on 555-0193",
         "the order of 2026",
