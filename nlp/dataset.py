@@ -45,6 +45,11 @@ LANGUAGES_DEV_FILE = WRITTEN / "languages_dev.jsonl"
 # "nous avons bien reçu votre message"), and acknowledgements that are automatic: measured
 # unseen, then read; not trained on.
 COURTESY_FILE = WRITTEN / "courtesy.jsonl"
+# Promises and their values said every way (auto parts, September 2026 - January 2027), and
+# second-language English from Turkey to Japan (IT hardware): measured unseen, then read; not
+# trained on.
+PROMISES_FILE = WRITTEN / "promises.jsonl"
+ASIA_MIDEAST_FILE = WRITTEN / "asia_mideast.jsonl"
 TRAIN_FILES = (TRAIN_FILE, *WRITTEN_TRAIN_FILES)
 
 

@@ -13,6 +13,7 @@ from sqlmodel import Session
 from commwatch.store import Message, Signal, session_scope
 from nlp import LexiconError, Tagger, tag
 from nlp.dataset import (
+    ASIA_MIDEAST_FILE,
     BUILDING_FILE,
     COURTESY_FILE,
     DEV_FILE,
@@ -26,6 +27,7 @@ from nlp.dataset import (
     LANGUAGES_DEV_FILE,
     MEDICAL_FILE,
     MULTILINGUAL_FILE,
+    PROMISES_FILE,
     SPANISH_PORTUGUESE_FILE,
     WHOLESALE_FILE,
     WRITTEN_TRAIN_FILES,
@@ -488,7 +490,7 @@ def test_pii_in_outbound_is_flagged_with_each_finding(tagger: Tagger) -> None:
     + [(WHOLESALE_FILE, 80), (HELDOUT4_FILE, 80), (BUILDING_FILE, 80), (FOODSERVICE_FILE, 80),
        (MEDICAL_FILE, 80), (MULTILINGUAL_FILE, 60), (SPANISH_PORTUGUESE_FILE, 60),
        (GERMAN_FRENCH_FILE, 60), (ITALIAN_POLISH_FILE, 60), (LANGUAGES_DEV_FILE, 60),
-       (COURTESY_FILE, 60)]
+       (COURTESY_FILE, 60), (PROMISES_FILE, 80), (ASIA_MIDEAST_FILE, 80)]
     + [(path, 80) for path in WRITTEN_TRAIN_FILES],
     ids=lambda value: value.stem if isinstance(value, Path) else str(value),
 )
