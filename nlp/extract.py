@@ -721,9 +721,6 @@ _SHARE_GAP = re.compile(
 )
 _OF_THE = re.compile(r"\s+of\s+(?:the\s+)?", re.IGNORECASE)
 _OTHER_SHARE_BEFORE = re.compile(r"\b(?:other|second|last|final)\s+$", re.IGNORECASE)
-_SHARE_VERB_BEFORE = re.compile(
-    r"\b(?:pay|paying|send|sending|transfer|wire|do|release|settle|clear)\s+(?:you\s+)?$",
-    re.IGNORECASE)
 
 
 def _fraction(m: re.Match[str]) -> float:
