@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from nlp.amounts import Money, find_amounts, parse_number
+from nlp.amounts import Money, find_amounts, parse_number, words_to_number
 from nlp.components import ABBREVIATIONS
 from nlp.currency import CurrencyContext
 from nlp.dates import (
@@ -693,9 +693,6 @@ def _is_per_instalment(text: str, amount: Money, plan: re.Match[str], n: int,
     )
 
 
-_PERCENT_WORDS = {"ten": 10, "twenty": 20, "twenty-five": 25, "twenty five": 25, "thirty": 30,
-                  "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "seventy-five": 75,
-                  "seventy five": 75, "eighty": 80, "ninety": 90}
 # A part of the sum that is paid at a time: "half today", "50% this Fri", "the remaining
 # sixty percent goes out on the 30th", "send a third now". Not "the other half" (what is left)
 # nor "the first half of December" (a time).
@@ -705,8 +702,8 @@ _SHARE = re.compile(
     r"sep|oct|nov|dec)\w*)"
     r"|(?P<third>(?:a|one)\s+third)|(?P<quarter>(?:a|one)\s+quarter)"
     r"|(?P<pct>\d{1,2}(?:\.\d)?)\s?(?:%|per\s?cent\b|pct\b)"
-    r"|(?P<pctw>" + "|".join(sorted(_PERCENT_WORDS, key=len, reverse=True)).replace(" ", r"\s")
-    + r")[\s-]+per\s?cent\b)",
+    r"|(?P<pctw>(?:ten|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[\s-]+five)?)"
+    r"[\s-]+per\s?cent\b)",
     re.IGNORECASE,
 )
 _SHARE_SCAN = SCANNER.add(_SHARE)
@@ -732,7 +729,7 @@ def _fraction(m: re.Match[str]) -> float:
         return 0.25
     if m.group("pct"):
         return float(m.group("pct")) / 100
-    return _PERCENT_WORDS[" ".join(m.group("pctw").lower().replace("-", " ").split())] / 100
+    return (words_to_number(m.group("pctw")) or 0) / 100
 
 
 def _shared(text: str, region: Span, found: PromiseValue, amounts: list[Money],
@@ -782,11 +779,10 @@ def _shared(text: str, region: Span, found: PromiseValue, amounts: list[Money],
     value = stated.amount if stated else value
     day = when.when if when.kind != VAGUE else None
     instalments: tuple[Instalment, ...] = ()
-    later = [t for t in times if t.start > when.end and t.kind != VAGUE]
     if found.instalments and found.instalments[0].amount == found.amount:
         later_dates = [i.date for i in found.instalments if i.date != day]
-    else:
-        later_dates = [t.when for t in later[:1]]
+    else:  # the time after the share's is when the rest is paid
+        later_dates = [t.when for t in times if t.start > when.end and t.kind != VAGUE][:1]
     if later_dates:
         rest = round(found.amount - value, 2)
         instalments = (Instalment(value, found.currency, day),

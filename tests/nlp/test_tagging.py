@@ -437,6 +437,8 @@ SENDS = [
     ("The payment will be released once the goods are received, next Friday.", True),
     ("Balance Rs. 500,000 will send on 30th.", True),
     ("They will send you the cheque on Friday.", True),
+    # A person sending is the subject, whatever stands before them.
+    ("Goods received, thanks. Re the invoices we will send Friday.", True),
 ]
 
 
