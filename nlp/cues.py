@@ -67,7 +67,8 @@ def _without(words: list[str], phrases: Sequence[tuple[str, ...]]) -> list[str]:
 # Keys of `cues.json` that list words or phrases (a language's section adds to them).
 LISTS = ("negation", "conditional", "counterfactual", "scope_breakers", "conditional_after",
          "time_words", "polite_if", "future_markers", "promise_when", "query_ask",
-         "past_markers", "send_verbs", "sent_not_money", "money_words")
+         "past_markers", "send_verbs", "sent_not_money", "money_words", "overpaid",
+         "charged_words")
 
 
 class CueError(Exception):
@@ -186,6 +187,12 @@ class Cues:
         self.send_verbs = {c.lower() for c in raw.get("send_verbs", [])}
         self.sent_not_money = CueSet(raw.get("sent_not_money", []))
         self.money_words = {c.lower() for c in raw.get("money_words", [])}
+        # "We paid INV-204950 twice, can you refund the duplicate?": the customer's own
+        # payment made twice is an overpayment to refund, not a bill contested; "you charged
+        # us twice" is. `overpaid` phrases (or a paying word with "twice" a few words on) and
+        # none of `charged_words` in the sentence or the one before. See `nlp.signals`.
+        self.overpaid = CueSet(raw.get("overpaid", []))
+        self.charged_words = {c.lower() for c in raw.get("charged_words", [])}
 
 
 def _phrases_regex(phrases: Iterable[str]) -> re.Pattern[str] | None:

@@ -26,6 +26,7 @@ Every set tag has at least one evidence span, in character offsets into the doc'
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +34,7 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from nlp.components import sentence_chars, sentence_spans, text_of
+from nlp.components import sentence_chars, sentence_spans, sentence_starts, text_of
 from nlp.dates import times_in
 from nlp.labels import tags_for
 from nlp.lexicon import Hit
@@ -158,6 +159,13 @@ class SignalDecider:
             asserted["promise_to_pay"] = [h for h in promised if not self._sends_other(doc, h)]
             if len(asserted["promise_to_pay"]) < len(promised):
                 countered.add("promise_to_pay")
+        disputed = asserted.get("dispute")
+        if disputed:
+            # The customer's own payment made twice is a refund to ask for, not a bill
+            # contested; counter-evidence as above.
+            asserted["dispute"] = [h for h in disputed if not self._overpaid(doc, h)]
+            if len(asserted["dispute"]) < len(disputed):
+                countered.add("dispute")
         labels: list[str] = []
         scores: dict[str, float] = {}
         evidence: list[Evidence] = []
@@ -259,6 +267,28 @@ class SignalDecider:
         before = _phrase(doc, hit.start - 1, forward=False)
         return cues.sent_not_money.found_in(before) and not cues.money_words & set(before)
 
+    def _overpaid(self, doc: Doc, hit: Hit) -> bool:
+        """Is a duplicate-charge match about the customer's own double payment? "Looks like
+        we paid INV-204950 twice - can you refund the duplicate?", "the duplicate payment of
+        R4,500 needs to be refunded": an `overpaid` phrase, or a paying word with "twice" at
+        most six words on, in the match's sentence or the one before, and none of
+        `charged_words` there ("you charged our card twice, refund the duplicate" is a
+        dispute, and so is "invoice 552 is a duplicate of 551, which we paid")."""
+        if not hit.rule.startswith("dispute.duplicate"):
+            return False
+        cues = self._cues(doc)
+        starts = sentence_starts(doc)
+        k = bisect_right(starts, hit.start) - 1
+        lo = starts[k - 1] if k > 0 else 0
+        hi = starts[k + 1] if k + 1 < len(starts) else len(doc)
+        words = [doc[i].lower_ for i in range(lo, max(hi, hit.end))]
+        if cues.charged_words & set(words):
+            return False
+        if cues.overpaid.found_in(words):
+            return True
+        return any(w in _PAYING and "twice" in words[i + 1 : i + 7]
+                   for i, w in enumerate(words))
+
     def _asks(self, doc: Doc, evidence: list[Evidence]) -> bool:
         """Does the billing query ask? TAXONOMY: the customer asks a question or makes a
         request about a bill. A question mark or a `query_ask` cue in the sentence of a piece
@@ -281,6 +311,7 @@ class SignalDecider:
 
 
 _PERSONS = frozenset("i we you they he she u".split())
+_PAYING = frozenset("paid remitted transferred wired sent".split())
 # Words before a noun phrase ("you a", "over the"), and words that end one ("of", "once").
 _LEADING = frozenset("you u us them it the a an our your this that these those over across "
                      "back".split())

@@ -450,6 +450,37 @@ def test_sending_a_letter_is_no_promise(tagger: Tagger, text: str, promise: bool
         assert all(e.label != "promise_to_pay" for e in result.evidence)
 
 
+OVERPAID = [
+    # The customer's own payment made twice: a refund to ask for, not a bill contested.
+    ("Looks like we paid INV-204950 twice - once on 9/30 and again by mistake on 10/2. Can "
+     "you refund the duplicate or apply it as a credit to our account?", False, True),
+    ("Hi, we paid invoice 4471 twice by mistake. Please refund the duplicate payment of "
+     "$1,240.", False, True),
+    ("We overpaid invoice 5512 by $200, can you refund the difference or leave it on "
+     "account?", False, True),
+    # The supplier took it twice, or billed the same thing twice: a dispute.
+    ("You've charged our card twice for order 7821. Refund the duplicate asap.", True, False),
+    ("Invoice 552 is a duplicate of 551, which we paid on 3 Nov.", True, False),
+]
+
+
+@pytest.mark.parametrize(("text", "dispute", "query"), OVERPAID)
+def test_paying_twice_is_a_refund_to_ask_for_not_a_dispute(
+    tagger: Tagger, text: str, dispute: bool, query: bool
+) -> None:
+    result = tagger.tag_one(text)
+    assert ("dispute" in result.labels) is dispute
+    assert ("billing_query" in result.labels) is query
+
+
+@pytest.mark.parametrize(
+    "text", ["Tues week ok for the €750?", "Friday week for the £2,300 - that alright?"])
+def test_a_time_proposed_for_a_sum_is_a_promise(tagger: Tagger, text: str) -> None:
+    result = tagger.tag_one(text)
+    assert "promise_to_pay" in result.labels
+    assert any(e.rule == "lexicon:promise.time_for_sum" for e in result.evidence)
+
+
 def test_a_delivery_ticket_is_not_an_automatic_reply(tagger: Tagger) -> None:
     text = ("Two cases on INV 88410 arrived crushed; the driver noted it on the delivery "
             "ticket. Please credit them.")
