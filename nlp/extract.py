@@ -416,9 +416,63 @@ def _choose_sentences(
             chosen.append(scored[lines[at]])
     if not any(s.amounts for s in chosen):
         chosen = _borrow(text, scored, i, chosen, want="amounts")
+    if not any(s.amounts for s in chosen):
+        chosen = _form_field(text, scored, i, chosen, want="amounts")
     if not any(s.times for s in chosen):
         chosen = _borrow(text, scored, i, chosen, want="times")
+    if not any(s.times for s in chosen):
+        chosen = _form_field(text, scored, i, chosen, want="times")
     return chosen
+
+
+# A form's field line: "Amount: USD 7,215.00", "Scheduled payment date: 11/24/2026".
+_FIELD = re.compile(r"[ \t]*(?P<label>[^\W\d_][\w .&/()#-]{0,40}?)[ \t]*:[ \t]*\S")
+# Which of a form's sums is the payment: the payment's own, then a total, then any amount; a
+# tax, discount, fee, deduction or credit line is none.
+_FIELD_PAYMENT = re.compile(r"(?i)\b(?:payment|paid|pay|net|remit\w*|transfer\w*|disburse\w*)\b")
+_FIELD_TOTAL = re.compile(r"(?i)\btotal\b")
+_FIELD_SUM = re.compile(r"(?i)\b(?:amount|amt|sum|value)\b")
+_FIELD_NOT_PAID = re.compile(
+    r"(?i)\b(?:tax|vat|gst|hst|discount|deduct\w*|fees?|charges?|credit|withh\w*|retention|"
+    r"balance|outstanding|overdue|limit)\b")
+_FIELD_DATE = re.compile(r"(?i)\b(?:date|due|scheduled|value\s+date|payment\s+on|pay\s+on)\b")
+
+
+def _form_field(
+    text: str, scored: list[_Sentence], i: int, chosen: list[_Sentence], want: str
+) -> list[_Sentence]:
+    """A form states the promise's other half in a field of its own. "Amount: USD 7,215.00"
+    and "Scheduled payment date: 11/24/2026" in an AP portal's notice are one promise when
+    the promise's sentence is a field of the same form (no blank line between them). The
+    field for a sum is the payment's ("Net payment", "Amount to be paid"), else a total,
+    else an amount; a tax, discount, fee or balance field gives none."""
+    best = scored[i]
+    if _FIELD.match(text, text.rfind("\n", 0, best.span[0]) + 1) is None:
+        return chosen
+    picked: tuple[int, int, _Sentence] | None = None
+    for j, s in enumerate(scored):
+        if j == i or s in chosen or not (s.amounts if want == "amounts" else s.times):
+            continue
+        a, b = sorted((s.span[0], best.span[0]))
+        if re.search(r"\n[ \t]*\n", text[a:b]):
+            continue  # another block
+        line_start = text.rfind("\n", 0, s.span[0]) + 1
+        field = _FIELD.match(text, line_start)
+        if field is None or field.end("label") > s.span[1]:
+            continue
+        label = field.group("label")
+        if want == "times":
+            rank = 1 if _FIELD_DATE.search(label) else 0
+        elif _FIELD_NOT_PAID.search(label):
+            rank = 0
+        else:
+            rank = (3 if _FIELD_PAYMENT.search(label) else 2 if _FIELD_TOTAL.search(label)
+                    else 1 if _FIELD_SUM.search(label) else 0)
+        if rank and (picked is None or rank > picked[0]):
+            picked = (rank, -abs(j - i), s)
+    if picked is None:
+        return chosen
+    return sorted([*chosen, picked[2]], key=lambda s: s.span[0])
 
 
 # What starts a list item: "- ", "• ", "1. ", "2) ", "a) "; a line led by one, and a sentence

@@ -527,3 +527,43 @@ def test_a_filler_sentence_does_not_part_the_date_from_the_sum() -> None:
             "Three thousand even.")
     found = extract_promise(text, sent, [(text.index("We'll do"), text.index(" it the"))])
     assert found is not None and found.amount is None
+
+
+FORM = ("The following payment has been scheduled:\nSupplier: Brightline Parts\n"
+        "Invoice: INV-205640\n{fields}\n\nQuestions? Contact ap@keystone.example")
+
+
+@pytest.mark.parametrize(
+    ("fields", "amount"),
+    [
+        # The sum is a field of the same form as the promise's date.
+        ("Amount: USD 7,215.00\nScheduled payment date: 11/24/2026", 7215.0),
+        ("Invoice Amount: 4,126.50 USD\nPayment Method: ACH\nScheduled Payment Date: "
+         "11/24/2026", 4126.5),
+        # The payment's own field before a total, a total before a plain amount.
+        ("Invoice total: USD 12,400.00\nDiscount: USD 248.00\nNet payment amount: USD "
+         "12,152.00\nPayment date: 11/24/2026", 12152.0),
+        ("Amount: USD 300.00\nTotal: USD 900.00\nPayment date: 11/24/2026", 900.0),
+        # A tax, discount or fee field is no payment.
+        ("Early payment discount: USD 48.00\nPayment date: 11/24/2026", None),
+        ("VAT: USD 1,200.00\nScheduled payment date: 11/24/2026", None),
+    ],
+)
+def test_a_form_gives_its_sum_field_to_the_promise(fields: str, amount: float | None) -> None:
+    sent = datetime.fromisoformat("2026-11-20T09:00:00-05:00")
+    text = FORM.format(fields=fields)
+    at = text.index("Payment date") if "Payment date" in text else text.rindex("ayment")
+    found = extract_promise(text, sent, [(at, at + 12)])
+    assert found is not None
+    assert (found.amount, found.date) == (amount, date(2026, 11, 24))
+
+
+def test_a_sum_in_another_block_or_outside_a_form_is_not_the_forms() -> None:
+    sent = datetime.fromisoformat("2026-11-20T09:00:00-05:00")
+    text = "Amount: USD 700.00\n\nScheduled payment date: 11/24/2026"
+    found = extract_promise(text, sent, [(text.index("Scheduled"), len(text))])
+    assert found is not None and found.amount is None
+    # The promise's sentence is no field: the form rule does not apply.
+    text = "Amount: USD 700.00\nWe will see about paying on 11/24/2026."
+    found = extract_promise(text, sent, [(text.index("We will"), len(text))])
+    assert found is not None and found.amount is None
