@@ -16,12 +16,17 @@ this order:
    reminder usually states the currency ("invoice JM-4471 for J$185,000.00 is overdue"),
    when what it names is one currency;
 3. the customer's account currency (`hint`), when one is known;
-4. where the sender's clock is: the UTC offset of the sent time, with the language the
+4. where the customer writes from: a town, region, company form, phone number or postcode in
+   the message or the signature under it (`nlp.places`, `data/places.json`: "Kisumu Auto
+   Centre", "Fresno CA", "Pte Ltd", "+61 2 9555 0101"), when they point to one currency the
+   sum can be in; the quoted history is not read for this (it is the supplier's, address
+   and all);
+5. where the sender's clock is: the UTC offset of the sent time, with the language the
    message is written in (`languages`: Spanish from -06:00 is Mexican, Polish is zloty) or
    only where it points to one country that writes that symbol (+10:00 and +11:00 are
    eastern Australia, +05:45 Nepal, -03:30 Newfoundland); +08:00 (Perth, Singapore, Hong
    Kong) or -05:00 in English say nothing;
-5. the symbol's usual reading: "$" is USD, "Rs" INR. A bare amount ("I'll send the 2,100
+6. the symbol's usual reading: "$" is USD, "Rs" INR. A bare amount ("I'll send the 2,100
    tomorrow", "three grand Friday") takes its currency from a payment system the message
    names, or from a clock that only one country's money goes by (+10:00 Australia, +13:00
    New Zealand, +05:30 India, +04:00 the UAE…); elsewhere it keeps none.
@@ -36,7 +41,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
+from ingest.quotation import quote_start
 from nlp.amounts import ADJECTIVES, CODES, Money, find_amounts
+from nlp.places import finder as place_finder
 
 # The currencies each shared symbol (as `Money.shared` names it) is written for.
 FAMILIES = {
@@ -103,7 +110,8 @@ _AFTER = re.compile(
 class CurrencyContext:
     """What one message says about its currency; `settle` applies it to each amount."""
 
-    __slots__ = ("_named", "_pesos", "_rails", "_thread", "hint", "languages", "offset", "text")
+    __slots__ = ("_named", "_pesos", "_places", "_rails", "_signature", "_thread", "hint",
+                 "languages", "offset", "text")
 
     def __init__(self, text: str, sent_at: datetime | None = None, hint: str | None = None,
                  amounts: Sequence[Money] = (), thread: str = "",
@@ -120,6 +128,19 @@ class CurrencyContext:
         self._thread: tuple[set[str], set[str]] = (set(), set())
         if thread.strip():
             self._thread = self._names(thread, find_amounts(thread))
+        self._signature = thread
+        self._places: set[str] | None = None  # read when a step needs them
+
+    @property
+    def places(self) -> set[str]:
+        """The currencies of the places the message and its signature name (not the quoted
+        history under the signature)."""
+        if self._places is None:
+            # The thread is what follows the new text in the body it was cut from: the
+            # signature, then the quoted history.
+            body = self.text + self._signature
+            self._places = place_finder().currencies_in(body[: quote_start(body)])
+        return self._places
 
     def _names(self, text: str, amounts: Sequence[Money]) -> tuple[set[str], set[str]]:
         """The currencies `text` names by its amounts and words, and those its payment
@@ -175,6 +196,9 @@ class CurrencyContext:
                 break
         if self.hint and fits(self.hint):
             return self.hint
+        placed = {c for c in self.places if fits(c)}
+        if len(placed) == 1:
+            return placed.pop()
         if self.offset is None:
             return None
         for language in self.languages:

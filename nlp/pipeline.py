@@ -42,12 +42,13 @@ from nlp.datewords import DATE_WORDS
 from nlp.labels import ALL_TAGS, CLASSIFIER_TAGS, INBOUND_TAGS, OUTBOUND_TAGS
 from nlp.language import LANGUAGES
 from nlp.lexicon import CUES, LexiconError, read_lexicons
+from nlp.places import PLACES
 from nlp.signals import Evidence
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 CLASSIFIER_NAME = "textcat_multilabel"
 # Bumped when component code changes in a way that changes results.
-CODE_VERSION = "9"
+CODE_VERSION = "10"
 
 CONFIG = """
 [nlp]
@@ -134,6 +135,7 @@ def pipeline_version(nlp_: Language, model_dir: Path) -> str:
     digest.update(CUES.read_bytes())
     digest.update(DATE_WORDS.read_bytes())
     digest.update(LANGUAGES.read_bytes())
+    digest.update(PLACES.read_bytes())
     digest.update(json.dumps(lexicon.spellings, sort_keys=True).encode())  # type: ignore[attr-defined]
     return f"nlp-{digest.hexdigest()[:12]}"
 

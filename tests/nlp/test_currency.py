@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
 from nlp.amounts import find_amounts
 from nlp.extract import extract_promise
 from nlp.pipeline import default_tagger
+from nlp.places import PlaceError, load
 
 
 def at(offset: str) -> datetime:
@@ -205,3 +207,72 @@ def test_the_account_does_not_overrule_the_message_for_a_bare_sum() -> None:
 def test_which_amounts_have_a_shared_symbol(text: str, shared: str | None) -> None:
     (money,) = find_amounts(text)
     assert money.shared == shared
+
+
+@pytest.mark.parametrize(
+    ("text", "offset", "hint", "expected"),
+    [
+        # A town, a region after a town, a company form, a phone number or a postcode in the
+        # message or its signature says where the customer counts their money.
+        ("We'll settle the full balance of 4,310.20 on 10/15.\n\nCarla Mendes\n"
+         "Pacific Crest Collision, Fresno CA", "-07:00", None, (4310.2, "USD")),
+        ("Will pay 18,000 after payday on the 25th. Kamau, Mombasa Rd Tyres", "+03:00", None,
+         (18000.0, "KES")),
+        ("The rest of INV-CA-22450, $2,616.75, is in our run this Friday.\n\nPriya\n"
+         "Kensington Market Bistro, Toronto", "-05:00", None, (2616.75, "CAD")),
+        ("Will pay $1,500 on Friday.\n\nDarlene Fraser\nBluenose Plumbing\nDartmouth, NS\n"
+         "902-555-0114", "-03:00", None, (1500.0, "CAD")),
+        ("Can pay $1,850 next Wed.\nTan Building Supplies Pte Ltd", "+08:00", None,
+         (1850.0, "SGD")),
+        ("Will pay $4,000 on Friday.\nTel +61 2 9555 0101", "+00:00", None, (4000.0, "AUD")),
+        ("Will pay $4,000 on Friday.\nTel +1 (876) 555-0142", "-05:00", None, (4000.0, "JMD")),
+        ("Will pay 4,000 on Friday.\n12 High St, Leeds LS1 4AP", "+00:00", None,
+         (4000.0, "GBP")),
+        # "Tulsa, OK 74103" is Oklahoma; "Friday OK" is no state.
+        ("Will pay 900 on Friday.\nTulsa, OK 74103", "-06:00", None, (900.0, "USD")),
+        ("We pay 900 on Friday OK\n", "-06:00", None, (900.0, None)),
+        # The longest name is the place: New South Wales is not Wales, New Mexico not Mexico.
+        ("Will pay $700 on Friday.\nOrange, New South Wales", "+00:00", None, (700.0, "AUD")),
+        ("Will pay $700 on Friday.\nLas Cruces, New Mexico", "-06:00", None, (700.0, "USD")),
+        # A greeting's name is a person; a place someone travels to is not where they are.
+        ("Hi Sydney, will pay $500 Friday.", "-05:00", None, (500.0, "USD")),
+        ("He is travelling to Dubai, when back we pay the 4,000 on the 30th.", "+03:00", None,
+         (4000.0, None)),
+        # Places of two currencies settle nothing; the account's currency comes first; a
+        # currency the symbol cannot mean is no evidence.
+        ("Will pay 5,000 Friday. Offices in Nairobi and Lagos.", "+01:00", None,
+         (5000.0, None)),
+        ("Will pay $5,000 Friday.\nKensington Market Bistro, Toronto", "-05:00", "USD",
+         (5000.0, "USD")),
+        ("Will pay $900 Friday.\nMcAllister's, Glasgow", "+00:00", None, (900.0, "USD")),
+    ],
+)
+def test_where_the_customer_writes_from_says_which(
+    text: str, offset: str, hint: str | None, expected: tuple[float, str | None]
+) -> None:
+    assert currency_of(text, offset, hint) == expected
+
+
+def test_a_place_in_the_quoted_history_is_the_suppliers_not_the_customers() -> None:
+    text = ("Will pay the $1,500 on Friday.\n\nThanks\nHarjit\n\n"
+            "On Thu, Oct 8, 2026 at 2:30 PM Jess Whitaker wrote:\n> Balance overdue.\n"
+            "> Jess Whitaker | Northline Supply | Toronto, ON")
+    (result,) = default_tagger().tag([text], sent_ats=[at("-07:00")])
+    assert result.promise is not None and result.promise["currency"] == "USD"
+    # The same place in the customer's own signature counts.
+    text = "Will pay the $1,500 on Friday.\n\nThanks\nHarjit\nSurrey Sweets, Surrey BC"
+    (result,) = default_tagger().tag([text], sent_ats=[at("-07:00")])
+    assert result.promise is not None and result.promise["currency"] == "CAD"
+
+
+def test_a_bad_places_file_is_named_with_its_key(tmp_path: Path) -> None:
+    bad = tmp_path / "places.json"
+    bad.write_text('{"places": {"USD": ["Fresno"], "CAD": ["Fresno"]}}', encoding="utf-8")
+    with pytest.raises(PlaceError, match=r"places\.json.*'Fresno' is listed for USD and CAD"):
+        load(bad)
+    bad.write_text('{"places": {"USD": "Fresno"}}', encoding="utf-8")
+    with pytest.raises(PlaceError, match=r"places\.json: 'places' must map"):
+        load(bad)
+    bad.write_text('{"towns": {}}', encoding="utf-8")
+    with pytest.raises(PlaceError, match=r"unknown key\(s\) \['towns'\]"):
+        load(bad)

@@ -1,0 +1,157 @@
+"""Where a customer writes from, read as the currency they count in (`data/places.json`).
+
+"Kisumu Auto Centre", "the bank here in Tulsa", "Kensington Market Bistro, Toronto",
+"Dartmouth, NS", "Pte Ltd" and "+61 2 9555 0101" each say which money a "$" or a bare "the
+40k" is in. `currencies_in` finds every such cue in a text and returns the currencies they
+name; `nlp.currency` uses them when the message names no currency itself.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+PLACES = Path(__file__).parent / "data" / "places.json"
+_SECTIONS = ("places", "regions", "company_forms", "phone_codes", "postcodes", "word_codes")
+# A name right after a greeting is a person's ("Hi Sydney", "Dear Adelaide"); a place
+# someone goes to is not where they write from ("he is travelling to Dubai").
+_NOT_HERE = re.compile(
+    r"(?i)(?:\b(?:hi|hello|hey|dear|thanks|thank\s+you|cheers|morning|ms|mrs|mr|miss)"
+    r"\.?,?|\b(?:to|into|towards|visiting))\s*$")
+
+
+class PlaceError(Exception):
+    """`places.json` cannot be used; says which file and key."""
+
+
+@dataclass(frozen=True)
+class PlaceFinder:
+    names: re.Pattern[str] | None  # places and company forms
+    by_name: dict[str, str]
+    regions: re.Pattern[str] | None
+    by_region: dict[str, str]
+    word_codes: frozenset[str]  # counted only before a postcode
+    phones: dict[str, str]
+    postcodes: tuple[tuple[re.Pattern[str], str], ...]
+
+    def currencies_in(self, text: str) -> set[str]:
+        """The currencies the places, company forms, phone numbers and postcodes in `text`
+        are counted in."""
+        found: set[str] = set()
+        if self.names is not None:
+            for m in self.names.finditer(text):
+                if not _NOT_HERE.search(text, max(0, m.start() - 12), m.start()):
+                    found.add(self.by_name[m.group(0)])
+        if self.regions is not None:
+            for m in self.regions.finditer(text):
+                code = m.group("code")
+                if code in self.word_codes and not m.group("post"):
+                    continue
+                found.add(self.by_region[code])
+        for m in _PHONE.finditer(text):
+            digits = re.sub(r"\D", "", m.group(1))
+            if len(digits) < 8:
+                continue
+            # Calling codes are prefix-free: at most one of these is a code.
+            code = next((digits[:k] for k in (4, 3, 2, 1) if digits[:k] in self.phones), None)
+            if code is not None:
+                found.add(self.phones[code])
+        for pattern, currency in self.postcodes:
+            if pattern.search(text):
+                found.add(currency)
+        return found
+
+
+# "+61 2 9555 0101", "+1 (876) 555-0142", "+44-20-7946-0958": a "+" that starts a number.
+_PHONE = re.compile(r"(?<![\w+])\+[ ]?(\d[\d ()\-.]{6,20}\d)")
+
+
+def _strings(raw: dict[str, Any], key: str) -> dict[str, list[str]]:
+    section = raw.get(key, {})
+    if not isinstance(section, dict) or not all(
+        isinstance(v, list) and all(isinstance(s, str) and s.strip() for s in v)
+        for v in section.values()
+    ):
+        raise PlaceError(f"{PLACES}: '{key}' must map each currency to a list of names")
+    return section
+
+
+def _alternation(names: list[str]) -> str:
+    """The names as one regex, a branch per next character (a trie: `re` tries a thousand
+    names at a position in a few steps, not a thousand), the longest name first."""
+    tree: dict[str, Any] = {}
+    for name in names:
+        node = tree
+        for ch in name:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        alts = [re.escape(ch) + emit(node[ch]) for ch in sorted(node) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return emit(tree)
+
+
+def load(path: Path = PLACES) -> PlaceFinder:
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise PlaceError(f"{path}: {exc}") from exc
+    unknown = set(raw) - {"about", *_SECTIONS}
+    if unknown:
+        raise PlaceError(f"{path}: unknown key(s) {sorted(unknown)}")
+    by_name: dict[str, str] = {}
+    for key in ("places", "company_forms"):
+        for currency, listed in _strings(raw, key).items():
+            for name in listed:
+                if by_name.setdefault(name, currency) != currency:
+                    raise PlaceError(f"{path}: '{name}' is listed for {by_name[name]} and "
+                                     f"{currency} ('{key}')")
+    names: re.Pattern[str] | None = None
+    if by_name:
+        names = re.compile(rf"(?<![\w.])(?:{_alternation(list(by_name))})(?![\w])")
+    # A region code two countries share (WA, NT) says nothing.
+    seen: dict[str, set[str]] = {}
+    for currency, codes in _strings(raw, "regions").items():
+        for code in codes:
+            seen.setdefault(code, set()).add(currency)
+    by_region = {code: next(iter(cs)) for code, cs in seen.items() if len(cs) == 1}
+    regions = None
+    if by_region:
+        regions = re.compile(
+            r"(?<![\w])[A-Z][a-z]+(?:[ '-][A-Z][a-z]+){0,3},?[ \t]+"
+            rf"(?P<code>{_alternation(list(by_region))})"
+            r"(?:[ \t]+(?P<post>\d{4,5}(?:-\d{4})?|[A-Z]\d[A-Z][ ]?\d[A-Z]\d))?"
+            r"(?=[ \t]*(?:$|[\n)|;]))",
+            re.MULTILINE,
+        )
+    phones = raw.get("phone_codes", {})
+    if not isinstance(phones, dict) or not all(
+        k.isdigit() and isinstance(v, str) for k, v in phones.items()
+    ):
+        raise PlaceError(f"{path}: 'phone_codes' must map calling-code digits to a currency")
+    words = raw.get("word_codes", [])
+    postcodes: list[tuple[re.Pattern[str], str]] = []
+    for currency, pattern in raw.get("postcodes", {}).items():
+        try:
+            postcodes.append((re.compile(rf"(?<![\w])(?:{pattern})(?![\w])"), currency))
+        except re.error as exc:
+            raise PlaceError(f"{path}: 'postcodes' {currency}: {exc}") from exc
+    return PlaceFinder(names, by_name, regions, by_region, frozenset(words), dict(phones),
+                       tuple(postcodes))
+
+
+@lru_cache(maxsize=1)
+def finder() -> PlaceFinder:
+    return load()
+
+
+__all__ = ["PLACES", "PlaceError", "PlaceFinder", "finder", "load"]
