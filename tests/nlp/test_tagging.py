@@ -13,10 +13,12 @@ from sqlmodel import Session
 from commwatch.store import Message, Signal, session_scope
 from nlp import LexiconError, Tagger, tag
 from nlp.dataset import (
+    AP_NOTICES_FILE,
     ASIA_MIDEAST_FILE,
     BUILDING_FILE,
     COURTESY_FILE,
     DEV_FILE,
+    DISPUTES_FILE,
     FOODSERVICE_FILE,
     GERMAN_FRENCH_FILE,
     HELDOUT2_FILE,
@@ -481,6 +483,60 @@ def test_a_time_proposed_for_a_sum_is_a_promise(tagger: Tagger, text: str) -> No
     assert any(e.rule == "lexicon:promise.time_for_sum" for e in result.evidence)
 
 
+TENTH_ROUND = [
+    # Contesting part of a bill.
+    ("The district will not be paying the $325 delivery fee on invoice 44810.",
+     "dispute", True),
+    ("The remaining $3,850 for rush fabrication is not owed: we never requested rush.",
+     "dispute", True),
+    ("Of the £1,350, £500 is for the electrics your subbie never did, so we're holding that "
+     "back.", "dispute", True),
+    ("We'll pay $6,280.00 this Friday - the full invoice less the $1,150 site survey.",
+     "dispute", True),
+    ("The unit price should be USD 41.00 as confirmed in your email, not USD 43.50.",
+     "dispute", True),
+    ("The invoice you send is 2,000 broilers, but we count only 1,860 when we open the boxes.",
+     "dispute", True),
+    ("The 6 cases of salmon were rejected at the door for temperature. Invoice 8821 is still "
+     "billing them.", "dispute", True),
+    ("Kindly remove them from invoice SN/26/1147, the bags were burst.", "dispute", True),
+    # ... and what only looks like it.
+    ("Our GSTIN is printed wrong (the last character should be 5 not 6); we are not disputing "
+     "the amount.", "dispute", False),
+    # A lawyer handling the matter, a referral to one; a lawyer handling something else.
+    ("Our attorney, Dana Whitfield of Whitfield & Marsh LLP, is handling the dispute over "
+     "invoices 11840 through 11852.", "legal_escalation", True),
+    ("If this is not resolved, the matter will be referred to the City Attorney's Office.",
+     "legal_escalation", True),
+    ("Our lawyer is handling the share transfer. Nothing changes for you.",
+     "legal_escalation", False),
+    # Asked of a bill.
+    ("Can you send the POD for this one?", "billing_query", True),
+    ("Morning, can you split INV-5590 by site? Accounts need one for each depot.",
+     "billing_query", True),
+    ("Thanks, the revised INV-41058 with the signed POD looks right.", "billing_query", False),
+    # An AP system says it sent the message.
+    ("Payment Sent\n\nBlue Ridge Senior Living has sent you a payment.\n\nAmount: $4,980.25\n\n"
+     "This email was sent from a notification-only address that cannot accept incoming email.",
+     "auto_reply", True),
+    ("REMITTANCE ADVICE\n\nTasman Build Group Ltd has paid the following invoices on "
+     "04/12/2026.\n\nTotal $15,560.60\n\nAutomated remittance from Tasman Build Group accounts "
+     "payable.", "auto_reply", True),
+    # A day's run is a promise; a payment to be made is no confirmation.
+    ("hi Mike its in thursdays run, sorry for the delay. $1,388.40 for 2291.",
+     "promise_to_pay", True),
+    ("Payment will be made on Friday.", "payment_confirmation", False),
+]
+
+
+@pytest.mark.parametrize(("text", "label", "tagged"), TENTH_ROUND)
+def test_what_the_ap_and_disputes_sets_showed(
+    tagger: Tagger, text: str, label: str, tagged: bool
+) -> None:
+    result = tagger.tag_one(text, sent_at=datetime.fromisoformat("2026-11-23T09:00:00-05:00"))
+    assert (label in result.labels) is tagged
+
+
 def test_a_delivery_ticket_is_not_an_automatic_reply(tagger: Tagger) -> None:
     text = ("Two cases on INV 88410 arrived crushed; the driver noted it on the delivery "
             "ticket. Please credit them.")
@@ -523,7 +579,8 @@ def test_pii_in_outbound_is_flagged_with_each_finding(tagger: Tagger) -> None:
     + [(WHOLESALE_FILE, 80), (HELDOUT4_FILE, 80), (BUILDING_FILE, 80), (FOODSERVICE_FILE, 80),
        (MEDICAL_FILE, 80), (MULTILINGUAL_FILE, 60), (SPANISH_PORTUGUESE_FILE, 60),
        (GERMAN_FRENCH_FILE, 60), (ITALIAN_POLISH_FILE, 60), (LANGUAGES_DEV_FILE, 60),
-       (COURTESY_FILE, 60), (PROMISES_FILE, 80), (ASIA_MIDEAST_FILE, 80)]
+       (COURTESY_FILE, 60), (PROMISES_FILE, 80), (ASIA_MIDEAST_FILE, 80),
+       (AP_NOTICES_FILE, 80), (DISPUTES_FILE, 80)]
     + [(path, 80) for path in WRITTEN_TRAIN_FILES],
     ids=lambda value: value.stem if isinstance(value, Path) else str(value),
 )
