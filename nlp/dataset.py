@@ -50,6 +50,11 @@ COURTESY_FILE = WRITTEN / "courtesy.jsonl"
 # trained on.
 PROMISES_FILE = WRITTEN / "promises.jsonl"
 ASIA_MIDEAST_FILE = WRITTEN / "asia_mideast.jsonl"
+# What a supplier's AP mailbox gets from its customers' payables side (remittance advices,
+# portal notices, rejections, people in AP), and disputes with what only looks like one:
+# measured unseen, then read; not trained on.
+AP_NOTICES_FILE = WRITTEN / "ap_notices.jsonl"
+DISPUTES_FILE = WRITTEN / "disputes.jsonl"
 TRAIN_FILES = (TRAIN_FILE, *WRITTEN_TRAIN_FILES)
 
 
