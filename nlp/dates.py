@@ -478,9 +478,10 @@ def _first_class(prefixes: set[str]) -> str:
     return "[" + "".join(sorted({_CLASS.get(p[0], re.escape(p[0])) for p in prefixes})) + "]"
 
 
-def _trie(strings: set[str]) -> str:
+def trie(strings: set[str]) -> str:
     """An alternation of prefixes as a trie: one branch per next character (the spellings
-    never overlap) and the longest first, so a lookahead reports the longest one here."""
+    never overlap) and the longest first, so a lookahead reports the longest one here. `re`
+    tries a thousand strings at a position in a few steps this way, not a thousand."""
     tree: dict[str, Any] = {}
     for s in strings:
         node = tree
@@ -637,12 +638,12 @@ class Scanner:
         boundary = inside = None
         if everything:
             boundary = re.compile(
-                f"{_first_class(everything)}(?<=\\b(?=({_trie(everything)})).)", re.DOTALL
+                f"{_first_class(everything)}(?<=\\b(?=({trie(everything)})).)", re.DOTALL
             )
         if inside_d:
-            alts = [f"(?<!\\d)(?=(?P<d>{_trie(inside_d)}))"]
+            alts = [f"(?<!\\d)(?=(?P<d>{trie(inside_d)}))"]
             if inside_n:
-                alts.append(f"(?=(?P<n>{_trie(inside_n)}))")
+                alts.append(f"(?=(?P<n>{trie(inside_n)}))")
             inside = re.compile(
                 f"{_first_class(inside_d)}(?<=\\B(?:{'|'.join(alts)}).)", re.DOTALL
             )
@@ -680,7 +681,7 @@ class ScanPattern:
         self.twin = _lower_twin(self.pattern)
         self.prefixes = _prefixes(self.pattern)
         if self.prefixes is not None:
-            self.head = re.compile(_trie({p for p, _ in self.prefixes}))
+            self.head = re.compile(trie({p for p, _ in self.prefixes}))
 
     def could_match(self, starts: _Starts) -> bool:
         """False when the scan of a whole text (`Scanner.starts(text)`) rules out any match."""

@@ -15,6 +15,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from nlp.dates import trie
+
 PLACES = Path(__file__).parent / "data" / "places.json"
 _SECTIONS = ("places", "regions", "company_forms", "phone_codes", "postcodes", "word_codes")
 # A name right after a greeting is a person's ("Hi Sydney", "Dear Adelaide"); a place
@@ -80,26 +82,6 @@ def _strings(raw: dict[str, Any], key: str) -> dict[str, list[str]]:
     return section
 
 
-def _alternation(names: list[str]) -> str:
-    """The names as one regex, a branch per next character (a trie: `re` tries a thousand
-    names at a position in a few steps, not a thousand), the longest name first."""
-    tree: dict[str, Any] = {}
-    for name in names:
-        node = tree
-        for ch in name:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def emit(node: dict[str, Any]) -> str:
-        alts = [re.escape(ch) + emit(node[ch]) for ch in sorted(node) if ch]
-        if not alts:
-            return ""
-        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-        return f"(?:{body})?" if "" in node else body
-
-    return emit(tree)
-
-
 def load(path: Path = PLACES) -> PlaceFinder:
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
@@ -117,7 +99,7 @@ def load(path: Path = PLACES) -> PlaceFinder:
                                      f"{currency} ('{key}')")
     names: re.Pattern[str] | None = None
     if by_name:
-        names = re.compile(rf"(?<![\w.])(?:{_alternation(list(by_name))})(?![\w])")
+        names = re.compile(rf"(?<![\w.])(?:{trie(set(by_name))})(?![\w])")
     # A region code two countries share (WA, NT) says nothing.
     seen: dict[str, set[str]] = {}
     for currency, codes in _strings(raw, "regions").items():
@@ -128,7 +110,7 @@ def load(path: Path = PLACES) -> PlaceFinder:
     if by_region:
         regions = re.compile(
             r"(?<![\w])[A-Z][a-z]+(?:[ '-][A-Z][a-z]+){0,3},?[ \t]+"
-            rf"(?P<code>{_alternation(list(by_region))})"
+            rf"(?P<code>{trie(set(by_region))})"
             r"(?:[ \t]+(?P<post>\d{4,5}(?:-\d{4})?|[A-Z]\d[A-Z][ ]?\d[A-Z]\d))?"
             r"(?=[ \t]*(?:$|[\n)|;]))",
             re.MULTILINE,
