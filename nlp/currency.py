@@ -110,7 +110,7 @@ _AFTER = re.compile(
 class CurrencyContext:
     """What one message says about its currency; `settle` applies it to each amount."""
 
-    __slots__ = ("_named", "_pesos", "_places", "_rails", "_signature", "_thread", "hint",
+    __slots__ = ("_named", "_pesos", "_places", "_rails", "_rest", "_thread", "hint",
                  "languages", "offset", "text")
 
     def __init__(self, text: str, sent_at: datetime | None = None, hint: str | None = None,
@@ -128,7 +128,7 @@ class CurrencyContext:
         self._thread: tuple[set[str], set[str]] = (set(), set())
         if thread.strip():
             self._thread = self._names(thread, find_amounts(thread))
-        self._signature = thread
+        self._rest = thread  # what follows the text in its body: signature, quoted history
         self._places: set[str] | None = None  # read when a step needs them
 
     @property
@@ -138,7 +138,7 @@ class CurrencyContext:
         if self._places is None:
             # The thread is what follows the new text in the body it was cut from: the
             # signature, then the quoted history.
-            body = self.text + self._signature
+            body = self.text + self._rest
             self._places = place_finder().currencies_in(body[: quote_start(body)])
         return self._places
 
