@@ -276,3 +276,21 @@ def test_a_bad_places_file_is_named_with_its_key(tmp_path: Path) -> None:
     bad.write_text('{"towns": {}}', encoding="utf-8")
     with pytest.raises(PlaceError, match=r"unknown key\(s\) \['towns'\]"):
         load(bad)
+
+
+def test_editing_the_places_file_changes_the_pipeline_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stored signals name the pipeline that made them: `commwatch retag` must see a change."""
+    import json
+
+    import nlp.pipeline as pipeline
+
+    nlp_ = pipeline.load_pipeline()
+    before = pipeline.pipeline_version(nlp_, pipeline.MODEL_DIR)
+    raw = json.loads(pipeline.PLACES.read_text(encoding="utf-8"))
+    raw["places"]["KES"].append("Naro Moru")
+    edited = tmp_path / "places.json"
+    edited.write_text(json.dumps(raw), encoding="utf-8")
+    monkeypatch.setattr(pipeline, "PLACES", edited)
+    assert pipeline.pipeline_version(nlp_, pipeline.MODEL_DIR) != before

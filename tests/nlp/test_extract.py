@@ -567,3 +567,13 @@ def test_a_sum_in_another_block_or_outside_a_form_is_not_the_forms() -> None:
     text = "Amount: USD 700.00\nWe will see about paying on 11/24/2026."
     found = extract_promise(text, sent, [(text.index("We will"), len(text))])
     assert found is not None and found.amount is None
+
+
+def test_a_form_gives_its_date_field_to_the_promise() -> None:
+    sent = datetime.fromisoformat("2026-11-20T09:00:00+01:00")
+    text = ("Payment scheduled\nAmount to be paid: EUR 12,152.00\nPayment method: SEPA\n"
+            "Payment date: 30.11.2026")
+    at = text.index("Amount")
+    found = extract_promise(text, sent, [(at, at + 18)])
+    assert found is not None
+    assert (found.amount, found.date) == (12152.0, date(2026, 11, 30))

@@ -460,6 +460,8 @@ OVERPAID = [
      "$1,240.", False, True),
     ("We overpaid invoice 5512 by $200, can you refund the difference or leave it on "
      "account?", False, True),
+    # An `overpaid` phrase ("duplicate payment") is enough; no refund phrase is read here.
+    ("The duplicate payment of R4,500 needs to be refunded to us please.", False, False),
     # The supplier took it twice, or billed the same thing twice: a dispute.
     ("You've charged our card twice for order 7821. Refund the duplicate asap.", True, False),
     ("Invoice 552 is a duplicate of 551, which we paid on 3 Nov.", True, False),
