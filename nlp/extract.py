@@ -435,6 +435,7 @@ _FIELD_SUM = re.compile(r"(?i)\b(?:amount|amt|sum|value)\b")
 _FIELD_NOT_PAID = re.compile(
     r"(?i)\b(?:tax|vat|gst|hst|discount|deduct\w*|fees?|charges?|credit|withh\w*|retention|"
     r"balance|outstanding|overdue|limit)\b")
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _FIELD_DATE = re.compile(r"(?i)\b(?:date|due|scheduled|value\s+date|payment\s+on|pay\s+on)\b")
 
 
@@ -454,7 +455,7 @@ def _form_field(
         if j == i or s in chosen or not (s.amounts if want == "amounts" else s.times):
             continue
         a, b = sorted((s.span[0], best.span[0]))
-        if re.search(r"\n[ \t]*\n", text[a:b]):
+        if _BLANK_LINE.search(text, a, b):
             continue  # another block
         line_start = text.rfind("\n", 0, s.span[0]) + 1
         field = _FIELD.match(text, line_start)
