@@ -414,14 +414,14 @@ def _choose_sentences(
         while at + 1 < len(lines) and _schedule_line(text, scored[lines[at + 1]]):
             at += 1
             chosen.append(scored[lines[at]])
-    if not any(s.amounts for s in chosen):
-        chosen = _borrow(text, scored, i, chosen, want="amounts")
-    if not any(s.amounts for s in chosen):
-        chosen = _form_field(text, scored, i, chosen, want="amounts")
-    if not any(s.times for s in chosen):
-        chosen = _borrow(text, scored, i, chosen, want="times")
-    if not any(s.times for s in chosen):
-        chosen = _form_field(text, scored, i, chosen, want="times")
+    # A form's fields are labelled: when the promise is one of them, its other half is the
+    # field that names it, not whichever line is next ("Order date: …").
+    form = _in_form(text, best.span[0])
+    for want in ("amounts", "times"):
+        if not any(getattr(s, want) for s in chosen) and not form:
+            chosen = _borrow(text, scored, i, chosen, want=want)
+        if not any(getattr(s, want) for s in chosen):
+            chosen = _form_field(text, scored, i, chosen, want=want)
     return chosen
 
 
@@ -437,6 +437,25 @@ _FIELD_NOT_PAID = re.compile(
     r"balance|outstanding|overdue|limit)\b")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _FIELD_DATE = re.compile(r"(?i)\b(?:date|due|scheduled|value\s+date|payment\s+on|pay\s+on)\b")
+# Which of a form's dates is the payment's: one that names it ("Payment date", "Scheduled",
+# "Value date"), then a plain date or due date; a date of the paper or the goods ("Invoice
+# date", "Order date", "Delivery date") is none.
+_FIELD_WHEN = re.compile(r"(?i)\b(?:scheduled|value\s+date)\b")
+_FIELD_PAPER = re.compile(
+    r"(?i)\b(?:invoice|inv|order|po|document|doc|issued?|delivery|delivered|ship\w*|dispatch\w*|"
+    r"posting|posted|statement|created|received|receipt|entry|period)\b")
+
+
+def _in_form(text: str, at: int) -> bool:
+    """Is the line at `at` a field of a form: a "Label: value" line with another right
+    before or after it?"""
+    start = text.rfind("\n", 0, at) + 1
+    if _FIELD.match(text, start) is None:
+        return False
+    end = text.find("\n", at)
+    before = text.rfind("\n", 0, max(start - 1, 0)) + 1
+    return (start > 0 and _FIELD.match(text, before, start - 1) is not None) or (
+        end >= 0 and _FIELD.match(text, end + 1) is not None)
 
 
 def _form_field(
@@ -463,7 +482,9 @@ def _form_field(
             continue
         label = field.group("label")
         if want == "times":
-            rank = 1 if _FIELD_DATE.search(label) else 0
+            rank = (0 if not _FIELD_DATE.search(label)
+                    else 2 if _FIELD_PAYMENT.search(label) or _FIELD_WHEN.search(label)
+                    else 0 if _FIELD_PAPER.search(label) else 1)
         elif _FIELD_NOT_PAID.search(label):
             rank = 0
         else:

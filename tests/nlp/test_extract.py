@@ -577,3 +577,26 @@ def test_a_form_gives_its_date_field_to_the_promise() -> None:
     found = extract_promise(text, sent, [(at, at + 18)])
     assert found is not None
     assert (found.amount, found.date) == (12152.0, date(2026, 11, 30))
+
+
+@pytest.mark.parametrize(
+    ("fields", "when"),
+    [
+        # The payment's own date field before a plain one; the paper's date is none.
+        ("Order date: 12/02/2026\nPayment method: SEPA\nPayment date: 30.11.2026",
+         date(2026, 11, 30)),
+        ("Invoice date: 12/01/2026\nPayment method: SEPA", None),
+        ("Delivery date: 12/01/2026\nDue: 15.12.2026\nValue date: 30.11.2026",
+         date(2026, 11, 30)),
+        # An invoice's due date is not the day it will be paid.
+        ("Due date: 15.12.2026\nPayment method: SEPA", None),
+    ],
+)
+def test_a_forms_date_field_is_the_payments_not_the_papers(
+        fields: str, when: date | None) -> None:
+    sent = datetime.fromisoformat("2026-11-20T09:00:00+01:00")
+    text = f"Payment scheduled\nAmount to be paid: EUR 12,152.00\n{fields}"
+    at = text.index("Amount")
+    found = extract_promise(text, sent, [(at, at + 18)])
+    assert found is not None
+    assert (found.amount, found.date) == (12152.0, when)
