@@ -68,7 +68,8 @@ def _without(words: list[str], phrases: Sequence[tuple[str, ...]]) -> list[str]:
 LISTS = ("negation", "conditional", "counterfactual", "scope_breakers", "conditional_after",
          "time_words", "polite_if", "future_markers", "promise_when", "query_ask",
          "past_markers", "send_verbs", "sent_not_money", "money_words", "overpaid",
-         "charged_words")
+         "charged_words", "settled", "credit_words", "arrived_words", "open_words", "held",
+         "off_stop")
 
 
 class CueError(Exception):
@@ -193,6 +194,21 @@ class Cues:
         # none of `charged_words` in the sentence or the one before. See `nlp.signals`.
         self.overpaid = CueSet(raw.get("overpaid", []))
         self.charged_words = {c.lower() for c in raw.get("charged_words", [])}
+        # "The credit note for the broken pallets came in this morning, thanks - all good now":
+        # a dispute the customer says is settled is no longer contested. A `settled` phrase,
+        # or one of `credit_words` with one of `arrived_words`, in the sentence or the one
+        # after, and none of `open_words` in the sentence ("the credit came through but the
+        # price is still wrong"). See `nlp.signals`.
+        self.settled = CueSet(raw.get("settled", []))
+        self.credit_words = {c.lower() for c in raw.get("credit_words", [])}
+        self.arrived_words = {c.lower() for c in raw.get("arrived_words", [])}
+        self.open_words = {c.lower() for c in raw.get("open_words", [])}
+        # A tag the classifier alone found is dropped when the sentence it points at says
+        # otherwise. "Payment will be held until the POD is received": a payment `held` is
+        # no payment promised. "Please take us off stop": lifting a credit stop (`off_stop`)
+        # is no request to stop contact. See `nlp.signals`.
+        self.held = CueSet(raw.get("held", []))
+        self.off_stop = CueSet(raw.get("off_stop", []))
 
 
 def _phrases_regex(phrases: Iterable[str]) -> re.Pattern[str] | None:

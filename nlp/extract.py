@@ -415,12 +415,14 @@ def _choose_sentences(
             at += 1
             chosen.append(scored[lines[at]])
     # A form's fields are labelled: when the promise is one of them, its other half is the
-    # field that names it, not whichever line is next ("Order date: …").
+    # field that names it, and no other field is borrowed ("Order date: …").
     form = _in_form(text, best.span[0])
     for want in ("amounts", "times"):
-        if not any(getattr(s, want) for s in chosen) and not form:
-            chosen = _borrow(text, scored, i, chosen, want=want)
+        if form and not any(getattr(s, want) for s in chosen):
+            chosen = _form_field(text, scored, i, chosen, want=want)
         if not any(getattr(s, want) for s in chosen):
+            chosen = _borrow(text, scored, i, chosen, want=want, fields=not form)
+        if not form and not any(getattr(s, want) for s in chosen):
             chosen = _form_field(text, scored, i, chosen, want=want)
     return chosen
 
@@ -528,7 +530,8 @@ _CONTINUATION = re.compile(
 
 
 def _borrow(
-    text: str, scored: list[_Sentence], i: int, chosen: list[_Sentence], want: str
+    text: str, scored: list[_Sentence], i: int, chosen: list[_Sentence], want: str,
+    fields: bool = True,
 ) -> list[_Sentence]:
     """Take the missing amount or date from a neighbouring sentence that is also a promise.
 
@@ -546,6 +549,8 @@ def _borrow(
         if not 0 <= j < len(scored) or scored[j] in chosen:
             continue
         neighbour = scored[j]
+        if not fields and _FIELD.match(text, text.rfind("\n", 0, neighbour.span[0]) + 1):
+            continue  # a form's field is taken by what it is called (`_form_field`)
         if (j == i - 1 and want == "amounts" and neighbour.amounts and not neighbour.times
                 and _BACK_REFERENCE.match(text, chosen[0].span[0])):
             # "We have approved $9,450.00 for payment… It will be in the Friday run."

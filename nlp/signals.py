@@ -35,6 +35,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from nlp.components import sentence_chars, sentence_spans, sentence_starts, text_of
+from nlp.cues import CueSet
 from nlp.dates import times_in
 from nlp.labels import tags_for
 from nlp.lexicon import Hit
@@ -163,9 +164,20 @@ class SignalDecider:
         if disputed:
             # The customer's own payment made twice is a refund to ask for, not a bill
             # contested; counter-evidence as above.
-            asserted["dispute"] = [h for h in disputed if not self._overpaid(doc, h)]
+            asserted["dispute"] = [
+                h for h in disputed
+                if not (self._overpaid(doc, h) or self._settled(doc, h)
+                        or self._asks_if_taken(doc, h, hits))
+            ]
             if len(asserted["dispute"]) < len(disputed):
                 countered.add("dispute")
+        stopped = asserted.get("cease_contact")
+        if stopped:
+            # "Please take us off stop": a credit stop lifted, not contact stopped.
+            asserted["cease_contact"] = [h for h in stopped
+                                         if not self._in_sentence_with(doc, h, "off_stop")]
+            if len(asserted["cease_contact"]) < len(stopped):
+                countered.add("cease_contact")
         labels: list[str] = []
         scores: dict[str, float] = {}
         evidence: list[Evidence] = []
@@ -209,6 +221,11 @@ class SignalDecider:
                     evidence.append(found[label])
                 else:  # no sentence at all (an empty text): nothing to show, so no tag
                     labels.remove(label)
+        for label in by_classifier:
+            if label in labels and self._says_otherwise(doc, evidence, label):
+                labels.remove(label)
+                scores[label] = min(scores[label], 0.49)
+                evidence = [e for e in evidence if e.label != label]
         for label, holds in (("promise_to_pay", self._says_when), ("billing_query", self._asks)):
             if label in labels and not holds(doc, evidence):
                 labels.remove(label)
@@ -277,10 +294,7 @@ class SignalDecider:
         if not hit.rule.startswith("dispute.duplicate"):
             return False
         cues = self._cues(doc)
-        starts = sentence_starts(doc)
-        k = bisect_right(starts, hit.start) - 1
-        lo = starts[k - 1] if k > 0 else 0
-        hi = starts[k + 1] if k + 1 < len(starts) else len(doc)
+        lo, hi = _sentences(doc, hit.start, before=1)
         words = [doc[i].lower_ for i in range(lo, max(hi, hit.end))]
         if cues.charged_words & set(words):
             return False
@@ -288,6 +302,64 @@ class SignalDecider:
             return True
         return any(w in _PAYING and "twice" in words[i + 1 : i + 7]
                    for i, w in enumerate(words))
+
+    def _settled(self, doc: Doc, hit: Hit) -> bool:
+        """Does the customer say the matter of a dispute match is settled? "The credit note for
+        the broken pallets came in this morning, thanks - all good now", "thanks for sorting
+        out the short delivery", "thanks for cancelling the duplicate": a `settled` phrase, or
+        a credit word with an arrival word, in the match's sentence or the next, and none of
+        `open_words` in the match's sentence (or in the next, when that is where it is said):
+        "the credit came through but the price is still wrong" and "until the credit has
+        come in" stay open."""
+        cues = self._cues(doc)
+        lo, hi = _sentences(doc, hit.start)
+        for _next in range(2):
+            if lo >= len(doc):
+                break
+            words = [doc[i].lower_ for i in range(lo, max(hi, hit.end))]
+            if cues.open_words & set(words):
+                return False
+            if cues.settled.found_in(words) or (
+                    cues.credit_words & set(words) and cues.arrived_words & set(words)):
+                return True
+            lo, hi = _sentences(doc, hi)
+        return False
+
+    def _asks_if_taken(self, doc: Doc, hit: Hit, hits: list[Hit]) -> bool:
+        """Is a dispute match part of a question whether a credit or discount is already
+        taken off? "Was the 2% discount already deducted on INV-4410?", "kindly confirm
+        whether TDS should be deducted or already considered": a `query.applied` billing
+        match in the same sentence or the one before, and the match's sentence asks ("?" or
+        "whether")."""
+        lo, hi = _sentences(doc, hit.start)
+        asked_from = _sentences(doc, hit.start, before=1)[0]
+        if not any(h.label == "billing_query" and h.rule == "query.applied" and h.asserted
+                   and asked_from <= h.start < hi for h in hits):
+            return False
+        text = doc[lo:hi].text
+        return "?" in text or "whether" in text.lower()
+
+    def _in_sentence_with(self, doc: Doc, hit: Hit, cue: str) -> bool:
+        """Is one of the `cue` phrases in the sentence of a lexicon match?"""
+        lo, hi = _sentences(doc, hit.start)
+        found: CueSet = getattr(self._cues(doc), cue)
+        return found.found_in([doc[i].lower_ for i in range(lo, max(hi, hit.end))])
+
+    def _says_otherwise(self, doc: Doc, evidence: list[Evidence], label: str) -> bool:
+        """Does the sentence the classifier chose for a tag say it is not that? A promise's
+        that holds the payment back ("Payment will be held until the POD is received"), a
+        request to stop contact's that asks to lift a credit stop ("please take us off
+        stop")."""
+        cues = self._cues(doc)
+        against = {"promise_to_pay": cues.held, "cease_contact": cues.off_stop}.get(label)
+        if against is None:
+            return False
+        for e in evidence:
+            if e.label == label:
+                span = doc.char_span(e.start, e.end, alignment_mode="expand")
+                if span is not None and against.found_in([t.lower_ for t in span]):
+                    return True
+        return False
 
     def _asks(self, doc: Doc, evidence: list[Evidence]) -> bool:
         """Does the billing query ask? TAXONOMY: the customer asks a question or makes a
@@ -417,6 +489,16 @@ def _merge(label: str, hits: list[Hit], text: str) -> list[Evidence]:
             continue
         merged.append([hit.start_char, hit.end_char, hit.rule])
     return [Evidence(label, s, e, text[s:e], f"lexicon:{rule}") for s, e, rule in merged]
+
+
+def _sentences(doc: Doc, token: int, before: int = 0) -> tuple[int, int]:
+    """The token range of the sentence holding `token`, and of `before` sentences before it
+    (the whole doc's end when it is the last)."""
+    starts = sentence_starts(doc)
+    k = bisect_right(starts, token) - 1
+    lo = starts[k - before] if k - before >= 0 else 0
+    hi = starts[k + 1] if k + 1 < len(starts) else len(doc)
+    return lo, hi
 
 
 def _sentence(doc: Doc, start: int, end: int) -> Span:

@@ -539,6 +539,94 @@ def test_what_the_ap_and_disputes_sets_showed(
     assert (label in result.labels) is tagged
 
 
+SETTLED = [
+    # The customer says the matter is settled: no longer contested.
+    ("The credit note for the broken pallets on INV-20417 came in this morning, thanks - all "
+     "good now from our side.", False),
+    ("ok noted, thanks for sorting out the short delivery. we'll pay on friday", False),
+    ("Thanks for cancelling the duplicate INV-51163 - I can see the credit on the statement "
+     "now.", False),
+    ("Credit for the leaking tins came through today, thank you.", False),
+    # Still open, or not settled yet.
+    ("The credit for the broken jars came through but the price is still wrong on 5512.", True),
+    ("Two pallets arrived damaged. Until the credit has come in we will hold payment.", True),
+    ("Paid INV-88560 on 29 Dec. However, the credit for the 12 short cartons hasn't come "
+     "through yet.", True),
+]
+
+
+@pytest.mark.parametrize(("text", "dispute"), SETTLED)
+def test_a_dispute_the_customer_calls_settled_is_none(
+    tagger: Tagger, text: str, dispute: bool
+) -> None:
+    assert ("dispute" in tagger.tag_one(text).labels) is dispute
+
+
+@pytest.mark.parametrize(
+    ("text", "dispute"),
+    [
+        ("Was the 2% discount already deducted on INV-4410?", False),
+        ("Kindly confirm whether the 2% cash discount has already been deducted in the revised "
+         "invoice, or whether we should deduct it at the time of payment.", False),
+        ("hey so the 2% disc - did u guys already take it off inv 71390 or shld we short pay "
+         "it?", False),
+        # Said, not asked: the customer took it off.
+        ("We have already deducted the 2% discount for the damaged box.", True),
+    ],
+)
+def test_asking_whether_a_credit_is_already_taken_off_is_a_query(
+    tagger: Tagger, text: str, dispute: bool
+) -> None:
+    result = tagger.tag_one(text)
+    assert ("dispute" in result.labels) is dispute
+    assert ("billing_query" in result.labels) is not dispute
+
+
+@pytest.mark.parametrize(
+    ("text", "promise"),
+    [
+        ("Payment will be held until the POD is received.", False),
+        ("Payment will be made on Friday once the POD is received.", True),
+    ],
+)
+def test_a_payment_held_is_no_promise(tagger: Tagger, text: str, promise: bool) -> None:
+    result = tagger.tag_one(text, sent_at=datetime.fromisoformat("2026-11-23T09:00:00-05:00"))
+    assert ("promise_to_pay" in result.labels) is promise
+
+
+ELEVENTH_ROUND = [
+    ("INV-31104 is on hold pending approval from the plant manager.", "dispute", False),
+    ("The invoice has been placed on hold pending resolution with the buyer.", "dispute", True),
+    ("Please disregard the date below - we won't be paying on the 15th after all.", "dispute",
+     False),
+    ("We will not be paying INV-20788 for the ruined stock.", "dispute", True),
+    ("Two of the ten drums on INV-71925 were punctured on arrival.", "dispute", True),
+    ("Paid the 2316 today. The price is still wrong on the belts though.", "dispute", True),
+    ("Paid the 8450 this morning finally. Sorry for the delays.", "payment_confirmation", True),
+    ("The customer paid us this morning, so we will pay you on Monday.",
+     "payment_confirmation", False),
+    ("Morning Tom, BACS for £4,120.66 went last Wednesday as agreed.", "payment_confirmation",
+     True),
+    ("Our bank has frozen our line of credit pending a review.", "hardship", True),
+    ("things are bad, bank wont extend the overdraft. can we do 500 a week?", "hardship", True),
+    ("Cash is still very tight after Xmas.", "hardship", True),
+    ("INV-20901 will be paid at the end of the month - we're a little behind on approvals but "
+     "nothing unusual.", "hardship", False),
+    ("Got the W-9, thanks. 71790 is now set up and will be in the Jan 8 check run.",
+     "promise_to_pay", True),
+    ("Please take us off stop, the payment went through.", "cease_contact", False),
+    ("Please take me off your mailing list.", "cease_contact", True),
+]
+
+
+@pytest.mark.parametrize(("text", "label", "tagged"), ELEVENTH_ROUND)
+def test_what_the_follow_ups_set_showed(
+    tagger: Tagger, text: str, label: str, tagged: bool
+) -> None:
+    result = tagger.tag_one(text, sent_at=datetime.fromisoformat("2027-01-05T09:00:00-05:00"))
+    assert (label in result.labels) is tagged
+
+
 def test_a_delivery_ticket_is_not_an_automatic_reply(tagger: Tagger) -> None:
     text = ("Two cases on INV 88410 arrived crushed; the driver noted it on the delivery "
             "ticket. Please credit them.")
