@@ -27,11 +27,19 @@ SYMBOLS = {
     "j$": "JMD", "ec$": "XCD", "bds$": "BBD", "s/": "PEN", "s/.": "PEN", "zl": "PLN",
     "fcfa": "XOF", "f cfa": "XOF", "cfa": "XOF", "kz": "AOA", "m.n.": "MXN", "m.n": "MXN",
     "m. n.": "MXN", "dh": "AED", "dhs": "AED",
+    # The Gulf's and the Levant's ("BD 900", "JD 4,000", "58k SR"), and symbols and letters
+    # written after the sum ("420.000 TL", "2.340.000 Ft", "186 500 Kč", "42,000 ₪").
+    "bd": "BHD", "jd": "JOD", "kd": "KWD", "qr": "QAR", "ro": "OMR", "sr": "SAR", "nis": "ILS",
+    "₪": "ILS", "₺": "TRY", "tl": "TRY", "₫": "VND", "đ": "VND", "৳": "BDT", "l.e.": "EGP",
+    "e£": "EGP", "₸": "KZT", "₴": "UAH", "₾": "GEL", "kč": "CZK", "kc": "CZK", "ft": "HUF",
+    "lei": "RON", "元": "CNY", "円": "JPY", "원": "KRW", "฿": "THB", "rmb": "CNY", "le": "EGP",
 }
 CODES = (
     "USD EUR GBP CAD AUD NZD INR CHF JPY CNY HKD SGD SEK NOK DKK PLN CZK HUF ZAR MXN BRL AED SAR "
     "KRW NGN KES PHP THB MYR IDR TRY ILS RON BGN GHS PKR LKR BDT NPR EGP MAD VND TWD UGX TZS "
-    "TTD JMD BBD XCD COP CLP ARS PEN UYU BOB PYG GTQ CRC DOP XOF XAF AOA MZN TND DZD UAH"
+    "TTD JMD BBD XCD COP CLP ARS PEN UYU BOB PYG GTQ CRC DOP XOF XAF AOA MZN TND DZD UAH "
+    "QAR KWD BHD JOD OMR IQD LBP LYD KZT GEL ISK RSD ETB RWF ZMW BWP NAD MUR MMK KHR MNT UZS "
+    "AZN BYN MDL"
 ).split()
 # Lower-case codes are accepted only for currencies people actually type that way; "try", "ron"
 # or "sar" in lower case are words, not money.
@@ -47,12 +55,23 @@ WORDS = {
     "renminbi": "CNY", "kronor": "SEK", "lira": "TRY", "liras": "TRY", "cedis": "GHS",
     "cedi": "GHS", "taka": "BDT", "zlotych": "PLN", "soles": "PEN", "franken": "CHF",
     "pesos": "MXN", "peso": "MXN", "dlls": "USD", "dll": "USD", "dls": "USD",
+    "shekels": "ILS", "shekel": "ILS", "shekalim": "ILS", "dong": "VND", "won": "KRW",
+    "rupiah": "IDR", "forint": "HUF", "forints": "HUF", "koruna": "CZK", "korun": "CZK",
+    "tenge": "KZT", "krona": "SEK", "rials": None, "rial": None,
+    # Names of several currencies with no usual reading: nlp.currency settles them from where
+    # the customer writes, or leaves the currency open.
+    "dinar": None, "dinars": None, "kroner": None, "krone": None,
 }
 ADJECTIVES = {
     "canadian": "CAD", "australian": "AUD", "aussie": "AUD", "us": "USD", "u.s.": "USD",
     "american": "USD", "singapore": "SGD", "new zealand": "NZD", "nz": "NZD", "hong kong": "HKD",
     "swiss": "CHF", "indian": "INR", "british": "GBP", "japanese": "JPY", "jamaican": "JMD",
     "barbados": "BBD", "tt": "TTD", "ec": "XCD",
+    # Before "dinar", "riyal", "pounds" or "kroner", which several countries write.
+    "kuwaiti": "KWD", "bahraini": "BHD", "jordanian": "JOD", "iraqi": "IQD", "tunisian": "TND",
+    "algerian": "DZD", "libyan": "LYD", "serbian": "RSD", "saudi": "SAR", "qatari": "QAR",
+    "omani": "OMR", "egyptian": "EGP", "lebanese": "LBP", "danish": "DKK", "swedish": "SEK",
+    "norwegian": "NOK", "icelandic": "ISK", "emirati": "AED",
 }
 _UNITS = {"k": 1e3, "m": 1e6, "mn": 1e6, "mln": 1e6, "mio": 1e6, "million": 1e6,
           "thousand": 1e3, "grand": 1e3, "lakh": 1e5, "lakhs": 1e5, "lac": 1e5, "lacs": 1e5,
@@ -60,7 +79,12 @@ _UNITS = {"k": 1e3, "m": 1e6, "mn": 1e6, "mln": 1e6, "mio": 1e6, "million": 1e6,
           # Spanish and Portuguese "12 mil pesos", Polish "2 tys. zł", German "3 Tsd. Euro".
           "mil": 1e3, "tys": 1e3, "tys.": 1e3, "tysięcy": 1e3, "tysiące": 1e3, "tsd": 1e3,
           "tsd.": 1e3, "millones": 1e6, "millón": 1e6, "millon": 1e6, "milhões": 1e6,
-          "milhoes": 1e6, "milhão": 1e6, "milhao": 1e6}
+          "milhoes": 1e6, "milhão": 1e6, "milhao": 1e6,
+          # Chinese and Japanese 万, Korean 만 and "man" (ten thousand), 億/억 (a hundred
+          # million); Vietnamese "tr"/"triệu" (a million), Indonesian "juta"/"jt" (a
+          # million) and "ribu"/"rb" (a thousand).
+          "万": 1e4, "만": 1e4, "man": 1e4, "千": 1e3, "億": 1e8, "억": 1e8, "tr": 1e6,
+          "triệu": 1e6, "trieu": 1e6, "tỷ": 1e9, "juta": 1e6, "jt": 1e6, "ribu": 1e3, "rb": 1e3}
 
 # "R3 200" (rand) and "N480,000" (naira) only before a grouped number or one with cents
 # ("R31 400,00", "R450.00"): a capital letter before digits is too often a part or room
@@ -69,10 +93,16 @@ _LETTER_SYMBOL = (
     r"(?-i:R|N|P)(?=\d{1,3}(?:[, ]\d{3})+(?:[.,]\d\d)?(?![\d,])|\d+[.,]\d\d(?![\d,.]))"
     # "R 12 500,00", as South Africans also write it: spaced, only before grouped figures.
     r"|(?-i:R)(?=\s\d{1,3}(?: \d{3})+(?:,\d\d)?(?![\d,]))"
+    # "N2.5m", "R1.2m": naira and rand before millions or thousands.
+    r"|(?-i:R|N)(?=\d{1,3}(?:\.\d{1,2})?\s?(?:m|k|bn|million)\b)"
+    # "LE 275,000": Egyptian pounds, only before a grouped figure or four digits or more
+    # (a French "LE 15 DÉCEMBRE" is a date).
+    r"|(?-i:LE)(?=\s?(?:\d{1,3}(?:,\d{3})+|\d{4,}))"
 )
 _PREFIX = (
     r"(?P<pre>US\$|USD\$|CA\$|CAD\$|AU\$|AUD\$|NZ\$|HK\$|MX\$|TT\$|EC\$|BDS\$|C\$|A\$|S\$|R\$|J\$|"
-    r"\$|£|€|¥|₹|₩|₦|₱|GH₵|GH¢|[Rr]s\.?|SFr\.|Fr\.|KShs?\.?|Kshs?\.?|Rp\.?|(?-i:RM|Tk\.?|S/\.?|Dhs?\.?|DHS?)|"
+    r"\$|£|€|¥|₹|₩|₦|₱|₪|₺|₫|৳|₸|₴|₾|E£|L\.E\.|GH₵|GH¢|[Rr]s\.?|SFr\.|Fr\.|KShs?\.?|Kshs?\.?|Rp\.?|"
+    r"(?-i:RM|RMB|Tk\.?|S/\.?|Dhs?\.?|DHS?|BD|JD|KD|QR|RO|SR|NIS|TL)|kr\.?|฿|"
     + _LETTER_SYMBOL + r"|(?-i:"
     + "|".join(CODES) + r")|(?:" + "|".join(_LOWER_CODES) + r")(?![a-z]))"
 )
@@ -80,22 +110,30 @@ _PREFIX = (
 _GROUP = "[,. '’\u00a0\u202f]"
 _NUM = (
     r"(?P<num>\d{1,2}(?:,\d\d)+,\d{3}(?:\.\d{1,2})?(?!\d)"  # Indian 1,20,000
-    r"|\d{1,3}(?:(?P<g>" + _GROUP + r")\d{3})(?:(?P=g)\d{3})*(?:[.,]\d{1,2})?(?!\d)"  # 27,800.00
+    # 27,800.00; "BD 5,430.250" (fils: three decimals after the other separator)
+    r"|\d{1,3}(?:(?P<g>" + _GROUP + r")\d{3})(?:(?P=g)\d{3})*"
+    r"(?:[.,]\d{1,2}|(?!(?P=g))[.,]\d{3})?(?!\d)"
     r"|\d+(?:[.,]\d{1,2})?(?!\d))"  # 1200 1200.50 2.5
 )
 _UNIT = (
     r"(?:\s?(?P<unit>[kK]|[mM](?!\.\s?[nN]\b)|mn|mln|mio|million|thousand|grand|lakhs?|lacs?|crores?|bn|billion"
-    r"|mil|tys\.?|tysięcy|tysiące|tsd\.?|millones|mill[oó]n|milh[oõ]es|milh[aã]o)"
+    r"|mil|tys\.?|tysięcy|tysiące|tsd\.?|millones|mill[oó]n|milh[oõ]es|milh[aã]o"
+    r"|万|만|千|億|억|triệu|trieu|tỷ|juta|jt|ribu|rb|tr(?=\s?(?:đ|₫|vnd|dong)\b)"
+    r"|man(?=\s?(?:won|yen|원|円)))"
     r"(?![A-Za-z\u00c0-\u017f]))?"
 )
-_ADJ = r"(?:(?P<adj>canadian|australian|aussie|us|u\.s\.|american|singapore|new\s+zealand|nz|hong\s+kong|swiss|indian|british|japanese|jamaican|barbados|tt|ec)\s+)?"  # noqa: E501
+_ADJ = r"(?:(?P<adj>" + "|".join(
+    re.escape(k).replace(r"\ ", r"\s+") for k in sorted(ADJECTIVES, key=len, reverse=True)
+) + r")\s+)?"
 _WORD_CUR = (
     r"dollars?|bucks|euros?|pounds?(?:\s+sterling)?|quid|sterling|yen|rupees?|francs?|naira|rand"
     r"|reais|zlotys?|złoty|złotych|dirhams?|riyals?|ringgit|baht|yuan|rmb|renminbi|kronor|liras?"
-    r"|cedis?|taka|zlotych|soles|franken|pesos?|dlls?|dls"
+    r"|cedis?|taka|zlotych|soles|franken|pesos?|dlls?|dls|shekels?|shekalim|dong|won|rupiah"
+    r"|forints?|korun[ay]?|tenge|krona|kroner|krone|dinars?|rials?"
 )
 _SUFFIX = (
-    r"(?:\s?(?P<post>€|£|₹|¥|\$|zł|zl|f\s?cfa|cfa|kz|dhs?|m\.\s?n\.?|(?-i:" + "|".join(CODES)
+    r"(?:\s?(?:de\s+)?(?P<post>€|£|₹|¥|\$|zł|zl|f\s?cfa|cfa|kz|dhs?|m\.\s?n\.?|₪|₺|₫|đ|৳|₸|₴|₾|元|円|원|฿|lei|kr\.?|:-"
+    r"|(?-i:Kč|kč|Kc|Ft|TL|NIS|SR|BD|JD|KD|QR)(?![a-zA-Z])|(?-i:" + "|".join(CODES)
     + r")|(?:"
     + "|".join(_LOWER_CODES)
     + r")(?![a-z])|" + _ADJ + r"(?:" + _WORD_CUR + r")(?![a-z])))?"
@@ -401,8 +439,11 @@ def find_amounts(text: str) -> list[Money]:
     found = [money for m in _NUMERIC_SCAN.matches(text) if (money := _numeric(m)) is not None]
     for m in _WORDED_SCAN.matches(text):
         money = _worded(m)
-        if money is not None and not any(f.start < money.end and money.start < f.end
-                                         for f in found):
+        if money is not None and not any(
+                f.start < money.end and money.start < f.end
+                # "₦14,750,000.00 (Fourteen Million, Seven Hundred and Fifty Thousand Naira
+                # only)": the figure said again in words, in part
+                or _RESTATED.match(text, f.end, money.start) for f in found):
             found.append(money)
     for scan, read, spoken in ((_GRAND_SCAN, words_to_number, False),
                                (_SPOKEN_SCAN, words_to_number, False),
@@ -457,6 +498,7 @@ def _part_of(text: str, money: Money) -> Money:
     return replace(money, start=lead.start(), amount=round(money.amount * share, 2))
 
 
+_RESTATED = re.compile(r"\s*\((?:[^()\d]{0,80})$")
 _WORDS_BEFORE = re.compile(r"(?:\b" + _NUMBER_WORD + r"[\s-]+)+$", re.IGNORECASE)
 
 
@@ -514,18 +556,29 @@ def _numeric(m: re.Match[str]) -> Money | None:
             return None  # "5m" alone is more likely metres or minutes
         value *= _UNITS[unit.lower()]
     currency = _currency(pre, post, m.group("adj"))
-    if currency is None and not unit:
+    shared = _shared(pre, post, m.group("adj"))
+    if currency is None and shared is None and unit:
+        currency = _UNIT_CURRENCY.get(unit.lower())
+        shared = _UNIT_SHARED.get(unit)
+    if currency is None and shared is None and not unit:
         return None
     if unit is None and not _plausible_grouping(num):
         return None
-    return Money(m.start(), m.end(), round(value, 2), currency,
-                 shared=_shared(pre, post, m.group("adj")))
+    return Money(m.start(), m.end(), round(value, 2), currency, shared=shared)
 
 
 # Symbols and words written for more than one currency, by the family nlp.currency knows.
 _SHARED = {"$": "$", "dollars": "$", "dollar": "$", "bucks": "$", "rs": "rs", "rs.": "rs",
            "rupees": "rs", "rupee": "rs", "pesos": "pesos", "peso": "pesos", "dh": "dh",
-           "dhs": "dh", "dirhams": "dh", "dirham": "dh"}
+           "dhs": "dh", "dirhams": "dh", "dirham": "dh", "¥": "¥", "pounds": "pounds",
+           "pound": "pounds", "riyals": "riyal", "riyal": "riyal", "rials": "riyal",
+           "rial": "riyal", "dinars": "dinar", "dinar": "dinar", "kr": "kr", "kr.": "kr",
+           "kroner": "kr", "krone": "kr", ":-": "kr"}
+# Units of one country's counting: "3.2 juta" is rupiah, "500만원" won, "120tr" dong; 万
+# is counted in yuan and in yen.
+_UNIT_CURRENCY = {"juta": "IDR", "jt": "IDR", "ribu": "IDR", "rb": "IDR", "만": "KRW",
+                  "억": "KRW", "tr": "VND", "triệu": "VND", "trieu": "VND", "tỷ": "VND"}
+_UNIT_SHARED = {"万": "¥", "億": "¥", "千": "¥"}
 
 
 def _shared(pre: str | None, post: str | None, adj: str | None) -> str | None:

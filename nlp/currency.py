@@ -51,6 +51,11 @@ FAMILIES = {
     "rs": frozenset("INR PKR LKR NPR".split()),
     "pesos": frozenset("MXN COP CLP ARS UYU DOP PHP".split()),
     "dh": frozenset("AED MAD".split()),  # dirhams: the UAE's and Morocco's
+    "¥": frozenset("JPY CNY".split()),
+    "pounds": frozenset("GBP EGP LBP SDG SYP".split()),
+    "riyal": frozenset("SAR QAR OMR YER".split()),
+    "dinar": frozenset("KWD BHD JOD IQD TND DZD LYD RSD".split()),
+    "kr": frozenset("SEK NOK DKK ISK".split()),
 }
 # UTC offsets (minutes) where one country writes the symbol.
 _OFFSETS = {
@@ -60,6 +65,7 @@ _OFFSETS = {
     # Mexico, Colombia, Chile (its winter), Argentina, the Philippines.
     "pesos": {-420: "MXN", -360: "MXN", -300: "COP", -240: "CLP", -180: "ARS", 480: "PHP"},
     "dh": {240: "AED", 0: "MAD", 60: "MAD"},
+    "¥": {480: "CNY", 540: "JPY"},  # China's clock, Japan's
 }
 # Clocks only one country's money goes by, for an amount with no symbol at all: the "$"
 # countries above, the rupee countries, the UAE and Bangladesh. +03:00 (Kenya, Saudi Arabia,
@@ -90,19 +96,25 @@ _RAILS = {
     "jazzcash": "PKR", "easypaisa": "PKR", "neft": "INR", "imps": "INR", "upi": "INR",
     "spei": "MXN", "gcash": "PHP", "m-pesa": "KES", "mpesa": "KES", "paynow": "SGD",
 }
+# What a country's adjective names ("Kuwaiti dinar", "Egyptian pounds", "Danish kroner").
+_NAMED_WORDS = (r"dinars?|riyals?|rials?|pounds?|kroner|krone|krona|kronor|shillings?|francs?"
+                r"|rupees?")
 _NAMED = re.compile(
     r"(?<![\w$])(?:(?P<adj>" + "|".join(re.escape(k).replace(r"\ ", r"\s+") for k in _NAMES)
-    + r")\s+(?:dollars?|funds|currency)"
+    + r")\s+(?:dollars?|funds|currency|" + _NAMED_WORDS + r")"
     r"|(?P<pesos>pesos?)"
     r"|(?P<rail>" + "|".join(re.escape(k).replace(r"\ ", r"\s?") for k in _RAILS) + r")"
     # A code alone only as the currency things are in: "CAD drawings" are not money.
     r"|(?<=\bin\s)(?-i:(?P<code>" + "|".join(CODES) + r")))(?![\w$])",
     re.IGNORECASE,
 )
-# Right after a sum: "fourteen fifty Canadian", "eighteen thousand TT", "$4,800 pesos".
+# Right after a sum: "fourteen fifty Canadian", "eighteen thousand TT", "$4,800 pesos",
+# "two thousand five hundred dinar, Kuwaiti dinar".
 _AFTER = re.compile(
-    r"\s+(?:(?P<adj>" + "|".join(re.escape(k).replace(r"\ ", r"\s+") for k in _NAMES)
-    + r")|(?P<pesos>pesos?))(?![\w$])",
+    r",?\s+(?:(?P<adj>" + "|".join(re.escape(k).replace(r"\ ", r"\s+") for k in _NAMES)
+    + r")|(?P<pesos>pesos?))(?![\w$])"
+    # "$4.850.000 (CLP)"
+    r"|\s*\((?-i:(?P<code>" + "|".join(CODES) + r"))\)",
     re.IGNORECASE,
 )
 

@@ -23,7 +23,9 @@ _SECTIONS = ("places", "regions", "company_forms", "phone_codes", "postcodes", "
 # someone goes to is not where they write from ("he is travelling to Dubai").
 _NOT_HERE = re.compile(
     r"(?i)(?:\b(?:hi|hello|hey|dear|thanks|thank\s+you|cheers|morning|ms|mrs|mr|miss)"
-    r"\.?,?|\b(?:to|into|towards|visiting))\s*$")
+    r"\.?,?|\b(?:to|into|towards|visiting))\s*$"
+    # A family name: "Mishari Al-Sabah" is no one from Sabah.
+    r"|\b(?:al|el|bin|ibn|abu|bint)[-\s]$")
 
 
 class PlaceError(Exception):

@@ -121,6 +121,66 @@ def test_local_ways_of_writing_a_sum(text: str, amount: float, currency: str | N
 
 
 @pytest.mark.parametrize(
+    ("text", "amount", "currency", "shared"),
+    [
+        # The Gulf's letters before the sum, fils in three decimals.
+        ("can we pay BD 900 next sunday", 900.0, "BHD", None),
+        ("JD 4,000 on 15/12/2026", 4000.0, "JOD", None),
+        ("We will pay KD 2,400 on Tuesday", 2400.0, "KWD", None),
+        ("BD 5,430.250 will be transferred", 5430.25, "BHD", None),
+        ("58k SR will be transferred", 58000.0, "SAR", None),
+        ("We will pay LE 275,000 on Sunday", 275000.0, "EGP", None),
+        ("Amount 42,000 ₪ incl.", 42000.0, "ILS", None),
+        ("We will pay ฿ 268,000 on 29 Jan", 268000.0, "THB", None),
+        ("the balance RMB 86,000 before Chinese New Year", 86000.0, "CNY", None),
+        # Letters and symbols after the sum.
+        ("420.000 TL will be paid", 420000.0, "TRY", None),
+        ("The payment of 2.340.000 Ft will be initiated", 2340000.0, "HUF", None),
+        ("we will pay 186 500 Kč by the end of the month", 186500.0, "CZK", None),
+        ("can we pay 9,000 shekel next sunday", 9000.0, "ILS", None),
+        ("We will pay 450 million dong on 25/11", 450000000.0, "VND", None),
+        ("We will pay N2.5m on Monday", 2500000.0, "NGN", None),
+        ("el pago de los 18 millones de pesos queda", 18000000.0, "MXN", "pesos"),
+        # Counted the country's way: 万 and 만 are ten thousand, "juta" and "tr" a million.
+        ("Regarding Invoice 26-05588 (120万円)", 1200000.0, "JPY", None),
+        ("we pay 500만원 first this friday", 5000000.0, "KRW", None),
+        ("We pay 350 man won tomorrow", 3500000.0, "KRW", None),
+        ("we transfer 120tr đ next wednesday", 120000000.0, "VND", None),
+        ("we transfer the 3.2 juta this friday", 3200000.0, "IDR", None),
+        ("we pay 5万 first", 50000.0, None, "¥"),
+        # Names several countries write: their currency is settled where the customer is.
+        ("we send 15 million dinar on thursday", 15000000.0, None, "dinar"),
+        ("we pay 12 500 kr on the 25th", 12500.0, None, "kr"),
+        ("we pay 38 000:- on monday", 38000.0, None, "kr"),
+        ("150 thousand pounds tomorrow", 150000.0, "GBP", "pounds"),
+    ],
+)
+def test_sums_written_the_worlds_ways(
+        text: str, amount: float, currency: str | None, shared: str | None) -> None:
+    [money] = find_amounts(text)
+    assert (money.amount, money.currency, money.shared) == (amount, currency, shared)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the cable run is 500 ft long",  # feet, not forints
+        "LE 15 DÉCEMBRE",  # a French date in capitals, not Egyptian pounds
+        "a crew of 5 man",
+        "page 12 of the contract",
+    ],
+)
+def test_letters_after_a_number_that_are_no_currency(text: str) -> None:
+    assert find_amounts(text) == []
+
+
+def test_a_sum_said_again_in_words_is_the_figures() -> None:
+    text = ("the sum of ₦14,750,000.00 (Fourteen Million, Seven Hundred and Fifty Thousand "
+            "Naira only) will be paid")
+    assert [(m.amount, m.currency) for m in find_amounts(text)] == [(14750000.0, "NGN")]
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "please ship 500 by Friday",  # a bare number could be a quantity or a reference

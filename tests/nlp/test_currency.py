@@ -245,12 +245,36 @@ def test_which_amounts_have_a_shared_symbol(text: str, shared: str | None) -> No
         ("Will pay $5,000 Friday.\nKensington Market Bistro, Toronto", "-05:00", "USD",
          (5000.0, "USD")),
         ("Will pay $900 Friday.\nMcAllister's, Glasgow", "+00:00", None, (900.0, "USD")),
+        # Dinars, kroner, riyals and pounds are several countries' money.
+        ("Dear we send 15 million dinar on thursday. Ali - Erbil", "+03:00", None,
+         (15000000.0, "IQD")),
+        ("We pay 38 000:- on monday /Karin, Malmö", "+02:00", None, (38000.0, "SEK")),
+        ("Ahmed from Delta Pack Tanta. 150 thousand pounds tomorrow", "+02:00", None,
+         (150000.0, "EGP")),
+        ("We will pay 7,500 on Thursday.\nMishari Al-Sabah\nSafat 13012, Kuwait", "+03:00",
+         None, (7500.0, "KWD")),  # "Al-Sabah" is a family name, not Malaysia's Sabah
+        ("we send 15 million dinar on thursday", "+03:00", None, (15000000.0, None)),
+        ("150 thousand pounds tomorrow", "+02:00", None, (150000.0, "GBP")),
     ],
 )
 def test_where_the_customer_writes_from_says_which(
     text: str, offset: str, hint: str | None, expected: tuple[float, str | None]
 ) -> None:
     assert currency_of(text, offset, hint) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I send you two thousand five hundred dinar, Kuwaiti dinar, by transfer tomorrow.",
+         (2500.0, "KWD")),
+        ("We will pay $4.850.000 (CLP) on Monday 9.", (4850000.0, "CLP")),
+        ("after golden week we pay 5万 first, on the 12th", (50000.0, "CNY")),
+    ],
+)
+def test_a_currency_named_right_after_the_sum(
+        text: str, expected: tuple[float, str | None]) -> None:
+    assert currency_of(text, "+08:00" if "万" in text else "+03:00", None) == expected
 
 
 def test_a_place_in_the_quoted_history_is_the_suppliers_not_the_customers() -> None:
