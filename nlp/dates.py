@@ -39,6 +39,9 @@ WEEKDAYS = {
     "monday": 0, "mon": 0, "tuesday": 1, "tues": 1, "tue": 1, "wednesday": 2, "weds": 2,
     "wed": 2, "thursday": 3, "thurs": 3, "thur": 3, "thu": 3, "friday": 4, "fri": 4,
     "saturday": 5, "sat": 5, "sunday": 6, "sun": 6,
+    # As they are often typed.
+    "wensday": 2, "wednsday": 2, "wedensday": 2, "wendsday": 2, "thrusday": 3, "thursay": 3,
+    "tusday": 1, "tuseday": 1, "firday": 4, "saterday": 5,
 }
 _MONTH_NAMES = {
     1: "january jan januar janvier enero gennaio januari janeiro",
@@ -935,7 +938,7 @@ def _cue_before(m: re.Match[str]) -> bool:
 
 @_rule(
     "numeric_dotted",
-    r"\b(?:on|by|before|until|till|til|from|starting|due|bis|am|le|el|no\s+later\s+than"
+    r"\b(?:on|by|before|until|till|til|from|starting|due|bis|am|le|el|no\s+later\s+than|paid"
     # German, Polish, Portuguese, French, Italian, Spanish: "zum 15.06", "do 15.06",
     # "até 15.06", "au 15.06", "entro il 15.06", "hasta el 15.06"
     r"|zum|vor|do|dnia|na|at[ée]|dia|au|avant|entro|il|al|para|hasta)\s+"

@@ -181,6 +181,10 @@ def test_not_dates(text: str) -> None:
         ("allow us a further 10 days", date(2026, 3, 14)),
         ("through mpesa by evening", WED_2026_03_04),
         ("will pay it this arvo", WED_2026_03_04),
+        # weekdays as they are often typed; a dotted day and month right after "paid"
+        ("finanse will transfer 45,800 sar on wensday", date(2026, 3, 11)),
+        ("the balance thrusday", date(2026, 3, 5)),
+        ("Kr 86.400,- will be paid 15.10.", date(2026, 10, 15)),
     ],
 )
 def test_spoken_and_short_forms(phrase: str, expected: date) -> None:

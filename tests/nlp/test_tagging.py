@@ -616,11 +616,35 @@ ELEVENTH_ROUND = [
      "promise_to_pay", True),
     ("Please take us off stop, the payment went through.", "cease_contact", False),
     ("Please take me off your mailing list.", "cease_contact", True),
+    # ... and the world-money set.
+    ("Dear Sir, we will deposit PHP 385,000.00 on 11/03 as partial payment for SI# 26-04811.",
+     "promise_to_pay", True),
+    ("We have prepared PDC no. 004512 dated 15/12/2026 for AED 78,000 against your invoices.",
+     "promise_to_pay", True),
+    ("Sir cheque no 004512 dated 20/04 for Rs 60,000 handed over to your salesman today.",
+     "promise_to_pay", False),
+    ("four thousand dinar will be ready sunday, our driver bring the cheque to your office",
+     "promise_to_pay", True),
+    ("sorry for late reply, finanse will transfer 45,800 sar on wensday", "promise_to_pay",
+     True),
+    ("Attached please find the EFT receipt for 420.000 TL.", "payment_confirmation", True),
+    ("Please kindly send us your bank information again, our system lost it.",
+     "billing_query", True),
+    ("Our lawyer is handling this matter and has instructions to file a counter-claim.",
+     "legal_escalation", True),
+    ("Due to the scarcity of forex we are unable to settle the full amount at this time.",
+     "hardship", True),
+    ("The unit price on the invoice is 4,20 EUR per reel, but our order confirmation says "
+     "3,95 EUR.", "dispute", True),
+    ("【自動返信】\nWe are closed for the New Year holidays from Dec 29 to Jan 4. Replies will "
+     "be sent from Jan 5.", "auto_reply", True),
+    ("Our payment has been scheduled for 2027-01-08. Kindly note our office will be closed "
+     "from 24 Dec to 28 Dec.", "auto_reply", False),
 ]
 
 
 @pytest.mark.parametrize(("text", "label", "tagged"), ELEVENTH_ROUND)
-def test_what_the_follow_ups_set_showed(
+def test_what_the_follow_ups_and_world_money_sets_showed(
     tagger: Tagger, text: str, label: str, tagged: bool
 ) -> None:
     result = tagger.tag_one(text, sent_at=datetime.fromisoformat("2027-01-05T09:00:00-05:00"))
