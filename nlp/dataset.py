@@ -55,6 +55,11 @@ ASIA_MIDEAST_FILE = WRITTEN / "asia_mideast.jsonl"
 # measured unseen, then read; not trained on.
 AP_NOTICES_FILE = WRITTEN / "ap_notices.jsonl"
 DISPUTES_FILE = WRITTEN / "disputes.jsonl"
+# Messages later in a conversation (disputes settled or reopened, promises kept, moved or
+# taken back, holds, questions whether a credit is already taken off), and sums written the
+# world's ways (dinars, won, dong, 万, juta, kr): measured unseen, then read; not trained on.
+FOLLOWUPS_FILE = WRITTEN / "followups.jsonl"
+WORLDMONEY_FILE = WRITTEN / "worldmoney.jsonl"
 TRAIN_FILES = (TRAIN_FILE, *WRITTEN_TRAIN_FILES)
 
 

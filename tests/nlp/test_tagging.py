@@ -19,6 +19,7 @@ from nlp.dataset import (
     COURTESY_FILE,
     DEV_FILE,
     DISPUTES_FILE,
+    FOLLOWUPS_FILE,
     FOODSERVICE_FILE,
     GERMAN_FRENCH_FILE,
     HELDOUT2_FILE,
@@ -32,6 +33,7 @@ from nlp.dataset import (
     PROMISES_FILE,
     SPANISH_PORTUGUESE_FILE,
     WHOLESALE_FILE,
+    WORLDMONEY_FILE,
     WRITTEN_TRAIN_FILES,
     read_examples,
 )
@@ -694,7 +696,8 @@ def test_pii_in_outbound_is_flagged_with_each_finding(tagger: Tagger) -> None:
        (MEDICAL_FILE, 80), (MULTILINGUAL_FILE, 60), (SPANISH_PORTUGUESE_FILE, 60),
        (GERMAN_FRENCH_FILE, 60), (ITALIAN_POLISH_FILE, 60), (LANGUAGES_DEV_FILE, 60),
        (COURTESY_FILE, 60), (PROMISES_FILE, 80), (ASIA_MIDEAST_FILE, 80),
-       (AP_NOTICES_FILE, 80), (DISPUTES_FILE, 80)]
+       (AP_NOTICES_FILE, 80), (DISPUTES_FILE, 80), (FOLLOWUPS_FILE, 80),
+       (WORLDMONEY_FILE, 80)]
     + [(path, 80) for path in WRITTEN_TRAIN_FILES],
     ids=lambda value: value.stem if isinstance(value, Path) else str(value),
 )
