@@ -203,6 +203,8 @@ class Cues:
         self.credit_words = {c.lower() for c in raw.get("credit_words", [])}
         self.arrived_words = {c.lower() for c in raw.get("arrived_words", [])}
         self.open_words = {c.lower() for c in raw.get("open_words", [])}
+        # Any of those at all, on the text: most messages have none.
+        self.settled_said = _phrases_regex([*raw.get("settled", []), *raw.get("credit_words", [])])
         # A tag the classifier alone found is dropped when the sentence it points at says
         # otherwise. "Payment will be held until the POD is received": a payment `held` is
         # no payment promised. "Please take us off stop": lifting a credit stop (`off_stop`)

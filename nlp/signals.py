@@ -295,7 +295,7 @@ class SignalDecider:
             return False
         cues = self._cues(doc)
         lo, hi = _sentences(doc, hit.start, before=1)
-        words = [doc[i].lower_ for i in range(lo, max(hi, hit.end))]
+        words = _lower(doc)[lo : max(hi, hit.end)]
         if cues.charged_words & set(words):
             return False
         if cues.overpaid.found_in(words):
@@ -312,11 +312,18 @@ class SignalDecider:
         "the credit came through but the price is still wrong" and "until the credit has
         come in" stay open."""
         cues = self._cues(doc)
+        said = doc.user_data.get(_SETTLED_KEY)
+        if said is None:  # once a doc: does anything in it say so at all?
+            said = doc.user_data[_SETTLED_KEY] = cues.settled_said is not None and bool(
+                cues.settled_said.search(text_of(doc).lower()))
+        if not said:
+            return False
+        every = _lower(doc)
         lo, hi = _sentences(doc, hit.start)
         for _next in range(2):
             if lo >= len(doc):
                 break
-            words = [doc[i].lower_ for i in range(lo, max(hi, hit.end))]
+            words = every[lo : max(hi, hit.end)]
             if cues.open_words & set(words):
                 return False
             if cues.settled.found_in(words) or (
@@ -331,10 +338,12 @@ class SignalDecider:
         whether TDS should be deducted or already considered": a `query.applied` billing
         match in the same sentence or the one before, and the match's sentence asks ("?" or
         "whether")."""
+        applied = [h.start for h in hits if h.rule == "query.applied" and h.asserted]
+        if not applied:
+            return False
         lo, hi = _sentences(doc, hit.start)
         asked_from = _sentences(doc, hit.start, before=1)[0]
-        if not any(h.label == "billing_query" and h.rule == "query.applied" and h.asserted
-                   and asked_from <= h.start < hi for h in hits):
+        if not any(asked_from <= start < hi for start in applied):
             return False
         text = doc[lo:hi].text
         return "?" in text or "whether" in text.lower()
@@ -343,7 +352,7 @@ class SignalDecider:
         """Is one of the `cue` phrases in the sentence of a lexicon match?"""
         lo, hi = _sentences(doc, hit.start)
         found: CueSet = getattr(self._cues(doc), cue)
-        return found.found_in([doc[i].lower_ for i in range(lo, max(hi, hit.end))])
+        return found.found_in(_lower(doc)[lo : max(hi, hit.end)])
 
     def _says_otherwise(self, doc: Doc, evidence: list[Evidence], label: str) -> bool:
         """Does the sentence the classifier chose for a tag say it is not that? A promise's
@@ -489,6 +498,18 @@ def _merge(label: str, hits: list[Hit], text: str) -> list[Evidence]:
             continue
         merged.append([hit.start_char, hit.end_char, hit.rule])
     return [Evidence(label, s, e, text[s:e], f"lexicon:{rule}") for s, e, rule in merged]
+
+
+def _lower(doc: Doc) -> list[str]:
+    """The doc's tokens lower-cased, worked out once a doc (the cue checks read them)."""
+    kept = doc.user_data.get(_LOWER_KEY)
+    if kept is None or len(kept) != len(doc):
+        kept = doc.user_data[_LOWER_KEY] = [t.lower_ for t in doc]
+    return kept
+
+
+_LOWER_KEY = "cw_lower"
+_SETTLED_KEY = "cw_settled_said"
 
 
 def _sentences(doc: Doc, token: int, before: int = 0) -> tuple[int, int]:
