@@ -7,6 +7,13 @@ The `commwatch_signals` component runs last. For each tag the message's directio
 - without one, the classifier alone sets the tag at `threshold`, or at `counter_threshold`
   when the only matches for it were negated or hypothetical ("we are not disputing"); its
   evidence is then the sentence the classifier scores highest for the tag;
+- some matches count against their tag, as negated ones do: a duplicate charge the customer
+  paid twice themselves (`overpaid`), a dispute they call settled ("the credit note came in,
+  all good now": `settled`), a deduction they only ask about ("was the 2% already
+  deducted?": the `query.applied` billing matches), a credit stop to lift ("take us off
+  stop": `off_stop`);
+- a tag the classifier alone set is dropped when the sentence it points at says otherwise:
+  a payment held is no promise (`held`), a stop lifted no request to stop contact;
 - `pii_exposure` is set by `nlp.pii` findings only (pattern plus checksum);
 - `promise_to_pay` also needs a when: a date or time, or an event, schedule or plan
   (`promise_when` in `data/cues.json`) next to its evidence; "we'll pay invoice 30112 as
@@ -366,7 +373,7 @@ class SignalDecider:
         for e in evidence:
             if e.label == label:
                 span = doc.char_span(e.start, e.end, alignment_mode="expand")
-                if span is not None and against.found_in([t.lower_ for t in span]):
+                if span is not None and against.found_in(_lower(doc)[span.start : span.end]):
                     return True
         return False
 
