@@ -60,6 +60,9 @@ DISPUTES_FILE = WRITTEN / "disputes.jsonl"
 # world's ways (dinars, won, dong, 万, juta, kr): measured unseen, then read; not trained on.
 FOLLOWUPS_FILE = WRITTEN / "followups.jsonl"
 WORLDMONEY_FILE = WRITTEN / "worldmoney.jsonl"
+# Promises written wholly in Spanish, Portuguese, German, French, Italian and Polish, with
+# their sums and dates the local way: measured unseen only (its misses are for a later round).
+LANGPROMISES_FILE = WRITTEN / "langpromises.jsonl"
 TRAIN_FILES = (TRAIN_FILE, *WRITTEN_TRAIN_FILES)
 
 

@@ -27,6 +27,7 @@ from nlp.dataset import (
     HELDOUT4_FILE,
     HELDOUT_FILE,
     ITALIAN_POLISH_FILE,
+    LANGPROMISES_FILE,
     LANGUAGES_DEV_FILE,
     MEDICAL_FILE,
     MULTILINGUAL_FILE,
@@ -695,7 +696,7 @@ def test_pii_in_outbound_is_flagged_with_each_finding(tagger: Tagger) -> None:
        (GERMAN_FRENCH_FILE, 60), (ITALIAN_POLISH_FILE, 60), (LANGUAGES_DEV_FILE, 60),
        (COURTESY_FILE, 60), (PROMISES_FILE, 80), (ASIA_MIDEAST_FILE, 80),
        (AP_NOTICES_FILE, 80), (DISPUTES_FILE, 80), (FOLLOWUPS_FILE, 80),
-       (WORLDMONEY_FILE, 80)]
+       (WORLDMONEY_FILE, 80), (LANGPROMISES_FILE, 60)]
     + [(path, 80) for path in WRITTEN_TRAIN_FILES],
     ids=lambda value: value.stem if isinstance(value, Path) else str(value),
 )
