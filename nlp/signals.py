@@ -10,8 +10,8 @@ The `commwatch_signals` component runs last. For each tag the message's directio
 - some matches count against their tag, as negated ones do: a duplicate charge the customer
   paid twice themselves (`overpaid`), a dispute they call settled ("the credit note came in,
   all good now": `settled`), a deduction they only ask about ("was the 2% already
-  deducted?": the `query.applied` billing matches), a credit stop to lift ("take us off
-  stop": `off_stop`);
+  deducted?": the `query.applied` billing matches), a "stop" that is a credit stop to lift
+  ("take us off stop": `off_stop`);
 - a tag the classifier alone set is dropped when the sentence it points at says otherwise:
   a payment held is no promise (`held`), a stop lifted no request to stop contact;
 - `pii_exposure` is set by `nlp.pii` findings only (pattern plus checksum);
@@ -182,7 +182,7 @@ class SignalDecider:
         if stopped:
             # "Please take us off stop": a credit stop lifted, not contact stopped.
             asserted["cease_contact"] = [h for h in stopped
-                                         if not self._in_sentence_with(doc, h, "off_stop")]
+                                         if not self._inside_cue(doc, h, "off_stop")]
             if len(asserted["cease_contact"]) < len(stopped):
                 countered.add("cease_contact")
         labels: list[str] = []
@@ -355,11 +355,17 @@ class SignalDecider:
         text = doc[lo:hi].text
         return "?" in text or "whether" in text.lower()
 
-    def _in_sentence_with(self, doc: Doc, hit: Hit, cue: str) -> bool:
-        """Is one of the `cue` phrases in the sentence of a lexicon match?"""
-        lo, hi = _sentences(doc, hit.start)
+    def _inside_cue(self, doc: Doc, hit: Hit, cue: str) -> bool:
+        """Is a lexicon match part of one of the `cue` phrases ("stop" in "take us off
+        stop")? A match beside one ("take us off hold and stop calling") is not."""
+        words = _lower(doc)
         found: CueSet = getattr(self._cues(doc), cue)
-        return found.found_in(_lower(doc)[lo : max(hi, hit.end)])
+        for phrase in found.phrases:
+            n = len(phrase)
+            for i in range(max(0, hit.start - n + 1), min(hit.end, len(words) - n + 1)):
+                if tuple(words[i : i + n]) == phrase:
+                    return True
+        return False
 
     def _says_otherwise(self, doc: Doc, evidence: list[Evidence], label: str) -> bool:
         """Does the sentence the classifier chose for a tag say it is not that? A promise's

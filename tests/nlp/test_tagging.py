@@ -611,6 +611,11 @@ ELEVENTH_ROUND = [
      "promise_to_pay", True),
     ("Please take us off stop, the payment went through.", "cease_contact", False),
     ("Please take me off your mailing list.", "cease_contact", True),
+    # Only the "stop" of a credit stop counts against the tag; a request beside it stands.
+    ("Please take us off credit hold, do not contact us again about this.", "cease_contact",
+     True),
+    ("Take us off hold and stop calling.", "cease_contact", True),
+    ("take me off hold pls", "cease_contact", False),  # the classifier's alone
     # ... and the world-money set.
     ("Dear Sir, we will deposit PHP 385,000.00 on 11/03 as partial payment for SI# 26-04811.",
      "promise_to_pay", True),
