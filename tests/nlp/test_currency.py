@@ -11,6 +11,7 @@ from nlp.amounts import find_amounts
 from nlp.extract import extract_promise
 from nlp.pipeline import default_tagger
 from nlp.places import PlaceError, load
+from tests.nlp.house import version_changes
 
 
 def at(offset: str) -> datetime:
@@ -305,16 +306,5 @@ def test_a_bad_places_file_is_named_with_its_key(tmp_path: Path) -> None:
 def test_editing_the_places_file_changes_the_pipeline_version(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Stored signals name the pipeline that made them: `commwatch retag` must see a change."""
-    import json
-
-    import nlp.pipeline as pipeline
-
-    nlp_ = pipeline.load_pipeline()
-    before = pipeline.pipeline_version(nlp_, pipeline.MODEL_DIR)
-    raw = json.loads(pipeline.PLACES.read_text(encoding="utf-8"))
-    raw["places"]["KES"].append("Naro Moru")
-    edited = tmp_path / "places.json"
-    edited.write_text(json.dumps(raw), encoding="utf-8")
-    monkeypatch.setattr(pipeline, "PLACES", edited)
-    assert pipeline.pipeline_version(nlp_, pipeline.MODEL_DIR) != before
+    assert version_changes(tmp_path, monkeypatch, "PLACES",
+                           lambda raw: raw["places"]["KES"].append("Naro Moru"))

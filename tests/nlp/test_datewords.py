@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from nlp.dates import PAST, find_times
 from nlp.datewords import DATE_WORDS, DateWordsError, read_date_words
 from nlp.extract import extract_promise
+from tests.nlp.house import version_changes
 
 WED_2026_03_04 = date(2026, 3, 4)
 SAT_2026_10_31 = date(2026, 10, 31)
@@ -212,14 +214,7 @@ def test_a_file_that_is_not_json_names_the_file(tmp_path: Path) -> None:
 def test_editing_the_file_changes_the_pipeline_version(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Stored signals name the pipeline that made them: `commwatch retag` must see a change."""
-    import nlp.pipeline as pipeline
+    def edit(raw: dict[str, Any]) -> None:
+        raw["languages"]["sw"]["days"]["keshokutwa"] = 2
 
-    nlp_ = pipeline.load_pipeline()
-    before = pipeline.pipeline_version(nlp_, pipeline.MODEL_DIR)
-    raw = json.loads(DATE_WORDS.read_text(encoding="utf-8"))
-    raw["languages"]["sw"]["days"]["keshokutwa"] = 2
-    edited = tmp_path / "dates.json"
-    edited.write_text(json.dumps(raw), encoding="utf-8")
-    monkeypatch.setattr(pipeline, "DATE_WORDS", edited)
-    assert pipeline.pipeline_version(nlp_, pipeline.MODEL_DIR) != before
+    assert version_changes(tmp_path, monkeypatch, "DATE_WORDS", edit)

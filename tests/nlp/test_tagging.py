@@ -40,6 +40,7 @@ from nlp.dataset import (
 )
 from nlp.jobs import retag, tag_pending
 from nlp.lexicon import read_lexicon_folder
+from tests.nlp.house import version_changes
 
 
 @pytest.fixture(scope="module")
@@ -555,6 +556,13 @@ def test_a_dispute_the_customer_calls_settled_is_none(
     tagger: Tagger, text: str, dispute: bool
 ) -> None:
     assert ("dispute" in tagger.tag_one(text).labels) is dispute
+
+
+def test_editing_the_cue_file_changes_the_pipeline_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert version_changes(tmp_path, monkeypatch, "CUES",
+                           lambda raw: raw["settled"].append("all squared away"))
 
 
 @pytest.mark.parametrize(
