@@ -600,3 +600,13 @@ def test_a_forms_date_field_is_the_payments_not_the_papers(
     found = extract_promise(text, sent, [(at, at + 18)])
     assert found is not None
     assert (found.amount, found.date) == (12152.0, when)
+
+
+def test_a_single_labelled_line_is_no_form() -> None:
+    """A form has two fields or more in a row. "Update: we will pay on 11/24/2026." with a
+    plain line after it takes its sum from that line, as any promise does, not from a field
+    further down."""
+    sent = datetime.fromisoformat("2026-11-20T09:00:00-05:00")
+    text = "Update: we will pay on 11/24/2026.\nOrder total is USD 500.00.\nAmount: USD 900.00"
+    found = extract_promise(text, sent, [(8, 19)])
+    assert found is not None and (found.amount, found.date) == (500.0, date(2026, 11, 24))
