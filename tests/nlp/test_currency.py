@@ -256,6 +256,9 @@ def test_which_amounts_have_a_shared_symbol(text: str, shared: str | None) -> No
          None, (7500.0, "KWD")),  # "Al-Sabah" is a family name, not Malaysia's Sabah
         ("we send 15 million dinar on thursday", "+03:00", None, (15000000.0, None)),
         ("150 thousand pounds tomorrow", "+02:00", None, (150000.0, "GBP")),
+        ("We pay 20,000 riyals on Sunday.\nAl Mana Trading, Doha", "+03:00", None,
+         (20000.0, "QAR")),
+        ("We pay 20,000 riyals on Sunday.", "+03:00", None, (20000.0, "SAR")),
     ],
 )
 def test_where_the_customer_writes_from_says_which(
