@@ -61,8 +61,13 @@ DISPUTES_FILE = WRITTEN / "disputes.jsonl"
 FOLLOWUPS_FILE = WRITTEN / "followups.jsonl"
 WORLDMONEY_FILE = WRITTEN / "worldmoney.jsonl"
 # Promises written wholly in Spanish, Portuguese, German, French, Italian and Polish, with
-# their sums and dates the local way: measured unseen only (its misses are for a later round).
+# their sums and dates the local way: measured unseen, then read (twelfth round).
 LANGPROMISES_FILE = WRITTEN / "langpromises.jsonl"
+# A second set of promises in the same six languages (bicycles and outdoor equipment), and
+# English replies inside conversations with a collector (short answers, promises kept, moved
+# or taken back, absences written by a person): measured unseen, then read; not trained on.
+LANGPROMISES2_FILE = WRITTEN / "langpromises2.jsonl"
+REPLIES_FILE = WRITTEN / "replies.jsonl"
 TRAIN_FILES = (TRAIN_FILE, *WRITTEN_TRAIN_FILES)
 
 
