@@ -26,7 +26,7 @@ SYMBOLS = {
     "rm": "MYR", "tk": "BDT", "tk.": "BDT", "gh₵": "GHS", "gh¢": "GHS", "tt$": "TTD",
     "j$": "JMD", "ec$": "XCD", "bds$": "BBD", "s/": "PEN", "s/.": "PEN", "zl": "PLN",
     "fcfa": "XOF", "f cfa": "XOF", "cfa": "XOF", "kz": "AOA", "m.n.": "MXN", "m.n": "MXN",
-    "m. n.": "MXN", "dh": "AED", "dhs": "AED",
+    "m. n.": "MXN", "dh": "AED", "dhs": "AED", "f": "XOF",
     # The Gulf's and the Levant's ("BD 900", "JD 4,000", "58k SR"), and symbols and letters
     # written after the sum ("420.000 TL", "2.340.000 Ft", "186 500 Kč", "42,000 ₪").
     "bd": "BHD", "jd": "JOD", "kd": "KWD", "qr": "QAR", "ro": "OMR", "sr": "SAR", "nis": "ILS",
@@ -80,6 +80,8 @@ _UNITS = {"k": 1e3, "m": 1e6, "mn": 1e6, "mln": 1e6, "mio": 1e6, "million": 1e6,
           "mil": 1e3, "tys": 1e3, "tys.": 1e3, "tysięcy": 1e3, "tysiące": 1e3, "tsd": 1e3,
           "tsd.": 1e3, "millones": 1e6, "millón": 1e6, "millon": 1e6, "milhões": 1e6,
           "milhoes": 1e6, "milhão": 1e6, "milhao": 1e6,
+          # Chilean and Argentine "320 lucas": thousands of pesos.
+          "lucas": 1e3, "luca": 1e3,
           # Chinese and Japanese 万, Korean 만 and "man" (ten thousand), 億/억 (a hundred
           # million); Vietnamese "tr"/"triệu" (a million), Indonesian "juta"/"jt" (a
           # million) and "ribu"/"rb" (a thousand).
@@ -119,7 +121,7 @@ _UNIT = (
     r"(?:\s?(?P<unit>[kK]|[mM](?!\.\s?[nN]\b)|mn|mln|mio|million|thousand|grand|lakhs?|lacs?|crores?|bn|billion"
     r"|mil|tys\.?|tysięcy|tysiące|tsd\.?|millones|mill[oó]n|milh[oõ]es|milh[aã]o"
     r"|万|만|千|億|억|triệu|trieu|tỷ|juta|jt|ribu|rb|tr(?=\s?(?:đ|₫|vnd|dong)\b)"
-    r"|man(?=\s?(?:won|yen|원|円)))"
+    r"|man(?=\s?(?:won|yen|원|円))|(?-i:lucas|luca))"
     r"(?![A-Za-z\u00c0-\u017f]))?"
 )
 _ADJ = r"(?:(?P<adj>" + "|".join(
@@ -133,7 +135,9 @@ _WORD_CUR = (
 )
 _SUFFIX = (
     r"(?:\s?(?:de\s+)?(?P<post>€|£|₹|¥|\$|zł|zl|f\s?cfa|cfa|kz|dhs?|m\.\s?n\.?|₪|₺|₫|đ|৳|₸|₴|₾|元|円|원|฿|lei|kr\.?|:-"
-    r"|(?-i:Kč|kč|Kc|Ft|TL|NIS|SR|BD|JD|KD|QR)(?![a-zA-Z])|(?-i:" + "|".join(CODES)
+    r"|(?-i:Kč|kč|Kc|Ft|TL|NIS|SR|BD|JD|KD|QR)(?![a-zA-Z])"
+    # West Africa's "250 000 F" (francs CFA): only after a figure of four digits or more
+    r"|(?<=\d{3}\s)(?-i:F)(?!\w|\.\w)|(?-i:" + "|".join(CODES)
     + r")|(?:"
     + "|".join(_LOWER_CODES)
     + r")(?![a-z])|" + _ADJ + r"(?:" + _WORD_CUR + r")(?![a-z])))?"
@@ -578,7 +582,7 @@ _SHARED = {"$": "$", "dollars": "$", "dollar": "$", "bucks": "$", "rs": "rs", "r
 # is counted in yuan and in yen.
 _UNIT_CURRENCY = {"juta": "IDR", "jt": "IDR", "ribu": "IDR", "rb": "IDR", "만": "KRW",
                   "억": "KRW", "tr": "VND", "triệu": "VND", "trieu": "VND", "tỷ": "VND"}
-_UNIT_SHARED = {"万": "¥", "億": "¥", "千": "¥"}
+_UNIT_SHARED = {"万": "¥", "億": "¥", "千": "¥", "lucas": "pesos", "luca": "pesos"}
 
 
 def _shared(pre: str | None, post: str | None, adj: str | None) -> str | None:

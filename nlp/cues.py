@@ -69,7 +69,7 @@ LISTS = ("negation", "conditional", "counterfactual", "scope_breakers", "conditi
          "time_words", "polite_if", "future_markers", "promise_when", "query_ask",
          "past_markers", "send_verbs", "sent_not_money", "money_words", "overpaid",
          "charged_words", "settled", "credit_words", "arrived_words", "open_words", "held",
-         "off_stop")
+         "off_stop", "when_able", "no_date")
 
 
 class CueError(Exception):
@@ -175,6 +175,10 @@ class Cues:
         # "in next fortnight's pay run", "in three instalments", "after Diwali"), in its
         # sentence or the one before or after it. See `nlp.signals`.
         self.promise_when = _phrases_regex(raw.get("promise_when", []))
+        # "I'll pay as soon as I can" names no time (`when_able`), nor does a sentence that
+        # says no date can be given (`no_date`): neither counts as the promise's when.
+        self.when_able = _phrases_regex(raw.get("when_able", []))
+        self.no_date = _phrases_regex(raw.get("no_date", []))
         # A billing query asks: a question mark or one of these in its sentence or the one
         # before or after it: a request ("please", "can you", "we need", "send", "bhejo") or a
         # discrepancy put to the supplier ("it is still showing as overdue on your

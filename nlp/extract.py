@@ -674,7 +674,12 @@ def _usable_amount(a: Money, context: _Context, refs: list[Ref]) -> bool:
 
 
 _REST = re.compile(
-    r"\b(?:the\s+)?(?:rest|remaining|remainder|balance|other\s+half|second\s+half)\b",
+    r"\b(?:the\s+)?(?:rest|remaining|remainder|balance|other\s+half|second\s+half)\b"
+    # the rest in the languages read (nlp.language): "el resto", "o restante", "le reste",
+    # "den Rest", "il rimanente", "resztę", "la otra mitad", "die andere Hälfte"
+    r"|\b(?:resto|restante|reste|restbetrag|rimanente|reszt[aęey]|pozostał[aąe]\w*"
+    r"|(?:otra|outra|autre|andere|altra)\s+(?:mitad|metade|moitié|hälfte|metà)"
+    r"|drug[aą]\s+połow[aęy])\b",
     re.IGNORECASE,
 )
 _BARE_REST = re.compile(
@@ -902,7 +907,7 @@ def _listed_instalments(
         limit = amounts[i + 1].start if i + 1 < len(amounts) else region[1]
         after = [t for t in times if amount.end <= t.start < limit and t not in used]
         before = [t for t in times if t.end <= amount.start and t not in used] if i == 0 else []
-        when = after[0] if after else before[-1] if before else None
+        when = _first_time(text, amount, after, before)
         if when is not None:
             used.add(when)
             pairs.append((amount, when))
@@ -926,6 +931,35 @@ def _listed_instalments(
         (first_amount.start, first_amount.end) if first_amount else None,
         (first_time.start, first_time.end),
     )
+
+
+_THEN = re.compile(r"[,;]|\s(?:and|y|e|et|und|i|a|und\s+dann|then)\s", re.IGNORECASE)
+
+
+def _first_time(text: str, amount: Money, after: list[TimeMention],
+                before: list[TimeMention]) -> TimeMention | None:
+    """The time of a listed amount: the first stated after it, a vague one giving way to a
+    firmer one before the rest is named ("15 tys. zł w tym tygodniu, w piątek, a resztę…",
+    "dreitausend Euro noch diese Woche, spätestens am Freitag, den Rest…"); or the time right
+    before it when the rest follows ("wyślę dziś 300 zł, resztę w poniedziałek", "ahora
+    mismo le hago la mitad, 1.500 euros, y el resto el 30"); else the last before it."""
+    if not after:
+        return before[-1] if before else None
+    rest = _REST_SCAN.search(text, amount.end, after[-1].end, original=False)
+    rest_at = rest.start() if rest else len(text)
+    near = before[-1] if before else None
+    # the rest named in a clause of its own ("the $14,000 balance by end of Q1" is one sum)
+    if near is not None and near.kind != VAGUE and rest_at <= after[0].start and _THEN.search(
+            text, amount.end, rest_at) and amount.start - near.end <= 40 and not _BREAK.search(
+            text, near.end, amount.start):
+        return near
+    if after[0].kind == VAGUE:
+        firm = next((t for t in after[1:] if t.end <= rest_at and t.kind != VAGUE
+                     and t.when is not None), None)
+        if firm is not None:
+            return firm
+    return after[0]
+
 
 
 def _single(

@@ -255,19 +255,24 @@ class SignalDecider:
 
     def _says_when(self, doc: Doc, evidence: list[Evidence]) -> bool:
         """Does the promise say when? TAXONOMY: a promise commits to pay at or by a time. A
-        date or time (not a past one), or a `promise_when` cue (an event, a schedule, a plan,
+        date or time (not a past one, nor a date before the message was sent: "the cheque
+        dated 2 November we sent you"), or a `promise_when` cue (an event, a schedule, a plan,
         "now") in the sentence of a piece of its evidence or the one either side of it.
 
         "We'll pay invoice 30112 as normal", "I'm sending you a letter", "I'll see what I can
         do" and "6% is what we'll pay on this one" say no when, and are no promise."""
-        when = self._cues(doc).promise_when
+        cues = self._cues(doc)
         text = text_of(doc)
         spans = _around(doc, evidence, "promise_to_pay")
-        if when is not None and any(when.search(text[a:b].lower()) for a, b in spans):
+        lowered, unsaid = _unsaid_when(doc, cues, text.lower())
+        when = cues.promise_when
+        if when is not None and any(when.search(lowered[a:b]) for a, b in spans):
             return True
         sent = doc._.sent_at.date() if doc._.sent_at is not None else None
         return any(
-            not t.is_past and any(a <= t.start < b for a, b in spans)
+            not t.is_past and (sent is None or t.when is None or t.when >= sent)
+            and any(a <= t.start < b for a, b in spans)
+            and not any(a <= t.start < b for a, b in unsaid)
             for t in times_in(text, sent)
         )
 
@@ -435,6 +440,24 @@ def _phrase(doc: Doc, at: int, forward: bool) -> list[str]:
         words.append(token.lower_)
         i += step
     return words if forward else words[::-1]
+
+
+def _unsaid_when(doc: Doc, cues: Any, lowered: str) -> tuple[str, list[tuple[int, int]]]:
+    """The lower-cased text with what names no time blanked out, and where that is (times
+    there do not count). "I'll pay as soon as I can", "apenas pueda te pago": a `when_able`
+    phrase is no "as soon as" of an event. "Apenas pueda te pago, pero hoy no te puedo dar
+    una fecha": a sentence with a `no_date` phrase names no time for the promise, whatever
+    day it mentions."""
+    unsaid: list[tuple[int, int]] = []
+    if cues.no_date is not None and cues.no_date.search(lowered):
+        bounds = sentence_chars(doc) or [(0, len(lowered))]
+        for m in cues.no_date.finditer(lowered):
+            unsaid += [(a, b) for a, b in bounds if a <= m.start() < b]
+    if cues.when_able is not None:
+        unsaid += [m.span() for m in cues.when_able.finditer(lowered)]
+    for a, b in unsaid:
+        lowered = lowered[:a] + " " * (b - a) + lowered[b:]
+    return lowered, unsaid
 
 
 def _around(doc: Doc, evidence: list[Evidence], label: str) -> list[tuple[int, int]]:

@@ -153,6 +153,10 @@ def test_local_ways_of_writing_a_sum(text: str, amount: float, currency: str | N
         ("we pay 12 500 kr on the 25th", 12500.0, None, "kr"),
         ("we pay 38 000:- on monday", 38000.0, None, "kr"),
         ("150 thousand pounds tomorrow", 150000.0, "GBP", "pounds"),
+        # West Africa's francs CFA written "F"; Chile's and Argentina's "lucas" (thousands).
+        ("j'envoie 250 000 F par Wave demain", 250000.0, "XOF", None),
+        ("je paie 1 500 F.", 1500.0, "XOF", None),
+        ("le transfiero al tiro las 320 lucas", 320000.0, None, "pesos"),
     ],
 )
 def test_sums_written_the_worlds_ways(
@@ -168,6 +172,8 @@ def test_sums_written_the_worlds_ways(
         "LE 15 DÉCEMBRE",  # a French date in capitals, not Egyptian pounds
         "a crew of 5 man",
         "page 12 of the contract",
+        "it was 45 F outside",  # no francs under four digits
+        "Form 1040 F.1",
     ],
 )
 def test_letters_after_a_number_that_are_no_currency(text: str) -> None:

@@ -397,3 +397,28 @@ def test_a_section_no_language_fills_registers_no_rule() -> None:
     before = len(dates._RULES)
     dates._rule("empty", dates.words_pattern("empty", []))(lambda m, sent: None)
     assert len(dates._RULES) == before
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    ["el viernes pasado ya os pagamos", "pagámos na sexta passada", "payé vendredi dernier",
+     "pagato venerdì scorso", "letzten Freitag überwiesen", "zapłaciliśmy w zeszły piątek"],
+)
+def test_a_weekday_said_as_past_is_no_promise_date(phrase: str) -> None:
+    [mention] = times_in(phrase, date(2026, 11, 24))
+    assert mention.is_past
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [("inserita nel pagamento fornitori del giorno 5", date(2026, 12, 5)),
+     ("te mando un echeq a 30 días", date(2026, 12, 24))],
+)
+def test_days_said_in_other_languages(phrase: str, expected: date) -> None:
+    [mention] = times_in(phrase, date(2026, 11, 24))
+    assert mention.when == expected
+
+
+def test_next_week_typed_short_is_vague() -> None:
+    [mention] = times_in("pago semana q vem sem falta", date(2026, 11, 24))
+    assert mention.is_vague

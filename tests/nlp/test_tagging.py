@@ -27,11 +27,13 @@ from nlp.dataset import (
     HELDOUT4_FILE,
     HELDOUT_FILE,
     ITALIAN_POLISH_FILE,
+    LANGPROMISES2_FILE,
     LANGPROMISES_FILE,
     LANGUAGES_DEV_FILE,
     MEDICAL_FILE,
     MULTILINGUAL_FILE,
     PROMISES_FILE,
+    REPLIES_FILE,
     SPANISH_PORTUGUESE_FILE,
     WHOLESALE_FILE,
     WORLDMONEY_FILE,
@@ -627,7 +629,7 @@ ELEVENTH_ROUND = [
     # ... and the world-money set.
     ("Dear Sir, we will deposit PHP 385,000.00 on 11/03 as partial payment for SI# 26-04811.",
      "promise_to_pay", True),
-    ("We have prepared PDC no. 004512 dated 15/12/2026 for AED 78,000 against your invoices.",
+    ("We have prepared PDC no. 004512 dated 15/01/2027 for AED 78,000 against your invoices.",
      "promise_to_pay", True),
     ("Sir cheque no 004512 dated 20/04 for Rs 60,000 handed over to your salesman today.",
      "promise_to_pay", False),
@@ -650,19 +652,125 @@ ELEVENTH_ROUND = [
      "from 24 Dec to 28 Dec.", "auto_reply", False),
 ]
 
+# The two sets of promises in six languages (twelfth round): debits the customer agrees to,
+# cheques and bills falling due, wordings no lexicon had; and what names no time.
+TWELFTH_ROUND = [
+    ("Guten Tag, die Rate wird wie besprochen am 30. per SEPA-Lastschrift eingezogen.",
+     "promise_to_pay", True),
+    ("Die Rate wurde am 20. per Lastschrift eingezogen.", "promise_to_pay", False),
+    ("Wir teilen mit, dass die Rechnungen RE-2026-1001 und RE-2026-1002 zum 15.12. angewiesen "
+     "werden.", "promise_to_pay", True),
+    ("Die Rechnung RE-2026-4471 wird, wie bereits besprochen, am 3. Dezember bezahlt.",
+     "promise_to_pay", True),
+    ("Die Lastschrift können Sie am Freitag ganz normal einziehen, das Konto ist gedeckt.",
+     "promise_to_pay", True),
+    ("Servus, am Freitag überweis ich Ihnen die 900 Euro.", "promise_to_pay", True),
+    ("Bonjour, je paie les CHF 350.– vendredi par e-banking.", "promise_to_pay", True),
+    ("Bonjour, le prélèvement passera le 10, la provision est sur le compte.",
+     "promise_to_pay", True),
+    ("Le chèque de 2 300 € part demain au courrier, il sera daté du 20.", "promise_to_pay",
+     True),
+    ("Nous vous avons envoyé le chèque daté du 2 novembre.", "promise_to_pay", False),
+    ("L'effet de 15 000 DH tombe le 30 décembre.", "promise_to_pay", True),
+    ("Le virement de 4 800 € sera émis le lundi 30 novembre.", "promise_to_pay", True),
+    ("Vi abbiamo spedito un assegno di € 900,00 datato 15 dicembre.", "promise_to_pay", True),
+    ("La fattura 1720/2026 è stata inserita nel pagamento fornitori del giorno 10.",
+     "promise_to_pay", True),
+    ("ciao, riesco a darti 400 euro venerdì, il resto a gennaio.", "promise_to_pay", True),
+    ("La RiBa della fattura 402/2026, scadenza 31/10/2026, è stata pagata regolarmente.",
+     "promise_to_pay", False),
+    ("Enviamos hoje dois cheques pré-datados, um de R$ 900,00 para 15/12 e outro para 15/01.",
+     "promise_to_pay", True),
+    ("opa, até sexta cai na conta de vocês os R$ 1.200,00", "promise_to_pay", True),
+    ("Conseguimos pagar a NF 2211 em 3 parcelas: R$ 1.000,00 no dia 10/12, R$ 1.000,00 no "
+     "dia 10/01 e R$ 1.000,00 no dia 10/02.", "promise_to_pay", True),
+    ("O débito direto da fatura FT 2026/1702 segue dia 28 como sempre.", "promise_to_pay",
+     True),
+    ("Listo, te pasé la mitad. La otra mitad te la paso el viernes.", "promise_to_pay", True),
+    ("Yo se lo paso al conciliador, todo lo que tenga que ver con el adeudo mándenlo por correo.",
+     "promise_to_pay", False),
+    ("Hola! Te mando un echeq a 30 días por los $ 500.000.", "promise_to_pay", True),
+    ("hola, el viernes te hago la transfe de los 300 euros", "promise_to_pay", True),
+    ("Buenas, el viernes pasado ya os pagamos la factura, revisad el banco.", "promise_to_pay",
+     False),
+    ("Estamos sin caja. Apenas pueda te pago, pero hoy no te puedo dar una fecha.",
+     "promise_to_pay", False),
+    ("Płatność 3 400,00 zł chcemy zrobić do 20 grudnia.", "promise_to_pay", True),
+    ("dzien dobry, zaplace po 10-tym jak wplyna pieniadze od klienta", "promise_to_pay", True),
+    ("reszte czyli 800 zl dosle w piatek", "promise_to_pay", True),
+    ("Przelew za fakturę FV/2026/11/0101 zostanie zlecony w najbliższy piątek.",
+     "promise_to_pay", True),
+    ("Wyrażamy zgodę na pobranie kwoty 1 500,00 zł w dniu 5 stycznia 2027 r.",
+     "promise_to_pay", True),
+]
+
 
 @pytest.mark.parametrize(
     ("text", "label", "tagged", "sent"),
     [(*case, "2026-11-23T09:00:00-05:00") for case in TENTH_ROUND]
-    + [(*case, "2027-01-05T09:00:00-05:00") for case in ELEVENTH_ROUND],
+    + [(*case, "2027-01-05T09:00:00-05:00") for case in ELEVENTH_ROUND]
+    + [(*case, "2026-11-24T10:00:00+01:00") for case in TWELFTH_ROUND],
 )
 def test_what_the_written_sets_showed(
     tagger: Tagger, text: str, label: str, tagged: bool, sent: str
 ) -> None:
-    """What the AP-notice and disputes sets (tenth round) and the follow-ups and world-money
-    sets (eleventh) showed, and the negatives each narrowed entry guards."""
+    """What the AP-notice and disputes sets (tenth round), the follow-ups and world-money
+    sets (eleventh) and the promises in six languages (twelfth) showed, and the negatives
+    each narrowed entry guards."""
     result = tagger.tag_one(text, sent_at=datetime.fromisoformat(sent))
     assert (label in result.labels) is tagged
+
+
+@pytest.mark.parametrize(
+    ("text", "amount", "currency", "first", "rest"),
+    [
+        # the time right before the first sum, the rest named after it
+        ("Dzień dobry, wyślę dziś BLIKiem 300 zł, resztę w poniedziałek.", 300.0, "PLN",
+         "2026-11-24", "2026-11-30"),
+        ("Mire, ahora mismo le puedo hacer la mitad, 1.500 euros, y el resto el 30.", 1500.0,
+         "EUR", "2026-11-24", "2026-11-30"),
+        # a vague time gives way to a firm one before the rest
+        ("15 tys. zł przelejemy jeszcze w tym tygodniu, w piątek, a resztę (4 870,00 zł) do "
+         "końca miesiąca.", 15000.0, "PLN", "2026-11-27", "2026-11-30"),
+        ("wir zahlen in zwei Raten: dreitausend Euro noch diese Woche, spätestens am Freitag, "
+         "den Rest von 1.450,00 € zum 15.01.2027.", 3000.0, "EUR", "2026-11-27", "2027-01-15"),
+        ("Bonjour, j'envoie 250 000 F par Wave demain, le reste à la fin du mois.", 250000.0,
+         "XOF", "2026-11-25", "2026-11-30"),
+    ],
+)
+def test_instalments_said_in_other_languages(
+    tagger: Tagger, text: str, amount: float, currency: str, first: str, rest: str
+) -> None:
+    result = tagger.tag_one(text, sent_at=datetime.fromisoformat("2026-11-24T10:00:00+01:00"))
+    assert "promise_to_pay" in result.labels
+    promise = result.promise or {}
+    assert (promise["amount"], promise["currency"], promise["date"]) == (amount, currency,
+                                                                         first)
+    assert [i["date"] for i in promise["instalments"]] == [first, rest]
+
+
+@pytest.mark.parametrize(
+    ("text", "tagged"),
+    [
+        ("We'll pay as soon as we can, sorry.", False),
+        ("I'll pay when I can - can't give you a date yet, the shop has been quiet today.",
+         False),
+        ("We'll pay as soon as we can, Friday at the latest.", True),
+        ("We'll pay as soon as the credit note arrives.", True),  # an event is a when
+    ],
+)
+def test_as_soon_as_able_names_no_time(tagger: Tagger, text: str, tagged: bool) -> None:
+    result = tagger.tag_one(text, sent_at=datetime.fromisoformat("2026-11-24T10:00:00+00:00"))
+    assert ("promise_to_pay" in result.labels) is tagged
+
+
+def test_a_sum_and_its_own_balance_are_one_payment(tagger: Tagger) -> None:
+    """"the $14,000 balance by end of Q1" names no rest: the time before it is not the
+    first instalment's."""
+    text = ("Our budget resets in January, so we can commit to clearing the $14,000 balance by "
+            "end of Q1.")
+    result = tagger.tag_one(text, sent_at=datetime.fromisoformat("2026-12-10T11:00:00-05:00"))
+    assert result.promise == {"amount": 14000.0, "currency": "USD", "date": "2027-03-31"}
 
 
 def test_a_delivery_ticket_is_not_an_automatic_reply(tagger: Tagger) -> None:
@@ -709,7 +817,8 @@ def test_pii_in_outbound_is_flagged_with_each_finding(tagger: Tagger) -> None:
        (GERMAN_FRENCH_FILE, 60), (ITALIAN_POLISH_FILE, 60), (LANGUAGES_DEV_FILE, 60),
        (COURTESY_FILE, 60), (PROMISES_FILE, 80), (ASIA_MIDEAST_FILE, 80),
        (AP_NOTICES_FILE, 80), (DISPUTES_FILE, 80), (FOLLOWUPS_FILE, 80),
-       (WORLDMONEY_FILE, 80), (LANGPROMISES_FILE, 60)]
+       (WORLDMONEY_FILE, 80), (LANGPROMISES_FILE, 60), (LANGPROMISES2_FILE, 60),
+       (REPLIES_FILE, 80)]
     + [(path, 80) for path in WRITTEN_TRAIN_FILES],
     ids=lambda value: value.stem if isinstance(value, Path) else str(value),
 )
