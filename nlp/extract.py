@@ -933,7 +933,9 @@ def _listed_instalments(
     )
 
 
-_THEN = re.compile(r"[,;]|\s(?:and|y|e|et|und|i|a|und\s+dann|then)\s", re.IGNORECASE)
+# Between a sum and the rest named after it: a clause of its own ("300 zł, resztę…", "1.500
+# euros y el resto…"), not the sum's own noun ("the $14,000 balance").
+_THEN = re.compile(r"[,;]|\s(?:and|then|y|e|et|und|i|a)\s", re.IGNORECASE)
 
 
 def _first_time(text: str, amount: Money, after: list[TimeMention],
@@ -959,7 +961,6 @@ def _first_time(text: str, amount: Money, after: list[TimeMention],
         if firm is not None:
             return firm
     return after[0]
-
 
 
 def _single(

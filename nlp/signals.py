@@ -15,9 +15,11 @@ The `commwatch_signals` component runs last. For each tag the message's directio
 - a tag the classifier alone set is dropped when the sentence it points at says otherwise:
   a payment held is no promise (`held`), a stop lifted no request to stop contact;
 - `pii_exposure` is set by `nlp.pii` findings only (pattern plus checksum);
-- `promise_to_pay` also needs a when: a date or time, or an event, schedule or plan
-  (`promise_when` in `data/cues.json`) next to its evidence; "we'll pay invoice 30112 as
-  normal" commits to nothing a collector can hold the customer to;
+- `promise_to_pay` also needs a when: a date or time not before the message was sent, or an
+  event, schedule or plan (`promise_when` in `data/cues.json`) next to its evidence; "we'll
+  pay invoice 30112 as normal" commits to nothing a collector can hold the customer to, and
+  neither do "as soon as I can" (`when_able`) or a sentence saying no date can be given
+  (`no_date`);
 - `billing_query` also needs an ask: a question mark, a request or a discrepancy put to us
   (`query_ask`) next to its evidence; "Total $18,406.75 incl GST" names a billing topic and
   asks nothing;
@@ -264,7 +266,7 @@ class SignalDecider:
         cues = self._cues(doc)
         text = text_of(doc)
         spans = _around(doc, evidence, "promise_to_pay")
-        lowered, unsaid = _unsaid_when(doc, cues, text.lower())
+        lowered, unsaid = _unsaid_when(doc, cues, _lower_in_place(text))
         when = cues.promise_when
         if when is not None and any(when.search(lowered[a:b]) for a, b in spans):
             return True
@@ -440,6 +442,14 @@ def _phrase(doc: Doc, at: int, forward: bool) -> list[str]:
         words.append(token.lower_)
         i += step
     return words if forward else words[::-1]
+
+
+def _lower_in_place(text: str) -> str:
+    """The text in lower case with every character where it was ("İ" lowers to two)."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(c.lower()[:1] for c in text)
 
 
 def _unsaid_when(doc: Doc, cues: Any, lowered: str) -> tuple[str, list[tuple[int, int]]]:

@@ -757,6 +757,8 @@ def test_instalments_said_in_other_languages(
          False),
         ("We'll pay as soon as we can, Friday at the latest.", True),
         ("We'll pay as soon as the credit note arrives.", True),  # an event is a when
+        # "İ" lowers to two characters: what names no time is still found where it is
+        ("Hello from İzmir. We'll pay as soon as we can, sorry.", False),
     ],
 )
 def test_as_soon_as_able_names_no_time(tagger: Tagger, text: str, tagged: bool) -> None:
