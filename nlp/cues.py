@@ -166,6 +166,7 @@ class Cues:
         # "We would be grateful if you could reissue…" is a request, not a condition.
         self.polite_if = CueSet(raw.get("polite_if", []))
         self.future_markers = CueSet(raw.get("future_markers", []))
+        self.future_said = _phrases_regex(raw.get("future_markers", []))
         self.future_labels = set(raw.get("future_labels", []))
         # "I was out of the office all week, the transfer goes out tomorrow": a person saying
         # where they were, not an automatic reply saying where they are.

@@ -257,8 +257,8 @@ class SignalDecider:
 
     def _says_when(self, doc: Doc, evidence: list[Evidence]) -> bool:
         """Does the promise say when? TAXONOMY: a promise commits to pay at or by a time. A
-        date or time (not a past one, nor a date before the message was sent: "the cheque
-        dated 2 November we sent you"), or a `promise_when` cue (an event, a schedule, a plan,
+        date or time (not a past one, nor a date before the message was sent unless a future
+        marker says it is to come: "the cheque dated 2 November we sent you"), or a `promise_when` cue (an event, a schedule, a plan,
         "now") in the sentence of a piece of its evidence or the one either side of it.
 
         "We'll pay invoice 30112 as normal", "I'm sending you a letter", "I'll see what I can
@@ -271,10 +271,13 @@ class SignalDecider:
         if when is not None and any(when.search(lowered[a:b]) for a, b in spans):
             return True
         sent = doc._.sent_at.date() if doc._.sent_at is not None else None
+        future = cues.future_said
         return any(
-            not t.is_past and (sent is None or t.when is None or t.when >= sent)
-            and any(a <= t.start < b for a, b in spans)
+            not t.is_past and any(a <= t.start < b for a, b in spans)
             and not any(a <= t.start < b for a, b in unsaid)
+            and (sent is None or t.when is None or t.when >= sent or (
+                future is not None and any(future.search(lowered[a:b]) for a, b in spans
+                                           if a <= t.start < b)))
             for t in times_in(text, sent)
         )
 
