@@ -258,8 +258,9 @@ class SignalDecider:
     def _says_when(self, doc: Doc, evidence: list[Evidence]) -> bool:
         """Does the promise say when? TAXONOMY: a promise commits to pay at or by a time. A
         date or time (not a past one, nor a date before the message was sent unless a future
-        marker says it is to come: "the cheque dated 2 November we sent you"), or a `promise_when` cue (an event, a schedule, a plan,
-        "now") in the sentence of a piece of its evidence or the one either side of it.
+        marker says it is to come: "the cheque dated 2 November we sent you"), or a
+        `promise_when` cue (an event, a schedule, a plan, "now") in the sentence of a piece of
+        its evidence or the one either side of it.
 
         "We'll pay invoice 30112 as normal", "I'm sending you a letter", "I'll see what I can
         do" and "6% is what we'll pay on this one" say no when, and are no promise."""
