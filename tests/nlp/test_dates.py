@@ -412,7 +412,8 @@ def test_a_weekday_said_as_past_is_no_promise_date(phrase: str) -> None:
 @pytest.mark.parametrize(
     ("phrase", "expected"),
     [("inserita nel pagamento fornitori del giorno 5", date(2026, 12, 5)),
-     ("te mando un echeq a 30 días", date(2026, 12, 24))],
+     ("te mando un echeq a 30 días", date(2026, 12, 24)),
+     ("je vous fais un virement interac de 350 $ à soir", date(2026, 11, 24))],
 )
 def test_days_said_in_other_languages(phrase: str, expected: date) -> None:
     [mention] = times_in(phrase, date(2026, 11, 24))
