@@ -1300,10 +1300,10 @@ def dispute_reason(text: str, focus: Sequence[Span] = ()) -> str:
     when nothing specific is said ("we are disputing INV-1, put it on hold").
     """
     if focus:
-        reason = _reason_in(" \n ".join(text[s:e] for s, e in _merged(focus)))
+        reason = _reason_in(text, _merged(focus))
         if reason != "other":
             return reason
-    return _reason_in(text)
+    return _reason_in(text, [(0, len(text))])
 
 
 def _merged(spans: Sequence[Span]) -> list[Span]:
@@ -1317,13 +1317,19 @@ def _merged(spans: Sequence[Span]) -> list[Span]:
     return out
 
 
-def _reason_in(text: str) -> str:
+def _reason_in(text: str, spans: Sequence[Span]) -> str:
+    """The best reason in `spans` of `text`, each read as a text of its own, from the one scan
+    of the whole message the pipeline has already made."""
     scores: dict[str, float] = {}
     starts = SCANNER.starts(text)
     for reason, weight, scan in _REASON_SCANS:
         hits = 0
         if scan.could_match(starts):  # only min(hits, 2) counts: stop at two
-            hits = len(scan.matches_in(starts, text, original=False, limit=2))
+            for start, end in spans:
+                hits += len(scan.matches_in(starts, text, start, end, sliced=True,
+                                            original=False, limit=2 - hits))
+                if hits >= 2:
+                    break
         scores[reason] = max(scores.get(reason, 0.0), weight * min(hits, 2))
     best = max(scores, key=lambda r: (scores[r], _REASON_RANK[r]))
     return best if scores[best] > 0 else "other"

@@ -400,6 +400,7 @@ class LexiconMatcher:
         # (By language: a language's own patterns are looked for in its messages only.)
         self.by_lead: dict[str | None, dict[int, dict[int, list[int]]]] = {}
         self.by_anchors: list[int] = []
+        self._lead_indexes: dict[tuple[str | None, int], dict[int, dict[int, list[int]]]] = {}
         for number, tm in enumerate(self.token_matchers):
             lead = tm.fast.lead if tm.fast is not None else None
             if lead is not None and len(lead) == 1 and len(lead[0]) == 1 and lead[0][0][0] in (
@@ -487,28 +488,42 @@ class LexiconMatcher:
         matchers = self.token_matchers
         columns: dict[int, list[int]] = {_NORM: norms, _ORTH: orths}
         for language in (None, *languages):
-            for column, index in self.by_lead.get(language, {}).items():
+            for column, index in self._lead_index(language, skip).items():
                 values = columns.get(column)
                 if values is None:
                     lower = self.lexeme_columns[0]
                     values = columns[column] = [lower[h] for h in orths]
+                at: dict[int, list[int]] = {}  # lead word -> where it is
                 for i in [i for i, h in enumerate(values) if h in index]:
-                    for number in index[values[i]]:
-                        if matchers[number].reads != skip:
-                            candidates.setdefault(number, []).append(i)
+                    at.setdefault(values[i], []).append(i)
+                for h, where in at.items():
+                    for number in index[h]:
+                        candidates.setdefault(number, []).extend(where)
         present: set[int] | None = None
+        table: list[Any] | None = None
         if candidates:
-            # A pattern whose other required words are not all in the doc cannot match.
+            # Where the word after the first rules a pattern out, it is not tried there; and
+            # a pattern whose other required words are not all in the doc cannot match.
+            table = self._table(doc, norms, orths)
             lower = self.lexeme_columns[0]
             present = {*norms, *orths, *(columns.get(_LOWER) or [lower[h] for h in orths])}
-            candidates = {
-                number: starts for number, starts in candidates.items()
-                if all(not anchor.isdisjoint(present) for anchor in matchers[number].anchor_hashes)
-            }
-        table: list[list[int]] | None = None
+            last = len(norms) - 1
+            kept: dict[int, list[int]] = {}
+            for number, starts in candidates.items():
+                tm = matchers[number]
+                second = tm.fast.second if tm.fast is not None else None
+                if second is not None:
+                    values, words = table[second[0]], second[1]
+                    starts = [i for i in starts if i < last and values[i + 1] in words]
+                    if not starts:
+                        continue
+                if all(not anchor.isdisjoint(present) for anchor in tm.anchor_hashes):
+                    kept[number] = starts
+            candidates = kept
         spacy_only = []
         if self.by_anchors:
-            table = self._table(doc, norms, orths)
+            if table is None:
+                table = self._table(doc, norms, orths)
             if present is None:
                 lower = self.lexeme_columns[0]
                 present = {*norms, *orths, *[lower[h] for h in orths]}
@@ -544,6 +559,19 @@ class LexiconMatcher:
             found += self._spacy_matches(doc, number, self.token_matchers[number], bounds)
         found.sort(key=lambda f: (f[0], f[1]))
         return [(key, start, end) for _s, _n, key, start, end in found]
+
+    def _lead_index(self, language: str | None, skip: int) -> dict[int, dict[int, list[int]]]:
+        """`by_lead` for one language without the patterns a doc read with `skip` leaves
+        out, made once."""
+        kept = self._lead_indexes.get((language, skip))
+        if kept is None:
+            kept = self._lead_indexes[(language, skip)] = {
+                column: {h: numbers for h, numbers in (
+                    (h, [n for n in numbers if self.token_matchers[n].reads != skip])
+                    for h, numbers in index.items()) if numbers}
+                for column, index in self.by_lead.get(language, {}).items()
+            }
+        return kept
 
     def _table(self, doc: Doc, norms: list[int], orths: list[int]) -> list[Any]:
         """The columns `nlp.tokenpatterns` reads (COLUMNS order). All but NORM and ORTH are the

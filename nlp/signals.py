@@ -43,7 +43,7 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from nlp.components import sentence_chars, sentence_spans, sentence_starts, text_of
+from nlp.components import sentence_chars, sentence_spans, sentence_starts, text_of, token_columns
 from nlp.cues import CueSet
 from nlp.dates import times_in
 from nlp.labels import tags_for
@@ -290,14 +290,14 @@ class SignalDecider:
         none of `money_words` in it ("we will send the statement and payment on Friday" and
         "will be released once the goods arrive" stand)."""
         cues = self._cues(doc)
-        verb = next((i for i in range(hit.start, hit.end) if doc[i].lower_ in cues.send_verbs),
-                    None)
+        words = _lower(doc)
+        verb = next((i for i in range(hit.start, hit.end) if words[i] in cues.send_verbs), None)
         if verb is None:
             return False
         after = _phrase(doc, verb + 1, forward=True)
         if cues.sent_not_money.found_in(after) and not cues.money_words & set(after):
             return True
-        if hit.start and doc[hit.start - 1].lower_ in _PERSONS:
+        if hit.start and words[hit.start - 1] in _PERSONS:
             return False
         before = _phrase(doc, hit.start - 1, forward=False)
         return cues.sent_not_money.found_in(before) and not cues.money_words & set(before)
@@ -554,11 +554,24 @@ def _lower(doc: Doc) -> list[str]:
     """The doc's tokens lower-cased, worked out once a doc (the cue checks read them)."""
     kept = doc.user_data.get(_LOWER_KEY)
     if kept is None or len(kept) != len(doc):
-        kept = doc.user_data[_LOWER_KEY] = [t.lower_ for t in doc]
+        # From the ORTH hashes, each word lowered once a process: making a Token for every
+        # word of the doc cost more than the checks that read them.
+        lowered = _LOWERED
+        if len(lowered) >= 200_000:
+            lowered.clear()
+        strings = doc.vocab.strings
+        kept = []
+        for orth in token_columns(doc).orths:
+            word = lowered.get(orth)
+            if word is None:
+                word = lowered[orth] = strings[orth].lower()
+            kept.append(word)
+        doc.user_data[_LOWER_KEY] = kept
     return kept
 
 
 _LOWER_KEY = "cw_lower"
+_LOWERED: dict[int, str] = {}  # ORTH hash -> the word in lower case
 _SETTLED_KEY = "cw_settled_said"
 
 

@@ -22,6 +22,7 @@ from typing import Any
 COLUMNS = ("NORM", "LOWER", "ORTH", "IS_PUNCT", "IS_SPACE", "SHAPE", "LIKE_NUM", "IS_DIGIT")
 _WORD_ATTRS = {"NORM": 0, "LOWER": 1, "TEXT": 2, "ORTH": 2, "SHAPE": 5}
 _FLAG_ATTRS = {"IS_PUNCT": 3, "IS_SPACE": 4, "LIKE_NUM": 6, "IS_DIGIT": 7}
+_WORD_COLUMNS = frozenset(_WORD_ATTRS.values())
 _QUANTIFIER = re.compile(r"^\{\s*(\d*)\s*(,?)\s*(\d*)\s*\}$")
 
 # A compiled token spec: (column, value) tests that must all hold; a set value means "in",
@@ -87,10 +88,21 @@ def compile_pattern(
 
 
 class TokenPattern:
-    __slots__ = ("elements", "lead")
+    __slots__ = ("elements", "lead", "second")
 
     def __init__(self, elements: tuple[_Element, ...]) -> None:
         self.elements = elements
+        # When the first token is exactly one and the second is required and one word test
+        # (`IN` or equal): that column and its words. Most places a pattern's first word is
+        # found are ruled out by the word after it, without trying the whole pattern.
+        self.second: tuple[int, frozenset[int]] | None = None
+        if len(elements) > 1 and elements[0][1:] == (1, 1) and elements[1][1] > 0:
+            tests = elements[1][0]
+            if len(tests) == 1 and tests[0][0] in _WORD_COLUMNS and not isinstance(
+                    tests[0][1], NotIn):
+                column, value = tests[0]
+                self.second = (column, value if isinstance(value, frozenset) else frozenset(
+                    (value,)))
         # What the first token of a match must fit: one of the elements up to the first
         # required one. None when one of those takes any token.
         lead: list[tuple[_Test, ...]] | None = []

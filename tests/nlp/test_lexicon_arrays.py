@@ -1,5 +1,7 @@
 """The lexicon's array paths agree with their references: cue decisions on hash columns with
-`LexiconMatcher._blocked` (word lists), compiled token patterns with spaCy's `Matcher`."""
+`LexiconMatcher._blocked` (word lists), compiled token patterns with spaCy's `Matcher`, and
+the token-pattern search (first words, anchor words, the word after the first) with every
+pattern tried everywhere."""
 
 from __future__ import annotations
 
@@ -11,9 +13,10 @@ from spacy.attrs import IS_DIGIT, IS_PUNCT, IS_SPACE, LIKE_NUM, LOWER, NORM, ORT
 from spacy.matcher import Matcher
 
 from nlp import Tagger
+from nlp.components import token_columns
 from nlp.cues import DocCues
 from nlp.dataset import DEV_FILE, read_examples
-from nlp.lexicon import _Words
+from nlp.lexicon import ENGLISH, OTHER_LANGUAGE, _sentence_bounds, _Words
 from nlp.tokenpatterns import compile_pattern
 from tests.nlp.house import house_tagger
 
@@ -115,6 +118,32 @@ def test_other_token_patterns_stay_with_spacy(
     tagger: Tagger, pattern: list[dict[str, Any]]
 ) -> None:
     assert compile_pattern(pattern, tagger.nlp.vocab.strings.add) is None
+
+
+def test_token_pattern_search_finds_what_every_pattern_tried_everywhere_finds(
+    tagger: Tagger, docs: list[Any]
+) -> None:
+    """`LexiconMatcher._token_matches` tries a pattern only where its first word is, when the
+    word after that fits and the doc holds all its anchor words: it must find every match
+    that trying each pattern the doc reads at every token of every sentence finds."""
+    lexicon = tagger.nlp.get_pipe("commwatch_lexicon")
+    compared = 0
+    for doc in docs:
+        norms, orths, _starts = token_columns(doc)
+        languages = lexicon.languages_of(doc)
+        got = sorted(lexicon._token_matches(doc, norms, orths, languages))
+        table = lexicon._table(doc, norms, orths)
+        skip = ENGLISH if languages else OTHER_LANGUAGE
+        expected = []
+        for tm in lexicon.token_matchers:
+            if tm.reads == skip or (tm.language is not None and tm.language not in languages):
+                continue
+            for lo, hi in _sentence_bounds(doc):
+                found = tm.fast.matches(table, lo, hi)
+                expected += [(tm.key, start, end) for start, end in found]
+        assert got == sorted(expected), doc.text
+        compared += len(expected)
+    assert compared > 100
 
 
 def test_every_shipped_token_pattern_is_compiled(tagger: Tagger) -> None:
