@@ -69,7 +69,7 @@ LISTS = ("negation", "conditional", "counterfactual", "scope_breakers", "conditi
          "time_words", "polite_if", "future_markers", "promise_when", "query_ask",
          "past_markers", "send_verbs", "sent_not_money", "money_words", "overpaid",
          "charged_words", "settled", "credit_words", "arrived_words", "open_words", "held",
-         "off_stop", "when_able", "no_date")
+         "off_stop", "when_able", "no_date", "intent_past")
 
 
 class CueError(Exception):
@@ -216,6 +216,10 @@ class Cues:
         # is no request to stop contact. See `nlp.signals`.
         self.held = CueSet(raw.get("held", []))
         self.off_stop = CueSet(raw.get("off_stop", []))
+        # A payment meant once and not made: "we were going to pay on the 30th but that's not
+        # happening now". A promise match in or right after an `intent_past` phrase is
+        # counter-evidence (`nlp.signals`).
+        self.intent_past = CueSet(raw.get("intent_past", []))
 
 
 def _phrases_regex(phrases: Iterable[str]) -> re.Pattern[str] | None:

@@ -11,7 +11,8 @@ The `commwatch_signals` component runs last. For each tag the message's directio
   paid twice themselves (`overpaid`), a dispute they call settled ("the credit note came in,
   all good now": `settled`), a deduction they only ask about ("was the 2% already
   deducted?": the `query.applied` billing matches), a "stop" that is a credit stop to lift
-  ("take us off stop": `off_stop`);
+  ("take us off stop": `off_stop`), a payment meant once and not made ("we were going to
+  pay on the 30th but that's not happening now": `intent_past`);
 - a tag the classifier alone set is dropped when the sentence it points at says otherwise:
   a payment held is no promise (`held`), a stop lifted no request to stop contact;
 - `pii_exposure` is set by `nlp.pii` findings only (pattern plus checksum);
@@ -164,9 +165,11 @@ class SignalDecider:
 
         promised = asserted.get("promise_to_pay")
         if promised:
-            # A letter or a certificate sent is counter-evidence, as a negated promise is: the
-            # classifier alone then needs `counter_threshold`.
-            asserted["promise_to_pay"] = [h for h in promised if not self._sends_other(doc, h)]
+            # A letter or a certificate sent, or a payment meant once and not made, is
+            # counter-evidence, as a negated promise is: the classifier alone then needs
+            # `counter_threshold`.
+            asserted["promise_to_pay"] = [h for h in promised if not (
+                self._sends_other(doc, h) or self._meant_once(doc, h))]
             if len(asserted["promise_to_pay"]) < len(promised):
                 countered.add("promise_to_pay")
         disputed = asserted.get("dispute")
@@ -301,6 +304,17 @@ class SignalDecider:
             return False
         before = _phrase(doc, hit.start - 1, forward=False)
         return cues.sent_not_money.found_in(before) and not cues.money_words & set(before)
+
+    def _meant_once(self, doc: Doc, hit: Hit) -> bool:
+        """Is a promise match a payment meant once and not made? An `intent_past` phrase
+        ending in the match or at most three words before it: "we were going to pay on the
+        30th but that's not happening now", "we were gonna pay on the twentieth, but the owner
+        wants to hold everything"."""
+        phrases = self._cues(doc).intent_past
+        if not phrases.phrases:
+            return False
+        words = _lower(doc)
+        return phrases.found_in(words[max(0, hit.start - 3) : min(hit.end, hit.start + 3)])
 
     def _overpaid(self, doc: Doc, hit: Hit) -> bool:
         """Is a duplicate-charge match about the customer's own double payment? "Looks like
