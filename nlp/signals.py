@@ -14,7 +14,8 @@ The `commwatch_signals` component runs last. For each tag the message's directio
   ("take us off stop": `off_stop`), a payment meant once and not made ("we were going to
   pay on the 30th but that's not happening now": `intent_past`);
 - a tag the classifier alone set is dropped when the sentence it points at says otherwise:
-  a payment held is no promise (`held`), a stop lifted no request to stop contact;
+  a payment held or only meant once is no promise (`held`, `intent_past`), a stop lifted no
+  request to stop contact;
 - `pii_exposure` is set by `nlp.pii` findings only (pattern plus checksum);
 - `promise_to_pay` also needs a when: a date or time not before the message was sent, or an
   event, schedule or plan (`promise_when` in `data/cues.json`) next to its evidence; "we'll
@@ -394,17 +395,18 @@ class SignalDecider:
 
     def _says_otherwise(self, doc: Doc, evidence: list[Evidence], label: str) -> bool:
         """Does the sentence the classifier chose for a tag say it is not that? A promise's
-        that holds the payment back ("Payment will be held until the POD is received"), a
-        request to stop contact's that asks to lift a credit stop ("please take us off
-        stop")."""
+        that holds the payment back ("Payment will be held until the POD is received") or
+        tells of a payment meant once ("we were gonna pay it Friday, but the PO got
+        cancelled"), a request to stop contact's that asks to lift a credit stop ("please
+        take us off stop")."""
         cues = self._cues(doc)
-        against = {"promise_to_pay": cues.held, "cease_contact": cues.off_stop}.get(label)
-        if against is None:
-            return False
+        against = {"promise_to_pay": (cues.held, cues.intent_past),
+                   "cease_contact": (cues.off_stop,)}.get(label, ())
         for e in evidence:
-            if e.label == label:
+            if e.label == label and against:
                 span = doc.char_span(e.start, e.end, alignment_mode="expand")
-                if span is not None and against.found_in(_lower(doc)[span.start : span.end]):
+                words = _lower(doc)[span.start : span.end] if span is not None else []
+                if any(cue.found_in(words) for cue in against):
                     return True
         return False
 

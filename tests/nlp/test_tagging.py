@@ -705,18 +705,52 @@ TWELFTH_ROUND = [
 ]
 
 
+# Thirteenth round: replies inside conversations with a collector.
+THIRTEENTH_ROUND = [
+    ("The company has been placed under judicial management; no payments can be made to "
+     "creditors.", "hardship", True),
+    ("We have been running on fumes since the fire at the depot.", "hardship", True),
+    ("Cash flow's been terrible since the contract ended, I'll be honest.", "hardship", True),
+    ("The bank refused our overdraft last week so everything is on hold.", "hardship", True),
+    ("We have instructed Marsh & Pike Solicitors to act for us on this invoice.",
+     "legal_escalation", True),
+    ("Call my site foreman again and I'm taking this to our lawyers.", "legal_escalation", True),
+    ("I'll be reporting your company to Trading Standards.", "legal_escalation", True),
+    ("Please stop the calls to our finance director, he is not involved.", "cease_contact",
+     True),
+    ("Kindly stop copying my MD on these reminders.", "cease_contact", True),
+    ("All further correspondence on this account should be addressed to our administrators.",
+     "cease_contact", True),
+    ("Transfer of $2,900 sent this morning. Please apply it to INV-30017.", "billing_query",
+     True),
+    ("Could you send us a nil balance statement for the audit?", "billing_query", True),
+    ("Can you move our deliveries to Tuesdays from next week?", "billing_query", False),
+    ("The invoice total looks like it has VAT charged twice, please check.", "dispute", True),
+    ("We don't have any account with your company, please take us off your list.", "dispute",
+     True),
+    ("Hi, this is the accounts line. I can't take your call right now, please leave a message "
+     "after the tone.", "auto_reply", True),
+    ("You've reached your credit limit, so new orders are on hold.", "auto_reply", False),
+    ("We were going to pay on the 28th but the owner has frozen all payments.",
+     "promise_to_pay", False),
+    ("We were gonna pay it Friday, but the PO got cancelled.", "promise_to_pay", False),
+    ("We were told the invoice is correct, so we will pay on Friday.", "promise_to_pay", True),
+]
+
+
 @pytest.mark.parametrize(
     ("text", "label", "tagged", "sent"),
     [(*case, "2026-11-23T09:00:00-05:00") for case in TENTH_ROUND]
     + [(*case, "2027-01-05T09:00:00-05:00") for case in ELEVENTH_ROUND]
-    + [(*case, "2026-11-24T10:00:00+01:00") for case in TWELFTH_ROUND],
+    + [(*case, "2026-11-24T10:00:00+01:00") for case in TWELFTH_ROUND]
+    + [(*case, "2026-11-23T10:00:00+00:00") for case in THIRTEENTH_ROUND],
 )
 def test_what_the_written_sets_showed(
     tagger: Tagger, text: str, label: str, tagged: bool, sent: str
 ) -> None:
     """What the AP-notice and disputes sets (tenth round), the follow-ups and world-money
-    sets (eleventh) and the promises in six languages (twelfth) showed, and the negatives
-    each narrowed entry guards."""
+    sets (eleventh), the promises in six languages (twelfth) and the replies (thirteenth)
+    showed, and the negatives each narrowed entry guards."""
     result = tagger.tag_one(text, sent_at=datetime.fromisoformat(sent))
     assert (label in result.labels) is tagged
 
@@ -773,6 +807,29 @@ def test_a_sum_and_its_own_balance_are_one_payment(tagger: Tagger) -> None:
             "end of Q1.")
     result = tagger.tag_one(text, sent_at=datetime.fromisoformat("2026-12-10T11:00:00-05:00"))
     assert result.promise == {"amount": 14000.0, "currency": "USD", "date": "2027-03-31"}
+
+
+@pytest.mark.parametrize(("text", "sent", "promise"), [
+    ("I said Tuesday but it'll be Thursday now. The $3,120 will go on Thursday.",
+     "2026-11-23T09:00:00-05:00", {"amount": 3120.0, "currency": "USD", "date": "2026-11-26"}),
+    ("I told you we'd pay on the 25th. It's going to be the 2nd now, the controller is away. "
+     "The full £1,980 will go then.",
+     "2026-11-23T09:00:00+00:00", {"amount": 1980.0, "currency": "GBP", "date": "2026-12-02"}),
+    ("It'll be Friday now, not today, sorry. Same amount, the £640.",
+     "2026-11-23T09:00:00+00:00", {"amount": 640.0, "currency": "GBP", "date": "2026-11-27"}),
+    # The new day with a limit beside it: the limit is no sum of the promise.
+    ("Would it be ok if we pay INV-30544 on the 30th instead of the 20th? Our controller "
+     "approves anything over $10k.",
+     "2026-11-16T11:00:00-08:00", {"amount": None, "currency": None, "date": "2026-11-30"}),
+])
+def test_a_day_moved_is_the_new_day(
+    tagger: Tagger, text: str, sent: str, promise: dict[str, object]
+) -> None:
+    """A promise moved to a new day ("it'll be Thursday now") is for that day, not the one
+    said before ("I said Tuesday") or taken back ("not today"), and the sum said with it in
+    the next sentence is its sum."""
+    result = tagger.tag_one(text, sent_at=datetime.fromisoformat(sent))
+    assert result.promise == promise
 
 
 def test_a_delivery_ticket_is_not_an_automatic_reply(tagger: Tagger) -> None:
