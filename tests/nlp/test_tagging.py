@@ -809,6 +809,34 @@ def test_a_sum_and_its_own_balance_are_one_payment(tagger: Tagger) -> None:
     assert result.promise == {"amount": 14000.0, "currency": "USD", "date": "2027-03-31"}
 
 
+@pytest.mark.parametrize(("text", "label", "rule"), [
+    ("The company has been placed under judicial management.", "hardship",
+     "hardship.insolvency"),
+    ("We have been running on fumes since the fire at the depot.", "hardship", "hardship.cash"),
+    ("We have instructed Marsh & Pike Solicitors to act for us on this invoice.",
+     "legal_escalation", "legal.lawyer"),
+    ("I'll be reporting your company to Trading Standards.", "legal_escalation",
+     "legal.regulator"),
+    ("Kindly stop copying my MD on these reminders.", "cease_contact", "cease.restrict"),
+    ("All further correspondence on this account should be addressed to our administrators.",
+     "cease_contact", "cease.restrict"),
+    ("Could you send us a nil balance statement for the audit?", "billing_query",
+     "query.copy"),
+    ("The invoice total looks like it has VAT charged twice, please check.", "dispute",
+     "dispute.duplicate"),
+    ("Hi, this is the accounts line. I can't take your call right now, please leave a message "
+     "after the tone.", "auto_reply", "auto.ooo"),
+])
+def test_reply_wordings_are_shown_by_their_lexicon_phrase(
+    tagger: Tagger, text: str, label: str, rule: str
+) -> None:
+    """The replies set's wordings (thirteenth round) are tagged on the phrase that says them,
+    not on the classifier's guess at a sentence: that phrase is what the reader is shown."""
+    result = tagger.tag_one(text, sent_at=datetime.fromisoformat("2026-11-23T10:00:00+00:00"))
+    assert label in result.labels
+    assert any(e.label == label and e.rule == f"lexicon:{rule}" for e in result.evidence)
+
+
 @pytest.mark.parametrize(("text", "sent", "promise"), [
     ("I said Tuesday but it'll be Thursday now. The $3,120 will go on Thursday.",
      "2026-11-23T09:00:00-05:00", {"amount": 3120.0, "currency": "USD", "date": "2026-11-26"}),
