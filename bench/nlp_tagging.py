@@ -1,6 +1,6 @@
 """Benchmark: full tagging throughput beside spaCy's blank English tokenizer alone.
 
-    python bench/nlp_tagging.py --messages 10000 [--profile]
+    python bench/nlp_tagging.py --messages 10000 [--profile] [--stages]
 
 Builds N messages of about 80 words from the sentences of the labelled corpus
 (`nlp/data/corpus/train.jsonl`, mixed across messages with a fixed seed, so tags, promises
@@ -32,6 +32,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "nlp" / "data" / "corpus" / "train.jsonl"
@@ -66,7 +67,45 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_side(side: str, path: Path, profile: bool) -> dict[str, float]:
+# `--stages`: what each part costs inside `Tagger.tag`, timed around these callables (a part's
+# time includes the parts it calls: the scanner runs inside dates, extraction and the rest).
+STAGES = (
+    ("lexicon", "nlp.lexicon", "LexiconMatcher.__call__"),
+    ("tone", "nlp.tone", "ToneScorer.__call__"),
+    ("signals (decisions, PII, whether a promise says when)", "nlp.signals",
+     "SignalDecider.decide"),
+    ("  PII on outbound", "nlp.signals", "find_pii"),
+    ("extraction (Tagger._result)", "nlp.pipeline", "Tagger._result"),
+    ("dates (find_times, in signals and extraction)", "nlp.dates", "find_times"),
+    ("shared scanner (Scanner._scan)", "nlp.dates", "Scanner._scan"),
+)
+
+
+def _time_stages(totals: dict[str, float]) -> None:
+    """Wrap each of `STAGES` in a timer adding to `totals` (a part code before it lacks is
+    left out, so an older build can be measured with this file)."""
+    import importlib
+
+    for name, module, qualified in STAGES:
+        owner: Any = importlib.import_module(module)
+        *path, attr = qualified.split(".")
+        for part in path:
+            owner = getattr(owner, part, None)
+        inner = getattr(owner, attr, None) if owner is not None else None
+        if inner is None:
+            continue
+
+        def timed(*args: Any, _inner: Any = inner, _name: str = name, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return _inner(*args, **kwargs)
+            finally:
+                totals[_name] = totals.get(_name, 0.0) + time.perf_counter() - start
+
+        setattr(owner, attr, timed)
+
+
+def run_side(side: str, path: Path, profile: bool, stages: bool = False) -> dict[str, float]:
     from datetime import datetime
 
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
@@ -90,6 +129,9 @@ def run_side(side: str, path: Path, profile: bool) -> dict[str, float]:
     directions = [r["direction"] for r in rows]
     sent_ats = [datetime.fromisoformat(r["sent_at"]) for r in rows]
     tagger.tag(texts[:256], directions[:256], sent_ats[:256])
+    totals: dict[str, float] = {}
+    if stages:
+        _time_stages(totals)
     profiler = None
     if profile:
         import cProfile
@@ -108,6 +150,9 @@ def run_side(side: str, path: Path, profile: bool) -> dict[str, float]:
         profiler.disable()
         lines = int(os.environ.get("PROFILE_LINES", "30"))
         pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(lines)
+    for name, _module, _qualified in STAGES:
+        if name in totals:
+            sys.stderr.write(f"{name:56} {totals[name] / len(texts) * 1e6:7.1f} µs/message\n")
     return {"seconds": seconds, "cpu": cpu, "messages": len(texts), "tags": tagged,
             "rss": peak_rss_mb()}
 
@@ -138,11 +183,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=10000)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--stages", action="store_true",
+                        help="also print what each part costs inside Tagger.tag (timers)")
     parser.add_argument("--side", choices=["tokenizer", "minimal", "commwatch"])
     parser.add_argument("--texts", type=Path)
     args = parser.parse_args()
     if args.side:
-        print(json.dumps(run_side(args.side, args.texts, args.profile)))
+        print(json.dumps(run_side(args.side, args.texts, args.profile, args.stages)))
         return
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "texts.json"
@@ -153,10 +200,10 @@ def main() -> None:
         results = {}
         for side in ("tokenizer", "minimal", "commwatch"):
             cmd = [sys.executable, __file__, "--side", side, "--texts", str(path)]
-            if args.profile and side == "commwatch":
-                cmd.append("--profile")
+            if side == "commwatch":
+                cmd += ["--profile"] * args.profile + ["--stages"] * args.stages
             done = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT)
-            if args.profile:
+            if args.profile or args.stages:
                 sys.stderr.write(done.stderr)
             results[side] = json.loads(done.stdout.strip().splitlines()[-1])
     print(f"{'':36} {'messages':>9} {'seconds':>8} {'msgs/s':>8} {'CPU s':>7} "

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import string
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -381,7 +382,7 @@ def _choose_sentences(
 ) -> list[_Sentence] | None:
     """The sentence most likely to hold the promise, plus any it leans on for a missing part."""
     spans = sentences(text)
-    all_times = _moved(text, list(times_in(text, sent)))
+    all_times = _moved(text, spans, list(times_in(text, sent)))
     refs = invoice_refs(text) if all_amounts else []  # only amounts are checked against them
     scored = [_score(text, span, all_times, all_amounts, refs, sent, focus) for span in spans]
     candidates = [s for s in scored if s.times or s.amounts]
@@ -433,28 +434,33 @@ _NOW_AFTER = re.compile(r"[\s,]*(?:now|instead)\b", re.IGNORECASE)
 _SAID_BEFORE = re.compile(
     r"\b(?:i|we)\s+(?:(?:had\s+)?said|told\s+(?:you|u|ya)|promised(?:\s+you)?)\b", re.IGNORECASE)
 _NOT_BEFORE = re.compile(r"\bnot\s+(?:on\s+)?(?:the\s+)?$", re.IGNORECASE)
-_SENTENCE_END = re.compile(r"[.!?\n]")
 
 
-def _moved(text: str, times: list[TimeMention]) -> list[TimeMention]:
+def _said_new(text: str, times: Sequence[TimeMention]) -> bool:
+    """Is one of `times` said to be the new day ("it'll be Monday now")?"""
+    return any(_NOW_AFTER.match(text, t.end) for t in times)
+
+
+def _moved(text: str, spans: list[Span], times: list[TimeMention]) -> list[TimeMention]:
     """The times left once a promise's day is moved. When a day is said to be the new one
     ("I said Friday but it'll be Monday now", "It's going to be the 30th now", "it'll be
-    Thursday now, not today"), a day said before it in the same sentence as "I said" or "I
-    told you" (with no "but" between), or taken back with "not", is the old day, not the
-    promise's."""
-    markers = {m.end() for m in (_NOW_AFTER.match(text, t.end) for t in times) if m}
-    if not markers:
+    Thursday now, not today"), a day said before it in its sentence (`spans`) after "I said"
+    or "I told you" (with no "but" between), or taken back with "not", is the old day, not
+    the promise's; and the "now" that marks the new day is no time of its own."""
+    said = [(t, m.end()) for t in times if (m := _NOW_AFTER.match(text, t.end))]
+    if not said:
         return times
+    new, markers = {t for t, _end in said}, {end for _t, end in said}
+    starts = [a for a, _b in spans]
     kept = []
     for t in times:
         if t.kind == NOW and t.end in markers:
-            continue  # the "now" that marks the new day is no time of its own
-        if not _NOW_AFTER.match(text, t.end):
-            lead = text[max(0, t.start - 120) : t.start]
-            ends = [m.end() for m in _SENTENCE_END.finditer(lead)]
-            lead = lead[ends[-1] if ends else 0 :]
-            said = [m for m in _SAID_BEFORE.finditer(lead) if not _TURN.search(lead, m.end())]
-            if said or _NOT_BEFORE.search(lead):
+            continue
+        if t not in new:
+            k = bisect_right(starts, t.start) - 1
+            lead = text[starts[k] if k >= 0 else 0 : t.start]
+            if _NOT_BEFORE.search(lead) or any(
+                    not _TURN.search(lead, m.end()) for m in _SAID_BEFORE.finditer(lead)):
                 continue
         kept.append(t)
     return kept
@@ -602,8 +608,7 @@ def _borrow(
             # "…a payment plan for the £11,900 we owe. Could we do £1,500 a month from the
             # end of March?": the plan is the sentence after the one that announces it.
             return [neighbour]
-        if has and want == "amounts" and j == after and any(
-                _NOW_AFTER.match(text, t.end) for t in chosen[-1].times) and (
+        if has and want == "amounts" and j == after and _said_new(text, chosen[-1].times) and (
                 lacks_other or {t.when for t in neighbour.times} <= {
                     t.when for t in chosen[-1].times}) and not all(
                 _THRESHOLD_BEFORE.search(text, max(0, a.start - 20), a.start)
@@ -611,8 +616,8 @@ def _borrow(
             # "It's going to be the 30th now. The full €8,420 will go then.": the sum of a
             # moved day follows it, alone or with the same day.
             return [*chosen, neighbour]
-        if has and lacks_other and want == "times" and j == i - 1 and any(
-                _NOW_AFTER.match(text, t.end) for t in neighbour.times):
+        if has and lacks_other and want == "times" and j == i - 1 and _said_new(
+                text, neighbour.times):
             # "It'll be Thursday now, not today. Same amount, the eight sixty-five."
             return [neighbour, *chosen]
         if has and want == "times" and j == after and chosen[-1].promise_cues:

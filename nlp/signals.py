@@ -401,9 +401,11 @@ class SignalDecider:
         take us off stop")."""
         cues = self._cues(doc)
         against = {"promise_to_pay": (cues.held, cues.intent_past),
-                   "cease_contact": (cues.off_stop,)}.get(label, ())
+                   "cease_contact": (cues.off_stop,)}.get(label)
+        if against is None:
+            return False
         for e in evidence:
-            if e.label == label and against:
+            if e.label == label:
                 span = doc.char_span(e.start, e.end, alignment_mode="expand")
                 words = _lower(doc)[span.start : span.end] if span is not None else []
                 if any(cue.found_in(words) for cue in against):
