@@ -1,0 +1,97 @@
+"""Tagging in batches: the same results whatever the batch size, and Python's cyclic collector
+paused while a batch is tagged (it walked the loaded pipeline's objects again and again), on
+again afterwards, whatever the threads do."""
+
+from __future__ import annotations
+
+import gc
+import sys
+import threading
+from datetime import UTC, datetime
+from typing import Any
+
+from nlp.pipeline import Tagging, collector_paused, default_tagger
+
+TEXTS = [
+    "We were charged twice for INV-10023, please send a credit note.",
+    "",
+    "I'll pay $2,400 on Friday and the rest by the end of the month.",
+    "Out of office until Monday 3 November.",
+    "Please stop calling my mobile, write to our solicitors instead.",
+    "Can you send a copy of invoice 88213? The PO number is missing.",
+    "Thanks, noted.",
+]
+SENT = datetime(2026, 10, 29, 9, 30, tzinfo=UTC)
+
+
+def _seen(result: Tagging) -> dict[str, Any]:
+    return {"labels": result.labels, "scores": result.scores, "promise": result.promise,
+            "evidence": [e.as_json() for e in result.evidence], "values": result.values}
+
+
+def test_results_do_not_depend_on_the_batch_size() -> None:
+    tagger = default_tagger()
+    alone = [_seen(tagger.tag([t], ["inbound"], [SENT])[0]) for t in TEXTS]
+    for size in (1, 2, 3, len(TEXTS)):
+        batched = tagger.tag(TEXTS, ["inbound"] * len(TEXTS), [SENT] * len(TEXTS),
+                             batch_size=size)
+        assert [_seen(r) for r in batched] == alone, size
+    assert alone[0]["labels"] == ["dispute"] and alone[2]["promise"]["amount"] == 2400
+
+
+def test_no_collection_runs_inside_a_batch() -> None:
+    inside: list[int] = []
+
+    def during(phase: str, info: dict[str, int]) -> None:
+        frame = sys._getframe(1)
+        while frame is not None:
+            if frame.f_code.co_name == "_tag_batch":
+                inside.append(info["generation"])
+                return
+            frame = frame.f_back
+
+    texts = [t for t in TEXTS if t] * 100  # several thousand collections' worth of objects
+    assert gc.isenabled()
+    gc.callbacks.append(during)
+    try:
+        default_tagger().tag(texts, ["inbound"] * len(texts), [SENT] * len(texts),
+                             batch_size=len(texts))
+    finally:
+        gc.callbacks.remove(during)
+    assert inside == []
+    assert gc.isenabled()
+
+
+def test_a_collector_turned_off_by_the_caller_stays_off() -> None:
+    gc.disable()
+    try:
+        default_tagger().tag(TEXTS[:2])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_the_last_thread_out_turns_the_collector_back_on() -> None:
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+    seen: dict[str, bool] = {}
+
+    def first() -> None:
+        with collector_paused():
+            first_in.set()
+            second_in.wait(5)
+        first_out.set()
+
+    def second() -> None:
+        first_in.wait(5)
+        with collector_paused():
+            second_in.set()
+            first_out.wait(5)
+            seen["after the first left"] = gc.isenabled()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert seen == {"after the first left": False}
+    assert gc.isenabled()
