@@ -8,6 +8,7 @@ import gc
 import sys
 import threading
 from datetime import UTC, datetime
+from types import FrameType
 from typing import Any
 
 from nlp.pipeline import Tagging, collector_paused, default_tagger
@@ -43,7 +44,7 @@ def test_no_collection_runs_inside_a_batch() -> None:
     inside: list[int] = []
 
     def during(phase: str, info: dict[str, int]) -> None:
-        frame = sys._getframe(1)
+        frame: FrameType | None = sys._getframe(1)
         while frame is not None:
             if frame.f_code.co_name == "_tag_batch":
                 inside.append(info["generation"])
