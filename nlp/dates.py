@@ -316,8 +316,31 @@ def _lookbehind_where(av: Any) -> str:
     return _ANYWHERE
 
 
+def _after_non_word(av: Any) -> bool:
+    """Whether `(?<=...)` in front of a pattern says the character before its start is no word
+    character: "(?<=[,;])", "(?<=[,;]\\s)"."""
+    direction, sub = av
+    if direction != -1 or not len(sub):
+        return False
+    op, arg = sub[-1]
+    items = [(op, arg)] if op in (_sre.LITERAL, _sre.CATEGORY) else arg if op is _sre.IN else None
+    if not items:
+        return False
+    for o, a in items:
+        if o is _sre.LITERAL:
+            ch = chr(a)
+            if ch.isalnum() or ch == "_":
+                return False
+        elif o is not _sre.CATEGORY or a is not _sre.CATEGORY_SPACE:
+            return False
+    return True
+
+
 _Firsts = Callable[[tuple[Any, ...], int, str], frozenset[_Prefix]]
-_MAX_PREFIXES = 128  # per pattern; past that, prefixes are cut shorter
+# Per pattern; past that, prefixes are cut shorter. The amount rule's currency codes and
+# symbols need about 400: at 128 they were cut to one letter, and the rule was tried at most
+# words of a message.
+_MAX_PREFIXES = 1024
 
 
 def _firsts(items: tuple[Any, ...], need: int, where: str, firsts: _Firsts) -> set[_Prefix]:
@@ -341,6 +364,8 @@ def _firsts(items: tuple[Any, ...], need: int, where: str, firsts: _Firsts) -> s
             where = max(where, found, key=_STRENGTH.__getitem__)
         return set(firsts(rest, need, where))
     if op is _sre.ASSERT:
+        if fresh and _after_non_word(av):
+            where = max(where, _AFTER_NON_WORD, key=_STRENGTH.__getitem__)
         return set(firsts(rest, need, where))
     atoms = _atoms(op, av)
     if atoms is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import random
 import re
@@ -263,12 +264,16 @@ _PATTERNS = [
     r"\b(?:an?|the)\s+(?-i:SO)\s*\d",  # a case-sensitive part: no lower-case twin
     r"\b(?:friday|fri)(?P<dot>\.)?(?!\w)|\bx+y?",
     r"(?<=\s)#\d+|\bno\.\s*\d+",
+    # After a non-word character: a word boundary before a letter, none before a symbol.
+    r"(?:(?<=[,;])|(?<=[,;]\s))(?:los|las|\$)\s*\d+",
+    r"(?<=[x_\d])(?:pay|so)",  # after a word character: inside words only
     r"y*",  # matches "": left to re
     r"(?P<a>[a-z])(?P=a)",  # starts with a class: left to re
 ]
 _PIECES = ["on", "by", "the", "the ", " ", "  ", "\n", "1", "12", "2025", "-", "/", ".", ",",
            "$", "£", "usd", "USD", "pay", "repay", "Will", "we'll", "SO", "so", "An", "a",
-           "Friday", "FRI", "fri.", "x", "xxy", "#", "no.", "st", "ſ", "İ", "K", "é", "٣", "_"]
+           "Friday", "FRI", "fri.", "x", "xxy", "#", "no.", "st", "ſ", "İ", "K", "é", "٣", "_",
+           ";", "los", "las", ", "]
 
 
 def _spans(matches: list[re.Match[str]]) -> list[tuple[object, ...]]:
@@ -297,7 +302,10 @@ def test_scanner_finds_exactly_what_finditer_finds() -> None:
             found = pattern.search(text, pos, end)
             got = scan.search(text, pos, end)
             assert (got and got.span()) == (found and found.span())
-    assert all(scan.prefixes is not None for scan in scans[:7])  # narrowed down, not plain
+    assert all(scan.prefixes is not None for scan in scans[:9])  # narrowed down, not plain
+    # "los" after "(?<=[,;])" is found by the word-boundary finder alone
+    assert {where for prefix, where in scans[7].prefixes or () if prefix.startswith("l")} == {"b"}
+    assert {where for prefix, where in scans[8].prefixes or ()} == {""}
 
 
 def test_a_pattern_added_after_a_scan_is_found_in_the_same_text() -> None:
@@ -327,6 +335,16 @@ def test_every_rule_is_narrowed_down() -> None:
     but slow. Rewrite it (or accept the cost knowingly) if this fails."""
     SCANNER.starts("")  # the patterns are analysed before the first scan
     assert [s.pattern.pattern for s in SCANNER.patterns if s.prefixes is None] == []
+
+
+def test_no_rule_is_tried_at_every_word() -> None:
+    """A rule whose prefixes were cut to one letter (too many to keep whole: the amount rule's
+    currency codes were) is a candidate at most words of a message, and tried there."""
+    importlib.import_module("nlp.amounts")  # every module that registers rules
+    importlib.import_module("nlp.extract")
+    SCANNER.starts("")
+    assert [s.pattern.pattern[:60] for s in SCANNER.patterns
+            if any(len(p) == 1 and p.isalpha() for p, _where in s.prefixes or ())] == []
 
 
 @pytest.mark.parametrize(
