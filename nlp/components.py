@@ -20,7 +20,7 @@ from functools import partial
 from typing import Any, NamedTuple
 
 import numpy as np
-from spacy.attrs import IDX, NORM, ORTH, SENT_START
+from spacy.attrs import IDX, LOWER, NORM, ORTH, SENT_START
 from spacy.language import Language
 from spacy.ml.extract_ngrams import extract_ngrams
 from spacy.ml.models.textcat import NEG_VALUE, resize_and_set_ref
@@ -73,10 +73,11 @@ class TokenColumns(NamedTuple):
     norms: list[int]
     orths: list[int]
     idx: list[int]
+    lowers: list[int]
 
 
 def token_columns(doc: Doc) -> TokenColumns:
-    """NORM and ORTH hashes and character offsets of the doc's tokens, read from its arrays
+    """NORM, ORTH and LOWER hashes and character offsets of the doc's tokens, read from its arrays
     once and kept on the doc: the sentence splitter, the lexicon and extraction all need
     them, and each `doc.to_array` costs several microseconds. The pipeline never changes a
     doc's tokens after making it (no component retokenizes); the length is checked all the
@@ -85,12 +86,13 @@ def token_columns(doc: Doc) -> TokenColumns:
     if kept is not None and len(kept.norms) == len(doc):
         return kept
     array = doc.to_array(_COLUMN_ATTRS).T
-    columns = TokenColumns(array[0].tolist(), array[1].tolist(), array[2].tolist())
+    columns = TokenColumns(array[0].tolist(), array[1].tolist(), array[2].tolist(),
+                           array[3].tolist())
     doc.user_data[_COLUMNS] = columns
     return columns
 
 
-_COLUMN_ATTRS = [NORM, ORTH, IDX]
+_COLUMN_ATTRS = [NORM, ORTH, IDX, LOWER]
 
 
 def sentence_starts(doc: Doc) -> list[int]:
@@ -221,7 +223,7 @@ def sentence_chars(doc: Doc) -> list[tuple[int, int]]:
     starts = sentence_starts(doc)
     if starts[0] != 0:  # tokens before the first marked start: a sentence of their own
         starts = [0, *starts]
-    _norms, orths, idx = token_columns(doc)
+    _norms, orths, idx, _lowers = token_columns(doc)
     strings = doc.vocab.strings
     ends = [*starts[1:], n]
     return [(idx[s], idx[e - 1] + len(strings[orths[e - 1]]))

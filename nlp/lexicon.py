@@ -180,6 +180,14 @@ class _Lookup(dict[int, int]):
         return value
 
 
+class _Lead(NamedTuple):
+    """The token patterns that start with one word: those tried wherever it is, and by the
+    column and word after it, those the next word must be one of a few for."""
+
+    any_next: list[int]
+    by_next: list[tuple[int, dict[int, list[int]]]]
+
+
 class _ByOrth:
     """A token column read through a `_Lookup` by each token's ORTH, on demand."""
 
@@ -389,8 +397,7 @@ class LexiconMatcher:
         # they run there when the doc holds all their other anchor words. The rest run
         # where the doc holds all their anchor words.
         vocab = nlp.vocab
-        self.lexeme_columns = (
-            _Lookup(lambda orth: vocab[orth].lower),
+        self.lexeme_columns = (  # COLUMNS after NORM, LOWER and ORTH (read from the doc)
             _Lookup(lambda orth: int(vocab[orth].is_punct)),
             _Lookup(lambda orth: int(vocab[orth].is_space)),
             _Lookup(lambda orth: vocab[orth].shape),
@@ -400,7 +407,7 @@ class LexiconMatcher:
         # (By language: a language's own patterns are looked for in its messages only.)
         self.by_lead: dict[str | None, dict[int, dict[int, list[int]]]] = {}
         self.by_anchors: list[int] = []
-        self._lead_indexes: dict[tuple[str | None, int], dict[int, dict[int, list[int]]]] = {}
+        self._lead_indexes: dict[tuple[str | None, int], dict[int, dict[int, _Lead]]] = {}
         for number, tm in enumerate(self.token_matchers):
             lead = tm.fast.lead if tm.fast is not None else None
             if lead is not None and len(lead) == 1 and len(lead[0]) == 1 and lead[0][0][0] in (
@@ -419,7 +426,7 @@ class LexiconMatcher:
             doc._.cw_hits = []
             return doc
         # The cue checks and token patterns work on hash columns, read once.
-        norms, orths, starts = token_columns(doc)
+        norms, orths, starts, lowers = token_columns(doc)
         languages = self.languages_of(doc)
         matches = self.phrases(doc)
         if languages and len(self.unaccented):
@@ -428,7 +435,7 @@ class LexiconMatcher:
             if language in self.language_phrases:
                 matches += self.language_phrases[language](doc)
         if self.token_matchers:
-            matches += self._token_matches(doc, norms, orths, languages)
+            matches += self._token_matches(doc, norms, orths, languages, lowers)
         if not matches:
             doc._.cw_hits = []
             return doc
@@ -478,55 +485,57 @@ class LexiconMatcher:
         return self.cue_index_for(self.languages_of(doc)).cues
 
     def _token_matches(
-        self, doc: Doc, norms: list[int], orths: list[int], languages: tuple[str, ...] = ()
+        self, doc: Doc, norms: list[int], orths: list[int], languages: tuple[str, ...] = (),
+        lowers: list[int] | None = None,
     ) -> list[tuple[int, int, int]]:
         """Token pattern matches within sentences, in the order of sentences, then patterns:
         the English files' patterns (their accent-less forms only in a doc of another
         language) and those of the doc's own `languages`."""
         skip = ENGLISH if languages else OTHER_LANGUAGE
         candidates: dict[int, list[int]] = {}  # pattern number -> where it may start
-        matchers = self.token_matchers
-        columns: dict[int, list[int]] = {_NORM: norms, _ORTH: orths}
+        if lowers is None:
+            lowers = token_columns(doc).lowers
+        columns = {_NORM: norms, _LOWER: lowers, _ORTH: orths}
+        table: list[Any] | None = None
+        last = len(norms) - 1
         for language in (None, *languages):
             for column, index in self._lead_index(language, skip).items():
-                values = columns.get(column)
-                if values is None:
-                    lower = self.lexeme_columns[0]
-                    values = columns[column] = [lower[h] for h in orths]
+                values = columns[column]
                 at: dict[int, list[int]] = {}  # lead word -> where it is
                 for i in [i for i, h in enumerate(values) if h in index]:
                     at.setdefault(values[i], []).append(i)
                 for h, where in at.items():
-                    for number in index[h]:
+                    lead = index[h]
+                    for number in lead.any_next:
                         candidates.setdefault(number, []).extend(where)
-        present: set[int] | None = None
-        table: list[Any] | None = None
-        if candidates:
-            # Where the word after the first rules a pattern out, it is not tried there; and
-            # a pattern whose other required words are not all in the doc cannot match.
-            table = self._table(doc, norms, orths)
-            lower = self.lexeme_columns[0]
-            present = {*norms, *orths, *(columns.get(_LOWER) or [lower[h] for h in orths])}
-            last = len(norms) - 1
-            kept: dict[int, list[int]] = {}
-            for number, starts in candidates.items():
-                tm = matchers[number]
-                second = tm.fast.second if tm.fast is not None else None
-                if second is not None:
-                    values, words = table[second[0]], second[1]
-                    starts = [i for i in starts if i < last and values[i + 1] in words]
-                    if not starts:
+                    if not lead.by_next:
                         continue
-                if all(not anchor.isdisjoint(present) for anchor in tm.anchor_hashes):
-                    kept[number] = starts
-            candidates = kept
+                    # Where the word after the first rules a pattern out, it is not tried.
+                    if table is None:
+                        table = self._table(doc, norms, orths, lowers)
+                    for i in where:
+                        if i == last:
+                            break
+                        for next_column, by_word in lead.by_next:
+                            numbers = by_word.get(table[next_column][i + 1])
+                            if numbers is not None:
+                                for number in numbers:
+                                    candidates.setdefault(number, []).append(i)
+        present: set[int] | None = None
+        if candidates:
+            # A pattern whose other required words are not all in the doc cannot match.
+            present = {*norms, *orths, *lowers}
+            matchers = self.token_matchers
+            candidates = {
+                number: starts for number, starts in candidates.items()
+                if all(not anchor.isdisjoint(present) for anchor in matchers[number].anchor_hashes)
+            }
         spacy_only = []
         if self.by_anchors:
             if table is None:
-                table = self._table(doc, norms, orths)
+                table = self._table(doc, norms, orths, lowers)
             if present is None:
-                lower = self.lexeme_columns[0]
-                present = {*norms, *orths, *[lower[h] for h in orths]}
+                present = {*norms, *orths, *lowers}
             for number in self.by_anchors:
                 tm = self.token_matchers[number]
                 if tm.reads == skip or (tm.language is not None and tm.language not in languages
@@ -540,7 +549,7 @@ class LexiconMatcher:
         if not candidates and not spacy_only:
             return []
         if table is None:
-            table = self._table(doc, norms, orths)
+            table = self._table(doc, norms, orths, lowers)
         bounds = _sentence_bounds(doc)
         sentence_starts = [s for s, _e in bounds]
         found: list[tuple[int, int, int, int, int]] = []  # sentence, pattern, key, start, end
@@ -560,25 +569,43 @@ class LexiconMatcher:
         found.sort(key=lambda f: (f[0], f[1]))
         return [(key, start, end) for _s, _n, key, start, end in found]
 
-    def _lead_index(self, language: str | None, skip: int) -> dict[int, dict[int, list[int]]]:
+    def _lead_index(self, language: str | None, skip: int) -> dict[int, dict[int, _Lead]]:
         """`by_lead` for one language without the patterns a doc read with `skip` leaves
-        out, made once."""
+        out, made once: for each column and first word, the patterns tried wherever it is
+        and, by the word after it, those that need one of a few words there."""
         kept = self._lead_indexes.get((language, skip))
         if kept is None:
-            kept = self._lead_indexes[(language, skip)] = {
-                column: {h: numbers for h, numbers in (
-                    (h, [n for n in numbers if self.token_matchers[n].reads != skip])
-                    for h, numbers in index.items()) if numbers}
-                for column, index in self.by_lead.get(language, {}).items()
-            }
+            kept = self._lead_indexes[(language, skip)] = {}
+            for column, index in self.by_lead.get(language, {}).items():
+                leads: dict[int, _Lead] = {}
+                for h, numbers in index.items():
+                    lead = _Lead([], [])
+                    by_next: dict[int, dict[int, list[int]]] = {}
+                    for number in numbers:
+                        tm = self.token_matchers[number]
+                        if tm.reads == skip:
+                            continue
+                        second = tm.fast.second if tm.fast is not None else None
+                        if second is None:
+                            lead.any_next.append(number)
+                            continue
+                        by_word = by_next.setdefault(second[0], {})
+                        for word in second[1]:
+                            by_word.setdefault(word, []).append(number)
+                    lead.by_next.extend(by_next.items())
+                    if lead.any_next or lead.by_next:
+                        leads[h] = lead
+                if leads:
+                    kept[column] = leads
         return kept
 
-    def _table(self, doc: Doc, norms: list[int], orths: list[int]) -> list[Any]:
-        """The columns `nlp.tokenpatterns` reads (COLUMNS order). All but NORM and ORTH are the
-        lexeme's, so they are looked up by ORTH only for the tokens a pattern tries."""
+    def _table(
+        self, doc: Doc, norms: list[int], orths: list[int], lowers: list[int]
+    ) -> list[Any]:
+        """The columns `nlp.tokenpatterns` reads (COLUMNS order). All but NORM, LOWER and ORTH
+        are the lexeme's, so they are looked up by ORTH only for the tokens a pattern tries."""
         lexeme = self.lexeme_columns
-        return [norms, _ByOrth(orths, lexeme[0]), orths,
-                *(_ByOrth(orths, column) for column in lexeme[1:])]
+        return [norms, lowers, orths, *(_ByOrth(orths, column) for column in lexeme)]
 
     @staticmethod
     def _spacy_matches(

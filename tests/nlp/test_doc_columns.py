@@ -29,7 +29,7 @@ def docs(tagger: Tagger) -> list[Doc]:
 
 def test_kept_columns_and_starts_are_the_docs_own(docs: list[Doc]) -> None:
     for doc in docs:
-        norms, orths, idx = token_columns(doc)
+        norms, orths, idx, _lowers = token_columns(doc)
         assert norms == doc.to_array(NORM).tolist()
         assert orths == doc.to_array(ORTH).tolist()
         assert idx == doc.to_array(IDX).tolist()

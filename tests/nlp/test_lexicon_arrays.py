@@ -129,10 +129,10 @@ def test_token_pattern_search_finds_what_every_pattern_tried_everywhere_finds(
     lexicon = tagger.nlp.get_pipe("commwatch_lexicon")
     compared = 0
     for doc in docs:
-        norms, orths, _starts = token_columns(doc)
+        norms, orths, _starts, lowers = token_columns(doc)
         languages = lexicon.languages_of(doc)
         got = sorted(lexicon._token_matches(doc, norms, orths, languages))
-        table = lexicon._table(doc, norms, orths)
+        table = lexicon._table(doc, norms, orths, lowers)
         skip = ENGLISH if languages else OTHER_LANGUAGE
         expected = []
         for tm in lexicon.token_matchers:
