@@ -41,6 +41,7 @@ import nlp.signals  # noqa: F401  (registers commwatch_signals)
 import nlp.tone  # noqa: F401  (registers commwatch_tone)
 from ingest.quotes import new_text_span
 from nlp.components import sentence_chars, text_of
+from nlp.dates import SCANNER
 from nlp.datewords import DATE_WORDS
 from nlp.labels import ALL_TAGS, CLASSIFIER_TAGS, INBOUND_TAGS, OUTBOUND_TAGS
 from nlp.language import LANGUAGES
@@ -176,6 +177,13 @@ class Tagger:
         self.nlp = load_pipeline(model_dir, extra_lexicons)
         self._lexicon: Any = self.nlp.get_pipe("commwatch_lexicon")
         self.version = pipeline_version(self.nlp, model_dir)
+        # Extraction's rules join the shared scanner when nlp.extract is imported, and the
+        # scanner works out where each rule may start before its first scan (about a second
+        # and a half, and tens of megabytes of parse trees to collect): both are done here,
+        # at load, not inside the first batch, where the collector is paused.
+        import nlp.extract  # noqa: F401
+
+        SCANNER.starts("")
 
     def tag(
         self,
