@@ -84,6 +84,10 @@ PATTERNS: list[list[dict[str, Any]]] = [
     [{"LIKE_NUM": True}, {"LOWER": {"NOT_IN": ["days", "units", "the"]}}],
     [{"IS_DIGIT": True}, {"IS_PUNCT": True, "OP": "?"}],
     [{"NORM": {"NOT_IN": ["the", "a", ",", "."]}}, {"LOWER": "invoice"}],
+    # every token exactly one: one end at most
+    [{"LOWER": "will"}, {"LOWER": "pay"}],
+    [{"NORM": {"IN": ["we", "i"]}}, {"LOWER": "will", "IS_PUNCT": False}, {},
+     {"LOWER": {"NOT_IN": ["not", "the"]}}],
 ]
 
 
