@@ -1,9 +1,10 @@
 """Where a customer writes from, read as the currency they count in (`data/places.json`).
 
 "Kisumu Auto Centre", "the bank here in Tulsa", "Kensington Market Bistro, Toronto",
-"Dartmouth, NS", "Pte Ltd" and "+61 2 9555 0101" each say which money a "$" or a bare "the
-40k" is in. `currencies_in` finds every such cue in a text and returns the currencies they
-name; `nlp.currency` uses them when the message names no currency itself.
+"Dartmouth, NS", "Pte Ltd", "+61 2 9555 0101" and "(780) 555-0133" each say which money a
+"$" or a bare "the 40k" is in. `currencies_in` finds every such cue in a text and returns
+the currencies they name; `nlp.currency` uses them when the message names no currency
+itself.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from typing import Any
 from nlp.dates import trie
 
 PLACES = Path(__file__).parent / "data" / "places.json"
-_SECTIONS = ("places", "regions", "company_forms", "phone_codes", "postcodes", "word_codes")
+_SECTIONS = ("places", "regions", "company_forms", "phone_codes", "postcodes", "word_codes",
+             "area_codes")
 # A name right after a greeting is a person's ("Hi Sydney", "Dear Adelaide"); a place
 # someone goes to is not where they write from ("he is travelling to Dubai").
 _NOT_HERE = re.compile(
@@ -41,6 +43,7 @@ class PlaceFinder:
     word_codes: frozenset[str]  # counted only before a postcode
     phones: dict[str, str]
     postcodes: tuple[tuple[re.Pattern[str], str], ...]
+    area_codes: dict[str, str]  # North American area code -> currency
 
     def currencies_in(self, text: str) -> set[str]:
         """The currencies the places, company forms, phone numbers and postcodes in `text`
@@ -67,11 +70,25 @@ class PlaceFinder:
         for pattern, currency in self.postcodes:
             if pattern.search(text):
                 found.add(currency)
+        if self.area_codes:
+            for m in _NORTH_AMERICAN.finditer(text):
+                currency = self.area_codes.get(m.group("a") or m.group("b"))
+                if currency is not None:
+                    found.add(currency)
         return found
 
 
 # "+61 2 9555 0101", "+1 (876) 555-0142", "+44-20-7946-0958": a "+" that starts a number.
 _PHONE = re.compile(r"(?<![\w+])\+[ ]?(\d[\d ()\-.]{6,20}\d)")
+
+
+# "(780) 555-0133", "514-555-0144", "604.555.0199", "1-876-555-0142": ten digits in the
+# North American groups, the area code in brackets or set off like the rest. Digits run
+# together ("7805550133") could be any number and are not read.
+_NORTH_AMERICAN = re.compile(
+    r"(?<![\w+.\-/])(?:1[ .\-])?(?:\((?P<a>[2-9]\d\d)\)[ ]?|(?P<b>[2-9]\d\d)(?P<sep>[ .\-]))"
+    r"[2-9]\d\d(?(sep)(?P=sep)|[ .\-])\d{4}(?![\w\-]|[.,]\d)"
+)
 
 
 def _strings(raw: dict[str, Any], key: str) -> dict[str, list[str]]:
@@ -129,8 +146,16 @@ def load(path: Path = PLACES) -> PlaceFinder:
             postcodes.append((re.compile(rf"(?<![\w])(?:{pattern})(?![\w])"), currency))
         except re.error as exc:
             raise PlaceError(f"{path}: 'postcodes' {currency}: {exc}") from exc
+    area_codes: dict[str, str] = {}
+    for currency, listed in _strings(raw, "area_codes").items():
+        for code in listed:
+            if not (len(code) == 3 and code.isdigit()):
+                raise PlaceError(f"{path}: 'area_codes' {currency}: '{code}' is not an area code")
+            if area_codes.setdefault(code, currency) != currency:
+                raise PlaceError(f"{path}: area code '{code}' is listed for "
+                                 f"{area_codes[code]} and {currency}")
     return PlaceFinder(names, by_name, regions, by_region, frozenset(words), dict(phones),
-                       tuple(postcodes))
+                       tuple(postcodes), area_codes)
 
 
 @lru_cache(maxsize=1)

@@ -227,6 +227,18 @@ def test_which_amounts_have_a_shared_symbol(text: str, shared: str | None) -> No
          (1850.0, "SGD")),
         ("Will pay $4,000 on Friday.\nTel +61 2 9555 0101", "+00:00", None, (4000.0, "AUD")),
         ("Will pay $4,000 on Friday.\nTel +1 (876) 555-0142", "-05:00", None, (4000.0, "JMD")),
+        # A North American number with an area code only Canada or an island uses; a US or
+        # toll-free one, or ten digits run together, says nothing.
+        ("We'll pay the $5,000.00 on May 15.\n\nHarpreet Gill\nGill Brothers Construction"
+         " Ltd.\n780-555-0133", "-06:00", None, (5000.0, "CAD")),
+        ("The payment of 2 345,60 $ will be do by bank transfer on friday.\nMélanie\n"
+         "(514) 555-0144", "-05:00", None, (2345.6, "CAD")),
+        ("Will pay $900 Friday. Call me on 876.555.0142", "-05:00", None, (900.0, "JMD")),
+        ("Will pay $900 Friday.\n1-800-555-0199", "-05:00", None, (900.0, "USD")),
+        ("Will pay $900 Friday.\n212-555-0199", "-05:00", None, (900.0, "USD")),
+        ("Will pay $900 Friday. Ref 7805550133", "-06:00", None, (900.0, "USD")),
+        ("Will pay $900 Friday.\n780-555-0133 / +61 2 9555 0101", "+00:00", None,
+         (900.0, "USD")),
         ("Will pay 4,000 on Friday.\n12 High St, Leeds LS1 4AP", "+00:00", None,
          (4000.0, "GBP")),
         # "Tulsa, OK 74103" is Oklahoma; "Friday OK" is no state.
@@ -300,6 +312,12 @@ def test_a_bad_places_file_is_named_with_its_key(tmp_path: Path) -> None:
         load(bad)
     bad.write_text('{"places": {"USD": "Fresno"}}', encoding="utf-8")
     with pytest.raises(PlaceError, match=r"places\.json: 'places' must map"):
+        load(bad)
+    bad.write_text('{"area_codes": {"CAD": ["604"], "USD": ["604"]}}', encoding="utf-8")
+    with pytest.raises(PlaceError, match=r"area code '604' is listed for CAD and USD"):
+        load(bad)
+    bad.write_text('{"area_codes": {"CAD": ["60"]}}', encoding="utf-8")
+    with pytest.raises(PlaceError, match=r"'area_codes' CAD: '60' is not an area code"):
         load(bad)
     bad.write_text('{"towns": {}}', encoding="utf-8")
     with pytest.raises(PlaceError, match=r"unknown key\(s\) \['towns'\]"):
