@@ -72,9 +72,9 @@ class PlaceFinder:
                 found.add(currency)
         if self.area_codes:
             for m in _NORTH_AMERICAN.finditer(text):
-                currency = self.area_codes.get(m.group("a") or m.group("b"))
-                if currency is not None:
-                    found.add(currency)
+                area = self.area_codes.get(m.group("a") or m.group("b"))
+                if area is not None:
+                    found.add(area)
         return found
 
 
