@@ -168,7 +168,11 @@ _AUX = (r"(?:will|'ll|’ll|shall|to|be|get|getting|gets|being|can|could|should|
         r"gonna|must|may|might)")
 _PAST_VERB = (
     r"paid|payed|sent|remitted|transferred|transfered|wired|posted|deposited|processed|"
-    r"went\s+out|gone\s+out|made\s+(?:the|a|our)?\s*(?:payment|transfer)|was\s+made|were\s+made|"
+    # "released" alone is still to come ("will be released Friday"); after "have" it is done
+    r"(?:have|has|had|'ve|’ve)\s+(?:(?:just|already|now|today)\s+)?released|"
+    r"went\s+out|gone\s+out|"
+    r"made\s+(?:the|a|our)?\s*(?:(?:part|partial|full|first|second|final)\s+)?(?:payment|transfer)|"
+    r"was\s+made|were\s+made|"
     r"been\s+made|done\s+the\s+payment|did\s+(?:it|the\s+payment|the\s+transfer|a\s+transfer)|"
     r"did\s+it\s+online|settled\s+previously|which\s+we\s+settled|already|"
     r"received\s+(?:our|the|your|my)?\s*(?:transfer|payment|remittance|money|funds|cheque)|"
@@ -720,10 +724,18 @@ def _usable_time(text: str, t: TimeMention, context: _Context, sent: date | None
 def _usable_amount(a: Money, context: _Context, refs: list[Ref]) -> bool:
     if any(r.start <= a.start < r.end for r in refs):
         return False
+    if _OF_A_WHOLE.search(context.text, max(0, a.start - 40), a.start):
+        return False  # "$4,000 of the $9,812 balance": the whole, not what is paid
     return _context(context.cues, a.start, a.end, ahead=10, text=context.text) not in (
         PAST, DISPUTED)
 
 
+# A sum right after another and "of the": "we can pay $4,000.00 of the $9,812.00 balance",
+# "2k out of the 7,500".
+_OF_A_WHOLE = re.compile(
+    r"\d(?:\s?(?:k|m|grand|thousand|lakh))?\s+(?:out\s+)?of\s+"
+    r"(?:(?:the|your|our|my|this|that)\s+)?(?:(?:total|full|whole|outstanding)\s+)?$",
+    re.IGNORECASE)
 _REST = re.compile(
     r"\b(?:the\s+)?(?:rest|remaining|remainder|balance|other\s+half|second\s+half)\b"
     # the rest in the languages read (nlp.language): "el resto", "o restante", "le reste",
@@ -806,9 +818,12 @@ def _monthly_plan(
     first = next((t for t in times if t.start >= m.start()), times[0] if times else None)
     start = first.when if first is not None and first.kind != VAGUE else None
     currency = amount.currency if amount else None
-    schedule = tuple(
-        Instalment(value, currency, _step(start, freq, k) if start else None) for k in range(n)
-    )
+    dates: list[date | None] = [_step(start, freq, k) if start else None for k in range(n)]
+    said: list[date | None] = [t.when for t in times
+                               if t.start >= m.start() and t.kind != VAGUE and t.when]
+    if len(said) == n:  # "in two equal parts on 10th October and 25th October": those days
+        dates = said
+    schedule = tuple(Instalment(value, currency, date) for date in dates)
     return PromiseValue(
         value, currency, schedule[0].date, schedule,
         (amount.start, amount.end) if amount else None,

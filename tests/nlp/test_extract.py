@@ -79,6 +79,44 @@ def test_the_other_amount_after_a_past_payment_is_the_promise() -> None:
     assert found.date == date(2026, 9, 25)
 
 
+@pytest.mark.parametrize("paid", [
+    "We have made part payment of ₦500,000 today.",
+    "We have released ₦500,000 today by NEFT as part payment.",
+    "We've just released the ₦500,000 this morning.",
+    "We made a part payment of ₦500,000 today.",
+])
+def test_a_part_payment_made_is_not_the_first_instalment(paid: str) -> None:
+    """"Released" is still to come on its own ("will be released Friday"); after "have" the
+    payment is made, and so is a part payment made: the promise is the rest."""
+    found = promise(f"{paid} The remaining ₦1.1m will be paid on or before 15th March.")
+    assert (found.amount, found.currency, found.date) == (1100000.0, "NGN", date(2026, 3, 15))
+    assert found.instalments == ()
+    found = promise("Payment of $2,000 will be released on Friday.")
+    assert (found.amount, found.date) == (2000.0, date(2026, 3, 6))
+
+
+def test_a_sum_of_a_whole_is_what_is_paid() -> None:
+    found = promise("We can pay $4,000.00 of the $9,812.00 balance on Friday and the remaining "
+                    "$5,812.00 on the 30th.")
+    assert [(i.amount, i.date) for i in found.instalments] == [
+        (4000.0, date(2026, 3, 6)), (5812.0, date(2026, 3, 30))]
+    found = promise("I can send 2k out of the 7,500 on Friday.")
+    assert (found.amount, found.date) == (2000.0, date(2026, 3, 6))
+    # The whole alone is still the sum.
+    assert promise("We will pay the $9,812.00 balance on Friday.").amount == 9812.0
+
+
+def test_a_plan_with_its_days_said_takes_those_days() -> None:
+    found = promise("The balance of ₹1,10,000 will be paid in two equal parts on 10th March "
+                    "and 25th March.")
+    assert [(i.amount, i.date) for i in found.instalments] == [
+        (55000.0, date(2026, 3, 10)), (55000.0, date(2026, 3, 25))]
+    found = promise("Can we settle the outstanding LKR 480,000 in 3 installments - LKR 160,000 "
+                    "each on 30th April, 31st May and 30th June?")
+    assert [i.date for i in found.instalments] == [
+        date(2026, 4, 30), date(2026, 5, 31), date(2026, 6, 30)]
+
+
 def test_real_email_with_greeting_wrapping_and_signature() -> None:
     text = ("Hi Sarah,\n\nHappy Friday! Apologies for the delay on this one. Following our "
             "review, we will\nrelease the payment of $12,450.00 for INV-2231 on or before "
