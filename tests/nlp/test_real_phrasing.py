@@ -30,6 +30,11 @@ CASES = [
     ("did u get my payment?", "inbound", ["payment_confirmation"]),
     ("ill send the $640 tmrw first thing", "inbound", ["promise_to_pay"]),
     ("I've been ill all week, sorry for the slow reply.", "inbound", []),
+    # "shall" read as "will": every "will ..." phrase has its "shall ..." twin
+    ("We shall clear the whole balance of KSh 182,300 before 20th December. Kindly stop the "
+     "calls to our MD in the meantime.", "inbound", ["cease_contact", "promise_to_pay"]),
+    ("We shall transfer the funds on Monday.", "inbound", ["promise_to_pay"]),
+    ("If the goods are not delivered we shall withhold payment.", "inbound", []),
     # payments made, said at length or tersely / the same words about the future
     ("The cheque for £1,260.00 covering invoice 7720 was posted to your Bristol address on "
      "Monday.", "inbound", ["payment_confirmation"]),
