@@ -35,6 +35,10 @@ CASES = [
      "calls to our MD in the meantime.", "inbound", ["cease_contact", "promise_to_pay"]),
     ("We shall transfer the funds on Monday.", "inbound", ["promise_to_pay"]),
     ("If the goods are not delivered we shall withhold payment.", "inbound", []),
+    # a part payment made, and the rest promised
+    ("We have made part payment of ₦500,000 today. The remaining ₦1.1m will be paid on or "
+     "before 15th November.", "inbound", ["payment_confirmation", "promise_to_pay"]),
+    ("We have not made part payment yet; we are waiting for your bank details.", "inbound", []),
     # payments made, said at length or tersely / the same words about the future
     ("The cheque for £1,260.00 covering invoice 7720 was posted to your Bristol address on "
      "Monday.", "inbound", ["payment_confirmation"]),
