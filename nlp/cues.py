@@ -68,8 +68,8 @@ def _without(words: list[str], phrases: Sequence[tuple[str, ...]]) -> list[str]:
 LISTS = ("negation", "conditional", "counterfactual", "scope_breakers", "conditional_after",
          "time_words", "polite_if", "future_markers", "promise_when", "query_ask",
          "past_markers", "send_verbs", "sent_not_money", "money_words", "overpaid",
-         "charged_words", "settled", "credit_words", "arrived_words", "open_words", "held",
-         "off_stop", "when_able", "no_date", "intent_past")
+         "charged_words", "settled", "credit_words", "arrived_words", "credit_asked",
+         "open_words", "held", "off_stop", "when_able", "no_date", "intent_past")
 
 
 class CueError(Exception):
@@ -207,6 +207,9 @@ class Cues:
         self.settled = CueSet(raw.get("settled", []))
         self.credit_words = {c.lower() for c in raw.get("credit_words", [])}
         self.arrived_words = {c.lower() for c in raw.get("arrived_words", [])}
+        # A credit word right after one of `credit_asked` is asked for, not come: "arrived
+        # damaged, please credit INV-2231", "can you credit the 40 pairs".
+        self.credit_asked = {c.lower() for c in raw.get("credit_asked", [])}
         self.open_words = {c.lower() for c in raw.get("open_words", [])}
         # Any of those at all, on the text: most messages have none.
         self.settled_said = _phrases_regex([*raw.get("settled", []), *raw.get("credit_words", [])])

@@ -359,8 +359,9 @@ class SignalDecider:
             words = every[lo : max(hi, hit.end)]
             if cues.open_words & set(words):
                 return False
-            if cues.settled.found_in(words) or (
-                    cues.credit_words & set(words) and cues.arrived_words & set(words)):
+            credited = any(w in cues.credit_words and not (k and words[k - 1] in cues.credit_asked)
+                           for k, w in enumerate(words))
+            if cues.settled.found_in(words) or (credited and cues.arrived_words & set(words)):
                 return True
             lo, hi = _sentences(doc, hi)
         return False

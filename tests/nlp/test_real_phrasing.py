@@ -35,6 +35,11 @@ CASES = [
      "calls to our MD in the meantime.", "inbound", ["cease_contact", "promise_to_pay"]),
     ("We shall transfer the funds on Monday.", "inbound", ["promise_to_pay"]),
     ("If the goods are not delivered we shall withhold payment.", "inbound", []),
+    # "broken" alone is weak ("are the GST and PST broken out"); goods that arrived broken
+    ("Hi there, are the GST and PST broken out on INV-CA-4410? Our accountant is asking.",
+     "inbound", ["billing_query"]),
+    ("Two of the pallets arrived broken, please send replacements before we pay INV-2231.",
+     "inbound", ["dispute"]),
     # a part payment made, and the rest promised
     ("We have made part payment of ₦500,000 today. The remaining ₦1.1m will be paid on or "
      "before 15th November.", "inbound", ["payment_confirmation", "promise_to_pay"]),

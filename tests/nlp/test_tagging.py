@@ -550,6 +550,10 @@ SETTLED = [
     ("Two pallets arrived damaged. Until the credit has come in we will hold payment.", True),
     ("Paid INV-88560 on 29 Dec. However, the credit for the 12 short cartons hasn't come "
      "through yet.", True),
+    # A credit asked for, beside goods that arrived broken, is no credit come.
+    ("Two of the pallets arrived damaged, please credit INV-2231.", True),
+    ("3 cartons came broken, can you credit them on the next invoice?", True),
+    ("Received the credit for the damaged boots, thanks.", False),
 ]
 
 
