@@ -27,7 +27,7 @@ NEG, BREAKER, TIME, ODD, FIRST = 1, 2, 4, 8, 16
 # Per-ORTH flag bits.
 STOP, DIGIT = 32, 64
 # Cue phrase sets, by index into DocCues.found.
-POLITE, FUTURE, COUNTERFACTUAL, CONDITIONAL, CONDITIONAL_AFTER, PAST = range(6)
+POLITE, FUTURE, COUNTERFACTUAL, CONDITIONAL, CONDITIONAL_AFTER, PAST, PRECONDITION = range(7)
 _FLAG_CACHE_LIMIT = 200_000  # distinct hashes kept; the caches restart when full
 
 
@@ -69,7 +69,7 @@ LISTS = ("negation", "conditional", "counterfactual", "scope_breakers", "conditi
          "time_words", "polite_if", "future_markers", "promise_when", "query_ask",
          "past_markers", "send_verbs", "sent_not_money", "money_words", "overpaid",
          "charged_words", "settled", "credit_words", "arrived_words", "credit_asked",
-         "open_words", "held", "off_stop", "when_able", "no_date", "intent_past")
+         "open_words", "held", "off_stop", "when_able", "no_date", "intent_past", "precondition")
 
 
 class CueError(Exception):
@@ -136,7 +136,8 @@ def check_cues(raw: Any, where: str) -> None:
         unknown = set(section) - {*LISTS, "negation_window", "negation_after", "about",
                                   "not_cues"} - (
             {"languages", "conditional_exempt_labels", "conditional_after_labels",
-             "future_labels", "negation_after_labels", "past_labels"} if not prefix else set())
+             "future_labels", "negation_after_labels", "past_labels", "precondition_labels"}
+            if not prefix else set())
         if unknown:
             raise CueError(f"{where}: {prefix}{sorted(unknown)[0]}: not a cue key")
 
@@ -163,6 +164,12 @@ class Cues:
         self.conditional_after = CueSet(raw.get("conditional_after", []))
         self.conditional_after_labels = set(raw.get("conditional_after_labels", []))
         self.time_words = {c.lower() for c in raw.get("time_words", [])}
+        # "Before we can release payment we need an updated W-9", "our finance needs them before
+        # they can pay you": what payment waits for, not a promise of it. A `precondition`
+        # phrase in the clause before a match of `precondition_labels` makes it hypothetical
+        # (a request in the same words still asks).
+        self.precondition = CueSet(raw.get("precondition", []))
+        self.precondition_labels = set(raw.get("precondition_labels", []))
         # "We would be grateful if you could reissue…" is a request, not a condition.
         self.polite_if = CueSet(raw.get("polite_if", []))
         self.future_markers = CueSet(raw.get("future_markers", []))
@@ -260,7 +267,7 @@ class CueIndex:
         self.cues = cues
         self.strings = strings
         sets = (cues.polite_if, cues.future_markers, cues.counterfactual, cues.conditional,
-                cues.conditional_after, cues.past_markers)
+                cues.conditional_after, cues.past_markers, cues.precondition)
         # First word's hash -> (set index, phrase as hashes, length), for every phrase.
         self.first: dict[int, list[tuple[int, tuple[int, ...], int]]] = {}
         for index, cue_set in enumerate(sets):
@@ -310,7 +317,7 @@ class DocCues:
         self.negations = [i for i, f in marked if f & NEG]
         self.timed = [i for i, f in marked if f & (TIME | DIGIT)]
         self.exact = index.window is not None and (not index.odd or index.odd.isdisjoint(norms))
-        found: list[list[tuple[int, int]]] = [[], [], [], [], [], []]
+        found: list[list[tuple[int, int]]] = [[], [], [], [], [], [], []]
         first = index.first
         for i, _f in marked:
             phrases = first.get(norms[i])
@@ -358,6 +365,8 @@ class DocCues:
         if self._inside(COUNTERFACTUAL, lo, start):
             return "hypothetical"
         if label not in cues.conditional_exempt and self._inside(CONDITIONAL, clause, start):
+            return "hypothetical"
+        if label in cues.precondition_labels and self._inside(PRECONDITION, clause, start):
             return "hypothetical"
         if label in cues.conditional_after_labels and self._condition_follows(end):
             return "hypothetical"

@@ -662,6 +662,8 @@ class LexiconMatcher:
             return "hypothetical"
         if label not in cues.conditional_exempt and cues.conditional.found_in(clause):
             return "hypothetical"
+        if label in cues.precondition_labels and cues.precondition.found_in(clause):
+            return "hypothetical"
         if label in cues.conditional_after_labels and self._condition_follows(cues, tokens, end):
             return "hypothetical"
         return ""

@@ -27,6 +27,7 @@ EXTRA_TEXTS = [
     "We'll pay as soon as possible, hopefully by the 30th.",
     "Had we been charged twice we would have complained.  Odd  spacing\there.",
     "STOP!!\nStop . \n stop",
+    "Before we can release payment we need your W-9; before they can pay you, it must be on file.",
     # Other languages' cues (nlp.language), "nicht" after the verb among them.
     "Wir bestreiten die Rechnung nicht, aber die Gutschrift fehlt. Wir werden am Freitag zahlen.",
     "No estamos disputando la factura y vamos a pagar el viernes si nos mandan la copia.",

@@ -40,6 +40,13 @@ CASES = [
      "inbound", ["billing_query"]),
     ("Two of the pallets arrived broken, please send replacements before we pay INV-2231.",
      "inbound", ["dispute"]),
+    # what payment waits for is no promise of it; the promise that follows is
+    ("Hi Wanjiru, please share your KRA PIN certificate and bank letter, our finance needs them "
+     "before they can pay you.", "inbound", []),
+    ("Before we can release payment we need an updated W-9 from you. Once we have it, INV-77089 "
+     "will go out in Thursday's check run.", "inbound", ["billing_query", "promise_to_pay"]),
+    ("We will pay INV-4410 on Friday before we can place the next order.", "inbound",
+     ["promise_to_pay"]),
     # a part payment made, and the rest promised
     ("We have made part payment of ₦500,000 today. The remaining ₦1.1m will be paid on or "
      "before 15th November.", "inbound", ["payment_confirmation", "promise_to_pay"]),
