@@ -232,10 +232,11 @@ class Tagger:
             doc = self.nlp.make_doc(text[:end])
             doc.user_data["cw_text"] = text[:end]
             doc.user_data["cw_thread"] = threads[i] if threads else text[end:]
-            doc._.direction = directions[i] if directions else "inbound"
-            doc._.sent_at = sent_ats[i] if sent_ats else None
-            doc._.channel = channels[i] if channels else None
-            doc._.currency = currencies[i] if currencies else None
+            ext = doc._  # each `doc._` makes a new accessor: one for the four
+            ext.direction = directions[i] if directions else "inbound"
+            ext.sent_at = sent_ats[i] if sent_ats else None
+            ext.channel = channels[i] if channels else None
+            ext.currency = currencies[i] if currencies else None
             docs.append(doc)
         # A batch holding an empty doc trips the n-gram classifier (thinc's ngrams on a
         # zero-length array), so an empty text (an attachment-only chat message) runs alone.

@@ -149,11 +149,12 @@ class SignalDecider:
         }
 
     def decide(self, doc: Doc) -> Decision:
-        allowed = tags_for(doc._.direction)
-        if doc._.channel == "call":  # a person speaking on a call is never an automatic reply
+        ext = doc._
+        allowed = tags_for(ext.direction)
+        if ext.channel == "call":  # a person speaking on a call is never an automatic reply
             allowed = tuple(t for t in allowed if t != "auto_reply")
         cats = doc.cats or {}
-        hits: list[Hit] = doc._.cw_hits or []
+        hits: list[Hit] = ext.cw_hits or []
         asserted: dict[str, list[Hit]] = {}
         countered: set[str] = set()
         for hit in hits:
