@@ -47,6 +47,10 @@ CASES = [
      "will go out in Thursday's check run.", "inbound", ["billing_query", "promise_to_pay"]),
     ("We will pay INV-4410 on Friday before we can place the next order.", "inbound",
      ["promise_to_pay"]),
+    # a payment loaded or booked for a day is a promise; one loaded on a past day is not
+    ("Payment is loaded for the 15th.", "inbound", ["promise_to_pay"]),
+    ("Payment was loaded on the 3rd, please check your account.", "inbound",
+     ["payment_confirmation"]),
     # a part payment made, and the rest promised
     ("We have made part payment of ₦500,000 today. The remaining ₦1.1m will be paid on or "
      "before 15th November.", "inbound", ["payment_confirmation", "promise_to_pay"]),
