@@ -20,6 +20,7 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.engine import Engine
 
+from commwatch.collector import collection_deferred
 from commwatch.config import Config
 from commwatch.store import JobRun, create_store_engine, ensure_schema, session_scope, utcnow
 from ingest import (
@@ -37,7 +38,6 @@ from monitor.credit_proposals import record_proposals
 from monitor.credit_rules import CREDIT_RULES, evaluate_credit_rules
 from monitor.credit_view import take_snapshots
 from monitor.promises import credit_fingerprint, ledger_fingerprint, update_ledger
-from monitor.sweep import collection_deferred
 from monitor.view import MonitorContext, StoreView
 from nlp.jobs import tag_pending
 from nlp.pipeline import Tagger, default_tagger

@@ -18,12 +18,9 @@ signal covers the weights, the lexicons, the cues and this code.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
-import threading
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -39,6 +36,7 @@ import nlp.components  # noqa: F401  (registers commwatch_sentences and the arch
 import nlp.lexicon  # noqa: F401  (registers commwatch_lexicon)
 import nlp.signals  # noqa: F401  (registers commwatch_signals)
 import nlp.tone  # noqa: F401  (registers commwatch_tone)
+from commwatch.collector import collection_deferred
 from ingest.quotes import new_text_span
 from nlp.components import sentence_chars, text_of
 from nlp.dates import SCANNER
@@ -208,7 +206,7 @@ class Tagger:
             # nearly all of them by reference counting; the cyclic collector would walk the
             # loaded pipeline's few hundred thousand objects again and again meanwhile
             # (about a tenth of tagging time). It resumes between batches instead.
-            with collector_paused():
+            with collection_deferred():
                 results += self._tag_batch(range(first, min(first + batch_size, len(texts))),
                                            texts, directions, sent_ats, trim, channels,
                                            currencies, threads)
@@ -304,30 +302,6 @@ def _extract(doc: Doc, result: Tagging, languages: tuple[str, ...] = ()) -> None
             "reason": dispute_reason(text, focus("dispute")),
             "invoices": refs,
         }
-
-
-_pause_lock = threading.Lock()
-_pauses = 0  # taggers inside `collector_paused` now, in any thread
-_resume = False  # whether the collector was on when the first of them came in
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off for the block, back on (if it was on) when the
-    last block open in any thread ends, so that one thread cannot leave it off for another."""
-    global _pauses, _resume
-    with _pause_lock:
-        if _pauses == 0:
-            _resume = gc.isenabled()
-            gc.disable()
-        _pauses += 1
-    try:
-        yield
-    finally:
-        with _pause_lock:
-            _pauses -= 1
-            if _pauses == 0 and _resume:
-                gc.enable()
 
 
 @lru_cache(maxsize=4)

@@ -7,13 +7,12 @@ from __future__ import annotations
 import gc
 import subprocess
 import sys
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from nlp.pipeline import Tagging, collector_paused, default_tagger
+from nlp.pipeline import Tagging, default_tagger
 
 TEXTS = [
     "We were charged twice for INV-10023, please send a credit note.",
@@ -72,32 +71,6 @@ def test_a_collector_turned_off_by_the_caller_stays_off() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
-
-
-def test_the_last_thread_out_turns_the_collector_back_on() -> None:
-    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
-    seen: dict[str, bool] = {}
-
-    def first() -> None:
-        with collector_paused():
-            first_in.set()
-            second_in.wait(5)
-        first_out.set()
-
-    def second() -> None:
-        first_in.wait(5)
-        with collector_paused():
-            second_in.set()
-            first_out.wait(5)
-            seen["after the first left"] = gc.isenabled()
-
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(10)
-    assert seen == {"after the first left": False}
-    assert gc.isenabled()
 
 
 def test_the_scanner_is_built_when_the_tagger_loads() -> None:
