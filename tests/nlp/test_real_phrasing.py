@@ -51,6 +51,17 @@ CASES = [
     ("Payment is loaded for the 15th.", "inbound", ["promise_to_pay"]),
     ("Payment was loaded on the 3rd, please check your account.", "inbound",
      ["payment_confirmation"]),
+    # disputes in the words AP writes them, beside what only looks like one
+    ("70 nos. of the 450 castings were short received at our Chakan plant.", "inbound",
+     ["dispute"]),
+    ("INV-50377 charges $14.85/ea for the SPF, your quote (attached, Q-2291) was $11.40.",
+     "inbound", ["dispute"]),
+    ("Your quote number was 4471, please reference it on the PO.", "inbound", []),
+    ("Your invoice was raised at N18,500 per carton instead of the N15,200 agreed in our LPO.",
+     "inbound", ["dispute"]),
+    ("The district will not be paying the $325 \"after-hours delivery\" fee on invoice 44810.",
+     "inbound", ["dispute"]),
+    ("We took delivery twice this week, thanks.", "inbound", []),
     # a part payment made, and the rest promised
     ("We have made part payment of ₦500,000 today. The remaining ₦1.1m will be paid on or "
      "before 15th November.", "inbound", ["payment_confirmation", "promise_to_pay"]),
