@@ -62,6 +62,18 @@ CASES = [
     ("The district will not be paying the $325 \"after-hours delivery\" fee on invoice 44810.",
      "inbound", ["dispute"]),
     ("We took delivery twice this week, thanks.", "inbound", []),
+    # billing questions put tersely: a statement, an invoice not come, a line to explain, an
+    # invoice to split, where to pay, a billing address to change
+    ("Pls send SOA, our auditors are in next week.", "inbound", ["billing_query"]),
+    ("have you sent the invoice for last week's order yet? nothing in our inbox", "inbound",
+     ["billing_query"]),
+    ("Can you tell me what the freight charge on there is?", "inbound", ["billing_query"]),
+    ("Morning, can you split INV-5590 by site?", "inbound", ["billing_query"]),
+    ("Quick one - what BSB and account should we be paying into now?", "inbound",
+     ["billing_query"]),
+    ("btw can u update our billing email to accounts@sunnybank.example?", "inbound",
+     ["billing_query"]),
+    ("We will split the payment into two, half on Friday.", "inbound", ["promise_to_pay"]),
     # a part payment made, and the rest promised
     ("We have made part payment of ₦500,000 today. The remaining ₦1.1m will be paid on or "
      "before 15th November.", "inbound", ["payment_confirmation", "promise_to_pay"]),
