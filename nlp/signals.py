@@ -54,6 +54,7 @@ from nlp.pii import find_pii
 
 CLASSIFIER = "textcat_multilabel"
 STRONG = 0.7  # lexicon weight from which a match alone sets its tag
+VOICEMAIL_RULE = "auto.voicemail"  # the automatic replies a call can have
 
 for _name in ("direction", "channel", "cw_signals"):
     if not Doc.has_extension(_name):
@@ -151,10 +152,14 @@ class SignalDecider:
     def decide(self, doc: Doc) -> Decision:
         ext = doc._
         allowed = tags_for(ext.direction)
-        if ext.channel == "call":  # a person speaking on a call is never an automatic reply
+        hits: list[Hit] = ext.cw_hits or []
+        if ext.channel == "call" and not any(
+                h.asserted and h.rule == VOICEMAIL_RULE for h in hits):
+            # A person speaking on a call is never an automatic reply; a voicemail greeting
+            # or a phone menu ("please leave a message after the tone", "for accounts press
+            # two") is the automatic reply of a call.
             allowed = tuple(t for t in allowed if t != "auto_reply")
         cats = doc.cats or {}
-        hits: list[Hit] = ext.cw_hits or []
         asserted: dict[str, list[Hit]] = {}
         countered: set[str] = set()
         for hit in hits:

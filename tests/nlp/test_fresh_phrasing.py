@@ -63,8 +63,24 @@ def test_fresh_phrasing(tagger: Tagger, text: str, labels: list[str]) -> None:
     assert result.labels == labels, result.scores
 
 
-def test_a_call_is_never_an_automatic_reply(tagger: Tagger) -> None:
+def test_a_person_on_a_call_is_never_an_automatic_reply(tagger: Tagger) -> None:
     text = "I'm on medical leave until March and not getting paid, so it's really hard."
     on_call = tagger.tag([text], channels=["call"])[0]
     assert "auto_reply" not in on_call.labels
     assert "hardship" in on_call.labels
+    text = "You've reached your credit limit? Then I'll pay the $900 on Friday."
+    assert "auto_reply" not in tagger.tag([text], channels=["call"])[0].labels
+
+
+@pytest.mark.parametrize("text", [
+    "Hi you've reached Tomasz at Vistula Freight, I'm on annual leave until the twentieth of "
+    "July, for accounts please email accounts at vistulafreight dot example",
+    "Hi, you've reached the accounts payable line for Prairie Grain Co op. Leave your invoice "
+    "number and we'll call you back",
+    "Please hold while we try to connect you. The person you are calling is unavailable. At "
+    "the tone please record your message.",
+    "Thank you for calling Maple Ridge Construction. For accounts payable press two.",
+    "The mailbox is full and cannot accept any messages at this time goodbye",
+])
+def test_a_voicemail_greeting_is_the_automatic_reply_of_a_call(tagger: Tagger, text: str) -> None:
+    assert tagger.tag([text], channels=["call"])[0].labels == ["auto_reply"]
