@@ -829,7 +829,7 @@ def test_a_sum_and_its_own_balance_are_one_payment(tagger: Tagger) -> None:
     ("The invoice total looks like it has VAT charged twice, please check.", "dispute",
      "dispute.duplicate"),
     ("Hi, this is the accounts line. I can't take your call right now, please leave a message "
-     "after the tone.", "auto_reply", "auto.ooo"),
+     "after the tone.", "auto_reply", "auto.voicemail"),
 ])
 def test_reply_wordings_are_shown_by_their_lexicon_phrase(
     tagger: Tagger, text: str, label: str, rule: str
