@@ -823,7 +823,7 @@ def _monthly_plan(
                                if t.start >= m.start() and t.kind != VAGUE and t.when]
     if len(said) == n:  # "in two equal parts on 10th October and 25th October": those days
         dates = said
-    schedule = tuple(Instalment(value, currency, date) for date in dates)
+    schedule = tuple(Instalment(value, currency, day) for day in dates)
     return PromiseValue(
         value, currency, schedule[0].date, schedule,
         (amount.start, amount.end) if amount else None,

@@ -426,7 +426,7 @@ class LexiconMatcher:
             doc._.cw_hits = []
             return doc
         # The cue checks and token patterns work on hash columns, read once.
-        norms, orths, starts, lowers = token_columns(doc)
+        norms, orths, starts, _lowers = token_columns(doc)
         languages = self.languages_of(doc)
         matches = self.phrases(doc)
         if languages and len(self.unaccented):
@@ -435,7 +435,7 @@ class LexiconMatcher:
             if language in self.language_phrases:
                 matches += self.language_phrases[language](doc)
         if self.token_matchers:
-            matches += self._token_matches(doc, norms, orths, languages, lowers)
+            matches += self._token_matches(doc, languages)
         if not matches:
             doc._.cw_hits = []
             return doc
@@ -485,16 +485,14 @@ class LexiconMatcher:
         return self.cue_index_for(self.languages_of(doc)).cues
 
     def _token_matches(
-        self, doc: Doc, norms: list[int], orths: list[int], languages: tuple[str, ...] = (),
-        lowers: list[int] | None = None,
+        self, doc: Doc, languages: tuple[str, ...] = ()
     ) -> list[tuple[int, int, int]]:
         """Token pattern matches within sentences, in the order of sentences, then patterns:
         the English files' patterns (their accent-less forms only in a doc of another
         language) and those of the doc's own `languages`."""
         skip = ENGLISH if languages else OTHER_LANGUAGE
         candidates: dict[int, list[int]] = {}  # pattern number -> where it may start
-        if lowers is None:
-            lowers = token_columns(doc).lowers
+        norms, orths, _starts, lowers = token_columns(doc)
         columns = {_NORM: norms, _LOWER: lowers, _ORTH: orths}
         table: list[Any] | None = None
         last = len(norms) - 1

@@ -576,27 +576,17 @@ def _merge(label: str, hits: list[Hit], text: str) -> list[Evidence]:
 
 
 def _lower(doc: Doc) -> list[str]:
-    """The doc's tokens lower-cased, worked out once a doc (the cue checks read them)."""
+    """The doc's tokens lower-cased, worked out once a doc (the cue checks read them), from
+    the LOWER hashes read with the doc's other columns: making a Token for every word of the
+    doc cost more than the checks that read them."""
     kept = doc.user_data.get(_LOWER_KEY)
     if kept is None or len(kept) != len(doc):
-        # From the ORTH hashes, each word lowered once a process: making a Token for every
-        # word of the doc cost more than the checks that read them.
-        lowered = _LOWERED
-        if len(lowered) >= 200_000:
-            lowered.clear()
         strings = doc.vocab.strings
-        kept = []
-        for orth in token_columns(doc).orths:
-            word = lowered.get(orth)
-            if word is None:
-                word = lowered[orth] = strings[orth].lower()
-            kept.append(word)
-        doc.user_data[_LOWER_KEY] = kept
+        kept = doc.user_data[_LOWER_KEY] = [strings[h] for h in token_columns(doc).lowers]
     return kept
 
 
 _LOWER_KEY = "cw_lower"
-_LOWERED: dict[int, str] = {}  # ORTH hash -> the word in lower case
 _SETTLED_KEY = "cw_settled_said"
 
 
