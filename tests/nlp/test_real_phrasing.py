@@ -62,12 +62,19 @@ CASES = [
     ("The district will not be paying the $325 \"after-hours delivery\" fee on invoice 44810.",
      "inbound", ["dispute"]),
     ("We took delivery twice this week, thanks.", "inbound", []),
+    ("You've taken the card payment twice - once on 3 November and again on 4 November.",
+     "inbound", ["dispute", "payment_confirmation"]),
+    ("You have levied a late payment charge of Rs 3,540 on invoice 2976 although we paid within "
+     "terms.", "inbound", ["dispute", "payment_confirmation"]),
+    ("The council has levied a new fee on our parking, so cash is tight.", "inbound",
+     ["hardship"]),
     # billing questions put tersely: a statement, an invoice not come, a line to explain, an
     # invoice to split, where to pay, a billing address to change
     ("Pls send SOA, our auditors are in next week.", "inbound", ["billing_query"]),
     ("have you sent the invoice for last week's order yet? nothing in our inbox", "inbound",
      ["billing_query"]),
     ("Can you tell me what the freight charge on there is?", "inbound", ["billing_query"]),
+    ("What's that for? There is a line of $45 on INV-2210.", "inbound", ["billing_query"]),
     ("Morning, can you split INV-5590 by site?", "inbound", ["billing_query"]),
     ("Quick one - what BSB and account should we be paying into now?", "inbound",
      ["billing_query"]),
