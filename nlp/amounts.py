@@ -57,7 +57,8 @@ WORDS = {
     "pesos": "MXN", "peso": "MXN", "dlls": "USD", "dll": "USD", "dls": "USD",
     "shekels": "ILS", "shekel": "ILS", "shekalim": "ILS", "dong": "VND", "won": "KRW",
     "rupiah": "IDR", "forint": "HUF", "forints": "HUF", "koruna": "CZK", "korun": "CZK",
-    "tenge": "KZT", "krona": "SEK", "rials": None, "rial": None,
+    "tenge": "KZT", "krona": "SEK", "rials": None, "rial": None, "shillings": None,
+    "shilling": None,
     # Names of several currencies with no usual reading: nlp.currency settles them from where
     # the customer writes, or leaves the currency open.
     "dinar": None, "dinars": None, "kroner": None, "krone": None,
@@ -131,7 +132,7 @@ _WORD_CUR = (
     r"dollars?|bucks|euros?|pounds?(?:\s+sterling)?|quid|sterling|yen|rupees?|francs?|naira|rand"
     r"|reais|zlotys?|złoty|złotych|dirhams?|riyals?|ringgit|baht|yuan|rmb|renminbi|kronor|liras?"
     r"|cedis?|taka|zlotych|soles|franken|pesos?|dlls?|dls|shekels?|shekalim|dong|won|rupiah"
-    r"|forints?|korun[ay]?|tenge|krona|kroner|krone|dinars?|rials?"
+    r"|forints?|korun[ay]?|tenge|krona|kroner|krone|dinars?|rials?|shillings?"
 )
 _SUFFIX = (
     r"(?:\s?(?:de\s+)?(?P<post>€|£|₹|¥|\$|zł|zl|f\s?cfa|cfa|kz|dhs?|m\.\s?n\.?|₪|₺|₫|đ|৳|₸|₴|₾|元|円|원|฿|lei|kr\.?|:-"
@@ -154,7 +155,7 @@ _TENS = {w: 10 * (i + 2) for i, w in enumerate(
 _NUMBER_WORD = (
     r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
     r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|"
-    r"ninety|hundred|thousand|grand|million|half|and)"
+    r"ninety|hundred|thousand|grand|million|lakhs?|lacs?|crores?|half|and)"
 )
 _WORDED = re.compile(
     r"\b(?P<words>" + _NUMBER_WORD + r"(?:[\s-]+" + _NUMBER_WORD + r")*)\s+" + _ADJ
@@ -187,7 +188,7 @@ _HUNDREDS_SAID = (
     + _COUNTED
 )
 _SPOKEN = re.compile(
-    r"\b(?:pay|paying|do|send|sending|put|putting|make|have|owe)\s+"
+    r"\b(?:pay|paying|do|send|sending|put|putting|make|have|owe|give|giving)\s+"
     r"(?:(?:you|it|like|about|around|maybe|another|only|just|the|full|other|last|remaining|"
     r"first|next)\s+){0,3}" + _HUNDREDS_SAID,
     re.IGNORECASE,
@@ -225,7 +226,7 @@ _PAIRED = re.compile(
 # "two point five k", "one point two grand": a decimal said in words before k/grand/thousand.
 _POINT_K = re.compile(
     r"\b(?P<words>(?P<int>" + _UNIT_WORD + r"|ten|eleven|twelve|" + _TEEN_OR_TENS
-    + r")\s+point\s+(?P<dec>" + _UNIT_WORD + r")\s*(?P<unit>k|grand|thousand))\b",
+    + r")\s+point\s+(?P<dec>" + _UNIT_WORD + r")\s*(?P<unit>k|grand|thousand|million))\b",
     re.IGNORECASE,
 )
 _HUNDRED_REST = (
@@ -259,7 +260,7 @@ _EVEN = re.compile(
 # a spoken sum is: it takes the account's or the message's currency.
 _BARE_FIGURE = re.compile(
     r"(?:\b(?:pay|paying|send|sending|transfer|e-?\s?transfer|wire|deposit|remit|do|clear|"
-    r"settle|put\s+through"
+    r"settle|put\s+through|full|whole|entire|totall?ing|amounting\s+to"
     # Spanish and Portuguese: "le deposito los 2,800", "son los 850000", "mando o TED dos 2700"
     r"|pago|pagamos|deposito|depositamos|transfiero|transferimos|abono|abonamos|liquido|"
     r"liquidamos|consigno|consignamos|mando|mandamos|env[ií]o|enviamos|son|ser[ií]an|"
@@ -267,7 +268,8 @@ _BARE_FIGURE = re.compile(
     r"|\b(?:cheque|check)(?:\s+\w+){0,2}?\s+for)\s+"
     r"(?:(?:the|whole|full|entire|remaining|other|balance\s+of|about|like|maybe|only|just|"
     r"los|las|el|la|lo|os|as|o|a|dos|das|de|otros|outros|restantes|total)\s+)"
-    r"{0,3}(?P<fig>\d{1,3}(?:,\d{3})+(?:\.\d\d)?|\d{1,3}(?:\.\d{3})+(?:,\d\d)?|\d{3,7}(?:\.\d\d)?)"
+    r"{0,3}(?!20[2-3]\d(?![\d,.]))(?P<fig>\d{1,3}(?:,\d{3})+(?:\.\d\d)?|\d{1,3}(?:\.\d{3})+(?:,\d\d)?"
+    r"|\d{1,3}(?:[ \u00a0]\d{3})+(?![ \u00a0]?\d)|\d{3,7}(?:\.\d\d)?)"
     # "23,500/=" and "218,400/-": East African and South Asian ways of closing a sum.
     r"(?![\d:%-]|/(?![=-])|[.,]\d)"
     r"(?!\s*(?:th|st|nd|rd|am|pm|a\.m|p\.m|hrs?|h)\b)"
@@ -341,6 +343,11 @@ def parse_number(raw: str) -> float | None:
         return None
 
 
+# "one lakh forty thousand" is 140,000, as India and Pakistan say it.
+_BIG = {"thousand": 1e3, "grand": 1e3, "million": 1e6, "lakh": 1e5, "lakhs": 1e5, "lac": 1e5,
+        "lacs": 1e5, "crore": 1e7, "crores": 1e7}
+
+
 def words_to_number(text: str) -> float | None:
     """ "twelve hundred" -> 1200, "two and a half thousand" -> 2500, "eighty-five hundred" -> 8500.
 
@@ -370,7 +377,7 @@ def words_to_number(text: str) -> float | None:
         elif kind == "hundred":
             current = (current or 1) * 100
         elif kind == "big":
-            total += (current or 1) * (1e6 if t == "million" else 1e3)
+            total += (current or 1) * _BIG[t]
             current = 0.0
         else:  # a lone "half"
             current += 0.5
@@ -412,7 +419,8 @@ def _point_k(text: str) -> float | None:
     if m is None:
         return None
     whole = words_to_number(m.group("int"))
-    return None if whole is None else (whole + _SMALL[m.group("dec").lower()] / 10) * 1000
+    scale = 1_000_000 if m.group("unit").lower() == "million" else 1000
+    return None if whole is None else (whole + _SMALL[m.group("dec").lower()] / 10) * scale
 
 
 # Which word kind may follow which ("" = start): "twenty two" yes, "ten three" no.
@@ -429,8 +437,8 @@ _MAY_FOLLOW = {
 
 
 def _word_kind(word: str) -> str | None:
-    kinds = {"a": "one", "an": "one", "hundred": "hundred", "thousand": "big", "grand": "big",
-             "million": "big", "half": "half"}
+    kinds = {"a": "one", "an": "one", "hundred": "hundred", "half": "half", **dict.fromkeys(
+        _BIG, "big")}
     if word in _SMALL:
         return "unit" if _SMALL[word] < 10 else "teen"
     if word in _TENS:
@@ -577,7 +585,8 @@ _SHARED = {"$": "$", "dollars": "$", "dollar": "$", "bucks": "$", "rs": "rs", "r
            "dhs": "dh", "dirhams": "dh", "dirham": "dh", "¥": "¥", "pounds": "pounds",
            "pound": "pounds", "riyals": "riyal", "riyal": "riyal", "rials": "riyal",
            "rial": "riyal", "dinars": "dinar", "dinar": "dinar", "kr": "kr", "kr.": "kr",
-           "kroner": "kr", "krone": "kr", ":-": "kr"}
+           "kroner": "kr", "krone": "kr", ":-": "kr", "shillings": "shilling",
+           "shilling": "shilling"}
 # Units of one country's counting: "3.2 juta" is rupiah, "500만원" won, "120tr" dong; 万
 # is counted in yuan and in yen.
 _UNIT_CURRENCY = {"juta": "IDR", "jt": "IDR", "ribu": "IDR", "rb": "IDR", "만": "KRW",

@@ -42,7 +42,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from ingest.quotation import quote_start
-from nlp.amounts import ADJECTIVES, CODES, Money, find_amounts
+from nlp.amounts import ADJECTIVES, CODES, WORDS, Money, find_amounts
 from nlp.places import finder as place_finder
 
 # The currencies each shared symbol (as `Money.shared` names it) is written for.
@@ -56,6 +56,7 @@ FAMILIES = {
     "riyal": frozenset("SAR QAR OMR YER".split()),
     "dinar": frozenset("KWD BHD JOD IQD TND DZD LYD RSD".split()),
     "kr": frozenset("SEK NOK DKK ISK".split()),
+    "shilling": frozenset("KES UGX TZS SOS".split()),
 }
 # UTC offsets (minutes) where one country writes the symbol.
 _OFFSETS = {
@@ -71,6 +72,9 @@ _OFFSETS = {
 # countries above, the rupee countries, the UAE and Bangladesh. +03:00 (Kenya, Saudi Arabia,
 # Qatar), +08:00 and every European or American offset are shared, and settle nothing.
 _BARE = {**_OFFSETS["$"], **_OFFSETS["rs"], 240: "AED", 360: "BDT"}
+# North America's clocks, Newfoundland's to Alaska's (minutes), where "cheque" is Canadian.
+_NORTH_AMERICA = frozenset((-210, -180, -240, -300, -360, -420, -480))
+_CHEQUE = re.compile(r"\bcheque", re.IGNORECASE)
 # Where a message written in a language is sent from, when that says which money it is
 # counted in (`nlp.language` codes; UTC offsets in minutes): Spanish from UTC-6 is Mexican,
 # from UTC-5 Colombian, from UTC-3 Argentine; Portuguese from UTC-3 Brazilian; French from
@@ -96,6 +100,15 @@ _RAILS = {
     "jazzcash": "PKR", "easypaisa": "PKR", "neft": "INR", "imps": "INR", "upi": "INR",
     "spei": "MXN", "gcash": "PHP", "m-pesa": "KES", "mpesa": "KES", "paynow": "SGD",
 }
+# Names of one currency each that are no other English word, wherever they stand ("since the
+# naira fell"): "rand", "won", "dong" and "real" are left out.
+_ONE_CURRENCY_WORDS: dict[str, str] = {
+    word: code
+    for word in ("naira", "cedis", "cedi", "ringgit", "baht", "rupiah", "taka", "shekels",
+                 "shekel", "zloty", "złoty", "zlotys", "złotych", "reais", "forints", "forint",
+                 "koruna", "tenge", "euros", "euro", "sterling", "quid")
+    if (code := WORDS[word]) is not None
+}
 # What a country's adjective names ("Kuwaiti dinar", "Egyptian pounds", "Danish kroner").
 _NAMED_WORDS = (r"dinars?|riyals?|rials?|pounds?|kroner|krone|krona|kronor|shillings?|francs?"
                 r"|rupees?")
@@ -103,6 +116,7 @@ _NAMED = re.compile(
     r"(?<![\w$])(?:(?P<adj>" + "|".join(re.escape(k).replace(r"\ ", r"\s+") for k in _NAMES)
     + r")\s+(?:dollars?|funds|currency|" + _NAMED_WORDS + r")"
     r"|(?P<pesos>pesos?)"
+    r"|(?P<word>" + "|".join(_ONE_CURRENCY_WORDS) + r")"
     r"|(?P<rail>" + "|".join(re.escape(k).replace(r"\ ", r"\s?") for k in _RAILS) + r")"
     # A code alone only as the currency things are in: "CAD drawings" are not money.
     r"|(?<=\bin\s)(?-i:(?P<code>" + "|".join(CODES) + r")))(?![\w$])",
@@ -170,6 +184,8 @@ class CurrencyContext:
         groups = m.groupdict()
         if groups.get("code"):
             return m.group("code")
+        if groups.get("word"):
+            return _ONE_CURRENCY_WORDS[m.group("word").lower()]
         if groups.get("rail"):
             return _RAILS[" ".join(m.group("rail").lower().split())]
         return _NAMES[" ".join(m.group("adj").lower().split())]
@@ -217,9 +233,11 @@ class CurrencyContext:
             local = _LOCAL.get(language, {}).get(self.offset)
             if local is not None and fits(local):
                 return local
-        if symbol:
-            return _OFFSETS.get(symbol, {}).get(self.offset)
-        return _BARE.get(self.offset)
+        by_clock = _OFFSETS.get(symbol, {}).get(self.offset) if symbol else _BARE.get(self.offset)
+        if by_clock is None and symbol in ("$", None) and self.offset in _NORTH_AMERICA and (
+                _CHEQUE.search(self.text)):
+            return "CAD"  # a North American who writes "cheque" is, most often, Canadian
+        return by_clock
 
 
 __all__ = ["FAMILIES", "CurrencyContext"]

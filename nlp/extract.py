@@ -588,6 +588,10 @@ def _borrow(
            and len(_FILLER_SENTENCE.findall(text, *scored[after].span)) <= 2
            and scored[after].span[1] - scored[after].span[0] <= 12):
         after += 1
+    if want == "amounts":
+        whole = _whole_sum_after(text, scored, after, chosen)
+        if whole is not None:
+            return [*chosen, whole]
     for j in (i - 1, after):
         if not 0 <= j < len(scored) or scored[j] in chosen:
             continue
@@ -633,10 +637,47 @@ def _borrow(
     return chosen
 
 
+def _whole_sum_after(
+    text: str, scored: list[_Sentence], after: int, chosen: list[_Sentence]
+) -> _Sentence | None:
+    """The sentence right after a dated promise that names the sum as the whole of it, or
+    restates the same day with the sum: "…payment will go Friday arvo. Full $4,995.", "I said
+    I'd pay Friday and I will. You'll have the $2,475 by Friday." One sentence with neither a
+    sum nor a day may stand between ("can we pay on the 20th? that's when our deposit comes
+    in. it'd be the whole $2,310")."""
+    days = {t.when for t in chosen[-1].times}
+    if not days:
+        return None
+    for j in (after, after + 1):
+        if j >= len(scored) or scored[j] in chosen:
+            return None
+        neighbour = scored[j]
+        if neighbour.amounts:
+            if any(_THRESHOLD_BEFORE.search(text, max(0, a.start - 20), a.start)
+                   for a in neighbour.amounts):
+                return None
+            if neighbour.times and {t.when for t in neighbour.times} <= days:
+                return neighbour
+            if not neighbour.times and any(_WHOLE_SUM.search(text, max(0, a.start - 30), a.start)
+                                           for a in neighbour.amounts):
+                return neighbour
+            return None
+        if neighbour.times or "\n\n" in text[chosen[-1].span[1] : neighbour.span[1]]:
+            return None
+    return None
+
+
+# "the full six hundred and eighty", "Full $4,995", "the whole lot, eleven thousand two hundred"
+_WHOLE_SUM = re.compile(
+    r"\b(?:full|whole|entire|total|all)(?:\s+(?:lot|amount|balance|sum|thing|of\s+it))?"
+    r"[\s,:]*(?:(?:of\s+)?(?:the\s+)?(?:ah|uh|um|er)?[\s,]*)?$", re.IGNORECASE)
+
+
 _FILLER_SENTENCE = re.compile(r"\w+")
 # A sentence that starts by pointing back at the one before: "It will go in Friday's run."
-_BACK_REFERENCE = re.compile(r"(?:it|that|this|which)(?:'ll|’ll|\s+(?:will|shall|is|'s|goes|"
-                             r"should|would))\b", re.IGNORECASE)
+_BACK_REFERENCE = re.compile(r"(?:(?:it|that|this|which)(?:'ll|’ll|\s+(?:will|shall|is|'s|goes|"
+                             r"should|would))|(?:they|these|those)(?:'ll|’ll|\s+(?:will|shall|"
+                             r"are|go|should|would)))\b", re.IGNORECASE)
 
 
 # "anything above £5,000" is a limit, not a sum anyone pays.

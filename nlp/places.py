@@ -20,7 +20,7 @@ from nlp.dates import trie
 
 PLACES = Path(__file__).parent / "data" / "places.json"
 _SECTIONS = ("places", "regions", "company_forms", "phone_codes", "postcodes", "word_codes",
-             "area_codes")
+             "area_codes", "local_words")
 # A name right after a greeting is a person's ("Hi Sydney", "Dear Adelaide"); a place
 # someone goes to is not where they write from ("he is travelling to Dubai").
 _NOT_HERE = re.compile(
@@ -44,6 +44,8 @@ class PlaceFinder:
     phones: dict[str, str]
     postcodes: tuple[tuple[re.Pattern[str], str], ...]
     area_codes: dict[str, str]  # North American area code -> currency
+    local: re.Pattern[str] | None = None  # local_words, each its own group
+    by_local: tuple[str, ...] = ()  # the currency of each group of `local`
 
     def currencies_in(self, text: str) -> set[str]:
         """The currencies the places, company forms, phone numbers and postcodes in `text`
@@ -70,6 +72,9 @@ class PlaceFinder:
         for pattern, currency in self.postcodes:
             if pattern.search(text):
                 found.add(currency)
+        if self.local is not None:
+            for m in self.local.finditer(text):
+                found.add(self.by_local[m.lastindex - 1])  # type: ignore[operator]
         if self.area_codes:
             for m in _NORTH_AMERICAN.finditer(text):
                 area = self.area_codes.get(m.group("a") or m.group("b"))
@@ -154,8 +159,35 @@ def load(path: Path = PLACES) -> PlaceFinder:
             if area_codes.setdefault(code, currency) != currency:
                 raise PlaceError(f"{path}: area code '{code}' is listed for "
                                  f"{area_codes[code]} and {currency}")
+    local, by_local = _local_words(path, _strings(raw, "local_words"))
     return PlaceFinder(names, by_name, regions, by_region, frozenset(words), dict(phones),
-                       tuple(postcodes), area_codes)
+                       tuple(postcodes), area_codes, local, by_local)
+
+
+def _local_words(path: Path, section: dict[str, list[str]]) -> tuple[
+        re.Pattern[str] | None, tuple[str, ...]]:
+    """One pattern for every currency's local words, a group each: whole words, any case,
+    but an entry all in capitals ("ACH") as written."""
+    seen: dict[str, str] = {}
+    groups, currencies = [], []
+    for currency, listed in section.items():
+        for word in listed:
+            if seen.setdefault(word.lower(), currency) != currency:
+                raise PlaceError(f"{path}: 'local_words' lists '{word}' for "
+                                 f"{seen[word.lower()]} and {currency}")
+        capitals = [_said(w) for w in listed if w.isupper()]
+        others = [_said(w) for w in listed if not w.isupper()]
+        alternatives = [f"(?i:{'|'.join(others)})"] if others else []
+        alternatives += capitals
+        groups.append(f"({'|'.join(alternatives)})")
+        currencies.append(currency)
+    if not groups:
+        return None, ()
+    return re.compile(r"(?<![\w/])(?:" + "|".join(groups) + r")(?![\w/])"), tuple(currencies)
+
+
+def _said(word: str) -> str:
+    return re.escape(word).replace(r"\ ", r"\s+")
 
 
 @lru_cache(maxsize=1)

@@ -339,6 +339,16 @@ def test_sums_said_without_a_money_word(text: str, amount: float, words: str,
         ("Ill e transfer 600 tonite", 600.0, "600", True),
         ("will pay 2,450 on Friday Nov 13", 2450.0, "2,450", True),
         ("we'll send the 1,200.50.", 1200.5, "1,200.50", True),
+        # After "the full" or "the whole", or a total, with any grouping.
+        ("Monday coming I'll make the payment. The full 32 000.", 32000.0, "32 000", True),
+        ("The 4 invoices totalling 7,420.00 have been approved", 7420.0, "7,420.00", True),
+        # Said in words: a million with a decimal, lakhs as India says them, after "give".
+        ("Give me till end of December, I'll pay the whole one point eight million.",
+         1800000.0, "one point eight million", True),
+        ("Once he signs I'll do the RTGS same day, the full one lakh forty thousand.",
+         140000.0, "one lakh forty thousand", True),
+        ("What I can do is give you ten thousand end of the month", 10000.0, "ten thousand",
+         False),
         # A spoken sum found from its middle starts where its number words start.
         ("So we'll pay, ah, four thousand one hundred and twenty today", 4120.0,
          "four thousand one hundred and twenty", True),
@@ -365,7 +375,8 @@ def test_sums_with_no_currency_and_parts_of_sums(text: str, amount: float, words
     "text",
     ["pay invoice 4471 friday", "we'll pay 2026 invoices next week", "send 500 units",
      "I will pay the 15th", "we will send 12/11", "pay at 10:30", "we will pay 40 on Friday",
-     "send 300 pcs", "we transfer 1.5% interest", "do 400 lines on the order"],
+     "send 300 pcs", "we transfer 1.5% interest", "do 400 lines on the order",
+     "we'll pay for the whole 2026 season", "the full 12 000 units"],
 )
 def test_figures_after_a_paying_verb_that_are_not_sums(text: str) -> None:
     assert find_amounts(text) == []

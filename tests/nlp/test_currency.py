@@ -187,6 +187,15 @@ def test_the_tagger_reads_the_thread_an_eval_text_quotes() -> None:
         ("Will pay 12,000 on Sunday.", "+08:00", (12000.0, None)),
         ("Will pay 12,000 on Sunday.", "+00:00", (12000.0, None)),
         ("Will pay 12,000 on Sunday.", "-05:00", (12000.0, None)),
+        # Shillings are Kenya's, Uganda's, Tanzania's and Somalia's: the clock they share
+        # says nothing, a payment system only Kenya uses does.
+        ("I will send, ah, sixty thousand shillings, by Thursday evening.", "+03:00",
+         (60000.0, None)),
+        ("Eighty-five thousand shillings, I'll send it on M-Pesa by Thursday.", "+03:00",
+         (85000.0, "KES")),
+        # A currency named anywhere in the message, by a name that is no other word.
+        ("Since the naira fall we are struggling. I'll pay the whole one point eight million "
+         "end of December.", "+01:00", (1800000.0, "NGN")),
     ],
 )
 def test_a_bare_sum_is_read_where_the_sender_is(text: str, offset: str,
@@ -203,7 +212,8 @@ def test_the_account_does_not_overrule_the_message_for_a_bare_sum() -> None:
     ("text", "shared"),
     [("$500", "$"), ("500 dollars", "$"), ("twelve hundred bucks", "$"), ("Rs 4,000", "rs"),
      ("4,000 rupees", "rs"), ("$980 AUD", None), ("C$5", None), ("US$5", None),
-     ("five hundred Canadian dollars", None), ("€500", None), ("Rs 4,000 PKR", None)],
+     ("five hundred Canadian dollars", None), ("€500", None), ("Rs 4,000 PKR", None),
+     ("sixty thousand shillings", "shilling")],
 )
 def test_which_amounts_have_a_shared_symbol(text: str, shared: str | None) -> None:
     (money,) = find_amounts(text)
@@ -280,6 +290,38 @@ def test_where_the_customer_writes_from_says_which(
 
 
 @pytest.mark.parametrize(
+    ("text", "offset", "expected"),
+    [
+        # Words only one country's customers write.
+        ("Ja, no, we'll pay the twenty-two thousand on the twenty-sixth.", "+02:00",
+         (22000.0, "ZAR")),
+        ("Eish, sorry. The full 32 000 on Monday.", "+02:00", (32000.0, "ZAR")),
+        ("Yes po, we will deposit the forty-two thousand on the twenty-fifth.", "+08:00",
+         (42000.0, "PHP")),
+        ("Oga I go send 200k today evening.", "+01:00", (200000.0, "NGN")),
+        ("can we pay on the 20th? it's when our OHIP deposit comes in. The whole $2,310",
+         "-05:00", (2310.0, "CAD")),
+        ("Zelle won't let me send that much so I'll mail a check tmrw for the 860", "-08:00",
+         (860.0, "USD")),
+        ("We'll send the 4,200 by ACH on Friday.", "-06:00", (4200.0, "USD")),
+        # An abbreviation in capitals counts only as written: "ach so" is German.
+        ("ach so, we'll send the 4,200 on Friday.", "-06:00", (4200.0, None)),
+        # "cheque" in North America is Canadian; elsewhere it says nothing.
+        ("Cheque's in the mail, post-dated Dec 1 for the full $7,240.", "-07:00",
+         (7240.0, "CAD")),
+        ("We'll get you eighteen hundred Friday, Gerry has the chequebook.", "-03:00",
+         (1800.0, "CAD")),
+        ("Cheque's in the mail, post-dated Dec 1 for the full $7,240.", "+08:00",
+         (7240.0, "USD")),
+        ("Payment of the full $7,240 goes out Dec 1.", "-07:00", (7240.0, "USD")),
+    ],
+)
+def test_words_only_one_country_writes_say_which(
+        text: str, offset: str, expected: tuple[float, str | None]) -> None:
+    assert currency_of(text, offset) == expected
+
+
+@pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("I send you two thousand five hundred dinar, Kuwaiti dinar, by transfer tomorrow.",
@@ -318,6 +360,9 @@ def test_a_bad_places_file_is_named_with_its_key(tmp_path: Path) -> None:
         load(bad)
     bad.write_text('{"area_codes": {"CAD": ["60"]}}', encoding="utf-8")
     with pytest.raises(PlaceError, match=r"'area_codes' CAD: '60' is not an area code"):
+        load(bad)
+    bad.write_text('{"local_words": {"ZAR": ["eish"], "KES": ["Eish"]}}', encoding="utf-8")
+    with pytest.raises(PlaceError, match=r"'local_words' lists 'Eish' for ZAR and KES"):
         load(bad)
     bad.write_text('{"towns": {}}', encoding="utf-8")
     with pytest.raises(PlaceError, match=r"unknown key\(s\) \['towns'\]"):

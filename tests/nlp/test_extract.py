@@ -18,6 +18,7 @@ from nlp.extract import (
     invoice_refs,
     sentences,
 )
+from nlp.pipeline import default_tagger
 
 WED = datetime.fromisoformat("2026-03-04T10:00:00+00:00")
 
@@ -565,6 +566,35 @@ def test_a_filler_sentence_does_not_part_the_date_from_the_sum() -> None:
             "Three thousand even.")
     found = extract_promise(text, sent, [(text.index("We'll do"), text.index(" it the"))])
     assert found is not None and found.amount is None
+
+
+@pytest.mark.parametrize(
+    ("text", "amount", "day"),
+    [
+        # The sum follows the dated promise, named as the whole of it.
+        ("Hey, no stress, payment will go Friday arvo. Full $4,995.", 4995.0, 27),
+        ("can we pay on the 30th? that's when our next deposit comes in. it'd be the whole "
+         "$2,310", 2310.0, 30),
+        ("Ah look, I'll have it for you Friday. Grand. The full six hundred and eighty, yeah.",
+         680.0, 27),
+        # The same day said again, with the sum.
+        ("Yeah, I said I'd pay Friday and I will. You'll have the $2,475 by Friday, end of "
+         "day.", 2475.0, 27),
+        # "They" point back to the sum before.
+        ("Hi Liam, 9920 and 9934 are approved, $4,615.00 all up. They'll be paid Friday.",
+         4615.0, 27),
+        # A sum after the promise that is a limit, or not said to be the whole of it across
+        # a sentence that says something else.
+        ("Payment will go Friday. Anything over $10,000 needs two signatures.", None, 27),
+        ("Payment will go Friday. Our controller signs off. The statement shows $4,995.",
+         None, 27),
+    ],
+)
+def test_a_sum_said_after_the_dated_promise(text: str, amount: float | None, day: int) -> None:
+    sent = datetime.fromisoformat("2026-11-25T10:00:00-05:00")
+    (result,) = default_tagger().tag([text], sent_ats=[sent])
+    assert result.promise is not None
+    assert (result.promise["amount"], result.promise["date"]) == (amount, f"2026-11-{day}")
 
 
 FORM = ("The following payment has been scheduled:\nSupplier: Brightline Parts\n"
