@@ -170,7 +170,7 @@ _PAST_VERB = (
     r"paid|payed|sent|remitted|transferred|transfered|wired|posted|deposited|processed|"
     # "released" alone is still to come ("will be released Friday"); after "have" it is done
     r"(?:have|has|had|'ve|’ve)\s+(?:(?:just|already|now|today)\s+)?released|"
-    r"went\s+out|gone\s+out|"
+    r"went(?:\s+out)?|gone\s+out|"
     r"made\s+(?:the|a|our)?\s*(?:(?:part|partial|full|first|second|final)\s+)?(?:payment|transfer)|"
     r"was\s+made|were\s+made|"
     r"been\s+made|done\s+the\s+payment|did\s+(?:it|the\s+payment|the\s+transfer|a\s+transfer)|"
@@ -178,7 +178,7 @@ _PAST_VERB = (
     r"received\s+(?:our|the|your|my)?\s*(?:transfer|payment|remittance|money|funds|cheque)|"
     r"received|delivered|arrived|shipped|ordered|issued|dated|invoiced\s+on|billed\s+on|since|"
     r"spoke|spoken|talked|discussed|called|emailed|wrote|"
-    r"was\s+due|were\s+due|fell\s+due|due\s+date|cheque|check\s+(?:no|number|#)|remittance"
+    r"was\s+due|were\s+due|fell\s+due|due\s+date|cheque(?!\s+run)|check\s+(?:no|number|#)|remittance"
 )
 # Other languages' past paying verbs (`data/dates.json`, past_verbs): "ho pagato 500 €".
 _PAST_VERB_ABROAD = "|".join(re.escape(p).replace(r"\ ", r"\s+")
@@ -213,6 +213,7 @@ _FUTURE_AUX_BEFORE = re.compile(
 )
 
 
+_BY_MEANS = re.compile(r"\b(?:by|via|through|per|with)\s+(?:a\s+)?$", re.IGNORECASE)
 # "I'll have all of it, $5,327.80, paid by EOM"
 _HAVE_IT = re.compile(
     r"\b(?:will|'ll|’ll|ill|gonna|going\s+to)\s+have\b(?:[^.!?\n]|\.(?=\d)){0,50}$",
@@ -241,6 +242,8 @@ def _cues(text: str, span: Span) -> list[_Cue]:
             kind = FUTURE  # "will be paid", "to be sent", "get it paid", "I'll have it all paid"
         elif kind == PAST and m.group(0).lower() == "dated" and _CHEQUE_BEFORE.search(lead):
             kind = FUTURE  # "cheque dated 15th", "post-dated": a post-dated cheque is a promise
+        elif kind == PAST and m.group(0).lower() == "cheque" and _BY_MEANS.search(lead):
+            continue  # "we will settle … by cheque on 17 December": how, not when
         elif kind == PAST and m.group(0).lower() == "already":
             kind = ALREADY
         out.append(_Cue(m.start(), m.end(), kind))
@@ -251,6 +254,7 @@ def _cues(text: str, span: Span) -> list[_Cue]:
 _TURN = re.compile(r"\b(?:but|however|though|although)\b|;", re.IGNORECASE)
 _STOPS = r"[,;:!?\n]|\.(?!\d)"
 _CLAUSE_BREAK = re.compile(rf"{_STOPS}|\band\b", re.IGNORECASE)
+_AFTER_BREAK = re.compile(r"\band\b|;|\.(?!\d)", re.IGNORECASE)
 # … and "and" or "but" as the other languages say it ("a" is also "to" in three of them).
 _CLAUSE_BREAK_ABROAD = re.compile(
     rf"{_STOPS}|\b(?:and|y|e|et|und|i|oraz|pero|mas|mais|aber|ale|però|ma)\b", re.IGNORECASE)
@@ -269,7 +273,10 @@ def _context(cues: list[_Cue], start: int, end: int, *, ahead: int,
               and (text is None or not _TURN.search(text, c.end, start))
               and not (c.in_clause and text is not None
                        and _CLAUSE_BREAK_ABROAD.search(text, c.end, start))]
-    after = [c for c in cues if c.start >= end and c.start - end <= ahead]
+    # A cue after the value speaks for it only in its own clause: "sent … today and the
+    # remaining …" leaves "today" with "sent".
+    after = [c for c in cues if c.start >= end and c.start - end <= ahead
+             and not (text is not None and _AFTER_BREAK.search(text, end, c.start))]
     best_before = before[-1] if before else None
     best_after = after[0] if after else None
     if best_after and (best_before is None or best_after.start - end < start - best_before.end):

@@ -597,6 +597,31 @@ def test_a_sum_said_after_the_dated_promise(text: str, amount: float | None, day
     assert (result.promise["amount"], result.promise["date"]) == (amount, f"2026-11-{day}")
 
 
+@pytest.mark.parametrize(
+    ("text", "sent", "amount", "day"),
+    [
+        # A cheque is how it is paid, not a cheque already written.
+        ("Noted with thanks. We will settle HKD 58,200 for invoice HK26-1190 by cheque on 17 "
+         "December.", "2026-12-10T10:05:00+08:00", 58200.0, "2026-12-17"),
+        # A cheque run is when.
+        ("INV-31104 has now been approved. We've sent C$5,000 by EFT today and the remaining "
+         "C$3,275.40 will follow in the November 20 cheque run.", "2026-11-06T10:00:00-05:00",
+         3275.4, "2026-11-20"),
+        # What "went" today is paid; the promise is the rest.
+        ("Hi Karen, £2,500 went today as promised. The final £2,100 will be paid on 18 "
+         "December.", "2026-11-18T13:15:00+00:00", 2100.0, "2026-12-18"),
+        # A post-dated cheque still falls due on its date.
+        ("I've put a post-dated cheque in the mail today for $7,450.00, dated March 27.",
+         "2026-03-12T15:20:00-03:00", 7450.0, "2026-03-27"),
+    ],
+)
+def test_what_is_paid_now_and_what_is_promised(text: str, sent: str, amount: float,
+                                               day: str) -> None:
+    (result,) = default_tagger().tag([text], sent_ats=[datetime.fromisoformat(sent)])
+    assert result.promise is not None
+    assert (result.promise["amount"], result.promise["date"]) == (amount, day)
+
+
 FORM = ("The following payment has been scheduled:\nSupplier: Brightline Parts\n"
         "Invoice: INV-205640\n{fields}\n\nQuestions? Contact ap@keystone.example")
 
