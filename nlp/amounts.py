@@ -165,7 +165,8 @@ _WORDED = re.compile(
 # "two grand", "five grand": money with no currency named, as a bare "5k" is ("a grand" is
 # left out: "a grand total", "a grand opening").
 _GRAND = re.compile(
-    r"\b(?P<words>(?:(?!an?\b)" + _NUMBER_WORD + r"[\s-]+)+(?:and\s+a\s+half\s+)?grand)\b"
+    r"\b(?<!\bpoint\s)(?P<words>(?:(?!an?\b)" + _NUMBER_WORD
+    + r"[\s-]+)+(?:and\s+a\s+half\s+)?(?:grand|k))\b"
     r"|\b(?:pay|send|do|get\s+you|give\s+you|transfer|wire)\s+(?P<a>a\s+grand)\b",
     re.IGNORECASE,
 )
@@ -197,7 +198,7 @@ _SPOKEN = re.compile(
 # ("the six hundred", "the whole eleven hundred", "what I can do is thirty two hundred"), with
 # the same guards.
 _SPOKEN_SUM = re.compile(
-    r"\b(?:the|all|whole|full|is)\s+(?:(?:whole|full|entire|total|remaining|other)\s+)?"
+    r"\b(?:the|all|whole|full|is|rest,|balance,)\s+(?:(?:whole|full|entire|total|remaining|other)\s+)?"
     + _HUNDREDS_SAID,
     re.IGNORECASE,
 )
@@ -260,7 +261,7 @@ _EVEN = re.compile(
 # a spoken sum is: it takes the account's or the message's currency.
 _BARE_FIGURE = re.compile(
     r"(?:\b(?:pay|paying|send|sending|transfer|e-?\s?transfer|wire|deposit|remit|do|clear|"
-    r"settle|put\s+through|full|whole|entire|totall?ing|amounting\s+to"
+    r"settle|put\s+through|full|whole|entire|totall?ing|amounting\s+to|payment\s+of"
     # Spanish and Portuguese: "le deposito los 2,800", "son los 850000", "mando o TED dos 2700"
     r"|pago|pagamos|deposito|depositamos|transfiero|transferimos|abono|abonamos|liquido|"
     r"liquidamos|consigno|consignamos|mando|mandamos|env[ií]o|enviamos|son|ser[ií]an|"
@@ -268,7 +269,7 @@ _BARE_FIGURE = re.compile(
     r"|\b(?:cheque|check)(?:\s+\w+){0,2}?\s+for)\s+"
     r"(?:(?:the|whole|full|entire|remaining|other|balance\s+of|about|like|maybe|only|just|"
     r"los|las|el|la|lo|os|as|o|a|dos|das|de|otros|outros|restantes|total)\s+)"
-    r"{0,3}(?!20[2-3]\d(?![\d,.]))(?P<fig>\d{1,3}(?:,\d{3})+(?:\.\d\d)?|\d{1,3}(?:\.\d{3})+(?:,\d\d)?"
+    r"{0,3}(?!20[2-3]\d(?![\d,.]))(?P<fig>\d{1,3}(?:,\d{3})+(?:\.\d\d)?|\d{1,2}(?:,\d\d)+,\d{3}|\d{1,3}(?:\.\d{3})+(?:,\d\d)?"
     r"|\d{1,3}(?:[ \u00a0]\d{3})+(?![ \u00a0]?\d)|\d{3,7}(?:\.\d\d)?)"
     # "23,500/=" and "218,400/-": East African and South Asian ways of closing a sum.
     r"(?![\d:%-]|/(?![=-])|[.,]\d)"
@@ -344,7 +345,7 @@ def parse_number(raw: str) -> float | None:
 
 
 # "one lakh forty thousand" is 140,000, as India and Pakistan say it.
-_BIG = {"thousand": 1e3, "grand": 1e3, "million": 1e6, "lakh": 1e5, "lakhs": 1e5, "lac": 1e5,
+_BIG = {"thousand": 1e3, "grand": 1e3, "k": 1e3, "million": 1e6, "lakh": 1e5, "lakhs": 1e5, "lac": 1e5,
         "lacs": 1e5, "crore": 1e7, "crores": 1e7}
 
 
@@ -555,6 +556,11 @@ def _worded(m: re.Match[str]) -> Money | None:
     return None
 
 
+_PAYS_BEFORE = re.compile(
+    r"\b(?:pay|paying|send|sending|transfer|wire|remit|clear|settle|release)\s+(?:the\s+)?$",
+    re.IGNORECASE)
+
+
 def _numeric(m: re.Match[str]) -> Money | None:
     pre, post, unit = m.group("pre"), m.group("post"), m.group("unit")
     if not (pre or post or unit):
@@ -564,8 +570,9 @@ def _numeric(m: re.Match[str]) -> Money | None:
     if value is None:
         return None
     if unit:
-        if unit in ("m", "M") and not (pre or post):
-            return None  # "5m" alone is more likely metres or minutes
+        if unit in ("m", "M") and not (pre or post) and not _PAYS_BEFORE.search(
+                m.string, max(0, m.start() - 24), m.start()):
+            return None  # "5m" alone is more likely metres or minutes; "pay 2.5m" is money
         value *= _UNITS[unit.lower()]
     currency = _currency(pre, post, m.group("adj"))
     shared = _shared(pre, post, m.group("adj"))

@@ -366,6 +366,12 @@ def extract_promise(
     if any(a.shared or a.currency is None for a in amounts):
         context = CurrencyContext(text, sent_at, currency_hint, amounts, thread, languages)
         amounts = [context.settle(a) for a in amounts]
+        # "wire for $42,118.90 went out this AM. other 18k goes Friday": a bare sum is in the
+        # money the message's other sums are in, when they are all in one.
+        said = {a.currency for a in amounts if a.currency is not None}
+        if len(said) == 1:
+            amounts = [replace(a, currency=next(iter(said))) if a.currency is None else a
+                       for a in amounts]
     chosen = _choose_sentences(text, sent, focus, amounts)
     if chosen is None:
         return None
@@ -676,7 +682,8 @@ def _whole_sum_after(
 
 # "the full six hundred and eighty", "Full $4,995", "the whole lot, eleven thousand two hundred"
 _WHOLE_SUM = re.compile(
-    r"\b(?:full|whole|entire|total|all)(?:\s+(?:lot|amount|balance|sum|thing|of\s+it))?"
+    r"\b(?:(?:full|whole|entire|total|all)(?:\s+(?:lot|amount|balance|sum|thing|of\s+it))?"
+    r"|(?:(?<=[.!?]\s)|(?<=\n))amount)"
     r"[\s,:]*(?:(?:of\s+)?(?:the\s+)?(?:ah|uh|um|er)?[\s,]*)?$", re.IGNORECASE)
 
 

@@ -349,6 +349,13 @@ def test_sums_said_without_a_money_word(text: str, amount: float, words: str,
          140000.0, "one lakh forty thousand", True),
         ("What I can do is give you ten thousand end of the month", 10000.0, "ten thousand",
          False),
+        # A payment "of" a figure grouped the Indian way; "2.5m" after a paying verb; a "k"
+        # after number words; a spoken sum after "the rest,".
+        ("Payment of 2,80,000 will be processed by 12th Nov.", 280000.0, "2,80,000", True),
+        ("Pls we will pay 2.5m on Friday", 2500000.0, "2.5m", False),
+        ("we can do eight and a half k on Friday", 8500.0, "eight and a half k", False),
+        ("The rest, one lakh twelve thousand, we will pay on thirty-first.", 112000.0,
+         "one lakh twelve thousand", True),
         # A spoken sum found from its middle starts where its number words start.
         ("So we'll pay, ah, four thousand one hundred and twenty today", 4120.0,
          "four thousand one hundred and twenty", True),
@@ -376,7 +383,8 @@ def test_sums_with_no_currency_and_parts_of_sums(text: str, amount: float, words
     ["pay invoice 4471 friday", "we'll pay 2026 invoices next week", "send 500 units",
      "I will pay the 15th", "we will send 12/11", "pay at 10:30", "we will pay 40 on Friday",
      "send 300 pcs", "we transfer 1.5% interest", "do 400 lines on the order",
-     "we'll pay for the whole 2026 season", "the full 12 000 units"],
+     "we'll pay for the whole 2026 season", "the full 12 000 units", "we laid a 2.5m cable",
+     "the payment of 30 days"],
 )
 def test_figures_after_a_paying_verb_that_are_not_sums(text: str) -> None:
     assert find_amounts(text) == []

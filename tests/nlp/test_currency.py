@@ -193,6 +193,10 @@ def test_the_tagger_reads_the_thread_an_eval_text_quotes() -> None:
          (60000.0, None)),
         ("Eighty-five thousand shillings, I'll send it on M-Pesa by Thursday.", "+03:00",
          (85000.0, "KES")),
+        # The money the message's other sums are in.
+        ("Wire for $42,118.90 went out this AM. Other 18k goes Friday.", "-06:00",
+         (18000.0, "USD")),
+        ("Ya tumetuma KSh 20,000 leo. Other 15k by Friday.", "+03:00", (15000.0, "KES")),
         # A currency named anywhere in the message, by a name that is no other word.
         ("Since the naira fall we are struggling. I'll pay the whole one point eight million "
          "end of December.", "+01:00", (1800000.0, "NGN")),

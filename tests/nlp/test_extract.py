@@ -610,6 +610,12 @@ def test_a_sum_said_after_the_dated_promise(text: str, amount: float | None, day
         # What "went" today is paid; the promise is the rest.
         ("Hi Karen, £2,500 went today as promised. The final £2,100 will be paid on 18 "
          "December.", "2026-11-18T13:15:00+00:00", 2100.0, "2026-12-18"),
+        # A bare sum is in the money of the message's other sums.
+        ("hey Tanya - wire for $42,118.90 went out this AM. other 18k goes Friday",
+         "2026-12-10T09:35:00-06:00", 18000.0, "2026-12-11"),
+        # The sentence after names the amount.
+        ("Your invoices are cleared for payment in our fortnightly run on 22nd December. "
+         "Amount ₹3,42,870 after TDS.", "2026-12-16T16:10:00+05:30", 342870.0, "2026-12-22"),
         # A post-dated cheque still falls due on its date.
         ("I've put a post-dated cheque in the mail today for $7,450.00, dated March 27.",
          "2026-03-12T15:20:00-03:00", 7450.0, "2026-03-27"),
