@@ -345,8 +345,8 @@ def parse_number(raw: str) -> float | None:
 
 
 # "one lakh forty thousand" is 140,000, as India and Pakistan say it.
-_BIG = {"thousand": 1e3, "grand": 1e3, "k": 1e3, "million": 1e6, "lakh": 1e5, "lakhs": 1e5, "lac": 1e5,
-        "lacs": 1e5, "crore": 1e7, "crores": 1e7}
+_BIG = {"thousand": 1e3, "grand": 1e3, "k": 1e3, "million": 1e6, "lakh": 1e5, "lakhs": 1e5,
+        "lac": 1e5, "lacs": 1e5, "crore": 1e7, "crores": 1e7}
 
 
 def words_to_number(text: str) -> float | None:
