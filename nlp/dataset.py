@@ -68,6 +68,10 @@ LANGPROMISES_FILE = WRITTEN / "langpromises.jsonl"
 # or taken back, absences written by a person): measured unseen, then read; not trained on.
 LANGPROMISES2_FILE = WRITTEN / "langpromises2.jsonl"
 REPLIES_FILE = WRITTEN / "replies.jsonl"
+# A distributor of fuel, lubricants, tyres and fleet supplies at the year end: customers in
+# thirteen countries, calls and chat with local sums; measured unseen, then read (fifteenth
+# round); not trained on.
+FUEL_FILE = WRITTEN / "fuel.jsonl"
 TRAIN_FILES = (TRAIN_FILE, *WRITTEN_TRAIN_FILES)
 
 
