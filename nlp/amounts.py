@@ -198,8 +198,8 @@ _SPOKEN = re.compile(
 # ("the six hundred", "the whole eleven hundred", "what I can do is thirty two hundred"), with
 # the same guards.
 _SPOKEN_SUM = re.compile(
-    r"\b(?:the|all|whole|full|is|rest,|balance,)\s+(?:(?:whole|full|entire|total|remaining|other)\s+)?"
-    + _HUNDREDS_SAID,
+    r"\b(?:the|all|whole|full|is|rest,|balance,)\s+"
+    r"(?:(?:whole|full|entire|total|remaining|other)\s+)?" + _HUNDREDS_SAID,
     re.IGNORECASE,
 )
 _UNIT_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine)"
@@ -269,8 +269,11 @@ _BARE_FIGURE = re.compile(
     r"|\b(?:cheque|check)(?:\s+\w+){0,2}?\s+for)\s+"
     r"(?:(?:the|whole|full|entire|remaining|other|balance\s+of|about|like|maybe|only|just|"
     r"los|las|el|la|lo|os|as|o|a|dos|das|de|otros|outros|restantes|total)\s+)"
-    r"{0,3}(?!20[2-3]\d(?![\d,.]))(?P<fig>\d{1,3}(?:,\d{3})+(?:\.\d\d)?|\d{1,2}(?:,\d\d)+,\d{3}|\d{1,3}(?:\.\d{3})+(?:,\d\d)?"
-    r"|\d{1,3}(?:[ \u00a0]\d{3})+(?![ \u00a0]?\d)|\d{3,7}(?:\.\d\d)?)"
+    # never a year ("the whole 2026 season"); grouped in thousands, the Indian way
+    # ("2,80,000"), with dots or spaces, or plain
+    r"{0,3}(?!20[2-3]\d(?![\d,.]))"
+    r"(?P<fig>\d{1,3}(?:,\d{3})+(?:\.\d\d)?|\d{1,2}(?:,\d\d)+,\d{3}"
+    r"|\d{1,3}(?:\.\d{3})+(?:,\d\d)?|\d{1,3}(?:[ \u00a0]\d{3})+(?![ \u00a0]?\d)|\d{3,7}(?:\.\d\d)?)"
     # "23,500/=" and "218,400/-": East African and South Asian ways of closing a sum.
     r"(?![\d:%-]|/(?![=-])|[.,]\d)"
     r"(?!\s*(?:th|st|nd|rd|am|pm|a\.m|p\.m|hrs?|h)\b)"

@@ -190,6 +190,17 @@ class CurrencyContext:
             return _RAILS[" ".join(m.group("rail").lower().split())]
         return _NAMES[" ".join(m.group("adj").lower().split())]
 
+    def settle_all(self, amounts: Sequence[Money]) -> list[Money]:
+        """Each of `amounts` settled; then a sum with no currency at all takes the one the
+        others are in, when they are all in one ("wire for $42,118.90 went out this AM. other
+        18k goes Friday")."""
+        settled = [self.settle(a) for a in amounts]
+        said = {a.currency for a in settled if a.currency is not None}
+        if len(said) != 1:
+            return settled
+        (currency,) = said
+        return [replace(a, currency=currency) if a.currency is None else a for a in settled]
+
     def settle(self, money: Money) -> Money:
         """`money` with the currency it means here (unchanged when it names its own)."""
         if money.currency and not money.shared:

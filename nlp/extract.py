@@ -178,7 +178,8 @@ _PAST_VERB = (
     r"received\s+(?:our|the|your|my)?\s*(?:transfer|payment|remittance|money|funds|cheque)|"
     r"received|delivered|arrived|shipped|ordered|issued|dated|invoiced\s+on|billed\s+on|since|"
     r"spoke|spoken|talked|discussed|called|emailed|wrote|"
-    r"was\s+due|were\s+due|fell\s+due|due\s+date|cheque(?!\s+run)|check\s+(?:no|number|#)|remittance"
+    r"was\s+due|were\s+due|fell\s+due|due\s+date|cheque(?!\s+run)|check\s+(?:no|number|#)|"
+    r"remittance"
 )
 # Other languages' past paying verbs (`data/dates.json`, past_verbs): "ho pagato 500 €".
 _PAST_VERB_ABROAD = "|".join(re.escape(p).replace(r"\ ", r"\s+")
@@ -365,13 +366,7 @@ def extract_promise(
     amounts = find_amounts(text)
     if any(a.shared or a.currency is None for a in amounts):
         context = CurrencyContext(text, sent_at, currency_hint, amounts, thread, languages)
-        amounts = [context.settle(a) for a in amounts]
-        # "wire for $42,118.90 went out this AM. other 18k goes Friday": a bare sum is in the
-        # money the message's other sums are in, when they are all in one.
-        said = {a.currency for a in amounts if a.currency is not None}
-        if len(said) == 1:
-            amounts = [replace(a, currency=next(iter(said))) if a.currency is None else a
-                       for a in amounts]
+        amounts = context.settle_all(amounts)
     chosen = _choose_sentences(text, sent, focus, amounts)
     if chosen is None:
         return None

@@ -74,7 +74,7 @@ class PlaceFinder:
                 found.add(currency)
         if self.local is not None:
             for m in self.local.finditer(text):
-                found.add(self.by_local[m.lastindex - 1])  # type: ignore[operator]
+                found.add(self.by_local[(m.lastindex or 1) - 1])
         if self.area_codes:
             for m in _NORTH_AMERICAN.finditer(text):
                 area = self.area_codes.get(m.group("a") or m.group("b"))

@@ -285,44 +285,34 @@ def test_which_amounts_have_a_shared_symbol(text: str, shared: str | None) -> No
         ("We pay 20,000 riyals on Sunday.\nAl Mana Trading, Doha", "+03:00", None,
          (20000.0, "QAR")),
         ("We pay 20,000 riyals on Sunday.", "+03:00", None, (20000.0, "SAR")),
+        # Words only one country's customers write (places.json local_words).
+        ("Ja, no, we'll pay the twenty-two thousand on the twenty-sixth.", "+02:00", None,
+         (22000.0, "ZAR")),
+        ("Eish, sorry. The full 32 000 on Monday.", "+02:00", None, (32000.0, "ZAR")),
+        ("Yes po, we will deposit the forty-two thousand on the twenty-fifth.", "+08:00", None,
+         (42000.0, "PHP")),
+        ("Oga I go send 200k today evening.", "+01:00", None, (200000.0, "NGN")),
+        ("can we pay on the 20th? it's when our OHIP deposit comes in. The whole $2,310",
+         "-05:00", None, (2310.0, "CAD")),
+        ("Zelle won't let me send that much so I'll mail a check tmrw for the 860", "-08:00",
+         None, (860.0, "USD")),
+        ("We'll send the 4,200 by ACH on Friday.", "-06:00", None, (4200.0, "USD")),
+        # An abbreviation in capitals counts only as written: "ach so" is German.
+        ("ach so, we'll send the 4,200 on Friday.", "-06:00", None, (4200.0, None)),
+        # "cheque" in North America is Canadian; elsewhere it says nothing.
+        ("Cheque's in the mail, post-dated Dec 1 for the full $7,240.", "-07:00", None,
+         (7240.0, "CAD")),
+        ("We'll get you eighteen hundred Friday, Gerry has the chequebook.", "-03:00", None,
+         (1800.0, "CAD")),
+        ("Cheque's in the mail, post-dated Dec 1 for the full $7,240.", "+08:00", None,
+         (7240.0, "USD")),
+        ("Payment of the full $7,240 goes out Dec 1.", "-07:00", None, (7240.0, "USD")),
     ],
 )
 def test_where_the_customer_writes_from_says_which(
     text: str, offset: str, hint: str | None, expected: tuple[float, str | None]
 ) -> None:
     assert currency_of(text, offset, hint) == expected
-
-
-@pytest.mark.parametrize(
-    ("text", "offset", "expected"),
-    [
-        # Words only one country's customers write.
-        ("Ja, no, we'll pay the twenty-two thousand on the twenty-sixth.", "+02:00",
-         (22000.0, "ZAR")),
-        ("Eish, sorry. The full 32 000 on Monday.", "+02:00", (32000.0, "ZAR")),
-        ("Yes po, we will deposit the forty-two thousand on the twenty-fifth.", "+08:00",
-         (42000.0, "PHP")),
-        ("Oga I go send 200k today evening.", "+01:00", (200000.0, "NGN")),
-        ("can we pay on the 20th? it's when our OHIP deposit comes in. The whole $2,310",
-         "-05:00", (2310.0, "CAD")),
-        ("Zelle won't let me send that much so I'll mail a check tmrw for the 860", "-08:00",
-         (860.0, "USD")),
-        ("We'll send the 4,200 by ACH on Friday.", "-06:00", (4200.0, "USD")),
-        # An abbreviation in capitals counts only as written: "ach so" is German.
-        ("ach so, we'll send the 4,200 on Friday.", "-06:00", (4200.0, None)),
-        # "cheque" in North America is Canadian; elsewhere it says nothing.
-        ("Cheque's in the mail, post-dated Dec 1 for the full $7,240.", "-07:00",
-         (7240.0, "CAD")),
-        ("We'll get you eighteen hundred Friday, Gerry has the chequebook.", "-03:00",
-         (1800.0, "CAD")),
-        ("Cheque's in the mail, post-dated Dec 1 for the full $7,240.", "+08:00",
-         (7240.0, "USD")),
-        ("Payment of the full $7,240 goes out Dec 1.", "-07:00", (7240.0, "USD")),
-    ],
-)
-def test_words_only_one_country_writes_say_which(
-        text: str, offset: str, expected: tuple[float, str | None]) -> None:
-    assert currency_of(text, offset) == expected
 
 
 @pytest.mark.parametrize(
@@ -351,25 +341,25 @@ def test_a_place_in_the_quoted_history_is_the_suppliers_not_the_customers() -> N
     assert result.promise is not None and result.promise["currency"] == "CAD"
 
 
-def test_a_bad_places_file_is_named_with_its_key(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"places": {"USD": ["Fresno"], "CAD": ["Fresno"]}}',
+         r"places\.json.*'Fresno' is listed for USD and CAD"),
+        ('{"places": {"USD": "Fresno"}}', r"places\.json: 'places' must map"),
+        ('{"area_codes": {"CAD": ["604"], "USD": ["604"]}}',
+         r"area code '604' is listed for CAD and USD"),
+        ('{"area_codes": {"CAD": ["60"]}}', r"'area_codes' CAD: '60' is not an area code"),
+        ('{"local_words": {"ZAR": ["eish"], "KES": ["Eish"]}}',
+         r"'local_words' lists 'Eish' for ZAR and KES"),
+        ('{"towns": {}}', r"unknown key\(s\) \['towns'\]"),
+    ],
+)
+def test_a_bad_places_file_is_named_with_its_key(tmp_path: Path, content: str,
+                                                 message: str) -> None:
     bad = tmp_path / "places.json"
-    bad.write_text('{"places": {"USD": ["Fresno"], "CAD": ["Fresno"]}}', encoding="utf-8")
-    with pytest.raises(PlaceError, match=r"places\.json.*'Fresno' is listed for USD and CAD"):
-        load(bad)
-    bad.write_text('{"places": {"USD": "Fresno"}}', encoding="utf-8")
-    with pytest.raises(PlaceError, match=r"places\.json: 'places' must map"):
-        load(bad)
-    bad.write_text('{"area_codes": {"CAD": ["604"], "USD": ["604"]}}', encoding="utf-8")
-    with pytest.raises(PlaceError, match=r"area code '604' is listed for CAD and USD"):
-        load(bad)
-    bad.write_text('{"area_codes": {"CAD": ["60"]}}', encoding="utf-8")
-    with pytest.raises(PlaceError, match=r"'area_codes' CAD: '60' is not an area code"):
-        load(bad)
-    bad.write_text('{"local_words": {"ZAR": ["eish"], "KES": ["Eish"]}}', encoding="utf-8")
-    with pytest.raises(PlaceError, match=r"'local_words' lists 'Eish' for ZAR and KES"):
-        load(bad)
-    bad.write_text('{"towns": {}}', encoding="utf-8")
-    with pytest.raises(PlaceError, match=r"unknown key\(s\) \['towns'\]"):
+    bad.write_text(content, encoding="utf-8")
+    with pytest.raises(PlaceError, match=message):
         load(bad)
 
 
