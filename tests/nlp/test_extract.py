@@ -610,6 +610,11 @@ def test_a_sum_said_after_the_dated_promise(text: str, amount: float | None, day
         # What "went" today is paid; the promise is the rest.
         ("Hi Karen, £2,500 went today as promised. The final £2,100 will be paid on 18 "
          "December.", "2026-11-18T13:15:00+00:00", 2100.0, "2026-12-18"),
+        # A cue after a sum reaches it only within its clause: "owe us 200k. I can pay…" is
+        # what they are owed, not what they will pay.
+        ("Sorry boss, this month really teruk, our main customer went bust and owe us 200k. I "
+         "can pay RM 1,000 on the 5th first, the rest I try my best.",
+         "2026-05-26T20:40:00+08:00", 1000.0, "2026-06-05"),
         # A bare sum is in the money of the message's other sums.
         ("hey Tanya - wire for $42,118.90 went out this AM. other 18k goes Friday",
          "2026-12-10T09:35:00-06:00", 18000.0, "2026-12-11"),
