@@ -468,6 +468,10 @@ _START = r"(?<![\w.-])(?<!\d )"
 _END = r"(?![\w-]|[.,/]\d| \d)"
 
 
+# Eleven digits in any grouping ("67891 302 285", "2234-5678-901").
+_ELEVEN = r"\d(?:[ -]?\d){10}"
+
+
 def _digits_pattern(body: str) -> re.Pattern[str]:
     return re.compile(_START + "(?P<v>" + body + ")" + _END)
 
@@ -563,11 +567,12 @@ _SCHEMES: tuple[_Scheme, ...] = (
         _label(r"emirates\s+id|eid"),
     ),
     _Scheme(
-        "bvn", _digits_pattern(r"\d{11}"), _always, _label(rf"bvn|bank\s+verification{_NO}"), _never
+        # Labelled and without a checksum: read out or written in any grouping.
+        "bvn", _digits_pattern(_ELEVEN), _always, _label(rf"bvn|bank\s+verification{_NO}"), _never
     ),
     _Scheme(
         "nin",
-        _digits_pattern(r"\d{11}"),
+        _digits_pattern(_ELEVEN),
         _always,
         _label(rf"nin|national\s+identi(?:ty|fication){_NO}"),
         _never,

@@ -242,6 +242,8 @@ def test_national_id_checksums(check: Any, value: str, valid: bool) -> None:
         ("Emirates ID 784-1982-4567321-8 and passport", "emirates_id", "784-1982-4567321-8"),
         ("784-1987-0014712-1 is on the file", "emirates_id", "784-1987-0014712-1"),
         ("BVN 22123456789", "bvn", "22123456789"),
+        ("BVN: 2212-3456-789 on the mandate", "bvn", "2212-3456-789"),
+        ("I have your NIN as 67891 302 285, kindly confirm", "nin", "67891 302 285"),
         ("director's guarantee (HKID K123456(3))", "hkid", "K123456(3)"),
         ("NRIC S7834521D, Blk 412 Bedok", "nric", "S7834521D"),
         ("your IC no. 850612-14-5523 and company reg. no. 201901023456", "mykad",
@@ -338,6 +340,8 @@ def test_finds(text: str, kind: str, found: str) -> None:
         "Your account 1000234567 is overdue.",  # a customer number, no bank around it
         "TFN on file: see the attached form",
         "ID ending 4412 was verified",
+        "Order 67891 302 285 shipped",  # eleven digits in groups, with no ID label
+        "NIN 1234 5678 9012 3456 is a card's shape, not a NIN's",
     ],
 )
 def test_near_misses_are_not_pii(text: str) -> None:
@@ -382,6 +386,12 @@ def test_findings_are_sorted_and_do_not_overlap() -> None:
             "double five six seven",
             "bank_account",
             "one two three four double five six seven",
+        ),
+        (
+            "I have your NIN as six seven eight nine one, three zero two, two eight five. Abeg "
+            "confirm",
+            "nin",
+            "six seven eight nine one, three zero two, two eight five",
         ),
     ],
 )
