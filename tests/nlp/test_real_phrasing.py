@@ -146,6 +146,78 @@ CASES = [
     ("Pay or see what happens.", "outbound", ["abusive_language"]),
     ("Your portal login: user mkowalski / password Tulip#2026.", "outbound", ["pii_exposure"]),
     ("Our password policy changed; please reset yours on the portal.", "outbound", []),
+    # intimidation without a swear word: a veiled threat, shaming before family or
+    # community, talking down; and the firm but proper notices beside them
+    ("Lovely truck you've got outside the depot. Be a real shame if something happened to it.",
+     "outbound", ["abusive_language"]),
+    ("I'm sure your children would love to hear that their dad doesn't pay his bills.",
+     "outbound", ["abusive_language"]),
+    ("I do wonder whether the other members of your church know about this.", "outbound",
+     ["abusive_language"]),
+    ("Even a child could follow these payment terms.", "outbound", ["abusive_language"]),
+    ("Perhaps find someone in your office who can read a calendar.", "outbound",
+     ["abusive_language"]),
+    ("Clearly nobody taught you how to run a business.", "outbound", ["abusive_language"]),
+    ("You've run your father's company into the ground.", "outbound", ["abusive_language"]),
+    ("Usipolipa kesho tutakuja na polisi.", "outbound", ["abusive_language"]),
+    ("It would be a shame if the early payment discount lapsed, so please pay by Friday.",
+     "outbound", []),
+    ("Please forward this to someone who can approve the payment.", "outbound", []),
+    ("I wonder whether your accounts team received our statement.", "outbound", []),
+    ("We will have to pass the account to our solicitors if it is not paid within 14 days.",
+     "outbound", []),
+    # a proposal with a word between asking and paying
+    ("Can we please do R 20 000 on 25 November and the rest on 25 December?", "inbound",
+     ["promise_to_pay"]),
+    ("Could we perhaps settle half on Friday?", "inbound", ["promise_to_pay"]),
+    # difficulty said as the business brought low
+    ("Our cash flow is on its knees since the contract was suspended.", "inbound",
+     ["hardship"]),
+    ("We've had to let six drivers go.", "inbound", ["hardship"]),
+    ("Please let our drivers go through the back gate.", "inbound", []),
+    ("We have not been paid by the council for three months.", "inbound", ["hardship"]),
+    # a transfer of a sum said done, and the same words about one to come
+    ("Transfer of N1,200,000 done for INV-3310, kindly confirm.", "inbound",
+     ["payment_confirmation"]),
+    ("Payment of KSh 480,000 will be made on Friday.", "inbound", ["promise_to_pay"]),
+    ("Please find attached the EFT proof.", "inbound", ["payment_confirmation"]),
+    # lawyers instructed with their firm's name between, proceedings prepared
+    ("Our lawyers, Smith & Co, have been instructed.", "inbound", ["legal_escalation"]),
+    ("Our attorney is preparing a summons.", "inbound", ["legal_escalation"]),
+    # where something was sent is no restriction of contact; an idiom asks nothing; a
+    # question whether tax is withheld contests nothing; a pack to come is no payment
+    ("Payment is done. UTR I have sent on WhatsApp, kindly confirm.", "inbound",
+     ["payment_confirmation"]),
+    ("Happy new year, for what it's worth.", "inbound", []),
+    ("Please confirm whether TDS is to be deducted on your invoices.", "inbound",
+     ["billing_query"]),
+    ("You will receive the proposal pack from our accountant shortly.", "inbound", []),
+    # payment approved for a day, a run named by its day, time asked for up to a day
+    ("Management has approved payment of GH₵ 64,000.00 on Friday 4th December.", "inbound",
+     ["promise_to_pay"]),
+    ("Once it's amended it'll go in Thursday's run.", "inbound", ["promise_to_pay"]),
+    ("Sir I beg give me till month end.", "inbound", ["promise_to_pay"]),
+    ("Give me till tomorrow to go through it.", "inbound", []),
+    # the balance with its day in a few words of Tagalog, and a Tagalog "we pay"
+    ("Sent na po via BDO. Balance po sa 30th.", "inbound",
+     ["payment_confirmation", "promise_to_pay"]),
+    ("Sir pls send ledger, CA is asking for balance confirmation before 31st.", "inbound",
+     ["billing_query"]),
+    ("Pwede po ba on the 15th na lang namin bayaran yung 78k?", "inbound", ["promise_to_pay"]),
+    ("Ma'am pwede po ba ipa-deliver ng maaga bukas?", "inbound", []),
+    # Nigerian Pidgin "don" (has), and a cheque handed over, now or to come
+    ("Oga I don pay o. Check your account.", "inbound", ["payment_confirmation"]),
+    ("Cheque for AED 45,000 handed to your salesman today.", "inbound",
+     ["payment_confirmation"]),
+    ("The cheque will be handed to your salesman on Friday.", "inbound", ["promise_to_pay"]),
+    # counsel named as ours, a price other than the agreed one, two invoices for one delivery,
+    # the bank pressing about the overdraft
+    ("If the price is not corrected by month end, our counsel will issue a formal demand.",
+     "inbound", ["legal_escalation"]),
+    ("Our invoices have been billed at list rather than the contract pricing.", "inbound",
+     ["dispute"]),
+    ("We have received two invoices for the same consignment.", "inbound", ["dispute"]),
+    ("The bank's on my back about the overdraft.", "inbound", ["hardship"]),
 ]
 
 

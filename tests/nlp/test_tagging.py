@@ -254,8 +254,10 @@ NEWLY_READ = [
      "promise_to_pay", "lexicon:promise.scheduled"),
     ("Confirming - ACH for $12,480.00 releases Thursday 10/29.", "promise_to_pay",
      "lexicon:promise.scheduled"),
+    # "Balance Rs 75,000 by 25th" as a whole: the balance with its day (promise.rest_when)
+    # reaches back past the sum the proposal rule starts at
     ("Rs 50,000 paid today, UTR attached. Balance Rs 75,000 by 25th.", "promise_to_pay",
-     "lexicon:promise.proposal"),
+     "lexicon:promise.rest_when"),
     ("Can I do $500 a week from Monday until it's cleared?", "promise_to_pay",
      "lexicon:promise.proposal"),
     ("I can't promise the whole thing, but I can get you two thousand by the fifteenth.",
