@@ -269,7 +269,10 @@ _PASSWORD = re.compile(
     r"(?i)\b" + _PW_KEY + r"\b" + _PW_NEW
     + r"(?:\s+(?:for|to|on|of)(?:\s+(?!(?:is|was|will|has|have)\b)[\w.@'/-]+){1,10}?)?"
     r"(?:\s*[:=]\s*"
-    r"|\s+(?:is|was|will\s+be|é|e|es|est|ist|lautet|è|jest|to)(?:\s+now)?\s*:?\s+"
+    # "the password I set is, um, Laurentide2027!": who set it, and a filler on a call
+    r"|(?:\s+(?:i|we)(?:'ve|\s+have)?\s+(?:set|made|created|chose|picked))?"
+    r"\s+(?:is|was|will\s+be|é|e|es|est|ist|lautet|è|jest|to)(?:\s+now)?\s*:?"
+    r"(?:,?\s+(?:um+|uh+|er+m?|ah+)\s*,)?\s+"
     r"|\s+(?:(?:has|have)\s+been\s+|is\s+|was\s+)?(?:set|reset|changed|updated)\s+to\s*:?\s+)"
     + _CREDENTIAL
 )
@@ -286,6 +289,10 @@ _PASSWORD_BARE = re.compile(
     r"|senha|has[lł]o|passwort|kennwort|mot\s+de\s+passe|contrase[ñn]a)\s+"
     + _CREDENTIAL
 )
+# "PIN 604418": the key in capitals and four to eight digits ("pin 2024 to the board" is a
+# verb); "mike.t@coastline.example / Scaffold!2027": a login and a generated-looking secret.
+_PIN = re.compile(r"\bPIN(?:\s+(?:code|number|no\.?))?\s*:?\s+(?P<secret>\d{4,8})\b")
+_LOGIN_PAIR = re.compile(r"(?i)\b[^@\s]+@[^@\s]+\.[a-z]{2,}\s*/\s*(?P<secret>[^\s/]{4,64})")
 _TRAILING = ".,;:?"
 # Words that follow "password is/:" in prose about passwords rather than giving one.
 _NOT_SECRETS = frozenset(
@@ -331,7 +338,7 @@ def find_pii(text: str) -> list[PiiFinding]:
 
 
 def _written_pii(text: str) -> list[PiiFinding]:
-    words = _PW_WORD.search(text) is not None
+    words = _PW_WORD.search(text) is not None or _LOGIN_PAIR.search(text) is not None
     found: list[PiiFinding] = list(_national_ids(text))
     if _DIGITS6.search(text) is not None:
         found.extend(_accounts(text))
@@ -574,7 +581,8 @@ def _ssns(text: str) -> Iterator[PiiFinding]:
 
 
 def _passwords(text: str) -> Iterator[PiiFinding]:
-    for pattern, generated_only in ((_PASSWORD, False), (_PASSWORD_BARE, True)):
+    for pattern, generated_only in ((_PASSWORD, False), (_PASSWORD_BARE, True), (_PIN, True),
+                                    (_LOGIN_PAIR, True)):
         for m in pattern.finditer(text):
             secret = m.group("secret").rstrip(_TRAILING)
             # A plain word after "senha é" or "hasło:" may be prose ("Senha é obrigatória"):

@@ -204,6 +204,11 @@ def test_national_id_checksums(check: Any, value: str, valid: bool) -> None:
         ("password: sunshine", "password", "sunshine"),
         ("Your PIN is 4821.", "password", "4821"),
         ("Your portal login: user mkowalski / password Tulip#2026.", "password", "Tulip#2026"),
+        ("So the login's your email, and the password I set is, um, Laurentide2027! with the",
+         "password", "Laurentide2027!"),
+        ("your payment portal login is ref CG-77102 and PIN 604418. Pay", "password", "604418"),
+        ("his login: mike.t@coastline.example / Scaffold!2027 for the invoices", "password",
+         "Scaffold!2027"),
         ("passcode 8812-Kq for the gate", "password", "8812-Kq"),
         (
             "here is the password for the customer portal account we set up for you: DPC#Dubai26",
@@ -341,6 +346,8 @@ def test_finds(text: str, kind: str, found: str) -> None:
         "TFN on file: see the attached form",
         "ID ending 4412 was verified",
         "Order 67891 302 285 shipped",  # eleven digits in groups, with no ID label
+        "cc a.b@c.example / d.e@f.example on the login issue",  # two addresses, no secret
+        "Login: send it to a.b@c.example / accounts team",
         "NIN 1234 5678 9012 3456 is a card's shape, not a NIN's",
     ],
 )
