@@ -13,6 +13,7 @@ from nlp.dataset import (
     AP_NOTICES_FILE,
     ASIA_MIDEAST_FILE,
     BUILDING_FILE,
+    COMPLIANCE_FILE,
     COURTESY_FILE,
     DEV_FILE,
     DISPUTES_FILE,
@@ -30,9 +31,11 @@ from nlp.dataset import (
     LANGUAGES_DEV_FILE,
     MEDICAL_FILE,
     MULTILINGUAL_FILE,
+    OUTBOUND_FILE,
     PROMISES_FILE,
     REPLIES_FILE,
     SPANISH_PORTUGUESE_FILE,
+    TEXTILES_FILE,
     TRAIN_FILE,
     WHOLESALE_FILE,
     WORLDMONEY_FILE,
@@ -217,7 +220,10 @@ def test_train_reads_several_files_and_names_an_id_they_share(tmp_path: Path) ->
         (LANGPROMISES_FILE, 200, 0.895, 0.92, 0.88),
         (LANGPROMISES2_FILE, 200, 0.825, 0.81, 0.73),
         (REPLIES_FILE, 200, 0.93, 0.89, 0.72),
-        (FUEL_FILE, 200, 0.86, 0.82, 0.72),
+        (FUEL_FILE, 200, 0.885, 0.895, 0.76),
+        (OUTBOUND_FILE, 200, 0.965, 0.99, 0.99),
+        (COMPLIANCE_FILE, 200, 0.92, 0.90, 0.80),
+        (TEXTILES_FILE, 200, 0.865, 0.76, 0.60),
     ],
 )
 def test_written_sets_not_trained_on_keep_their_measured_quality(
@@ -225,9 +231,9 @@ def test_written_sets_not_trained_on_keep_their_measured_quality(
 ) -> None:
     """Messages written apart from the corpus and never trained on (nlp/data/written/README.md),
     measured at (macro F1; stated promise dates right; amount and currency right):
-    heldout 0.913, 81.8% (18 of 22), 84.6% (11 of 13); heldout2 0.886, 79.2% (19 of 24),
-    93.8%; heldout3 0.874, 61.3% (19 of 31; half of it is written wholly in the customer's own
-    language), 46.7%; heldout4 0.934, 82.5% (47 of 57), 57.5% (23 of 40); wholesale 0.915,
+    heldout 0.916, 86.4% (19 of 22), 84.6% (11 of 13); heldout2 0.888, 79.2% (19 of 24),
+    93.8%; heldout3 0.877, 61.3% (19 of 31; half of it is written wholly in the customer's own
+    language), 46.7%; heldout4 0.941, 82.5% (47 of 57), 57.5% (23 of 40); wholesale 0.915,
     93.9% (31 of 33), 73.9% (its gold leaves an Australian's bare "the eight grand" without a
     currency, where the other sets give the customer's own); building 0.943, 91.8% (78 of
     85), 68.3%; foodservice 0.937, 91.4% (64 of 70), 87.0%; medical 0.931, 95.5% (42 of 44),
@@ -246,8 +252,11 @@ def test_written_sets_not_trained_on_keep_their_measured_quality(
     Promises in six languages: langpromises 0.911, 94.2%, 90.1% (0.899, 72.8%, 74.7% unseen);
     langpromises2 0.840, 83.2%, 75.0% (0.824, 64.2%, 59.5% unseen). Replies inside a
     conversation with a collector: replies 0.942, 91.0%, 74.6% (0.849, 82.0%, 63.5% unseen).
-    A fuel and fleet-supplies distributor at the year end: fuel 0.873, 83.3% (65 of 78), 74.2%
-    (46 of 62) (0.873, 83.3%, 67.7% unseen).
+    A fuel and fleet-supplies distributor at the year end: fuel 0.901, 91.0% (71 of 78), 77.4%
+    (48 of 62) (0.873, 83.3%, 67.7% unseen). Collectors' messages for the compliance flags
+    beside customers' replies: outbound 0.978, 100% (15), 100% (12) (0.914, 93.3%, 91.7%
+    unseen); compliance 0.935, 91.7% (22 of 24), 81.8% (18 of 22) (0.921 unseen). A maker of
+    textiles and uniforms, not read: textiles 0.880, 77.3% (51 of 66), 61.5% (40 of 65).
     A change that loses ground on them fails here, whatever the dev set says. The floors
     leave a message's worth for BLAS rounding on other CPUs."""
     report_path = tmp_path / "heldout.json"
