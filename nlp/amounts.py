@@ -82,7 +82,7 @@ _UNITS = {"k": 1e3, "m": 1e6, "mn": 1e6, "mln": 1e6, "mio": 1e6, "million": 1e6,
           "tsd.": 1e3, "millones": 1e6, "millón": 1e6, "millon": 1e6, "milhões": 1e6,
           "milhoes": 1e6, "milhão": 1e6, "milhao": 1e6,
           # Chilean and Argentine "320 lucas": thousands of pesos.
-          "lucas": 1e3, "luca": 1e3,
+          "lucas": 1e3, "luca": 1e3, "l": 1e5, "cr": 1e7,
           # Chinese and Japanese 万, Korean 만 and "man" (ten thousand), 億/억 (a hundred
           # million); Vietnamese "tr"/"triệu" (a million), Indonesian "juta"/"jt" (a
           # million) and "ribu"/"rb" (a thousand).
@@ -122,7 +122,9 @@ _UNIT = (
     r"(?:\s?(?P<unit>[kK]|[mM](?!\.\s?[nN]\b)|mn|mln|mio|million|thousand|grand|lakhs?|lacs?|crores?|bn|billion"
     r"|mil|tys\.?|tysięcy|tysiące|tsd\.?|millones|mill[oó]n|milh[oõ]es|milh[aã]o"
     r"|万|만|千|億|억|triệu|trieu|tỷ|juta|jt|ribu|rb|tr(?=\s?(?:đ|₫|vnd|dong)\b)"
-    r"|man(?=\s?(?:won|yen|원|円))|(?-i:lucas|luca))"
+    r"|man(?=\s?(?:won|yen|원|円))|(?-i:lucas|luca)"
+    # "Rs 1.5L", "₹2 Cr": lakhs and crores as Indian business writes them (rupees only).
+    r"|(?-i:L|Cr|cr))"
     r"(?![A-Za-z\u00c0-\u017f]))?"
 )
 _ADJ = r"(?:(?P<adj>" + "|".join(
@@ -560,7 +562,9 @@ def _worded(m: re.Match[str]) -> Money | None:
 
 
 _PAYS_BEFORE = re.compile(
-    r"\b(?:pay|paying|send|sending|transfer|wire|remit|clear|settle|release)\s+(?:the\s+)?$",
+    r"\b(?:(?:pay|paying|send|sending|transfer|wire|remit|clear|settle|release)\s+(?:the\s+)?"
+    # "PDC of 1.5L", "cheque of 2L": a cheque's sum
+    r"|(?:pdcs?|cheques?|checks?|dd|draft)\s+(?:of|for)\s+)$",
     re.IGNORECASE)
 
 
@@ -572,6 +576,18 @@ def _numeric(m: re.Match[str]) -> Money | None:
     value = parse_number(num)
     if value is None:
         return None
+    if unit in _RUPEE_UNITS and _shared(pre, post, None) != "rs" and _currency(
+            pre, post, None) not in _RUPEES:
+        # "20L drums" are litres and "$500 Cr" a credit: not lakhs or crores away from rupees.
+        if not (pre or post):
+            if unit == "L" and _PAYS_BEFORE.search(m.string, max(0, m.start() - 24), m.start()):
+                return Money(m.start(), m.end(), round(value * 1e5, 2), None)
+            return None
+        unit = None
+        if post is None:
+            return Money(m.start(), m.end("num"), round(value, 2),
+                         _currency(pre, post, m.group("adj")),
+                         shared=_shared(pre, post, m.group("adj")))
     if unit:
         if unit in ("m", "M") and not (pre or post) and not _PAYS_BEFORE.search(
                 m.string, max(0, m.start() - 24), m.start()):
@@ -589,6 +605,8 @@ def _numeric(m: re.Match[str]) -> Money | None:
     return Money(m.start(), m.end(), round(value, 2), currency, shared=shared)
 
 
+_RUPEE_UNITS = ("L", "Cr", "cr")
+_RUPEES = ("INR", "PKR", "NPR", "LKR")
 # Symbols and words written for more than one currency, by the family nlp.currency knows.
 _SHARED = {"$": "$", "dollars": "$", "dollar": "$", "bucks": "$", "rs": "rs", "rs.": "rs",
            "rupees": "rs", "rupee": "rs", "pesos": "pesos", "peso": "pesos", "dh": "dh",

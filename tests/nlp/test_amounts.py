@@ -33,6 +33,10 @@ from nlp.amounts import find_amounts, parse_number, words_to_number
         ("₹7,63,000", 763000.0, "INR"),
         ("Rs. 45,000", 45000.0, "INR"),
         ("Rs 1.5 lakh", 150000.0, "INR"),
+        ("Rs 1.5L", 150000.0, "INR"),  # lakhs and crores as Indian business abbreviates them
+        ("₹2L", 200000.0, "INR"),
+        ("INR 2.4 Cr", 24000000.0, "INR"),
+        ("PKR 3.5L", 350000.0, "PKR"),
         ("C$3,400", 3400.0, "CAD"),
         ("CAD 3,400", 3400.0, "CAD"),
         ("3,400 CAD", 3400.0, "CAD"),
@@ -180,6 +184,23 @@ def test_letters_after_a_number_that_are_no_currency(text: str) -> None:
     assert find_amounts(text) == []
 
 
+@pytest.mark.parametrize(
+    ("text", "said", "amount", "currency"),
+    [
+        ("Sir PDC of 1.5L dated 10-01-2027 given to your rep", "1.5L", 150000.0, None),
+        ("I will pay 1.5L on Friday", "1.5L", 150000.0, None),
+        ("Closing balance $500 Cr on the statement", "$500", 500.0, "USD"),  # a credit
+        ("£1,250.00 Cr", "£1,250.00", 1250.0, "GBP"),
+    ],
+)
+def test_l_and_cr_are_lakhs_and_crores_only_for_rupees_or_a_payment(
+    text: str, said: str, amount: float, currency: str | None
+) -> None:
+    [found] = find_amounts(text)
+    assert (text[found.start : found.end], found.amount, found.currency) == (
+        said, amount, currency)
+
+
 def test_a_sum_said_again_in_words_is_the_figures() -> None:
     text = ("the sum of ₦14,750,000.00 (Fourteen Million, Seven Hundred and Fifty Thousand "
             "Naira only) will be paid")
@@ -211,6 +232,8 @@ def test_a_sum_said_again_in_words_is_the_figures() -> None:
         "the twenty first of May",
         "I will pay at two thirty pm",
         "the two hundred units",
+        "20L drums of hydraulic oil",  # litres
+        "we need 20L of diesel",
     ],
 )
 def test_not_amounts(text: str) -> None:
