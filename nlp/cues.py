@@ -69,7 +69,8 @@ LISTS = ("negation", "conditional", "counterfactual", "scope_breakers", "conditi
          "time_words", "polite_if", "future_markers", "promise_when", "query_ask",
          "past_markers", "send_verbs", "sent_not_money", "money_words", "overpaid",
          "charged_words", "settled", "credit_words", "arrived_words", "credit_asked",
-         "open_words", "held", "off_stop", "when_able", "no_date", "intent_past", "precondition")
+         "open_words", "held", "off_stop", "when_able", "no_date", "intent_past", "precondition",
+         "paperwork")
 
 
 class CueError(Exception):
@@ -218,6 +219,10 @@ class Cues:
         # damaged, please credit INV-2231", "can you credit the 40 pairs".
         self.credit_asked = {c.lower() for c in raw.get("credit_asked", [])}
         self.open_words = {c.lower() for c in raw.get("open_words", [])}
+        # "Our accounts dept has not received the GST invoice copy": paperwork not received
+        # is asked for again, not goods contested ("we never received the invoice" is
+        # contested, as AR teams code it). See `nlp.signals`.
+        self.paperwork = {c.lower() for c in raw.get("paperwork", [])}
         # Any of those at all, on the text: most messages have none.
         self.settled_said = _phrases_regex([*raw.get("settled", []), *raw.get("credit_words", [])])
         # A tag the classifier alone found is dropped when the sentence it points at says

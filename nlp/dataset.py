@@ -73,11 +73,12 @@ REPLIES_FILE = WRITTEN / "replies.jsonl"
 # round); not trained on.
 FUEL_FILE = WRITTEN / "fuel.jsonl"
 # Collectors' messages for the compliance flags, beside customers' replies (electrical and
-# data-centre components; industrial tools and the agency collecting for them), and a maker
-# of textiles and uniforms selling in sixteen countries: measured unseen; outbound and
-# compliance then read (sixteenth round), textiles not read; not trained on.
+# data-centre components; industrial tools and the agency collecting for them, twice), and
+# a maker of textiles and uniforms selling in sixteen countries: measured unseen; the three
+# collectors' sets then read (sixteenth round), textiles not read; not trained on.
 OUTBOUND_FILE = WRITTEN / "outbound.jsonl"
 COMPLIANCE_FILE = WRITTEN / "compliance.jsonl"
+OUTREACH_FILE = WRITTEN / "outreach.jsonl"
 TEXTILES_FILE = WRITTEN / "textiles.jsonl"
 TRAIN_FILES = (TRAIN_FILE, *WRITTEN_TRAIN_FILES)
 

@@ -37,6 +37,7 @@ Every set tag has at least one evidence span, in character offsets into the doc'
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -186,10 +187,21 @@ class SignalDecider:
             asserted["dispute"] = [
                 h for h in disputed
                 if not (self._overpaid(doc, h) or self._settled(doc, h)
-                        or self._asks_if_taken(doc, h, hits))
+                        or self._asks_if_taken(doc, h, hits) or self._paper_missing(doc, h))
             ]
             if len(asserted["dispute"]) < len(disputed):
                 countered.add("dispute")
+        abusive = asserted.get("abusive_language")
+        if abusive:
+            # A collector quoting the customer's own words ("you said, and I'm quoting you,
+            # 'go f*** yourselves'") or an agent's text being apologised for: words inside
+            # quotation marks are not the writer's; counter-evidence as above.
+            quoted = _quoted(text_of(doc))
+            asserted["abusive_language"] = [
+                h for h in abusive
+                if not any(a <= h.start_char and h.end_char <= b for a, b in quoted)]
+            if len(asserted["abusive_language"]) < len(abusive):
+                countered.add("abusive_language")
         stopped = asserted.get("cease_contact")
         if stopped:
             # "Please take us off stop": a credit stop lifted, not contact stopped.
@@ -388,6 +400,17 @@ class SignalDecider:
         text = doc[lo:hi].text
         return "?" in text or "whether" in text.lower()
 
+    def _paper_missing(self, doc: Doc, hit: Hit) -> bool:
+        """Is a not-received match about paperwork? "Our accounts dept has not received the
+        GST invoice copy", "we never received the statement": a `paperwork` word in the
+        phrase after it, and no credit ("not received the credit note" is contested)."""
+        if not hit.rule.startswith("dispute.not_received"):
+            return False
+        after = _phrase(doc, hit.end, forward=True)
+        # "the goods on this invoice" names goods: the phrase up to its first preposition
+        head = next((after[:i] for i, w in enumerate(after) if w in _PREPOSITIONS), after)
+        return bool(self._cues(doc).paperwork & set(head)) and "credit" not in after
+
     def _inside_cue(self, doc: Doc, hit: Hit, cue: str) -> bool:
         """Is a lexicon match part of one of the `cue` phrases ("stop" in "take us off
         stop")? A match beside one ("take us off hold and stop calling") is not."""
@@ -471,6 +494,15 @@ def _phrase(doc: Doc, at: int, forward: bool) -> list[str]:
         words.append(token.lower_)
         i += step
     return words if forward else words[::-1]
+
+
+_PREPOSITIONS = frozenset("on for of in from with under against to at by about".split())
+_QUOTED = re.compile(r'"[^"\n]{3,400}"|“[^”\n]{3,400}”|«[^»\n]{3,400}»')
+
+
+def _quoted(text: str) -> list[tuple[int, int]]:
+    """The spans of text inside double quotation marks."""
+    return [m.span() for m in _QUOTED.finditer(text)]
 
 
 def _lower_in_place(text: str) -> str:

@@ -173,6 +173,23 @@ CASES = [
     ("I can't understand a word with that accent. Learn English.", "outbound",
      ["abusive_language"]),
     ("Could I speak to someone who speaks English about the invoice?", "outbound", []),
+    ("There's a warrant being prepared in your name for the unpaid balance.", "outbound",
+     ["abusive_language"]),
+    ("If we don't have it by five, the sheriff's gonna come out to the shop.", "outbound",
+     ["abusive_language"]),
+    ("Our field blokes could pop into the yard for a friendly chat with you in front of your "
+     "crew.", "outbound", ["abusive_language"]),
+    ("Neither of you would want her employer at the council hearing about it.", "outbound",
+     ["abusive_language"]),
+    ("Do you even understand English, Mr. Delgado? Maybe I gotta talk real slow for you.",
+     "outbound", ["abusive_language"]),
+    ("The sheriff's officers will serve the court papers as the law requires.", "outbound",
+     []),
+    # the customer's own words quoted back are not the collector's
+    ('You said, and I\'m quoting you, "you can tell Kestrel to go f*** themselves". I\'ve '
+     "logged that as a dispute.", "outbound", []),
+    ('I passed your message on to my manager ("you people are bloodsuckers"). Plan\'s still '
+     "fine.", "outbound", []),
     ("It would be a shame if the early payment discount lapsed, so please pay by Friday.",
      "outbound", []),
     ("Please forward this to someone who can approve the payment.", "outbound", []),
@@ -231,6 +248,22 @@ CASES = [
      ["dispute"]),
     ("We have received two invoices for the same consignment.", "inbound", ["dispute"]),
     ("The bank's on my back about the overdraft.", "inbound", ["hardship"]),
+    # cash to be brought, a card to be charged, "I clear" with its day
+    ("Habibi Omar, will bring AED 5,000 cash to your office Sunday inshallah.", "inbound",
+     ["promise_to_pay"]),
+    ("Marcus just run this one for the $2,340 today, the Amex is closed.", "inbound",
+     ["promise_to_pay"]),
+    ("Send me the paybill, I clear the KSh 238,900 today.", "inbound",
+     ["billing_query", "promise_to_pay"]),
+    # a credit note still missing; copies asked for, and the corrected invoice a dispute asks
+    # for (part of the dispute); paperwork not received is no goods contested
+    ("btw still no credit note for INV-MY-20871, already 3 weeks", "inbound", ["dispute"]),
+    ("Please send us the detailed statement with invoice copies for Q4 2026.", "inbound",
+     ["billing_query"]),
+    ("Please correct the price and send us the new invoice.", "inbound", ["dispute"]),
+    ("Our accounts dept has not received the GST invoice copy with the corrected billing "
+     "address. Kindly share it.", "inbound", ["billing_query"]),
+    ("We never received the goods on this invoice.", "inbound", ["dispute"]),
 ]
 
 
