@@ -1620,7 +1620,56 @@ def find_times(text: str, sent: date | None) -> list[TimeMention]:
         if all(mention.end <= c.start or c.end <= mention.start for _, c in chosen):
             chosen.append((name, mention))
     chosen.sort(key=lambda c: c[1].start)
-    return _day_after(text, _merge_adjacent(text, chosen, sent))
+    return _shared_day(text, _day_after(text, _merge_adjacent(text, chosen, sent)))
+
+
+# ", February and March" after "the 15th of January": the same day in each month listed.
+# "and" in the languages read: "15 août, septembre et octobre", "am 15. Mai, Juni und Juli".
+MONTH_LIST_AND = r"(?:and|et|und|y|e|i|en)"
+# What joins the items of such a list: a comma (with or without "and") or "and" alone.
+MONTH_LIST_GAP = rf"\s*(?:,\s*(?:{MONTH_LIST_AND}\s+|&\s*)?|\s(?:{MONTH_LIST_AND}|&)\s+)"
+_LISTED_MONTH = re.compile(MONTH_LIST_GAP + r"(?P<month>[^\W\d_]+)\b(?!\s*\d)", re.IGNORECASE)
+
+
+def _shared_day(text: str, mentions: list[TimeMention]) -> list[TimeMention]:
+    """ "$4,000 on the 15th of January, February and March": a date naming its month, then
+    a list of months ending in "and": one date a month, on the same day, each after the
+    one before (the day kept within a shorter month)."""
+    out: list[TimeMention] = []
+    skip_to = -1
+    for m in mentions:
+        if m.start < skip_to:
+            continue  # a bare month the list has read
+        out.append(m)
+        if m.kind != DATE or m.when is None or not _names_month(text[m.start : m.end]):
+            continue
+        listed: list[tuple[int, int, int]] = []
+        at = m.end
+        while (more := _LISTED_MONTH.match(text, at)) is not None and (
+                more.group("month").lower() in MONTHS) and (
+                more.group("month")[0].isupper() or more.group("month").lower() not in _VERBS):
+            listed.append((more.start("month"), more.end("month"),
+                           MONTHS[more.group("month").lower()]))
+            at = more.end()
+        said_and = re.search(rf"\b{MONTH_LIST_AND}\b|&", text[m.end : at], re.IGNORECASE)
+        if not listed or said_and is None:
+            continue
+        previous = m.when
+        for start, end, month in listed:
+            year = previous.year + (month <= previous.month)
+            day = min(m.when.day, month_end(date(year, month, 1)).day)
+            previous = date(year, month, day)
+            out.append(TimeMention(start, end, DATE, previous))
+        skip_to = at
+    return out
+
+
+# Month names that are also words ("and may be paid later", "and march on").
+_VERBS = frozenset({"may", "march"})
+
+
+def _names_month(said: str) -> bool:
+    return any(word in MONTHS for word in re.findall(r"[^\W\d_]+", said.lower()))
 
 
 _DAY_AFTER = re.compile(r"\b(?:the\s+)?day\s+after\s+$", re.IGNORECASE)

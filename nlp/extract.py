@@ -29,6 +29,9 @@ from nlp.components import ABBREVIATIONS
 from nlp.currency import CurrencyContext
 from nlp.dates import (
     COUNTS,
+    DATE,
+    DAY,
+    MONTH_LIST_GAP,
     MONTHS,
     NOW,
     SCANNER,
@@ -1013,9 +1016,14 @@ def _listed_instalments(
     text: str, region: Span, times: list[TimeMention], amounts: list[Money]
 ) -> PromiseValue | None:
     """ "$1,460 in a week and then $2,220 on the 18th", "£10k on 4th, rest (£4k) 30 mar",
-    "5k now, the rest on the 30th": each amount with the time stated after it."""
+    "5k now, the rest on the 30th": each amount with the time stated after it; "$500 on
+    the 1st of February, March and April": the amount in each month listed."""
+    # "in two equal parts on 10th October and 25th October" is a plan dividing its sum
+    # (`_monthly_plan`), not the sum on each day listed
+    plan = _PLAN_SCAN.search(text, region[0], region[1]) is not None
     if not times or (len(amounts) < 2 and not _REST_SCAN.search(
-            text, times[0].start, region[1], original=False)):
+            text, times[0].start, region[1], original=False)
+            and (plan or not any(_listed_months(text, t, times) for t in times))):
         return None
     pairs: list[tuple[Money | None, TimeMention]] = []
     used: set[TimeMention] = set()
@@ -1027,6 +1035,19 @@ def _listed_instalments(
         if when is not None:
             used.add(when)
             pairs.append((amount, when))
+    if not plan:
+        # "$4,000 on the 15th of January, February and March": the sum again in each month
+        pairs = [(amount_said, t) for amount_said, when_said in pairs
+                 for t in (when_said, *_listed_months(text, when_said, times))
+                 if t is when_said or t not in used]
+        used.update(t for _, t in pairs)
+        # "the $18,000 balance by January 1: $6,000 on 15 Jan, 15 Feb and 15 Mar": a total
+        # said first is what the instalments add up to, not one of them
+        later = [a.amount for a, _ in pairs[1:] if a is not None]
+        first = pairs[0][0] if pairs else None
+        if (first is not None and len(later) >= 2 and len(later) == len(pairs) - 1
+                and abs(first.amount - sum(later)) < 0.01):
+            pairs = pairs[1:]
     for t in times:
         prior = max((when.end for _, when in pairs), default=-1)
         if t not in used and prior >= 0 and t.start > prior and _REST_SCAN.search(
@@ -1047,6 +1068,30 @@ def _listed_instalments(
         (first_amount.start, first_amount.end) if first_amount else None,
         (first_time.start, first_time.end),
     )
+
+
+_MONTH_LIST_GAP = re.compile(MONTH_LIST_GAP, re.IGNORECASE)
+
+
+_LISTED_KINDS = (DATE, DAY)
+
+
+def _listed_months(text: str, when: TimeMention, times: list[TimeMention]) -> list[TimeMention]:
+    """The dates listed right after `when`, each joined to the one before by a comma or "and"
+    alone: "the 15th of January, February and March" (nlp.dates reads the months as dates
+    on the same day), "€2,000 on 1 December, 1 January and 1 February". Only calendar days:
+    "adesso, subito" is one time said twice."""
+    out: list[TimeMention] = []
+    end = when.end
+    for t in times:
+        if t.start < end:
+            continue
+        if (t.kind not in _LISTED_KINDS or when.kind not in _LISTED_KINDS
+                or not _MONTH_LIST_GAP.fullmatch(text, end, t.start)):
+            break
+        out.append(t)
+        end = t.end
+    return out
 
 
 # Between a sum and the rest named after it: a clause of its own ("300 zł, resztę…", "1.500

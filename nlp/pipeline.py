@@ -50,7 +50,7 @@ from nlp.signals import Evidence
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 CLASSIFIER_NAME = "textcat_multilabel"
 # Bumped when component code changes in a way that changes results.
-CODE_VERSION = "15"
+CODE_VERSION = "16"
 
 CONFIG = """
 [nlp]

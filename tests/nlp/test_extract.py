@@ -293,6 +293,41 @@ def test_monthly_plan_first_by_weekday() -> None:
     assert found.to_json()["amount"] == 5650.0
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # one day in each month listed, the sum said once for them all
+        ("What we can commit to is $4,000 on the 15th of April, May and June, with the final "
+         "$2,760 on July 15.",
+         [(4000.0, date(2026, 4, 15)), (4000.0, date(2026, 5, 15)), (4000.0, date(2026, 6, 15)),
+          (2760.0, date(2026, 7, 15))]),
+        ("We will pay $500 on the 31st of March, April & May.",
+         [(500.0, date(2026, 3, 31)), (500.0, date(2026, 4, 30)), (500.0, date(2026, 5, 31))]),
+        ("Nous verserons 1 200 € le 15 avril, mai et juin.",
+         [(1200.0, date(2026, 4, 15)), (1200.0, date(2026, 5, 15)), (1200.0, date(2026, 6, 15))]),
+        # days listed in full after a sum, and the total said first is no instalment
+        ("The $18,000 balance by April 30: $6,000 on 15 April, 15 May and 15 June.",
+         [(6000.0, date(2026, 4, 15)), (6000.0, date(2026, 5, 15)), (6000.0, date(2026, 6, 15))]),
+        # a plan dividing its sum over the days listed
+        ("The balance of ₹1,10,000 will be paid in two equal parts on 10th April and 25th April.",
+         [(55000.0, date(2026, 4, 10)), (55000.0, date(2026, 4, 25))]),
+    ],
+)
+def test_a_sum_on_each_day_listed(text: str, expected: list[tuple[float, date]]) -> None:
+    assert [(i.amount, i.date) for i in promise(text).instalments] == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We will pay $900 on 15 March and may pay the rest later.",  # "may" is no month here
+        "Le hago el bonifico de mil euros adesso, subito.",  # one time said twice
+    ],
+)
+def test_a_month_word_or_a_time_said_twice_is_no_list(text: str) -> None:
+    assert promise(text).instalments == ()
+
+
 def test_total_split_into_instalments() -> None:
     found = promise("We'll pay the $6,000 balance in three instalments starting 1 April.")
     assert [(i.amount, i.date) for i in found.instalments] == [
