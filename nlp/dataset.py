@@ -80,6 +80,9 @@ OUTBOUND_FILE = WRITTEN / "outbound.jsonl"
 COMPLIANCE_FILE = WRITTEN / "compliance.jsonl"
 OUTREACH_FILE = WRITTEN / "outreach.jsonl"
 TEXTILES_FILE = WRITTEN / "textiles.jsonl"
+# Billing queries and hardship said every way, at a distributor of office, janitorial and
+# catering supplies: measured unseen, then read (sixteenth round); not trained on.
+QUERIES_FILE = WRITTEN / "queries.jsonl"
 TRAIN_FILES = (TRAIN_FILE, *WRITTEN_TRAIN_FILES)
 
 

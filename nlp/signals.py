@@ -187,10 +187,27 @@ class SignalDecider:
             asserted["dispute"] = [
                 h for h in disputed
                 if not (self._overpaid(doc, h) or self._settled(doc, h)
-                        or self._asks_if_taken(doc, h, hits) or self._paper_missing(doc, h))
+                        or self._asks_if_taken(doc, h, hits) or self._paper_missing(doc, h)
+                        or self._tax_withheld(doc, h))
             ]
             if len(asserted["dispute"]) < len(disputed):
                 countered.add("dispute")
+        insolvent = [h for h in asserted.get("hardship", []) if h.rule == INSOLVENCY_RULE]
+        if insolvent:
+            # Someone else's insolvency told in passing is no difficulty of the customer's.
+            elsewhere = [h for h in insolvent if self._someone_else(doc, h)]
+            if elsewhere:
+                asserted["hardship"] = [h for h in asserted["hardship"] if h not in elsewhere]
+                countered.add("hardship")
+            if any(h.rule == INSOLVENCY_RULE for h in asserted["hardship"]) and not asserted.get(
+                    "cease_contact"):
+                # The court of the customer's own insolvency is no legal action against us (a
+                # stay notice telling creditors to stop is, as writers label it).
+                legal = asserted.get("legal_escalation", [])
+                beyond_court = [h for h in legal if not self._court_only(doc, h)]
+                if len(beyond_court) < len(legal):
+                    asserted["legal_escalation"] = beyond_court
+                    countered.add("legal_escalation")
         abusive = asserted.get("abusive_language")
         if abusive:
             # A collector quoting the customer's own words ("you said, and I'm quoting you,
@@ -400,6 +417,28 @@ class SignalDecider:
         text = doc[lo:hi].text
         return "?" in text or "whether" in text.lower()
 
+    def _tax_withheld(self, doc: Doc, hit: Hit) -> bool:
+        """Is a deduction match tax withheld at source ("We have deducted TDS @ 2% u/s 194C on
+        your invoice", "We deducted 3% withholding tax")? A `withheld_tax` phrase in its
+        sentence and a deducting word in the match."""
+        words = _lower(doc)
+        if not any(w.startswith(("deduct", "withh")) for w in words[hit.start : hit.end]):
+            return False
+        lo, hi = _sentences(doc, hit.start)
+        return self._cues(doc).withheld_tax.found_in(words[lo : max(hi, hit.end)])
+
+    def _court_only(self, doc: Doc, hit: Hit) -> bool:
+        """Is a legal match nothing but a court word ("the Ontario Superior Court of
+        Justice", "the Tribunal admitted the petition")? `insolvency_court` phrases only."""
+        words = _lower(doc)[hit.start : hit.end]
+        return any(tuple(words) == phrase for phrase in self._cues(doc).insolvency_court.phrases)
+
+    def _someone_else(self, doc: Doc, hit: Hit) -> bool:
+        """Is an insolvency match about someone else: a `third_party` phrase in its sentence
+        or the one before ("Heads up - Southern Cross Catering went into liquidation")."""
+        lo, hi = _sentences(doc, hit.start, before=1)
+        return self._cues(doc).third_party.found_in(_lower(doc)[lo : max(hi, hit.end)])
+
     def _paper_missing(self, doc: Doc, hit: Hit) -> bool:
         """Is a not-received match about paperwork? "Our accounts dept has not received the
         GST invoice copy", "we never received the statement": a `paperwork` word in the
@@ -496,6 +535,7 @@ def _phrase(doc: Doc, at: int, forward: bool) -> list[str]:
     return words if forward else words[::-1]
 
 
+INSOLVENCY_RULE = "hardship.insolvency"
 _PREPOSITIONS = frozenset("on for of in from with under against to at by about".split())
 _QUOTED = re.compile(r'"[^"\n]{3,400}"|“[^”\n]{3,400}”|«[^»\n]{3,400}»')
 

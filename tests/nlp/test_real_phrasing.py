@@ -264,6 +264,38 @@ CASES = [
     ("Our accounts dept has not received the GST invoice copy with the corrected billing "
      "address. Kindly share it.", "inbound", ["billing_query"]),
     ("We never received the goods on this invoice.", "inbound", ["dispute"]),
+    # difficulty told as what happened: a fire or a flood at the customer's own premises,
+    # illness in their own family, money thin; a staff member's bereavement is not theirs
+    ("The cafe's been shut 3 weeks after the kitchen fire and the insurance is dragging.",
+     "inbound", ["hardship"]),
+    ("My husband had a stroke in January and I've had to close three days a week.", "inbound",
+     ["hardship"]),
+    ("Honestly we're scraping by at the moment.", "inbound", ["hardship"]),
+    ("Winters are dead for us, so cash is thin until the spring contracts start.", "inbound",
+     ["hardship"]),
+    ("Our bookkeeper has been out, her mother passed away last week. Your invoices are in "
+     "Thursday's payment run.", "inbound", ["promise_to_pay"]),
+    # someone else's insolvency told in passing
+    ("Saw Sunbelt Paper filed for bankruptcy, crazy. Can you quote 500 cases of towels?",
+     "inbound", []),
+    ("Heads up - Southern Cross Catering went into liquidation yesterday. All good on our "
+     "side.", "inbound", []),
+    # a charge asked about by its kind, the papers asked for, the billing address changed, an
+    # invoice not found in the customer's books, the terms asked; a statement referred to
+    ("There's a 'fuel levy' of $38.50 on every delivery?? When did that start?", "inbound",
+     ["billing_query"]),
+    ("Please send the Feb statement and the signed POD for INV-ZA-31220.", "inbound",
+     ["billing_query"]),
+    ("We have not yet received the statement of account for Q4 2026. Kindly send it at the "
+     "earliest.", "inbound", ["billing_query"]),
+    ("I refer to the statement of account received last week.", "inbound", []),
+    ("hey can u change the billing email to accounts@bondi.example from now on?", "inbound",
+     ["billing_query"]),
+    ("Your reminder lists invoice SI-44710 but we can't find it anywhere on our system.",
+     "inbound", ["billing_query"]),
+    ("hey, are you guys 30 days EOM or 30 days from invoice?", "inbound", ["billing_query"]),
+    # tax withheld at source by law contests nothing
+    ("We have deducted TDS @ 2% u/s 194C on your invoice INV-2027-00451.", "inbound", []),
 ]
 
 
@@ -331,3 +363,19 @@ def test_a_bad_spellings_file_is_named(tmp_path: Path, content: str, problem: st
     (tmp_path / "spellings.json").write_text(content)
     with pytest.raises(LexiconError, match=problem):
         read_spellings([tmp_path])
+
+
+def test_the_court_of_the_customers_own_insolvency_is_no_legal_action(tagger: Tagger) -> None:
+    notice = (
+        "Dear Sir/Madam,\n\nRe: Glenmore Catering Limited (Under the Protection of the "
+        "Court)\n\nWe write to inform you that on 2 December 2026 the High Court appointed "
+        "Ciaran Doyle as interim examiner to the above company. The company continues to "
+        "trade during the protection period. Creditors should note that no proceedings for "
+        "the recovery of debts incurred before that date may be taken against the company.\n\n"
+        "Office of the Interim Examiner"
+    )
+    assert "legal_escalation" not in tagger.tag_one(notice).labels
+    assert "hardship" in tagger.tag_one(notice).labels
+    # a lawyer threatened beside an insolvency is still legal action
+    threat = "We are in administration, and our solicitors will sue you over the damaged order."
+    assert "legal_escalation" in tagger.tag_one(threat).labels
