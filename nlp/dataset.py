@@ -83,6 +83,9 @@ TEXTILES_FILE = WRITTEN / "textiles.jsonl"
 # Billing queries and hardship said every way, at a distributor of office, janitorial and
 # catering supplies: measured unseen, then read (sixteenth round); not trained on.
 QUERIES_FILE = WRITTEN / "queries.jsonl"
+# A third collectors' set (five businesses, January - March 2027), written after the others
+# were read: measured unseen, not read (the next round's measure of the compliance flags).
+DESK_FILE = WRITTEN / "desk.jsonl"
 TRAIN_FILES = (TRAIN_FILE, *WRITTEN_TRAIN_FILES)
 
 
