@@ -86,6 +86,9 @@ QUERIES_FILE = WRITTEN / "queries.jsonl"
 # A third collectors' set (five businesses, January - March 2027), written after the others
 # were read: measured unseen, not read (the next round's measure of the compliance flags).
 DESK_FILE = WRITTEN / "desk.jsonl"
+# A maker of labels and packaging selling in twenty countries, February - May 2027:
+# measured unseen, then read (sixteenth round); not trained on.
+LABELS_FILE = WRITTEN / "labels.jsonl"
 TRAIN_FILES = (TRAIN_FILE, *WRITTEN_TRAIN_FILES)
 
 

@@ -1262,7 +1262,7 @@ def _after_long_weekend(m: re.Match[str], sent: date | None) -> tuple[str, date 
 @_rule(
     "tomorrow",
     r"\b(?P<after>(?:the\s+)?day\s+after\s+)?(?:tomorrow|tomorow|tommorow|tommorrow|tomorro|"
-    r"tmrw|tmrow|tmw|tmr|2moro|2morrow|2mrw|2mro)\b",
+    r"tmrw|tmrow|tmw|tmr|2moro|2morrow|2mrw|2mro|tomoro|tmoro|tommoro)\b",
 )
 def _tomorrow(m: re.Match[str], sent: date | None) -> tuple[str, date | None] | None:
     if sent is None:

@@ -27,6 +27,7 @@ from nlp.dataset import (
     HELDOUT4_FILE,
     HELDOUT_FILE,
     ITALIAN_POLISH_FILE,
+    LABELS_FILE,
     LANGPROMISES2_FILE,
     LANGPROMISES_FILE,
     LANGUAGES_DEV_FILE,
@@ -214,11 +215,11 @@ def test_train_reads_several_files_and_names_an_id_they_share(tmp_path: Path) ->
         (ITALIAN_POLISH_FILE, 200, 0.82, 0.66, 0.46),
         (LANGUAGES_DEV_FILE, 200, 0.835, 0.71, 0.73),
         (COURTESY_FILE, 160, 0.955, 0.93, 0.78),
-        (PROMISES_FILE, 200, 0.915, 0.90, 0.75),
+        (PROMISES_FILE, 200, 0.935, 0.90, 0.75),
         (ASIA_MIDEAST_FILE, 200, 0.88, 0.82, 0.73),
         (AP_NOTICES_FILE, 200, 0.85, 0.87, 0.86),
         (DISPUTES_FILE, 200, 0.925, 0.79, 0.80),
-        (FOLLOWUPS_FILE, 200, 0.90, 0.80, 0.74),
+        (FOLLOWUPS_FILE, 200, 0.90, 0.82, 0.77),
         (WORLDMONEY_FILE, 200, 0.965, 0.86, 0.81),
         (LANGPROMISES_FILE, 200, 0.895, 0.92, 0.88),
         (LANGPROMISES2_FILE, 200, 0.825, 0.81, 0.73),
@@ -230,6 +231,7 @@ def test_train_reads_several_files_and_names_an_id_they_share(tmp_path: Path) ->
         (TEXTILES_FILE, 200, 0.87, 0.76, 0.60),
         (QUERIES_FILE, 200, 0.875, 0.89, 0.85),
         (DESK_FILE, 200, 0.92, 0.85, 0.80),
+        (LABELS_FILE, 200, 0.945, 0.90, 0.80),
     ],
 )
 def test_written_sets_not_trained_on_keep_their_measured_quality(
@@ -249,11 +251,11 @@ def test_written_sets_not_trained_on_keep_their_measured_quality(
     german_french 0.766, 61.2% (30 of 49), 51.3%; italian_polish 0.843, 68.9% (31 of 45),
     50.0%; languages_dev (Spanish, Portuguese, German, French) 0.859, 73.2% (41 of 56), 76.3%.
     Replies that open with an acknowledgement's words, and acknowledgements: courtesy 0.975,
-    96.8% (30 of 31), 81.5%. Promises said every way: promises 0.935, 92.0% (92 of 100),
+    96.8% (30 of 31), 81.5%. Promises said every way: promises 0.951, 92.0% (92 of 100),
     77.4%; second-language English from Turkey to Japan: asia_mideast 0.892, 84.6% (33 of
     39), 76.3%. Customers' AP departments and systems: ap_notices 0.868, 87.5%, 88.9%;
     disputes and what only looks like one: disputes 0.944, 81.4%, 82.4%. Messages later in
-    a conversation: followups 0.917, 81.7% (49 of 60), 77.1% (27 of 35); sums written the
+    a conversation: followups 0.916, 83.3% (50 of 60), 80.0% (28 of 35); sums written the
     world's ways: worldmoney 0.980, 87.0% (94 of 108), 83.8% (88 of 105).
     Promises in six languages: langpromises 0.911, 94.2%, 90.1% (0.899, 72.8%, 74.7% unseen);
     langpromises2 0.840, 83.2%, 75.0% (0.824, 64.2%, 59.5% unseen). Replies inside a
@@ -266,7 +268,9 @@ def test_written_sets_not_trained_on_keep_their_measured_quality(
     textiles and uniforms, not read: textiles 0.886, 77.3% (51 of 66), 61.5% (40 of 65)
     (0.880 unseen). Billing queries and hardship said every way: queries 0.888, 90.0% (45
     of 50), 85.7% (36 of 42) (0.786, 90.0%, 85.7% unseen). A third collectors' set, not
-    read: desk 0.933, 90.0% (18 of 20), 85.7% (12 of 14) (0.927 before this round).
+    read: desk 0.933, 90.0% (18 of 20), 85.7% (12 of 14) (0.927 before this round). A
+    maker of labels and packaging: labels 0.960, 91.2% (62 of 68), 81.5% (44 of 54) (0.914,
+    86.8%, 77.8% unseen).
     A change that loses ground on them fails here, whatever the dev set says. The floors
     leave a message's worth for BLAS rounding on other CPUs."""
     report_path = tmp_path / "heldout.json"

@@ -296,6 +296,35 @@ CASES = [
     ("hey, are you guys 30 days EOM or 30 days from invoice?", "inbound", ["billing_query"]),
     # tax withheld at source by law contests nothing
     ("We have deducted TDS @ 2% u/s 194C on your invoice INV-2027-00451.", "inbound", []),
+    # printed goods wrong, a lot rejected
+    ("the barcode on the 500g pouch is wrong!! it scans as the 250g SKU, we can not sell them.",
+     "inbound", ["dispute"]),
+    ("Our QC found misregistration on lot 27-0211. We reject 40% of this lot.", "inbound",
+     ["dispute"]),
+    # a customer's own customers not paying, a currency's crash, "one more time"
+    ("Our buyer has not paid us for four months, we are in very bad situation.", "inbound",
+     ["hardship"]),
+    ("Sorry, the lira crash killed our margins, we cannot pay all this month.", "inbound",
+     ["hardship"]),
+    ("Sorry we can't pay this week, we're short even for payroll.", "inbound", ["hardship"]),
+    ("The delay is purely admin. Nothing to worry about on our side financially.", "inbound",
+     []),
+    ("If you people phone my wife's cell one more time about this I'm reporting you to the "
+     "regulator.", "inbound", ["cease_contact", "legal_escalation"]),
+    # released today is paid, released on Friday promised; an L/C paid at maturity
+    ("We released $10,000 today (confirmation attached) against INV-27-10512.", "inbound",
+     ["payment_confirmation"]),
+    ("We will release $10,000 on Friday against INV-27-10512.", "inbound", ["promise_to_pay"]),
+    ("Payment under the existing L/C for the first shipment (USD 61,250.00) will be effected "
+     "at maturity on 28 April 2027.", "inbound", ["promise_to_pay"]),
+    ("Wil pay 380k tomoro morning without fail", "inbound", ["promise_to_pay"]),
+    # lawyers left to sort it out, an advocate's legal notice; a disclaimer's is none
+    ("Then I guess we'll let the lawyers sort it out, we are not paying for labels with the "
+     "wrong lot code.", "inbound", ["dispute", "legal_escalation"]),
+    ("We have received your advocate's legal notice dated 28.04.2027.", "inbound",
+     ["legal_escalation"]),
+    ("Disclaimer: this email is subject to the email legal notice on our website.", "inbound",
+     []),
 ]
 
 
