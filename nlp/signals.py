@@ -12,7 +12,12 @@ The `commwatch_signals` component runs last. For each tag the message's directio
   all good now": `settled`), a deduction they only ask about ("was the 2% already
   deducted?": the `query.applied` billing matches), a "stop" that is a credit stop to lift
   ("take us off stop": `off_stop`), a payment meant once and not made ("we were going to
-  pay on the 30th but that's not happening now": `intent_past`);
+  pay on the 30th but that's not happening now": `intent_past`), paperwork not received
+  ("has not received the GST invoice copy": `paperwork`), tax withheld at source ("we have
+  deducted TDS u/s 194C": `withheld_tax`), someone else's insolvency told in passing
+  (`third_party`), the court of the customer's own insolvency as legal action
+  (`insolvency_court`), and abusive words inside quotation marks (the customer's own,
+  quoted back);
 - a tag the classifier alone set is dropped when the sentence it points at says otherwise:
   a payment held or only meant once is no promise (`held`, `intent_past`), a stop lifted no
   request to stop contact;
@@ -192,14 +197,14 @@ class SignalDecider:
             ]
             if len(asserted["dispute"]) < len(disputed):
                 countered.add("dispute")
-        insolvent = [h for h in asserted.get("hardship", []) if h.rule == INSOLVENCY_RULE]
+        insolvent = [h for h in asserted.get("hardship", []) if h.rule == _INSOLVENCY_RULE]
         if insolvent:
             # Someone else's insolvency told in passing is no difficulty of the customer's.
             elsewhere = [h for h in insolvent if self._someone_else(doc, h)]
             if elsewhere:
                 asserted["hardship"] = [h for h in asserted["hardship"] if h not in elsewhere]
                 countered.add("hardship")
-            if any(h.rule == INSOLVENCY_RULE for h in asserted["hardship"]) and not asserted.get(
+            if any(h.rule == _INSOLVENCY_RULE for h in asserted["hardship"]) and not asserted.get(
                     "cease_contact"):
                 # The court of the customer's own insolvency is no legal action against us (a
                 # stay notice telling creditors to stop is, as writers label it).
@@ -535,7 +540,7 @@ def _phrase(doc: Doc, at: int, forward: bool) -> list[str]:
     return words if forward else words[::-1]
 
 
-INSOLVENCY_RULE = "hardship.insolvency"
+_INSOLVENCY_RULE = "hardship.insolvency"
 _PREPOSITIONS = frozenset("on for of in from with under against to at by about".split())
 _QUOTED = re.compile(r'"[^"\n]{3,400}"|“[^”\n]{3,400}”|«[^»\n]{3,400}»')
 
