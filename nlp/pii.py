@@ -355,30 +355,57 @@ _DIGIT_WORDS = {
     "zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
     "six": "6", "seven": "7", "eight": "8", "nine": "9",
 }  # fmt: skip
-_SPOKEN_WORD = r"(?:(?:double|triple)\s+)?(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)"
+# Read in pairs: "sixty-one", "twenty", "oh-six" ("three-oh-seven, sixty-one,
+# oh-three-seven-eight" is 307 61 0378).
+_PAIR_WORDS = {
+    "ten": "10", "eleven": "11", "twelve": "12", "thirteen": "13", "fourteen": "14",
+    "fifteen": "15", "sixteen": "16", "seventeen": "17", "eighteen": "18", "nineteen": "19",
+}  # fmt: skip
+_TENS_WORDS = {"twenty": "2", "thirty": "3", "forty": "4", "fifty": "5", "sixty": "6",
+               "seventy": "7", "eighty": "8", "ninety": "9"}
+_SPOKEN_WORD = (
+    r"(?:(?:double|triple)\s+)?(?:zero|oh|one|two|three|four|five|six|seven|eight|nine"
+    r"|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen"
+    r"|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+)
 # Three digit words or more in a row, separated by spaces, commas or hyphens.
 _SPOKEN_RUN = re.compile(
     rf"(?i)\b{_SPOKEN_WORD}(?:[\s,-]+{_SPOKEN_WORD}){{2,}}\b"
 )
 _WORD = re.compile(r"[a-z]+")
+_PAUSE = re.compile(r",|\s[-–]\s?|[-–]\s")
 _SPOKEN_TOKEN = re.compile(r"(?i)(double\s+|triple\s+)?([a-z]+)")
 
 
 def _spoken_digits(text: str) -> tuple[str, list[int], list[int], list[tuple[int, int]]] | None:
     """`text` with digits read out in words turned into digits, for a message with a run of
     six or more: "your social as five three one, four four, eight eight two zero" reads
-    "your social as 531 44 8820". A pause (comma, hyphen) between words splits the digit
-    groups. Returns the view, the start and end in `text` of each character of the view,
-    and the runs' spans in `text`; None when there is no such run."""
-    if sum(1 for word in _WORD.findall(text.lower()) if word in _DIGIT_WORDS) < 6:
+    "your social as 531 44 8820"; numbers read in pairs too ("three-oh-seven, sixty-one,
+    oh-three-seven-eight" is 307 61 0378). A pause (a comma, a dash with a space beside it)
+    between words splits the digit groups; a hyphen inside a group does not. Returns the
+    view, the start and end in `text` of each character of the view, and the runs' spans in
+    `text`; None when there is no such run."""
+    if sum(1 for word in _WORD.findall(text.lower())
+           if word in _DIGIT_WORDS or word in _PAIR_WORDS or word in _TENS_WORDS) < 6:
         return None
     runs = []
     for m in _SPOKEN_RUN.finditer(text):
-        tokens = []
+        tokens: list[tuple[int, int, str]] = []
         for t in _SPOKEN_TOKEN.finditer(m.group()):
             repeat = {"double": 2, "triple": 3}.get((t.group(1) or "").strip().lower(), 1)
-            digits = _DIGIT_WORDS[t.group(2).lower()] * repeat
-            tokens.append((m.start() + t.start(), m.start() + t.end(), digits))
+            word = t.group(2).lower()
+            start, end = m.start() + t.start(), m.start() + t.end()
+            if word in _DIGIT_WORDS and tokens and tokens[-1][2].endswith("?") and (
+                    text[tokens[-1][1] : start] in ("-", " ") and word not in ("zero", "oh")):
+                # "sixty-one": the tens word takes its unit
+                tokens[-1] = (tokens[-1][0], end, tokens[-1][2][:-1] + _DIGIT_WORDS[word])
+                continue
+            if word in _TENS_WORDS:
+                digits = _TENS_WORDS[word] + "?"  # its unit, or 0, decided by the next word
+            else:
+                digits = (_DIGIT_WORDS.get(word) or _PAIR_WORDS[word]) * repeat
+            tokens.append((start, end, digits))
+        tokens = [(a, b, d.replace("?", "0")) for a, b, d in tokens]
         while tokens and text[tokens[0][0] : tokens[0][1]].lower() == "oh":
             tokens.pop(0)  # "oh, one two three" starts with an interjection
         if sum(len(d) for _s, _e, d in tokens) >= 3:
@@ -397,7 +424,8 @@ def _spoken_digits(text: str) -> tuple[str, list[int], list[int], list[tuple[int
         ends.extend(range(pos + 1, first + 1))
         previous_end = None
         for start, end, digits in tokens:
-            if previous_end is not None and re.search(r"[,-]", text[previous_end:start]):
+            # a comma or a spaced dash is a pause between groups; "three-oh-seven" is one
+            if previous_end is not None and _PAUSE.search(text, previous_end, start):
                 view.append(" ")
                 starts.append(previous_end)
                 ends.append(start)

@@ -400,6 +400,19 @@ def test_findings_are_sorted_and_do_not_overlap() -> None:
             "nin",
             "six seven eight nine one, three zero two, two eight five",
         ),
+        # read in pairs and with hyphens inside a group: 307 61 0378
+        (
+            "I've got your Social right here. Three-oh-seven, sixty-one, oh-three-seven-eight. "
+            "You want me to make some calls?",
+            "ssn",
+            "Three-oh-seven, sixty-one, oh-three-seven-eight",
+        ),
+        (
+            "for the direct debit I've got sort code twenty, thirty-two, oh-six, account number "
+            "four three nine one, two eight six seven. Is that right?",
+            "bank_account",
+            "four three nine one, two eight six seven",
+        ),
     ],
 )
 def test_numbers_read_out_on_a_call(text: str, kind: str, found: str) -> None:
@@ -415,6 +428,7 @@ def test_numbers_read_out_on_a_call(text: str, kind: str, found: str) -> None:
         "Oh, one two three, that's easy, we'll pay the balance on Friday.",
         "I said two, maybe three, four times that we would pay.",
         "one two three four five six seven eight",  # no label: not an account or ID
+        "I can pay nineteen fifty on Friday, and twenty twenty-seven is the year we expand",
     ],
 )
 def test_counting_aloud_is_not_pii(text: str) -> None:
