@@ -74,8 +74,8 @@ REPLIES_FILE = WRITTEN / "replies.jsonl"
 FUEL_FILE = WRITTEN / "fuel.jsonl"
 # Collectors' messages for the compliance flags, beside customers' replies (electrical and
 # data-centre components; industrial tools and the agency collecting for them, twice), and
-# a maker of textiles and uniforms selling in sixteen countries: measured unseen; the three
-# collectors' sets then read (sixteenth round), textiles not read; not trained on.
+# a maker of textiles and uniforms selling in sixteen countries: measured unseen, then read
+# (sixteenth round); not trained on.
 OUTBOUND_FILE = WRITTEN / "outbound.jsonl"
 COMPLIANCE_FILE = WRITTEN / "compliance.jsonl"
 OUTREACH_FILE = WRITTEN / "outreach.jsonl"

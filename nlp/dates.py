@@ -57,7 +57,8 @@ _MONTH_NAMES = {
     11: "november nov novembre noviembre novembro",
     12: "december dec dezember décembre decembre diciembre dicembre dezembro",
 }
-# Polish and Austrian names, genitive ("15 listopada") and nominative, with and without accents.
+# Polish and Austrian names, genitive ("15 listopada") and nominative, with and without
+# accents; Turkish ("15 Şubat'ta"), with and without its letters.
 _MONTH_NAMES_MORE = {
     1: "jänner jaenner stycznia styczeń styczen", 2: "feber lutego luty", 3: "mär marca marzec",
     4: "kwietnia kwiecień kwiecien", 5: "maja maj", 6: "czerwca czerwiec", 7: "lipca lipiec",
@@ -65,8 +66,14 @@ _MONTH_NAMES_MORE = {
     10: "października pazdziernika październik pazdziernik okt",
     11: "listopada listopad", 12: "grudnia grudzień grudzien dez",
 }
-for _number, _names in _MONTH_NAMES_MORE.items():
-    _MONTH_NAMES[_number] += " " + _names
+_TURKISH_MONTHS = {
+    1: "ocak", 2: "şubat subat", 3: "mart", 4: "nisan", 5: "mayıs mayis", 6: "haziran",
+    7: "temmuz", 8: "ağustos agustos", 9: "eylül eylul", 10: "ekim", 11: "kasım kasim",
+    12: "aralık aralik",
+}
+for _more in (_MONTH_NAMES_MORE, _TURKISH_MONTHS):
+    for _number, _names in _more.items():
+        _MONTH_NAMES[_number] += " " + _names
 MONTHS = {name: number for number, names in _MONTH_NAMES.items() for name in names.split()}
 _ORD_WORDS = (
     "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "

@@ -224,11 +224,11 @@ def test_train_reads_several_files_and_names_an_id_they_share(tmp_path: Path) ->
         (LANGPROMISES_FILE, 200, 0.895, 0.92, 0.88),
         (LANGPROMISES2_FILE, 200, 0.825, 0.81, 0.73),
         (REPLIES_FILE, 200, 0.93, 0.89, 0.72),
-        (FUEL_FILE, 200, 0.90, 0.895, 0.77),
+        (FUEL_FILE, 200, 0.90, 0.91, 0.79),
         (OUTBOUND_FILE, 200, 0.965, 0.99, 0.99),
         (COMPLIANCE_FILE, 200, 0.925, 0.90, 0.80),
         (OUTREACH_FILE, 200, 0.93, 0.85, 0.85),
-        (TEXTILES_FILE, 200, 0.87, 0.76, 0.60),
+        (TEXTILES_FILE, 200, 0.93, 0.85, 0.69),
         (QUERIES_FILE, 200, 0.875, 0.89, 0.85),
         (DESK_FILE, 200, 0.92, 0.85, 0.80),
         (LABELS_FILE, 200, 0.945, 0.90, 0.80),
@@ -241,7 +241,7 @@ def test_written_sets_not_trained_on_keep_their_measured_quality(
     measured at (macro F1; stated promise dates right; amount and currency right):
     heldout 0.916, 86.4% (19 of 22), 84.6% (11 of 13); heldout2 0.888, 79.2% (19 of 24),
     93.8%; heldout3 0.877, 61.3% (19 of 31; half of it is written wholly in the customer's own
-    language), 46.7%; heldout4 0.941, 82.5% (47 of 57), 57.5% (23 of 40); wholesale 0.915,
+    language), 46.7%; heldout4 0.946, 82.5% (47 of 57), 57.5% (23 of 40); wholesale 0.915,
     93.9% (31 of 33), 73.9% (its gold leaves an Australian's bare "the eight grand" without a
     currency, where the other sets give the customer's own); building 0.943, 91.8% (78 of
     85), 68.3%; foodservice 0.937, 91.4% (64 of 70), 87.0%; medical 0.931, 95.5% (42 of 44),
@@ -260,15 +260,15 @@ def test_written_sets_not_trained_on_keep_their_measured_quality(
     Promises in six languages: langpromises 0.911, 94.2%, 90.1% (0.899, 72.8%, 74.7% unseen);
     langpromises2 0.840, 83.2%, 75.0% (0.824, 64.2%, 59.5% unseen). Replies inside a
     conversation with a collector: replies 0.942, 91.0%, 74.6% (0.849, 82.0%, 63.5% unseen).
-    A fuel and fleet-supplies distributor at the year end: fuel 0.913, 91.0% (71 of 78), 79.0%
-    (49 of 62) (0.873, 83.3%, 67.7% unseen). Collectors' messages for the compliance flags
+    A fuel and fleet-supplies distributor at the year end: fuel 0.917, 92.3% (72 of 78), 80.6%
+    (50 of 62) (0.873, 83.3%, 67.7% unseen). Collectors' messages for the compliance flags
     beside customers' replies: outbound 0.978, 100% (15), 100% (12) (0.914, 93.3%, 91.7%
     unseen); compliance 0.936, 91.7% (22 of 24), 81.8% (18 of 22) (0.921 unseen); outreach
     0.946, 87.5% (21 of 24), 87.0% (20 of 23) (0.908, 75.0%, 73.9% unseen). A maker of
-    textiles and uniforms, not read: textiles 0.886, 77.3% (51 of 66), 61.5% (40 of 65)
-    (0.880 unseen). Billing queries and hardship said every way: queries 0.888, 90.0% (45
+    textiles and uniforms: textiles 0.948, 86.4% (57 of 66), 70.8% (46 of 65) (0.880, 77.3%,
+    61.5% unseen). Billing queries and hardship said every way: queries 0.888, 90.0% (45
     of 50), 85.7% (36 of 42) (0.786, 90.0%, 85.7% unseen). A third collectors' set, not
-    read: desk 0.933, 90.0% (18 of 20), 85.7% (12 of 14) (0.927 before this round). A
+    read: desk 0.934, 90.0% (18 of 20), 85.7% (12 of 14) (0.927 before this round). A
     maker of labels and packaging: labels 0.960, 91.2% (62 of 68), 81.5% (44 of 54) (0.914,
     86.8%, 77.8% unseen).
     A change that loses ground on them fails here, whatever the dev set says. The floors

@@ -441,3 +441,16 @@ def test_days_said_in_other_languages(phrase: str, expected: date) -> None:
 def test_next_week_typed_short_is_vague() -> None:
     [mention] = times_in("pago semana q vem sem falta", date(2026, 11, 24))
     assert mention.is_vague
+
+
+@pytest.mark.parametrize(
+    ("text", "said", "expected"),
+    [
+        ("ödeme 15 Şubat'ta yapılacak", "15 Şubat", date(2027, 2, 15)),  # a Turkish month
+        ("kalan ödeme 3 mart", "3 mart", date(2027, 3, 3)),
+        ("Nitatuma 25k kwa Mpesa Jumamosi", "Jumamosi", date(2027, 2, 13)),  # Swahili Saturday
+    ],
+)
+def test_month_and_weekday_names_in_more_languages(text: str, said: str, expected: date) -> None:
+    [found] = dates.find_times(text, date(2027, 2, 11))
+    assert (text[found.start : found.end], found.when) == (said, expected)

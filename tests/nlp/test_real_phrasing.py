@@ -325,6 +325,33 @@ CASES = [
      ["legal_escalation"]),
     ("Disclaimer: this email is subject to the email legal notice on our website.", "inbound",
      []),
+    # payment done by a day with its reference between, a run it is loaded for, a payment
+    # method as the verb, the balance as a verb
+    ("Sir payment of Rs 2,40,000/- against bill no. TX/2026/1187 will be done by 20th Jan "
+     "positively.", "inbound", ["promise_to_pay"]),
+    ("We are not disputing the invoice. It is loaded for our supplier run on the 25th.",
+     "inbound", ["promise_to_pay"]),
+    ("We will TT USD 12,300 on 15/4 for invoice VN-2260.", "inbound", ["promise_to_pay"]),
+    ("Sent ₦500k now. Will balance the ₦750k on Monday.", "inbound",
+     ["payment_confirmation", "promise_to_pay"]),
+    # promises and payments in Turkish, Swahili and Bangla words, with their days
+    ("Merhaba, ödeme 15 Şubat'ta yapılacak, 85.000 TL.", "inbound", ["promise_to_pay"]),
+    ("Nitatuma 25k kwa Mpesa Jumamosi. Asante kwa uvumilivu", "inbound", ["promise_to_pay"]),
+    ("Bhai payment korechi 35,000 tk bKash e, trx ID 9HG72KQ1AB. pls confirm", "inbound",
+     ["payment_confirmation"]),
+    # money stuck, funds not available; a shop closed for a holiday is not
+    ("Market is very down, two big orders got cancelled, so cash is totally stuck right now.",
+     "inbound", ["hardship"]),
+    ("Due to delay in fee collection, funds are presently not available with the trust.",
+     "inbound", ["hardship"]),
+    ("We are closing for Easter, back on Tuesday.", "inbound", []),
+    # goods below spec and an invoice not accepted; a fee asked about; lawyers instructed
+    ("The fabric does not meet the spec for our contract and we cannot accept invoice "
+     "CB-PK-1190 in its present form.", "inbound", ["dispute"]),
+    ("So there's an 'expedite fee', two hundred seventy-five bucks. What is that?", "inbound",
+     ["billing_query"]),
+    ("I've copied in Harcourt Legal, who have been instructed to respond to any further "
+     "demand.", "inbound", ["legal_escalation"]),
 ]
 
 
