@@ -89,6 +89,9 @@ DESK_FILE = WRITTEN / "desk.jsonl"
 # A maker of labels and packaging selling in twenty countries, February - May 2027:
 # measured unseen, then read (sixteenth round); not trained on.
 LABELS_FILE = WRITTEN / "labels.jsonl"
+# A distributor of seed, fertiliser, crop protection and feed in twenty-three countries,
+# written blind at the round's end: measured unseen, not read (the next round's measure).
+AGRI_FILE = WRITTEN / "agri.jsonl"
 TRAIN_FILES = (TRAIN_FILE, *WRITTEN_TRAIN_FILES)
 
 
