@@ -223,13 +223,13 @@ class Cues:
         # is asked for again, not goods contested ("we never received the invoice" is
         # contested, as AR teams code it). See `nlp.signals`.
         self.paperwork = {c.lower() for c in raw.get("paperwork", [])}
+        # "We have deducted TDS @ 2% u/s 194C": tax withheld at source by law contests
+        # nothing. See `nlp.signals`.
+        self.withheld_tax = CueSet(raw.get("withheld_tax", []))
         # "the High Court appointed an interim examiner", "stay of proceedings": the court of
         # the customer's own insolvency, named beside it, is no legal action against us; an
         # insolvency beside `third_party` words ("our linen supplier went into receivership",
         # "Sunbelt Paper filed for bankruptcy, crazy") is someone else's. See `nlp.signals`.
-        # "We have deducted TDS @ 2% u/s 194C": tax withheld at source by law contests
-        # nothing. See `nlp.signals`.
-        self.withheld_tax = CueSet(raw.get("withheld_tax", []))
         self.insolvency_court = CueSet(raw.get("insolvency_court", []))
         self.third_party = CueSet(raw.get("third_party", []))
         # Any of those at all, on the text: most messages have none.

@@ -436,7 +436,7 @@ class SignalDecider:
         """Is a legal match nothing but a court word ("the Ontario Superior Court of
         Justice", "the Tribunal admitted the petition")? `insolvency_court` phrases only."""
         words = _lower(doc)[hit.start : hit.end]
-        return any(tuple(words) == phrase for phrase in self._cues(doc).insolvency_court.phrases)
+        return tuple(words) in self._cues(doc).insolvency_court.phrases
 
     def _someone_else(self, doc: Doc, hit: Hit) -> bool:
         """Is an insolvency match about someone else: a `third_party` phrase in its sentence

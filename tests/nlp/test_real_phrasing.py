@@ -432,6 +432,12 @@ def test_the_court_of_the_customers_own_insolvency_is_no_legal_action(tagger: Ta
     )
     assert "legal_escalation" not in tagger.tag_one(notice).labels
     assert "hardship" in tagger.tag_one(notice).labels
+    # a stay notice telling creditors to stop keeps its court as legal action, as writers
+    # label it
+    stay = ("NOTICE OF CHAPTER 11 BANKRUPTCY FILING. On March 3 the Debtor filed a voluntary "
+            "petition under chapter 11 in the United States Bankruptcy Court. Please stop all "
+            "collection calls and direct all communications to our counsel.")
+    assert {"cease_contact", "hardship", "legal_escalation"} <= set(tagger.tag_one(stay).labels)
     # a lawyer threatened beside an insolvency is still legal action
     threat = "We are in administration, and our solicitors will sue you over the damaged order."
     assert "legal_escalation" in tagger.tag_one(threat).labels
